@@ -27,6 +27,8 @@ where each log record goes.`,
 	root.SetErr(stderr)
 
 	// Subcommands, one file each. Keep this list sorted.
-	root.AddCommand()
+	root.AddCommand(
+		newFakeCommand(),
+	)
 	return root
 }
