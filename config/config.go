@@ -1,0 +1,243 @@
+// Package config reads devenv's local settings file, devenv.yaml, and the
+// git-ignored .devenv/secrets.env. It decodes strictly (an unknown key is an
+// error naming file, line and key path) and validates into a Local value.
+// It never reads files or the process environment itself: callers pass bytes.
+package config
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied by Parse when devenv.yaml leaves a setting out.
+const (
+	DefaultFile          = "devenv.yaml"
+	DefaultSecretsFile   = ".devenv/secrets.env"
+	DefaultOutput        = "docker-compose.gen.yaml"
+	DefaultTaskDefs      = "taskdefs"
+	DefaultProject       = "devenv"
+	DefaultBindAddress   = "127.0.0.1"
+	DefaultFlushInterval = time.Second
+	DefaultVolumesDir    = ".devenv/volumes"
+)
+
+// StandIn names a service devenv provides in place of a production image or
+// cloud endpoint.
+type StandIn string
+
+// The stand-ins devenv ships.
+const (
+	StandInFakeS3      StandIn = "fake-s3"      // fake Amazon S3
+	StandInFakeTD      StandIn = "fake-td"      // fake Treasure Data import API
+	StandInDatadogStub StandIn = "datadog-stub" // DogStatsD and agent intake stub
+	StandInFluentd     StandIn = "fluentd"      // devenv's fluentd emulator
+)
+
+// StandIns lists every valid StandIn, sorted.
+var StandIns = []StandIn{StandInDatadogStub, StandInFakeS3, StandInFakeTD, StandInFluentd}
+
+// ImageAction says what the local stack runs instead of a production image.
+type ImageAction string
+
+// The image actions.
+const (
+	ActionBuild   ImageAction = "build"   // docker build of a local context
+	ActionGo      ImageAction = "go"      // a Go main package built into a FROM scratch image
+	ActionStandIn ImageAction = "standIn" // a devenv stand-in
+	ActionPull    ImageAction = "pull"    // the image itself, pulled or already present
+)
+
+// Build is a Dockerfile build: the context folder, relative to the project
+// directory, and optionally the Dockerfile, target stage and build args.
+type Build struct {
+	Context    string
+	Dockerfile string
+	Target     string
+	Args       map[string]string
+}
+
+// ImageRule maps production images whose repository matches Match to a local
+// image. Exactly one of Build, GoPackage, StandIn applies, per Action.
+type ImageRule struct {
+	// Match is a repository name: either the last path element
+	// ("delish-server") or the full repository path without registry
+	// ("datadog/docker-dd-agent") or with it.
+	Match     string
+	Action    ImageAction
+	Build     *Build  // ActionBuild
+	GoPackage string  // ActionGo: a package path relative to the project, e.g. ./cmd/api
+	StandIn   StandIn // ActionStandIn
+	// Fallback is the stand-in `devenv up` runs when a Build or Go image
+	// cannot be built on this machine (for example the fluentd emulator).
+	Fallback StandIn
+}
+
+// HostRule maps a production host name (and optionally port) to a local
+// service (and optionally its container port).
+type HostRule struct {
+	Host        string
+	Port        int // 0: any port
+	Service     string
+	ServicePort int // 0: the same port as production
+}
+
+// Local is the validated content of devenv.yaml, possibly merged with
+// .devenv/secrets.env (see WithSecretsEnv).
+type Local struct {
+	// File is the name devenv.yaml was read from, for messages.
+	File string
+	// Project is the Compose project name.
+	Project string
+	// TaskDefs lists task definition files or folders, relative to the project.
+	TaskDefs []string
+	// Output is the generated Compose file, relative to the project.
+	Output string
+	// BindAddress is the host address published ports bind to.
+	BindAddress string
+	// FluentdFlushInterval replaces longer flush intervals in the local copy
+	// of fluentd's configuration.
+	FluentdFlushInterval time.Duration
+	// Images are tried in order; the first match wins.
+	Images []ImageRule
+	// Hosts, sorted by Host then Port.
+	Hosts []HostRule
+	// Secrets holds stand-in values for secrets and secret-looking variables.
+	Secrets Secrets
+	// Environment overrides plain environment values: container name (or
+	// "*" for every container) → variable → value.
+	Environment map[string]map[string]string
+	// Volumes maps a task volume name, or a production host path, to a
+	// local host path.
+	Volumes map[string]string
+	// Fakes are stand-ins added to the stack as services of their own.
+	Fakes []StandIn
+}
+
+// Default returns the settings used when there is no devenv.yaml.
+func Default() Local {
+	return Local{
+		File:                 DefaultFile,
+		Project:              DefaultProject,
+		TaskDefs:             []string{DefaultTaskDefs},
+		Output:               DefaultOutput,
+		BindAddress:          DefaultBindAddress,
+		FluentdFlushInterval: DefaultFlushInterval,
+	}
+}
+
+// ImageRule returns the first rule matching image, a Docker image reference.
+func (l Local) ImageRule(image string) (ImageRule, bool) {
+	repo := Repository(image)
+	for _, r := range l.Images {
+		if r.Match == repo.Path || r.Match == repo.Name || (repo.Registry != "" && r.Match == repo.Registry+"/"+repo.Path) {
+			return r, true
+		}
+	}
+	return ImageRule{}, false
+}
+
+// HostRule returns the rule for host:port, preferring a rule naming the port.
+func (l Local) HostRule(host string, port int) (HostRule, bool) {
+	var any HostRule
+	found := false
+	for _, r := range l.Hosts {
+		if !strings.EqualFold(r.Host, host) {
+			continue
+		}
+		if r.Port == port && port != 0 {
+			return r, true
+		}
+		if r.Port == 0 && !found {
+			any, found = r, true
+		}
+	}
+	return any, found
+}
+
+// Env returns the environment override for container and name, if any.
+func (l Local) Env(container, name string) (string, bool) {
+	if v, ok := l.Environment[container][name]; ok {
+		return v, true
+	}
+	v, ok := l.Environment["*"][name]
+	return v, ok
+}
+
+// Volume returns the local host path for a task volume, looked up by the
+// volume's name first, then by its production source path.
+func (l Local) Volume(name, sourcePath string) (string, bool) {
+	if v, ok := l.Volumes[name]; ok {
+		return v, true
+	}
+	if sourcePath != "" {
+		if v, ok := l.Volumes[sourcePath]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Ref is a parsed image reference.
+type Ref struct {
+	Registry string // "1234.dkr.ecr.ap-northeast-1.amazonaws.com", "" for Docker Hub
+	Path     string // "delish-server", "datadog/docker-dd-agent"
+	Name     string // last element of Path
+	Tag      string // tag or digest, without separator
+}
+
+// Repository splits an image reference into registry, path and tag.
+func Repository(image string) Ref {
+	var r Ref
+	rest := image
+	if i := strings.Index(rest, "@"); i >= 0 {
+		r.Tag, rest = rest[i+1:], rest[:i]
+	}
+	if i := strings.LastIndex(rest, ":"); i >= 0 && !strings.Contains(rest[i:], "/") {
+		if r.Tag == "" {
+			r.Tag = rest[i+1:]
+		}
+		rest = rest[:i]
+	}
+	if i := strings.Index(rest, "/"); i >= 0 {
+		first := rest[:i]
+		if strings.ContainsAny(first, ".:") || first == "localhost" {
+			r.Registry, rest = first, rest[i+1:]
+		}
+	}
+	r.Path = rest
+	r.Name = rest[strings.LastIndex(rest, "/")+1:]
+	return r
+}
+
+// IsECR reports whether image lives in an Amazon ECR registry.
+func IsECR(image string) bool {
+	reg := Repository(image).Registry
+	return strings.Contains(reg, ".dkr.ecr.") && strings.Contains(reg, ".amazonaws.com")
+}
+
+func parseHostPort(s string) (string, int, error) {
+	i := strings.LastIndex(s, ":")
+	if i < 0 {
+		return s, 0, nil
+	}
+	p, err := strconv.Atoi(s[i+1:])
+	if err != nil || p < 1 || p > 65535 {
+		return "", 0, fmt.Errorf("port %q must be a number from 1 to 65535", s[i+1:])
+	}
+	return s[:i], p, nil
+}
+
+func sortHosts(h []HostRule) {
+	sort.Slice(h, func(i, j int) bool {
+		if h[i].Host != h[j].Host {
+			return h[i].Host < h[j].Host
+		}
+		return h[i].Port < h[j].Port
+	})
+}
+
+func validStandIn(s string) bool { return slices.Contains(StandIns, StandIn(s)) }

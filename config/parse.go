@@ -1,0 +1,381 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"path"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v4"
+)
+
+// Error is one problem in devenv.yaml, located by line and key path.
+type Error struct {
+	File string
+	Line int
+	Path string // e.g. "images[1].build.context"
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Path == "" {
+		return fmt.Sprintf("%s: %s", loc, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, e.Path, e.Msg)
+}
+
+// document is devenv.yaml as written. Keys are camelCase.
+type document struct {
+	Project     string                       `yaml:"project"`
+	TaskDefs    []string                     `yaml:"taskdefs"`
+	Output      string                       `yaml:"output"`
+	BindAddress string                       `yaml:"bindAddress"`
+	Fluentd     *fluentdDoc                  `yaml:"fluentd"`
+	Images      []imageDoc                   `yaml:"images"`
+	Hosts       map[string]string            `yaml:"hosts"`
+	Secrets     map[string]map[string]string `yaml:"secrets"`
+	Environment map[string]map[string]string `yaml:"environment"`
+	Volumes     map[string]string            `yaml:"volumes"`
+	Fakes       []string                     `yaml:"fakes"`
+}
+
+type fluentdDoc struct {
+	FlushInterval string `yaml:"flushInterval"`
+}
+
+type imageDoc struct {
+	Match    string    `yaml:"match"`
+	Build    *buildDoc `yaml:"build"`
+	Go       string    `yaml:"go"`
+	StandIn  string    `yaml:"standIn"`
+	Pull     bool      `yaml:"pull"`
+	Fallback string    `yaml:"fallback"`
+}
+
+type buildDoc struct {
+	Context    string            `yaml:"context"`
+	Dockerfile string            `yaml:"dockerfile"`
+	Target     string            `yaml:"target"`
+	Args       map[string]string `yaml:"args"`
+}
+
+var (
+	projectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	serviceName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+)
+
+// Parse decodes and validates devenv.yaml. file names the source in errors.
+// Every problem found is returned, joined; each is an *Error.
+func Parse(file string, data []byte) (Local, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Local{}, &Error{File: file, Msg: fmt.Sprintf("parse yaml: %s", strings.TrimPrefix(err.Error(), "yaml: "))}
+	}
+	l := Default()
+	l.File = file
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return l, nil // empty file: all defaults
+	}
+	doc := root.Content[0]
+	p := &parser{file: file, root: doc}
+	p.checkKeys(doc, reflect.TypeFor[document](), "")
+	if len(p.errs) > 0 {
+		return Local{}, errors.Join(p.errs...)
+	}
+	var d document
+	if err := doc.Decode(&d); err != nil {
+		return Local{}, &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	p.validate(&d, &l)
+	if len(p.errs) > 0 {
+		return Local{}, errors.Join(p.errs...)
+	}
+	return l, nil
+}
+
+type parser struct {
+	file string
+	root *yaml.Node
+	errs []error
+}
+
+func (p *parser) errorf(keys []string, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: p.line(keys), Path: joinPath(keys), Msg: fmt.Sprintf(format, args...)})
+}
+
+// line finds the line of the node at keys ("images", "[1]", "build").
+func (p *parser) line(keys []string) int {
+	n := p.root
+	line := n.Line
+	for _, k := range keys {
+		switch {
+		case n.Kind == yaml.SequenceNode && strings.HasPrefix(k, "["):
+			var i int
+			fmt.Sscanf(k, "[%d]", &i)
+			if i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+		case n.Kind == yaml.MappingNode:
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					next = n.Content[i+1]
+					line = n.Content[i].Line
+				}
+			}
+			if next == nil {
+				return line
+			}
+			n = next
+			continue
+		default:
+			return line
+		}
+		line = n.Line
+	}
+	return line
+}
+
+func joinPath(keys []string) string {
+	var b strings.Builder
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "[") && b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		if strings.ContainsAny(k, ".:/ ") && !strings.HasPrefix(k, "[") {
+			k = fmt.Sprintf("%q", k)
+		}
+		b.WriteString(k)
+	}
+	return b.String()
+}
+
+// checkKeys reports every mapping key that the target type does not know,
+// and keys given twice.
+func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, at string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		p.checkKeys(n.Alias, t, at)
+	case yaml.MappingNode:
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			key := k.Value
+			where := key
+			if at != "" {
+				where = at + "." + key
+			}
+			if seen[key] {
+				p.errs = append(p.errs, &Error{File: p.file, Line: k.Line, Path: where, Msg: "key given twice"})
+				continue
+			}
+			seen[key] = true
+			switch t.Kind() {
+			case reflect.Struct:
+				f, ok := fieldByTag(t, key)
+				if !ok {
+					p.errs = append(p.errs, &Error{File: p.file, Line: k.Line, Path: where, Msg: fmt.Sprintf("unknown key (known: %s)", strings.Join(tagNames(t), ", "))})
+					continue
+				}
+				p.checkKeys(v, f.Type, where)
+			case reflect.Map:
+				p.checkKeys(v, t.Elem(), where)
+			}
+		}
+	case yaml.SequenceNode:
+		if t.Kind() == reflect.Slice {
+			for i, c := range n.Content {
+				p.checkKeys(c, t.Elem(), fmt.Sprintf("%s[%d]", at, i))
+			}
+		}
+	}
+}
+
+func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if strings.Split(f.Tag.Get("yaml"), ",")[0] == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func tagNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		names = append(names, strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0])
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (p *parser) validate(d *document, l *Local) {
+	if d.Project != "" {
+		if !projectName.MatchString(d.Project) {
+			p.errorf([]string{"project"}, "%q is not a valid Compose project name: use lowercase letters, digits, '-' and '_', starting with a letter or digit", d.Project)
+		}
+		l.Project = d.Project
+	}
+	if d.TaskDefs != nil {
+		if len(d.TaskDefs) == 0 {
+			p.errorf([]string{"taskdefs"}, "list at least one task definition file or folder")
+		}
+		for i, t := range d.TaskDefs {
+			if t == "" {
+				p.errorf([]string{"taskdefs", fmt.Sprintf("[%d]", i)}, "empty path")
+			}
+		}
+		l.TaskDefs = d.TaskDefs
+	}
+	if d.Output != "" {
+		l.Output = d.Output
+	}
+	if d.BindAddress != "" {
+		if _, err := netip.ParseAddr(d.BindAddress); err != nil {
+			p.errorf([]string{"bindAddress"}, "%q is not an IP address (use 127.0.0.1, or 0.0.0.0 to expose the stack to your network)", d.BindAddress)
+		}
+		l.BindAddress = d.BindAddress
+	}
+	if d.Fluentd != nil && d.Fluentd.FlushInterval != "" {
+		dur, err := time.ParseDuration(d.Fluentd.FlushInterval)
+		if err != nil || dur <= 0 {
+			p.errorf([]string{"fluentd", "flushInterval"}, "%q is not a positive duration such as 1s or 500ms", d.Fluentd.FlushInterval)
+		}
+		l.FluentdFlushInterval = dur
+	}
+	for i, img := range d.Images {
+		l.Images = append(l.Images, p.image(i, img))
+	}
+	for _, k := range sortedKeys(d.Hosts) {
+		at := []string{"hosts", k}
+		host, port, err := parseHostPort(k)
+		if err != nil || host == "" {
+			p.errorf(at, "want a production host name with an optional port, like fluentd.example.com:24224: %v", err)
+			continue
+		}
+		svc, sport, err := parseHostPort(d.Hosts[k])
+		if err != nil || !serviceName.MatchString(svc) {
+			p.errorf(at, "want a local service name with an optional port, like fluentd or fluentd:24224, got %q", d.Hosts[k])
+			continue
+		}
+		l.Hosts = append(l.Hosts, HostRule{Host: host, Port: port, Service: svc, ServicePort: sport})
+	}
+	sortHosts(l.Hosts)
+	l.Secrets = Secrets{}
+	for _, c := range sortedKeys(d.Secrets) {
+		for _, n := range sortedKeys(d.Secrets[c]) {
+			if !envName.MatchString(n) {
+				p.errorf([]string{"secrets", c, n}, "not a valid environment variable name")
+				continue
+			}
+			l.Secrets.set(c, n, d.Secrets[c][n], SourceConfig)
+		}
+	}
+	for _, c := range sortedKeys(d.Environment) {
+		for _, n := range sortedKeys(d.Environment[c]) {
+			if !envName.MatchString(n) {
+				p.errorf([]string{"environment", c, n}, "not a valid environment variable name")
+			}
+		}
+	}
+	l.Environment = d.Environment
+	for _, k := range sortedKeys(d.Volumes) {
+		if d.Volumes[k] == "" {
+			p.errorf([]string{"volumes", k}, "empty local path: give a folder, relative to the project or absolute")
+		}
+	}
+	l.Volumes = d.Volumes
+	seen := map[string]bool{}
+	for i, f := range d.Fakes {
+		at := []string{"fakes", fmt.Sprintf("[%d]", i)}
+		switch {
+		case !validStandIn(f) || f == string(StandInFluentd):
+			p.errorf(at, "unknown fake %q (known: fake-s3, fake-td, datadog-stub)", f)
+		case seen[f]:
+			p.errorf(at, "%q listed twice", f)
+		default:
+			seen[f] = true
+			l.Fakes = append(l.Fakes, StandIn(f))
+		}
+	}
+}
+
+func (p *parser) image(i int, img imageDoc) ImageRule {
+	at := []string{"images", fmt.Sprintf("[%d]", i)}
+	r := ImageRule{Match: img.Match}
+	if img.Match == "" {
+		p.errorf(append(at, "match"), "missing: name the image repository, e.g. delish-server or datadog/docker-dd-agent")
+	} else if strings.ContainsAny(img.Match, ":@ ") && !strings.Contains(img.Match, "/") {
+		p.errorf(append(at, "match"), "%q: give the repository without tag or digest", img.Match)
+	}
+	var actions []string
+	if img.Build != nil {
+		actions = append(actions, "build")
+		r.Action = ActionBuild
+		r.Build = &Build{Context: img.Build.Context, Dockerfile: img.Build.Dockerfile, Target: img.Build.Target, Args: img.Build.Args}
+		if img.Build.Context == "" {
+			p.errorf(append(at, "build", "context"), "missing: give the folder to build, relative to the project")
+		}
+	}
+	if img.Go != "" {
+		actions = append(actions, "go")
+		r.Action = ActionGo
+		r.GoPackage = img.Go
+		if !strings.HasPrefix(img.Go, "./") || strings.HasPrefix(path.Clean(img.Go), "..") {
+			p.errorf(append(at, "go"), "%q: give a Go main package as a relative path starting with ./", img.Go)
+		}
+	}
+	if img.StandIn != "" {
+		actions = append(actions, "standIn")
+		r.Action = ActionStandIn
+		r.StandIn = StandIn(img.StandIn)
+		if !validStandIn(img.StandIn) {
+			p.errorf(append(at, "standIn"), "unknown stand-in %q (known: datadog-stub, fake-s3, fake-td, fluentd)", img.StandIn)
+		}
+	}
+	if img.Pull {
+		actions = append(actions, "pull")
+		r.Action = ActionPull
+	}
+	switch len(actions) {
+	case 0:
+		p.errorf(at, "say what to run instead: one of build, go, standIn or pull: true")
+	case 1:
+	default:
+		p.errorf(at, "give only one of build, go, standIn, pull (got %s)", strings.Join(actions, ", "))
+	}
+	if img.Fallback != "" {
+		r.Fallback = StandIn(img.Fallback)
+		switch {
+		case r.Action != ActionBuild && r.Action != ActionGo:
+			p.errorf(append(at, "fallback"), "a fallback only applies to build or go rules")
+		case !validStandIn(img.Fallback):
+			p.errorf(append(at, "fallback"), "unknown stand-in %q (known: datadog-stub, fake-s3, fake-td, fluentd)", img.Fallback)
+		}
+	}
+	return r
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
