@@ -1,0 +1,184 @@
+// Package fieldpath names places in a task definition and the errors found
+// there. A Path renders like
+//
+//	containerDefinitions[1](web).portMappings[0].hostPort
+//
+// and a FieldError like
+//
+//	taskdefs/x.json: containerDefinitions[1](web).portMappings[0].hostPort: <what is wrong>
+//
+// Errors carry one of two sentinels, ErrInvalid (the input is wrong) or
+// ErrUnsupported (the input is valid but devenv cannot honour it), matched with
+// errors.Is.
+package fieldpath
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Sentinels matched with errors.Is on any error built by this package.
+var (
+	// ErrInvalid marks input that is wrong: malformed, mistyped, missing, dangling.
+	ErrInvalid = errors.New("invalid")
+	// ErrUnsupported marks valid input that devenv cannot reproduce locally.
+	ErrUnsupported = errors.New("unsupported")
+)
+
+// Path is a location in a JSON document. The zero value is the document root.
+// Paths are immutable: Next, Index and Named return new paths.
+type Path struct {
+	elems []elem
+}
+
+type elem struct {
+	key   string // object key; empty for an index
+	index int    // array index, when isIndex
+	name  string // optional label of an indexed element, e.g. a container name
+	isIdx bool
+}
+
+// Next returns the path of the object member key below p.
+func (p Path) Next(key string) Path {
+	return p.with(elem{key: key})
+}
+
+// Index returns the path of array element i below p.
+func (p Path) Index(i int) Path {
+	return p.with(elem{index: i, isIdx: true})
+}
+
+// Named labels the last element of p, rendering it as "[i](name)". It is meant
+// for container definitions, so that a path says which container it is in.
+// Named on a path not ending in an index, or with an empty name, returns p.
+func (p Path) Named(name string) Path {
+	n := len(p.elems)
+	if name == "" || n == 0 || !p.elems[n-1].isIdx {
+		return p
+	}
+	q := p.with(elem{})
+	q.elems = q.elems[:n]
+	q.elems[n-1].name = name
+	return q
+}
+
+// Container returns the first name given with Named along p, or "".
+func (p Path) Container() string {
+	for _, e := range p.elems {
+		if e.name != "" {
+			return e.name
+		}
+	}
+	return ""
+}
+
+// IsRoot reports whether p is the document root.
+func (p Path) IsRoot() bool { return len(p.elems) == 0 }
+
+func (p Path) with(e elem) Path {
+	elems := make([]elem, len(p.elems), len(p.elems)+1)
+	copy(elems, p.elems)
+	return Path{elems: append(elems, e)}
+}
+
+// String renders p: keys joined with ".", indexes as "[i]", named indexes as
+// "[i](name)"; a key that is not a plain identifier is rendered quoted in
+// brackets (`dockerLabels["com.example.team"]`). The root renders as "".
+func (p Path) String() string {
+	var b strings.Builder
+	for i, e := range p.elems {
+		switch {
+		case e.isIdx:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(e.index))
+			b.WriteByte(']')
+			if e.name != "" {
+				b.WriteByte('(')
+				b.WriteString(e.name)
+				b.WriteByte(')')
+			}
+		case plainKey(e.key):
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(e.key)
+		default:
+			b.WriteByte('[')
+			b.WriteString(strconv.Quote(e.key))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// plainKey reports whether k can be written after a dot without ambiguity.
+func plainKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i, r := range k {
+		switch {
+		case r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
+		case i > 0 && (r == '-' || (r >= '0' && r <= '9')):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// FieldError is an error at a place in a file.
+type FieldError struct {
+	// File is the file as the user named it; may be empty.
+	File string
+	// Container is the name of the container the error is in, or "".
+	Container string
+	// Path is where in the document the error is; the root for whole-file errors.
+	Path Path
+	// Err says what is wrong and what to do; it wraps ErrInvalid or ErrUnsupported.
+	Err error
+}
+
+// At returns a FieldError for err at path p of file, taking Container from p.
+func At(file string, p Path, err error) *FieldError {
+	return &FieldError{File: file, Container: p.Container(), Path: p, Err: err}
+}
+
+// Error renders "file: path: message", leaving out an empty file or root path.
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(": ")
+	}
+	if s := e.Path.String(); s != "" {
+		b.WriteString(s)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// kindError is a message that matches a sentinel without repeating its text.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// Invalidf returns an error with the formatted message that matches ErrInvalid.
+func Invalidf(format string, args ...any) error {
+	return &kindError{kind: ErrInvalid, msg: fmt.Sprintf(format, args...)}
+}
+
+// Unsupportedf returns an error with the formatted message that matches ErrUnsupported.
+func Unsupportedf(format string, args ...any) error {
+	return &kindError{kind: ErrUnsupported, msg: fmt.Sprintf(format, args...)}
+}
