@@ -1,0 +1,210 @@
+package forward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Session receives the frames of one connection, in order.
+type Session interface {
+	// Emit routes and buffers the frame's events. An error closes the
+	// connection, as fluentd v0.12's in_forward does on `forward error`.
+	Emit(ctx context.Context, f *Frame) error
+	// Commit makes everything emitted so far durable (sync) or at least
+	// handed to the buffers (not sync). The server calls Commit(true) before
+	// acknowledging a `chunk`, and Commit(false) whenever it has drained the
+	// bytes it has read.
+	Commit(ctx context.Context, sync bool) error
+}
+
+// Handler starts a Session per connection.
+type Handler interface {
+	NewSession(remote net.Addr) Session
+}
+
+// Stats are the server's counters since it started.
+type Stats struct {
+	Connections  int64 // accepted TCP connections
+	Frames       int64 // decoded frames
+	Events       int64 // decoded events
+	Acks         int64 // acks sent
+	Heartbeats   int64 // UDP heartbeats answered
+	DecodeErrors int64 // connections closed on malformed input
+	EmitErrors   int64 // connections closed because Emit or Commit failed
+	EventTimes   int64 // events whose time was an EventTime (v0.12 rejects those)
+}
+
+// Server serves the forward protocol.
+type Server struct {
+	h      Handler
+	logger *slog.Logger
+	now    func() time.Time
+
+	connections, frames, events, acks, heartbeats atomic.Int64
+	decodeErrors, emitErrors, eventTimes          atomic.Int64
+
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger sets the logger for connection errors.
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l } }
+
+// WithClock sets the clock used for events sent with time 0.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// NewServer returns a server handing frames to h.
+func NewServer(h Handler, opts ...Option) *Server {
+	s := &Server{h: h, conns: map[net.Conn]struct{}{}}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Connections: s.connections.Load(), Frames: s.frames.Load(), Events: s.events.Load(),
+		Acks: s.acks.Load(), Heartbeats: s.heartbeats.Load(),
+		DecodeErrors: s.decodeErrors.Load(), EmitErrors: s.emitErrors.Load(), EventTimes: s.eventTimes.Load(),
+	}
+}
+
+// Serve accepts connections on ln until ctx is done, then closes ln and
+// every open connection and waits for their goroutines. It returns nil
+// after a cancellation.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+	})
+	defer stop()
+	defer s.wg.Wait()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("accept forward connection: %w", err)
+		}
+		s.connections.Add(1)
+		s.mu.Lock()
+		if ctx.Err() != nil {
+			s.mu.Unlock()
+			c.Close()
+			return nil
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(ctx, c)
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+func (s *Server) serveConn(ctx context.Context, c net.Conn) {
+	defer c.Close()
+	sess := s.h.NewSession(c.RemoteAddr())
+	dec := NewDecoder(c, func() Time { return Time{Sec: s.now().Unix()} })
+	enc := msgpack.NewEncoder(c)
+	var f Frame
+	for {
+		err := dec.Decode(&f)
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				if err := sess.Commit(ctx, false); err != nil {
+					s.logger.Warn("forward error", "error", err, "remote", c.RemoteAddr().String())
+				}
+				return
+			}
+			s.decodeErrors.Add(1)
+			s.logger.Warn("forward error: closing connection", "error", err, "remote", c.RemoteAddr().String())
+			sess.Commit(ctx, false) //nolint:errcheck // the connection is closing because of the decode error
+			return
+		}
+		s.frames.Add(1)
+		s.events.Add(int64(len(f.Events)))
+		for i := range f.Events {
+			if f.Events[i].EventTime {
+				s.eventTimes.Add(1)
+			}
+		}
+		if err := sess.Emit(ctx, &f); err != nil {
+			s.emitErrors.Add(1)
+			s.logger.Warn("forward error: closing connection", "error", err, "tag", f.Tag, "remote", c.RemoteAddr().String())
+			return
+		}
+		if f.Chunk != "" {
+			if err := sess.Commit(ctx, true); err != nil {
+				s.emitErrors.Add(1)
+				s.logger.Warn("forward error: closing connection", "error", err, "tag", f.Tag, "remote", c.RemoteAddr().String())
+				return
+			}
+			if err := enc.Encode(map[string]string{"ack": f.Chunk}); err != nil {
+				return
+			}
+			s.acks.Add(1)
+		} else if dec.Buffered() == 0 {
+			if err := sess.Commit(ctx, false); err != nil {
+				s.emitErrors.Add(1)
+				s.logger.Warn("forward error: closing connection", "error", err, "remote", c.RemoteAddr().String())
+				return
+			}
+		}
+	}
+}
+
+// ServeUDP answers heartbeats on pc (fluentd v0.12 listens for them on the
+// forward port's UDP twin and replies with a single 0x00 byte) until ctx is
+// done.
+func (s *Server) ServeUDP(ctx context.Context, pc net.PacketConn) error {
+	stop := context.AfterFunc(ctx, func() { pc.Close() })
+	defer stop()
+	buf := make([]byte, 1024)
+	for {
+		_, addr, err := pc.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("read heartbeat: %w", err)
+		}
+		if _, err := pc.WriteTo([]byte{0}, addr); err == nil {
+			s.heartbeats.Add(1)
+		}
+	}
+}

@@ -1,0 +1,289 @@
+package forward
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fluent/fluent-logger-golang/fluent"
+	"github.com/vmihailenco/msgpack/v5"
+	"gotest.tools/v3/assert"
+	"gotest.tools/v3/assert/cmp"
+)
+
+type recorded struct {
+	Tag    string
+	Mode   Mode
+	Events []Event
+}
+
+// recorder is a Handler keeping every frame; failTag makes Emit fail.
+type recorder struct {
+	mu      sync.Mutex
+	frames  []recorded
+	commits int
+	failTag string
+}
+
+func (r *recorder) NewSession(net.Addr) Session { return r }
+
+func (r *recorder) Emit(_ context.Context, f *Frame) error {
+	if f.Tag == r.failTag {
+		return errors.New("emit failed")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.frames = append(r.frames, recorded{Tag: f.Tag, Mode: f.Mode, Events: append([]Event(nil), f.Events...)})
+	return nil
+}
+
+func (r *recorder) Commit(context.Context, bool) error {
+	r.mu.Lock()
+	r.commits++
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recorder) events() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, f := range r.frames {
+		n += len(f.Events)
+	}
+	return n
+}
+
+func (r *recorder) snapshot() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.frames...)
+}
+
+func startServer(t *testing.T, h Handler) (*Server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	s := NewServer(h)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NilError(t, <-done)
+	})
+	return s, ln.Addr().String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func loggerConfig(t *testing.T, addr string) fluent.Config {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	assert.NilError(t, err)
+	var p int
+	for _, c := range port {
+		p = p*10 + int(c-'0')
+	}
+	return fluent.Config{FluentHost: host, FluentPort: p, Timeout: 3 * time.Second}
+}
+
+func TestFluentLoggerGolang(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		mutate  func(*fluent.Config)
+		wantSub bool
+	}{
+		{name: "sync", mutate: func(*fluent.Config) {}},
+		{name: "request-ack", mutate: func(c *fluent.Config) { c.RequestAck = true }},
+		{name: "async", mutate: func(c *fluent.Config) { c.Async = true }},
+		{name: "async-ack", mutate: func(c *fluent.Config) { c.Async = true; c.RequestAck = true }},
+		{name: "sub-second", mutate: func(c *fluent.Config) { c.SubSecondPrecision = true }, wantSub: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			srv, addr := startServer(t, rec)
+			cfg := loggerConfig(t, addr)
+			tc.mutate(&cfg)
+			logger, err := fluent.New(cfg)
+			assert.NilError(t, err)
+			at := time.Unix(1704164645, 123456789)
+			for i := range 50 {
+				err := logger.PostWithTime("docker.delish", at, map[string]any{"log": "line", "n": i, "nested": map[string]any{"a": []string{"x"}}})
+				assert.NilError(t, err)
+			}
+			assert.NilError(t, logger.Close())
+			waitFor(t, "50 events", func() bool { return rec.events() == 50 })
+			frames := rec.snapshot()
+			ev := frames[0].Events[0]
+			assert.Equal(t, frames[0].Tag, "docker.delish")
+			assert.Equal(t, frames[0].Mode, ModeMessage)
+			assert.Equal(t, ev.Record["log"], "line")
+			assert.DeepEqual(t, ev.Record["nested"], map[string]any{"a": []any{"x"}})
+			if tc.wantSub {
+				assert.Equal(t, ev.Time, Time{Sec: 1704164645, Nsec: 123456789})
+				assert.Equal(t, srv.Stats().EventTimes, int64(50))
+			} else {
+				assert.Equal(t, ev.Time, Time{Sec: 1704164645})
+			}
+			if cfg.RequestAck {
+				assert.Equal(t, srv.Stats().Acks, int64(50))
+			} else {
+				assert.Equal(t, srv.Stats().Acks, int64(0))
+			}
+		})
+	}
+}
+
+func encode(t testing.TB, vs ...any) []byte {
+	var buf bytes.Buffer
+	enc := msgpack.NewEncoder(&buf)
+	for _, v := range vs {
+		assert.NilError(t, enc.Encode(v))
+	}
+	return buf.Bytes()
+}
+
+func gz(t testing.TB, b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write(b)
+	assert.NilError(t, err)
+	assert.NilError(t, zw.Close())
+	return buf.Bytes()
+}
+
+func eventTime(sec, nsec uint32) msgpack.RawMessage {
+	return msgpack.RawMessage{0xd7, 0x00, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec), byte(nsec >> 24), byte(nsec >> 16), byte(nsec >> 8), byte(nsec)}
+}
+
+func TestModes(t *testing.T) {
+	rec := map[string]any{"k": "v"}
+	entries := encode(t, []any{1, rec}, []any{eventTime(2, 5), rec})
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+		mode  Mode
+		times []Time
+		ack   string
+	}{
+		{"message", encode(t, []any{"t", 1, rec}), ModeMessage, []Time{{1, 0}}, ""},
+		{"message-float", encode(t, []any{"t", 1.5, rec, map[string]any{}}), ModeMessage, []Time{{1, 5e8}}, ""},
+		{"message-eventtime", encode(t, []any{"t", eventTime(3, 7), rec, map[string]any{"chunk": "abc"}}), ModeMessage, []Time{{3, 7}}, "abc"},
+		{"forward", encode(t, []any{"t", []any{[]any{1, rec}, []any{eventTime(2, 5), rec}}, map[string]any{"chunk": "c1"}}), ModeForward, []Time{{1, 0}, {2, 5}}, "c1"},
+		{"packed-str", encode(t, []any{"t", string(entries)}), ModePackedForward, []Time{{1, 0}, {2, 5}}, ""},
+		{"packed-bin", encode(t, []any{"t", entries, map[string]any{"size": 2}}), ModePackedForward, []Time{{1, 0}, {2, 5}}, ""},
+		{"compressed", encode(t, []any{"t", append(gz(t, entries[:3]), gz(t, entries[3:])...), map[string]any{"compressed": "gzip", "chunk": "z"}}), ModeCompressedPackedForward, []Time{{1, 0}, {2, 5}}, "z"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &recorder{}
+			srv, addr := startServer(t, r)
+			c, err := net.Dial("tcp", addr)
+			assert.NilError(t, err)
+			defer c.Close()
+			// A heartbeat (nil) first: it must be ignored.
+			_, err = c.Write(append([]byte{0xc0}, tc.frame...))
+			assert.NilError(t, err)
+			if tc.ack != "" {
+				var resp map[string]string
+				assert.NilError(t, msgpack.NewDecoder(c).Decode(&resp))
+				assert.DeepEqual(t, resp, map[string]string{"ack": tc.ack})
+			}
+			waitFor(t, "frame", func() bool { return r.events() == len(tc.times) })
+			f := r.snapshot()[0]
+			assert.Equal(t, f.Mode, tc.mode)
+			for i, ev := range f.Events {
+				assert.Equal(t, ev.Time, tc.times[i])
+				assert.DeepEqual(t, ev.Record, rec)
+			}
+			assert.Equal(t, srv.Stats().DecodeErrors, int64(0))
+		})
+	}
+}
+
+func TestMessageTimeZeroIsNow(t *testing.T) {
+	dec := NewDecoder(bytes.NewReader(encode(t, []any{"t", 0, map[string]any{}})), func() Time { return Time{Sec: 99} })
+	var f Frame
+	assert.NilError(t, dec.Decode(&f))
+	assert.Equal(t, f.Events[0].Time, Time{Sec: 99})
+	assert.Equal(t, dec.Decode(&f), io.EOF)
+}
+
+// TestBadInputClosesConnection: malformed msgpack, a wrong-mode frame or a
+// failing Emit closes that connection only; the server keeps serving and
+// counts the error.
+func TestBadInputClosesConnection(t *testing.T) {
+	r := &recorder{failTag: "boom"}
+	srv, addr := startServer(t, r)
+	for _, bad := range [][]byte{
+		{0xc1},                                 // never-used msgpack code
+		encode(t, "just a string"),             // not an array
+		encode(t, []any{"t"}),                  // too short
+		encode(t, []any{"t", 1, "x"}),          // record not a map
+		encode(t, []any{"t", []any{[]any{1}}}), // entry without a record
+		encode(t, []any{"t", "\x92\x01", map[string]any{"compressed": "gzip"}}),                         // not gzip
+		encode(t, []any{"t", msgpack.RawMessage{0xd7, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}, map[string]any{}}), // wrong ext type
+	} {
+		c, err := net.Dial("tcp", addr)
+		assert.NilError(t, err)
+		_, err = c.Write(bad)
+		assert.NilError(t, err)
+		assert.NilError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err = c.Read(make([]byte, 1))
+		assert.Assert(t, cmp.ErrorIs(err, io.EOF), "input %x", bad)
+		c.Close()
+	}
+	c, err := net.Dial("tcp", addr)
+	assert.NilError(t, err)
+	_, err = c.Write(encode(t, []any{"boom", 1, map[string]any{}}, []any{"ok", 1, map[string]any{}}))
+	assert.NilError(t, err)
+	_, err = c.Read(make([]byte, 1))
+	assert.Assert(t, cmp.ErrorIs(err, io.EOF))
+	c.Close()
+
+	// Still serving.
+	c, err = net.Dial("tcp", addr)
+	assert.NilError(t, err)
+	_, err = c.Write(encode(t, []any{"ok", 1, map[string]any{"a": 1}}))
+	assert.NilError(t, err)
+	c.Close()
+	waitFor(t, "good frame", func() bool { return r.events() == 1 })
+	st := srv.Stats()
+	assert.Equal(t, st.DecodeErrors, int64(7))
+	assert.Equal(t, st.EmitErrors, int64(1))
+}
+
+func TestUDPHeartbeat(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	s := NewServer(&recorder{})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeUDP(ctx, pc) }()
+	defer func() { cancel(); assert.NilError(t, <-done) }()
+	c, err := net.Dial("udp", pc.LocalAddr().String())
+	assert.NilError(t, err)
+	defer c.Close()
+	_, err = c.Write([]byte{0})
+	assert.NilError(t, err)
+	assert.NilError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	buf := make([]byte, 8)
+	n, err := c.Read(buf)
+	assert.NilError(t, err)
+	assert.DeepEqual(t, buf[:n], []byte{0})
+}
