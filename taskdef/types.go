@@ -32,7 +32,8 @@ type TaskDefinition struct {
 	// ExecutionRoleArn is the IAM role the ECS agent uses to pull images and read secrets.
 	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
 	// NetworkMode is one of NetworkModeBridge, NetworkModeHost, NetworkModeAWSVPC,
-	// NetworkModeNone; empty means absent (ECS then uses bridge on Linux EC2).
+	// NetworkModeNone, NetworkModeDefault; empty means absent (ECS then uses
+	// bridge on Linux EC2).
 	NetworkMode string `json:"networkMode,omitempty"`
 	// ContainerDefinitions are the task's containers (at least one).
 	ContainerDefinitions []ContainerDefinition `json:"containerDefinitions"`
@@ -92,6 +93,9 @@ const (
 	NetworkModeHost   = "host"
 	NetworkModeAWSVPC = "awsvpc"
 	NetworkModeNone   = "none"
+	// NetworkModeDefault is the legacy "default": Docker's default network
+	// (bridge on Linux, NAT on Windows).
+	NetworkModeDefault = "default"
 )
 
 // Container dependency conditions accepted by ECS.

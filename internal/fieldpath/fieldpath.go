@@ -96,7 +96,11 @@ func (p Path) String() string {
 			b.WriteByte(']')
 			if e.name != "" {
 				b.WriteByte('(')
-				b.WriteString(e.name)
+				if plainName(e.name) {
+					b.WriteString(e.name)
+				} else {
+					b.WriteString(strconv.Quote(e.name))
+				}
 				b.WriteByte(')')
 			}
 		case plainKey(e.key):
@@ -111,6 +115,20 @@ func (p Path) String() string {
 		}
 	}
 	return b.String()
+}
+
+// plainName reports whether a name can be shown unquoted: a valid ECS
+// container name (letters, digits, hyphens, underscores) of at most 255 bytes.
+func plainName(n string) bool {
+	if len(n) > 255 {
+		return false
+	}
+	for _, r := range n {
+		if r != '_' && r != '-' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // plainKey reports whether k can be written after a dot without ambiguity.

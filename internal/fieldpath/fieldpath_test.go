@@ -28,6 +28,7 @@ func TestPathString(t *testing.T) {
 		{"empty key quoted", root.Next(""), `[""]`},
 		{"leading digit quoted", root.Next("1x"), `["1x"]`},
 		{"named on key ignored", root.Next("volumes").Named("x"), "volumes"},
+		{"odd name quoted", root.Next("containerDefinitions").Index(0).Named("my app)"), `containerDefinitions[0]("my app)")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
