@@ -1,0 +1,704 @@
+package translate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/taskdef"
+)
+
+func slicesSort(s []string) { slices.Sort(s) }
+
+// convertImage maps the production image through devenv.yaml's image rules.
+func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, svc *types.ServiceConfig) {
+	p = p.Next("image")
+	ext := svc.Extensions[ExtensionKey].(map[string]any)
+	rule, ok := tk.t.local.ImageRule(c.Image)
+	if !ok {
+		if config.IsECR(c.Image) {
+			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%s is an ECR image, which cannot be pulled locally: add a rule to the images list of %s, e.g. {match: %s, build: {context: <folder>}}", c.Image, tk.t.local.File, config.Repository(c.Image).Name))
+			return
+		}
+		if !validImageRef(c.Image) {
+			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull: add a rule for it to the images list of %s, or fix the task definition", c.Image, tk.t.local.File))
+			return
+		}
+		svc.Image = c.Image
+		return
+	}
+	switch rule.Action {
+	case config.ActionPull:
+		svc.Image = c.Image
+	case config.ActionBuild:
+		svc.Image = localImage(svc.Name)
+		b := &types.BuildConfig{Context: rule.Build.Context, Dockerfile: rule.Build.Dockerfile, Target: rule.Build.Target}
+		if len(rule.Build.Args) > 0 {
+			b.Args = types.MappingWithEquals{}
+			for k, v := range rule.Build.Args {
+				b.Args[k] = &v
+			}
+		}
+		svc.Build = b
+		svc.PullPolicy = types.PullPolicyBuild
+		tk.deviate(c, p, Rewritten, c.Image, "build "+rule.Build.Context, "devenv.yaml maps image "+rule.Match+" to a local Docker build")
+	case config.ActionGo:
+		svc.Image = localImage(svc.Name)
+		svc.PullPolicy = types.PullPolicyNever
+		ext["go"] = rule.GoPackage
+		tk.deviate(c, p, Rewritten, c.Image, "go build "+rule.GoPackage, "devenv.yaml maps image "+rule.Match+" to a Go main package built into a FROM scratch image by devenv up")
+	case config.ActionStandIn:
+		svc.Image = standInImage(rule.StandIn)
+		svc.PullPolicy = types.PullPolicyNever
+		ext["standIn"] = string(rule.StandIn)
+		tk.deviate(c, p, Rewritten, c.Image, "stand-in "+string(rule.StandIn), "devenv.yaml replaces image "+rule.Match+" with a devenv stand-in")
+	}
+	if rule.Fallback != "" {
+		ext["fallback"] = string(rule.Fallback)
+		if rule.Fallback == config.StandInFluentd || rule.StandIn == config.StandInFluentd {
+			ext["fluentdFlushInterval"] = tk.t.local.FluentdFlushInterval.String()
+		}
+	}
+	if rule.StandIn == config.StandInFluentd {
+		ext["fluentdFlushInterval"] = tk.t.local.FluentdFlushInterval.String()
+	}
+}
+
+func localImage(service string) string { return "devenv.local/" + strings.ToLower(service) + ":dev" }
+
+// validImageRef is a light check of a Docker image reference: lowercase
+// repository path components, optional registry, tag and digest; no
+// placeholders such as <IMAGE1_NAME> or ${Image}.
+func validImageRef(s string) bool {
+	if s == "" || strings.ContainsAny(s, " <>${}\"'") {
+		return false
+	}
+	r := config.Repository(s)
+	if r.Path == "" || r.Path != strings.ToLower(r.Path) {
+		return false
+	}
+	for _, part := range strings.Split(r.Path, "/") {
+		if part == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// secretWords are name parts that make an environment variable secret-looking.
+var secretWords = []string{"KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASS", "PWD", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PRIVATE", "AUTH", "SIGNATURE", "SALT", "DSN"}
+
+// SecretLooking reports whether an environment variable name looks like it
+// holds a secret: a name part (split on _ and -) such as KEY, SECRET, TOKEN
+// or PASSWORD, or one of these words inside the name (SECRETKEY, APITOKEN).
+func SecretLooking(name string) bool {
+	up := strings.ToUpper(name)
+	for _, part := range strings.FieldsFunc(up, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
+		if slices.Contains(secretWords, part) {
+			return true
+		}
+	}
+	for _, w := range []string{"SECRET", "PASSWORD", "TOKEN", "APIKEY", "ACCESSKEY", "PRIVATEKEY"} {
+		if strings.Contains(up, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// FakeValue is the clearly fake stand-in devenv uses when neither devenv.yaml
+// nor .devenv/secrets.env gives one.
+func FakeValue(name string) string {
+	return "devenv-fake-" + strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+}
+
+// standIn returns the local value for a secret and says where it came from.
+func (tk *task) standIn(container, name string) (string, string) {
+	if s, ok := tk.t.local.Secrets.Lookup(container, name); ok {
+		return s.Value, "stand-in from " + string(s.Source)
+	}
+	return FakeValue(name), "fake default (set one under secrets in " + tk.t.local.File + " or in " + config.DefaultSecretsFile + ")"
+}
+
+// convertEnvironment maps environment and secrets into one environment.
+// Secrets and secret-looking plain-text values become stand-ins; overrides
+// from devenv.yaml and production host names mapped to local services are
+// applied to the rest.
+func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.Path) types.MappingWithEquals {
+	env := types.MappingWithEquals{}
+	set := func(k, v string) { env[k] = &v }
+	for i, kv := range c.Environment {
+		ep := p.Next("environment").Index(i)
+		if kv.Name == nil {
+			tk.t.fail(tk.def.File, ep.Next("name"), fieldpath.Invalidf("environment variable without a name: add one or remove the entry"))
+			continue
+		}
+		name, value := *kv.Name, deref(kv.Value)
+		switch {
+		case SecretLooking(name):
+			local, why := tk.standIn(c.Name, name)
+			set(name, local)
+			tk.deviate(c, ep.Next("value"), Rewritten, "(plain-text secret, hidden)", displaySecret(local, why), "secret-looking variable "+name+": "+why)
+		default:
+			if o, ok := tk.t.local.Env(c.Name, name); ok {
+				set(name, o)
+				tk.deviate(c, ep.Next("value"), Rewritten, value, o, "environment override in "+tk.t.local.File)
+				continue
+			}
+			if r, ok := tk.rewriteHosts(value); ok {
+				set(name, r)
+				tk.deviate(c, ep.Next("value"), Rewritten, value, r, "production host mapped to a local service in "+tk.t.local.File)
+				continue
+			}
+			set(name, value)
+		}
+	}
+	for i, s := range c.Secrets {
+		sp := p.Next("secrets").Index(i)
+		local, why := tk.standIn(c.Name, s.Name)
+		set(s.Name, local)
+		tk.deviate(c, sp, Rewritten, "(secret from "+secretStore(s.ValueFrom)+", not fetched)", displaySecret(local, why), why)
+	}
+	// Overrides of variables production does not set.
+	for _, scope := range []string{"*", c.Name} {
+		for _, name := range sortedKeys(tk.t.local.Environment[scope]) {
+			if _, ok := env[name]; ok {
+				continue
+			}
+			v, _ := tk.t.local.Env(c.Name, name)
+			set(name, v)
+			tk.deviate(c, p.Next("environment"), Rewritten, "", name+"="+v, "variable added by "+tk.t.local.File)
+		}
+	}
+	if len(env) == 0 {
+		return nil
+	}
+	return env
+}
+
+// displaySecret shows a stand-in in the report only when it is one devenv
+// chose or devenv.yaml (committed) holds; values from secrets.env stay hidden.
+func displaySecret(local, why string) string {
+	if strings.Contains(why, config.DefaultSecretsFile) && !strings.HasPrefix(why, "fake default") {
+		return "(from " + config.DefaultSecretsFile + ", hidden)"
+	}
+	return local
+}
+
+func secretStore(valueFrom string) string {
+	switch {
+	case strings.Contains(valueFrom, ":secretsmanager:"):
+		return "Secrets Manager"
+	default:
+		return "SSM Parameter Store"
+	}
+}
+
+// rewriteHosts replaces production host names mapped in devenv.yaml with
+// their local service (and port).
+func (tk *task) rewriteHosts(v string) (string, bool) {
+	out, changed := v, false
+	for _, h := range tk.t.local.Hosts {
+		from, to := h.Host, h.Service
+		if h.Port != 0 {
+			from += ":" + itoa(h.Port)
+			port := h.Port
+			if h.ServicePort != 0 {
+				port = h.ServicePort
+			}
+			to += ":" + itoa(port)
+		}
+		if strings.Contains(out, from) {
+			out, changed = strings.ReplaceAll(out, from, to), true
+		}
+	}
+	return out, changed
+}
+
+func (tk *task) convertEnvironmentFiles(c *taskdef.ContainerDefinition, p fieldpath.Path) []types.EnvFile {
+	var files []types.EnvFile
+	for i, f := range c.EnvironmentFiles {
+		base := f.Value[strings.LastIndex(f.Value, "/")+1:]
+		if base == "" {
+			base = "env"
+		}
+		local := ".devenv/env/" + c.Name + "/" + base
+		files = append(files, types.EnvFile{Path: local, Required: false})
+		tk.deviate(c, p.Next("environmentFiles").Index(i), Rewritten, f.Value, local+" (optional)", "S3 objects are not fetched: put a local copy there")
+	}
+	return files
+}
+
+func (tk *task) convertHostname(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) string {
+	if c.Hostname == nil {
+		return ""
+	}
+	if s.netOwner != "" {
+		tk.deviate(c, p.Next("hostname"), Dropped, *c.Hostname, "", "the container shares "+s.netOwner+"'s network namespace, which fixes the host name")
+		return ""
+	}
+	return *c.Hostname
+}
+
+func (tk *task) convertExtraHosts(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.HostsList {
+	if len(c.ExtraHosts) == 0 {
+		return nil
+	}
+	if s.netOwner != "" || tk.mode == taskdef.NetworkModeHost {
+		tk.deviate(c, p.Next("extraHosts"), Dropped, fmt.Sprint(len(c.ExtraHosts))+" entries", "", "Docker does not allow extra hosts for a container sharing another's network namespace")
+		return nil
+	}
+	h := types.HostsList{}
+	for _, e := range c.ExtraHosts {
+		h[e.Hostname] = append(h[e.Hostname], e.IpAddress)
+	}
+	return h
+}
+
+func (tk *task) convertDNS(l []string, c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.StringList {
+	if len(l) == 0 {
+		return nil
+	}
+	if s.netOwner != "" {
+		tk.deviate(c, p, Dropped, quoteList(l), "", "the container shares "+s.netOwner+"'s network namespace and its DNS settings")
+		return nil
+	}
+	return types.StringList(l)
+}
+
+func convertUlimits(l []taskdef.Ulimit) map[string]*types.UlimitsConfig {
+	if len(l) == 0 {
+		return nil
+	}
+	m := map[string]*types.UlimitsConfig{}
+	for _, u := range l {
+		m[u.Name] = &types.UlimitsConfig{Soft: u.SoftLimit, Hard: u.HardLimit}
+	}
+	return m
+}
+
+func seconds(s *int) *types.Duration {
+	if s == nil {
+		return nil
+	}
+	d := types.Duration(time.Duration(*s) * time.Second)
+	return &d
+}
+
+func (tk *task) convertSystemControls(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.Mapping {
+	if len(c.SystemControls) == 0 {
+		return nil
+	}
+	m := types.Mapping{}
+	for i, sc := range c.SystemControls {
+		if sc.Namespace == nil {
+			tk.t.fail(tk.def.File, p.Next("systemControls").Index(i).Next("namespace"), fieldpath.Invalidf("missing: name the kernel parameter, e.g. net.core.somaxconn"))
+			continue
+		}
+		if s.netOwner != "" && strings.HasPrefix(*sc.Namespace, "net.") {
+			tk.deviate(c, p.Next("systemControls").Index(i), Dropped, *sc.Namespace+"="+deref(sc.Value), "", "network sysctls belong to the namespace owner "+s.netOwner)
+			continue
+		}
+		m[*sc.Namespace] = deref(sc.Value)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func capabilities(lp *taskdef.LinuxParameters, add bool) []string {
+	if lp == nil || lp.Capabilities == nil {
+		return nil
+	}
+	if add {
+		return lp.Capabilities.Add
+	}
+	return lp.Capabilities.Drop
+}
+
+func convertDevices(lp *taskdef.LinuxParameters) []types.DeviceMapping {
+	if lp == nil || len(lp.Devices) == 0 {
+		return nil
+	}
+	var out []types.DeviceMapping
+	for _, d := range lp.Devices {
+		target := deref(d.ContainerPath)
+		if target == "" {
+			target = d.HostPath
+		}
+		perm := ""
+		for _, p := range d.Permissions {
+			switch p {
+			case "read":
+				perm += "r"
+			case "write":
+				perm += "w"
+			case "mknod":
+				perm += "m"
+			}
+		}
+		if perm == "" {
+			perm = "rwm"
+		}
+		out = append(out, types.DeviceMapping{Source: d.HostPath, Target: target, Permissions: perm})
+	}
+	return out
+}
+
+func initProcess(lp *taskdef.LinuxParameters) *bool {
+	if lp == nil || lp.InitProcessEnabled == nil {
+		return nil
+	}
+	v := *lp.InitProcessEnabled
+	return &v
+}
+
+func sharedMemory(lp *taskdef.LinuxParameters) types.UnitBytes {
+	if lp == nil {
+		return 0
+	}
+	return mib(lp.SharedMemorySize)
+}
+
+func swappiness(lp *taskdef.LinuxParameters) types.UnitBytes {
+	if lp == nil || lp.Swappiness == nil {
+		return 0
+	}
+	return types.UnitBytes(*lp.Swappiness)
+}
+
+func mib(v *int) types.UnitBytes {
+	if v == nil || *v <= 0 {
+		return 0
+	}
+	return types.UnitBytes(*v) * 1024 * 1024
+}
+
+// convertMaxSwap maps maxSwap to memswap_limit, which Docker counts as
+// memory plus swap, so it needs the container's hard memory limit.
+func (tk *task) convertMaxSwap(c *taskdef.ContainerDefinition, p fieldpath.Path) types.UnitBytes {
+	lp := c.LinuxParameters
+	if lp == nil || lp.MaxSwap == nil {
+		return 0
+	}
+	if c.Memory == nil || *c.Memory <= 0 {
+		tk.deviate(c, p.Next("linuxParameters").Next("maxSwap"), Dropped, itoa(*lp.MaxSwap)+" MiB", "", "Docker's memswap_limit counts memory plus swap and needs a hard memory limit, which the container has not")
+		return 0
+	}
+	return mib(c.Memory) + mib(lp.MaxSwap)
+}
+
+func (tk *task) convertCPU(c *taskdef.ContainerDefinition, p fieldpath.Path) int64 {
+	if c.Cpu == nil || *c.Cpu <= 0 {
+		return 0
+	}
+	if *c.Cpu < 2 {
+		tk.deviate(c, p.Next("cpu"), Rewritten, itoa(*c.Cpu), "2", "Docker's minimum cpu_shares is 2")
+		return 2
+	}
+	return int64(*c.Cpu)
+}
+
+// convertNetworkMode implements the task's network mode: bridge and absent
+// use the project network; host and none carry over; awsvpc puts every
+// container into the namespace owner's network namespace.
+func (tk *task) convertNetworkMode(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) string {
+	if derefBool(c.DisableNetworking) {
+		return "none"
+	}
+	switch tk.mode {
+	case taskdef.NetworkModeHost:
+		return "host"
+	case taskdef.NetworkModeNone:
+		return "none"
+	case taskdef.NetworkModeAWSVPC:
+		if s.netOwner != "" {
+			tk.deviate(c, fieldpath.Path{}.Next("networkMode"), Rewritten, "awsvpc", "service:"+s.netOwner, "the containers of an awsvpc task share one network namespace and reach each other on localhost")
+			return "service:" + s.netOwner
+		}
+	}
+	return ""
+}
+
+func (tk *task) convertPidMode(c *taskdef.ContainerDefinition) string {
+	switch tk.td.PidMode {
+	case "host":
+		return "host"
+	case "task":
+		if c.Name != tk.owner {
+			return "service:" + tk.owner
+		}
+	}
+	return ""
+}
+
+func (tk *task) convertIpcMode(c *taskdef.ContainerDefinition) string {
+	switch tk.td.IpcMode {
+	case "host":
+		return "host"
+	case "none":
+		return "none"
+	case "task":
+		if c.Name != tk.owner {
+			return "service:" + tk.owner
+		}
+		return "shareable"
+	}
+	return ""
+}
+
+func (tk *task) convertPlatform() string {
+	rp := tk.td.RuntimePlatform
+	if rp == nil {
+		return ""
+	}
+	switch rp.CpuArchitecture {
+	case "X86_64":
+		return "linux/amd64"
+	case "ARM64":
+		return "linux/arm64"
+	}
+	return ""
+}
+
+func (tk *task) convertRestartPolicy(c *taskdef.ContainerDefinition, p fieldpath.Path) string {
+	rp := c.RestartPolicy
+	if rp == nil || !rp.Enabled {
+		return ""
+	}
+	if len(rp.IgnoredExitCodes) > 0 || rp.RestartAttemptPeriod != nil {
+		tk.deviate(c, p.Next("restartPolicy"), Rewritten, "enabled with ignored exit codes or attempt period", "unless-stopped", "Compose restarts on every exit; ignoredExitCodes and restartAttemptPeriod have no Compose equivalent")
+	}
+	return "unless-stopped"
+}
+
+func (tk *task) convertLinks(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) []string {
+	if len(c.Links) == 0 {
+		return nil
+	}
+	if tk.mode != taskdef.NetworkModeBridge {
+		tk.deviate(c, p.Next("links"), Dropped, quoteList(c.Links), "", "links only apply in bridge mode")
+		return nil
+	}
+	var out []string
+	for i, l := range c.Links {
+		name, _, _ := strings.Cut(l, ":")
+		if _, ok := tk.byName[name]; !ok {
+			tk.t.fail(tk.def.File, p.Next("links").Index(i), fieldpath.Invalidf("link to %q, which is not a container of this task", name))
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+var conditions = map[string]string{
+	taskdef.ConditionStart:    types.ServiceConditionStarted,
+	taskdef.ConditionHealthy:  types.ServiceConditionHealthy,
+	taskdef.ConditionSuccess:  types.ServiceConditionCompletedSuccessfully,
+	taskdef.ConditionComplete: types.ServiceConditionCompletedSuccessfully,
+}
+
+func (tk *task) convertDependsOn(c *taskdef.ContainerDefinition, p fieldpath.Path) types.DependsOnConfig {
+	if len(c.DependsOn) == 0 {
+		if c.StartTimeout != nil {
+			tk.deviate(c, p.Next("startTimeout"), Dropped, itoa(*c.StartTimeout)+"s", "", "Compose has no dependency timeout")
+		}
+		return nil
+	}
+	d := types.DependsOnConfig{}
+	for i, dep := range c.DependsOn {
+		dp := p.Next("dependsOn").Index(i)
+		cond, ok := conditions[dep.Condition]
+		if !ok {
+			tk.t.fail(tk.def.File, dp.Next("condition"), fieldpath.Invalidf("unknown condition %q: use START, COMPLETE, SUCCESS or HEALTHY", dep.Condition))
+			continue
+		}
+		if _, ok := tk.byName[dep.ContainerName]; !ok {
+			tk.t.fail(tk.def.File, dp.Next("containerName"), fieldpath.Invalidf("%q is not a container of this task", dep.ContainerName))
+			continue
+		}
+		if dep.Condition == taskdef.ConditionComplete {
+			tk.deviate(c, dp.Next("condition"), Rewritten, "COMPLETE", cond, "Compose cannot wait for an exit with any code; locally the dependency must exit 0")
+		}
+		d[dep.ContainerName] = types.ServiceDependency{Condition: cond, Required: true}
+	}
+	if c.StartTimeout != nil {
+		tk.deviate(c, p.Next("startTimeout"), Dropped, itoa(*c.StartTimeout)+"s", "", "Compose has no dependency timeout")
+	}
+	return d
+}
+
+// ECS health check defaults, filled in because Docker's own differ
+// (Docker's default timeout is 30 s).
+const (
+	ecsHealthInterval = 30
+	ecsHealthTimeout  = 5
+	ecsHealthRetries  = 3
+)
+
+func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path) *types.HealthCheckConfig {
+	hc := c.HealthCheck
+	if hc == nil {
+		return nil
+	}
+	p = p.Next("healthCheck")
+	if len(hc.Command) == 0 {
+		tk.t.fail(tk.def.File, p.Next("command"), fieldpath.Invalidf("empty health check command: give [\"CMD-SHELL\", \"...\"] or [\"CMD\", ...]"))
+		return nil
+	}
+	test := types.HealthCheckTest(hc.Command)
+	if test[0] != "CMD" && test[0] != "CMD-SHELL" && test[0] != "NONE" {
+		test = append(types.HealthCheckTest{"CMD"}, hc.Command...)
+		tk.deviate(c, p.Next("command"), Rewritten, quoteList(hc.Command), quoteList(test), "ECS runs a command without CMD/CMD-SHELL prefix as CMD; Compose needs it explicit")
+	}
+	fill := func(v *int, def int, field string) int {
+		if v == nil {
+			tk.deviate(c, p.Next(field), Defaulted, "", itoa(def), "ECS default, written out because Docker's default differs")
+			return def
+		}
+		return *v
+	}
+	interval := fill(hc.Interval, ecsHealthInterval, "interval")
+	timeout := fill(hc.Timeout, ecsHealthTimeout, "timeout")
+	retries := uint64(fill(hc.Retries, ecsHealthRetries, "retries"))
+	out := &types.HealthCheckConfig{Test: test, Interval: seconds(&interval), Timeout: seconds(&timeout), Retries: &retries}
+	if hc.StartPeriod != nil && *hc.StartPeriod > 0 {
+		out.StartPeriod = seconds(hc.StartPeriod)
+	}
+	return out
+}
+
+func (tk *task) convertVolumesFrom(c *taskdef.ContainerDefinition, p fieldpath.Path) []string {
+	var out []string
+	for i, v := range c.VolumesFrom {
+		if _, ok := tk.byName[v.SourceContainer]; !ok {
+			tk.t.fail(tk.def.File, p.Next("volumesFrom").Index(i).Next("sourceContainer"), fieldpath.Invalidf("%q is not a container of this task", v.SourceContainer))
+			continue
+		}
+		s := v.SourceContainer
+		if derefBool(v.ReadOnly) {
+			s += ":ro"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// droppedContainerFields reports container fields with no local effect.
+func (tk *task) droppedContainerFields(c *taskdef.ContainerDefinition, p fieldpath.Path) {
+	if c.RepositoryCredentials != nil {
+		tk.deviate(c, p.Next("repositoryCredentials"), Dropped, "(registry credentials secret)", "", "local images are built or pulled with your own Docker login")
+	}
+	if c.VersionConsistency != "" {
+		tk.deviate(c, p.Next("versionConsistency"), Dropped, c.VersionConsistency, "", "digest pinning is an ECS deployment feature")
+	}
+	if len(c.ResourceRequirements) > 0 {
+		var l []string
+		for _, r := range c.ResourceRequirements {
+			l = append(l, r.Type+"="+r.Value)
+		}
+		tk.deviate(c, p.Next("resourceRequirements"), Unsupported, quoteList(l), "", "GPUs and accelerators are not reserved locally")
+	}
+	if c.FirelensConfiguration != nil {
+		tk.deviate(c, p.Next("firelensConfiguration"), Unsupported, c.FirelensConfiguration.Type, "", "FireLens routing is not emulated: the router runs as an ordinary container and awsfirelens containers log to json-file")
+	}
+	if len(c.CredentialSpecs) > 0 {
+		tk.deviate(c, p.Next("credentialSpecs"), Unsupported, quoteList(c.CredentialSpecs), "", "gMSA credential specs need Active Directory")
+	}
+	if lp := c.LinuxParameters; lp != nil {
+		for i, t := range lp.Tmpfs {
+			if len(t.MountOptions) > 0 {
+				tk.deviate(c, p.Next("linuxParameters").Next("tmpfs").Index(i).Next("mountOptions"), Dropped, quoteList(t.MountOptions), "", "Compose's tmpfs mount takes only size and mode")
+			}
+		}
+	}
+}
+
+// taskFields reports task-level fields with no or a different local effect.
+func (tk *task) taskFields() {
+	td := tk.td
+	r := fieldpath.Path{}
+	dev := func(field string, kind Kind, prod, why string) {
+		tk.deviate(nil, r.Next(field), kind, prod, "", why)
+	}
+	if td.TaskRoleArn != nil {
+		dev("taskRoleArn", Dropped, *td.TaskRoleArn, "no AWS credentials are given to local containers; the fakes need none")
+	}
+	if td.ExecutionRoleArn != nil {
+		dev("executionRoleArn", Dropped, *td.ExecutionRoleArn, "images and secrets are not fetched from AWS locally")
+	}
+	if td.Cpu != nil {
+		dev("cpu", Dropped, *td.Cpu, "Compose has no task-wide CPU limit; container cpu values apply")
+	}
+	if td.Memory != nil {
+		dev("memory", Dropped, *td.Memory, "Compose has no task-wide memory limit; container memory values apply")
+	}
+	if len(td.PlacementConstraints) > 0 {
+		dev("placementConstraints", Dropped, itoa(len(td.PlacementConstraints))+" constraints", "there is one local host")
+	}
+	if len(td.RequiresCompatibilities) > 0 {
+		dev("requiresCompatibilities", Dropped, quoteList(td.RequiresCompatibilities), "launch types do not exist locally")
+	}
+	if len(td.Tags) > 0 {
+		dev("tags", Dropped, itoa(len(td.Tags))+" tags", "AWS resource tags")
+	}
+	if td.ProxyConfiguration != nil {
+		dev("proxyConfiguration", Unsupported, td.ProxyConfiguration.Type+" via "+td.ProxyConfiguration.ContainerName, "the App Mesh proxy's traffic redirection is not set up locally")
+	}
+	if len(td.InferenceAccelerators) > 0 {
+		dev("inferenceAccelerators", Unsupported, itoa(len(td.InferenceAccelerators))+" accelerators", "Elastic Inference is not available locally")
+	}
+	if td.EphemeralStorage != nil {
+		dev("ephemeralStorage", Dropped, itoa(td.EphemeralStorage.SizeInGiB)+" GiB", "local containers use the Docker host's disk")
+	}
+	if rp := td.RuntimePlatform; rp != nil {
+		if rp.OperatingSystemFamily != "" && rp.OperatingSystemFamily != "LINUX" {
+			dev("runtimePlatform", Unsupported, rp.OperatingSystemFamily, "devenv runs Linux containers only")
+		} else if rp.CpuArchitecture != "" {
+			tk.deviate(nil, r.Next("runtimePlatform"), Rewritten, rp.CpuArchitecture, tk.convertPlatform(), "platform: the image is built or pulled for it, emulated if the host differs")
+		}
+	}
+	if td.EnableFaultInjection != nil {
+		dev("enableFaultInjection", Dropped, fmt.Sprint(*td.EnableFaultInjection), "ECS fault injection endpoints are not emulated")
+	}
+	if td.TrustedExecutionConfiguration != nil {
+		dev("trustedExecutionConfiguration", Unsupported, td.TrustedExecutionConfiguration.IsolationMode, "sandboxed isolation is not available locally")
+	}
+	switch td.PidMode {
+	case "task":
+		tk.deviate(nil, r.Next("pidMode"), Rewritten, "task", "service:"+tk.owner, "containers join "+tk.owner+"'s PID namespace")
+	}
+	switch td.IpcMode {
+	case "task":
+		tk.deviate(nil, r.Next("ipcMode"), Rewritten, "task", "service:"+tk.owner, "containers join "+tk.owner+"'s IPC namespace")
+	}
+	meta := []struct {
+		field string
+		set   bool
+	}{
+		{"taskDefinitionArn", td.TaskDefinitionArn != nil},
+		{"revision", td.Revision != nil},
+		{"status", td.Status != ""},
+		{"requiresAttributes", len(td.RequiresAttributes) > 0},
+		{"compatibilities", len(td.Compatibilities) > 0},
+		{"registeredAt", td.RegisteredAt != nil},
+		{"registeredBy", td.RegisteredBy != nil},
+		{"deregisteredAt", td.DeregisteredAt != nil},
+		{"deleteRequestedAt", td.DeleteRequestedAt != nil},
+	}
+	for _, m := range meta {
+		if m.set {
+			dev(m.field, Dropped, "(describe output)", "metadata of the registered revision; no effect on containers")
+		}
+	}
+	if tk.mode == taskdef.NetworkModeHost {
+		dev("networkMode", Rewritten, "host", "containers use the Docker host's network; published ports cannot be limited to "+tk.t.local.BindAddress)
+	}
+}

@@ -1,0 +1,280 @@
+// Package translate turns decoded ECS task definitions and the local settings
+// into a Compose project and a report of every way the local stack differs
+// from production.
+//
+// Translate is pure: it reads nothing but its arguments (no files, network,
+// clock or environment) and logs nothing; deviations are returned as data.
+// The mapping of every task definition field lives in Mapping (mapping.go)
+// and is rendered in docs/mapping.md.
+package translate
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/taskdef"
+)
+
+// ExtensionKey is the service extension carrying what `devenv up` needs and
+// Compose has no field for: the task family, essential, image build rules.
+const ExtensionKey = "x-devenv"
+
+var serviceName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// Translate converts defs into a Compose project named local.Project and the
+// deviation report. Every error found is returned, joined; each is a
+// *fieldpath.FieldError naming file, container and field. On error the
+// project is nil.
+func Translate(defs []taskdef.Def, local config.Local) (*types.Project, Report, error) {
+	t := &translator{local: local, services: map[string]*service{}}
+	if local.BindAddress == "" {
+		t.local.BindAddress = config.DefaultBindAddress
+	}
+	if len(defs) == 0 {
+		return nil, nil, fieldpath.Invalidf("no task definitions to translate: give --taskdefs or list them under taskdefs in devenv.yaml")
+	}
+	for i := range defs {
+		t.task(&defs[i])
+	}
+	t.fakes()
+	t.wireLogging()
+	t.checkPorts()
+	if len(t.errs) > 0 {
+		return nil, nil, errors.Join(t.errs...)
+	}
+	p := &types.Project{Name: local.Project, Services: types.Services{}}
+	for _, name := range sortedKeys(t.services) {
+		p.Services[name] = t.services[name].cfg
+	}
+	if len(t.volumes) > 0 {
+		p.Volumes = t.volumes
+	}
+	sortReport(t.report)
+	return p, t.report, nil
+}
+
+type translator struct {
+	local    config.Local
+	services map[string]*service
+	volumes  types.Volumes
+	report   Report
+	errs     []error
+	pending  []pendingPorts
+}
+
+// service is a Compose service being built, with where it came from.
+type service struct {
+	cfg       types.ServiceConfig
+	file      string
+	container string
+	path      fieldpath.Path
+	// netOwner is the service whose network namespace this one joins ("" if own).
+	netOwner string
+	// published maps "containerPort/protocol" to the fixed host port, for
+	// resolving host rules (fluentd log driver addresses).
+	published map[string]string
+	logPath   fieldpath.Path
+	logOpts   map[string]string
+}
+
+// task translates one task definition.
+type task struct {
+	t      *translator
+	def    *taskdef.Def
+	td     *taskdef.TaskDefinition
+	mode   string // effective network mode
+	owner  string // awsvpc/pid/ipc namespace owner container
+	vols   map[string]*taskdef.Volume
+	byName map[string]int
+}
+
+func (t *translator) fail(file string, p fieldpath.Path, err error) {
+	t.errs = append(t.errs, fieldpath.At(file, p, err))
+}
+
+func (t *translator) deviate(d Deviation) { t.report = append(t.report, d) }
+
+func (tk *task) deviate(c *taskdef.ContainerDefinition, p fieldpath.Path, kind Kind, prod, local, why string) {
+	d := Deviation{File: tk.def.File, Path: p.String(), Kind: kind, Production: prod, Local: local, Why: why}
+	if c != nil {
+		d.Service, d.Container = c.Name, c.Name
+	}
+	tk.t.deviate(d)
+}
+
+func (t *translator) task(def *taskdef.Def) {
+	td := &def.Task
+	root := fieldpath.Path{}
+	if len(td.ContainerDefinitions) == 0 {
+		t.fail(def.File, root.Next("containerDefinitions"), fieldpath.Invalidf("a task definition needs at least one container: add one to containerDefinitions"))
+		return
+	}
+	tk := &task{t: t, def: def, td: td, vols: map[string]*taskdef.Volume{}, byName: map[string]int{}}
+	for i := range td.Volumes {
+		tk.vols[td.Volumes[i].Name] = &td.Volumes[i]
+	}
+	for i, c := range td.ContainerDefinitions {
+		tk.byName[c.Name] = i
+	}
+	tk.mode = td.NetworkMode
+	if tk.mode == "" {
+		tk.mode = taskdef.NetworkModeBridge
+	}
+	tk.owner = tk.namespaceOwner()
+	tk.taskFields()
+	for i := range td.ContainerDefinitions {
+		tk.container(i)
+	}
+}
+
+// namespaceOwner picks the container whose namespaces the others join in
+// awsvpc mode (and for pid/ipc "task"): the first container that depends on
+// no other, so that joining its namespace cannot create a dependency cycle.
+func (tk *task) namespaceOwner() string {
+	for _, c := range tk.td.ContainerDefinitions {
+		if len(c.DependsOn) == 0 && len(c.VolumesFrom) == 0 {
+			return c.Name
+		}
+	}
+	return tk.td.ContainerDefinitions[0].Name
+}
+
+func (tk *task) containerPath(i int) fieldpath.Path {
+	return fieldpath.Path{}.Next("containerDefinitions").Index(i).Named(tk.td.ContainerDefinitions[i].Name)
+}
+
+func (tk *task) container(i int) {
+	c := &tk.td.ContainerDefinitions[i]
+	p := tk.containerPath(i)
+	t := tk.t
+	if !serviceName.MatchString(c.Name) {
+		t.fail(tk.def.File, p.Next("name"), fieldpath.Invalidf("%q is not a valid Compose service name: use letters, digits, '-', '_' and '.', starting with a letter or digit", c.Name))
+		return
+	}
+	if prev, ok := t.services[c.Name]; ok {
+		t.fail(tk.def.File, p.Next("name"), fieldpath.Invalidf("container %q is also defined in %s: Compose service names must be unique across task definitions; rename one", c.Name, prev.file))
+		return
+	}
+	s := &service{file: tk.def.File, container: c.Name, path: p, published: map[string]string{}}
+	if tk.mode == taskdef.NetworkModeAWSVPC && c.Name != tk.owner {
+		s.netOwner = tk.owner
+	}
+	cs := tk.containerSpec(c, p, s)
+	ws := tk.workloadSpec(c, p, s)
+	s.cfg = types.ServiceConfig{
+		Name:          c.Name,
+		Restart:       tk.convertRestartPolicy(c, p),
+		Links:         tk.convertLinks(c, p, s),
+		ContainerSpec: cs,
+		WorkloadSpec:  ws,
+		Extensions:    types.Extensions{ExtensionKey: tk.convertExtension(c, p)},
+	}
+	tk.convertImage(c, p, &s.cfg)
+	tk.droppedContainerFields(c, p)
+	t.services[c.Name] = s
+}
+
+func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.ContainerSpec {
+	return types.ContainerSpec{
+		Command:         types.ShellCommand(c.Command),
+		Entrypoint:      types.ShellCommand(c.EntryPoint),
+		Environment:     tk.convertEnvironment(c, p),
+		EnvFiles:        tk.convertEnvironmentFiles(c, p),
+		WorkingDir:      deref(c.WorkingDirectory),
+		User:            deref(c.User),
+		Hostname:        tk.convertHostname(c, p, s),
+		ExtraHosts:      tk.convertExtraHosts(c, p, s),
+		DNS:             tk.convertDNS(c.DnsServers, c, p.Next("dnsServers"), s),
+		DNSSearch:       tk.convertDNS(c.DnsSearchDomains, c, p.Next("dnsSearchDomains"), s),
+		Labels:          types.Labels(c.DockerLabels),
+		SecurityOpt:     c.DockerSecurityOptions,
+		Ulimits:         convertUlimits(c.Ulimits),
+		Privileged:      derefBool(c.Privileged),
+		ReadOnly:        derefBool(c.ReadonlyRootFilesystem),
+		StopGracePeriod: seconds(c.StopTimeout),
+		Sysctls:         tk.convertSystemControls(c, p, s),
+		CapAdd:          capabilities(c.LinuxParameters, true),
+		CapDrop:         capabilities(c.LinuxParameters, false),
+		Devices:         convertDevices(c.LinuxParameters),
+		Init:            initProcess(c.LinuxParameters),
+		ShmSize:         sharedMemory(c.LinuxParameters),
+		MemSwapLimit:    tk.convertMaxSwap(c, p),
+		MemSwappiness:   swappiness(c.LinuxParameters),
+		CPUShares:       tk.convertCPU(c, p),
+		MemLimit:        mib(c.Memory),
+		MemReservation:  mib(c.MemoryReservation),
+		NetworkMode:     tk.convertNetworkMode(c, p, s),
+		Pid:             tk.convertPidMode(c),
+		Ipc:             tk.convertIpcMode(c),
+		Platform:        tk.convertPlatform(),
+		Logging:         tk.convertLogConfiguration(c, p, s),
+		Volumes:         tk.convertMountPoints(c, p),
+		VolumesFrom:     tk.convertVolumesFrom(c, p),
+	}
+}
+
+func (tk *task) workloadSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.WorkloadSpec {
+	return types.WorkloadSpec{
+		DependsOn:   tk.convertDependsOn(c, p),
+		HealthCheck: tk.convertHealthCheck(c, p),
+		Ports:       tk.convertPortMappings(c, p, s),
+		StdinOpen:   derefBool(c.Interactive),
+		Tty:         derefBool(c.PseudoTerminal),
+	}
+}
+
+// convertExtension records what Compose cannot express but `devenv up`
+// honours: the task family and whether the container is essential.
+func (tk *task) convertExtension(c *taskdef.ContainerDefinition, p fieldpath.Path) map[string]any {
+	essential := c.Essential == nil || *c.Essential
+	return map[string]any{"task": tk.td.Family, "essential": essential}
+}
+
+func (t *translator) fakes() {
+	for _, f := range t.local.Fakes {
+		name := string(f)
+		if prev, ok := t.services[name]; ok {
+			t.fail(prev.file, prev.path.Next("name"), fieldpath.Invalidf("container %q has the name of the devenv fake %s listed under fakes in devenv.yaml: rename the container or remove the fake", name, name))
+			continue
+		}
+		t.services[name] = &service{
+			file: t.local.File,
+			cfg: types.ServiceConfig{
+				Name:          name,
+				ContainerSpec: types.ContainerSpec{Image: standInImage(f), PullPolicy: types.PullPolicyNever},
+				Extensions:    types.Extensions{ExtensionKey: map[string]any{"standIn": name}},
+			},
+			published: map[string]string{},
+		}
+	}
+}
+
+func standInImage(s config.StandIn) string { return "devenv/" + string(s) + ":local" }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefBool(b *bool) bool { return b != nil && *b }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slicesSort(keys)
+	return keys
+}
+
+func quoteList(l []string) string { return strings.Join(l, ", ") }
+
+func itoa(i int) string { return fmt.Sprint(i) }

@@ -1,0 +1,116 @@
+package translate
+
+import (
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/taskdef"
+)
+
+var unsafeVolumeChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]`)
+
+// volumeName is the project volume for a task volume: task volumes are
+// scoped to their family so two tasks' "data" volumes stay apart.
+func volumeName(family, name string) string {
+	return unsafeVolumeChars.ReplaceAllString(family+"_"+name, "_")
+}
+
+// convertMountPoints maps each mount point through its task volume:
+// host.sourcePath → a bind of the folder mapped in devenv.yaml or of
+// .devenv/volumes/<name>; an empty volume (no host, or host without
+// sourcePath) → a task-scoped named volume; dockerVolumeConfiguration → a
+// named volume (shared scope keeps the production name); EFS, FSx, S3 Files
+// and EBS (configuredAtLaunch) → a local named volume, reported.
+// linuxParameters.tmpfs mounts are added as tmpfs volumes.
+func (tk *task) convertMountPoints(c *taskdef.ContainerDefinition, p fieldpath.Path) []types.ServiceVolumeConfig {
+	var out []types.ServiceVolumeConfig
+	for i, mp := range c.MountPoints {
+		mpp := p.Next("mountPoints").Index(i)
+		v, ok := tk.vols[mp.SourceVolume]
+		if !ok {
+			tk.t.fail(tk.def.File, mpp.Next("sourceVolume"), fieldpath.Invalidf("%q is not a volume of this task: add it to volumes or fix the name", mp.SourceVolume))
+			continue
+		}
+		if mp.ContainerPath == "" || !strings.HasPrefix(mp.ContainerPath, "/") {
+			tk.t.fail(tk.def.File, mpp.Next("containerPath"), fieldpath.Invalidf("%q is not an absolute path", mp.ContainerPath))
+			continue
+		}
+		vc := tk.volume(c, mpp, v)
+		vc.Target = mp.ContainerPath
+		vc.ReadOnly = derefBool(mp.ReadOnly)
+		out = append(out, vc)
+	}
+	if lp := c.LinuxParameters; lp != nil {
+		for i, t := range lp.Tmpfs {
+			if !strings.HasPrefix(t.ContainerPath, "/") {
+				tk.t.fail(tk.def.File, p.Next("linuxParameters").Next("tmpfs").Index(i).Next("containerPath"), fieldpath.Invalidf("%q is not an absolute path", t.ContainerPath))
+				continue
+			}
+			size := t.Size
+			out = append(out, types.ServiceVolumeConfig{Type: types.VolumeTypeTmpfs, Target: t.ContainerPath, Tmpfs: &types.ServiceVolumeTmpfs{Size: mib(&size)}})
+		}
+	}
+	return out
+}
+
+func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *taskdef.Volume) types.ServiceVolumeConfig {
+	named := func(name string, cfg types.VolumeConfig) types.ServiceVolumeConfig {
+		if tk.t.volumes == nil {
+			tk.t.volumes = types.Volumes{}
+		}
+		tk.t.volumes[name] = cfg
+		return types.ServiceVolumeConfig{Type: types.VolumeTypeVolume, Source: name}
+	}
+	task := volumeName(tk.td.Family, v.Name)
+	src := "volumes[" + v.Name + "]"
+	switch {
+	case v.Host != nil && v.Host.SourcePath != nil && *v.Host.SourcePath != "":
+		prod := *v.Host.SourcePath
+		local, mapped := tk.t.local.Volume(v.Name, prod)
+		why := "host folders of production instances do not exist here; mapped in " + tk.t.local.File
+		if !mapped {
+			local = path.Join(config.DefaultVolumesDir, v.Name)
+			why = "a folder under " + config.DefaultVolumesDir + " stands in for the production host path and survives devenv down/up; map it under volumes in " + tk.t.local.File + " to choose another"
+		}
+		if !strings.HasPrefix(local, "/") && !strings.HasPrefix(local, "./") && !strings.HasPrefix(local, "../") {
+			local = "./" + local
+		}
+		if local != prod {
+			tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" host "+prod, local, why)
+		}
+		return types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: local}
+	case v.DockerVolumeConfiguration != nil:
+		dv := v.DockerVolumeConfiguration
+		cfg := types.VolumeConfig{DriverOpts: types.Options(dv.DriverOpts), Labels: types.Labels(dv.Labels)}
+		name := task
+		if dv.Scope == "shared" {
+			cfg.Name = v.Name // shared volumes keep their name across tasks and projects
+			name = unsafeVolumeChars.ReplaceAllString(v.Name, "_")
+		}
+		if d := deref(dv.Driver); d != "" && d != "local" {
+			tk.deviate(c, mpp.Next("sourceVolume"), Unsupported, src+" driver "+d, "local", "volume plugins of production hosts are not installed here; a local volume stands in")
+			cfg.DriverOpts = nil
+		}
+		return named(name, cfg)
+	case v.EfsVolumeConfiguration != nil:
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" EFS "+v.EfsVolumeConfiguration.FileSystemId+deref(v.EfsVolumeConfiguration.RootDirectory), "volume "+task, "EFS is not reachable locally; a named volume stands in, empty at first")
+		return named(task, types.VolumeConfig{})
+	case v.FsxWindowsFileServerVolumeConfiguration != nil:
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" FSx "+v.FsxWindowsFileServerVolumeConfiguration.FileSystemId, "volume "+task, "FSx is not reachable locally; a named volume stands in, empty at first")
+		return named(task, types.VolumeConfig{})
+	case v.S3filesVolumeConfiguration != nil:
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" S3 Files "+v.S3filesVolumeConfiguration.FileSystemArn, "volume "+task, "S3 Files is not reachable locally; a named volume stands in, empty at first")
+		return named(task, types.VolumeConfig{})
+	case derefBool(v.ConfiguredAtLaunch):
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" configured at launch (EBS)", "volume "+task, "the EBS volume is attached at launch in production; a named volume stands in, empty at first")
+		return named(task, types.VolumeConfig{})
+	default:
+		// An empty task volume: Docker-managed, shared by the task's containers.
+		return named(task, types.VolumeConfig{})
+	}
+}
