@@ -29,6 +29,8 @@ where each log record goes.`,
 	// Subcommands, one file each. Keep this list sorted.
 	root.AddCommand(
 		newFakeCommand(),
+		newGenerateCommand(),
+		newPlanCommand(),
 	)
 	return root
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devenv-sh/devenv/translate"
+)
+
+type planOptions struct {
+	stackOptions
+	json   bool // --json
+	strict bool // --strict
+}
+
+func newPlanCommand() *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show every way the local stack differs from production",
+		Long: `Translate the production task definitions with devenv.yaml, as generate does,
+and print every deviation grouped by service: the field, its production value,
+the local value, and why. Secret values are never shown.
+
+Kinds: rewritten (kept with a local value), defaulted (production's default
+written out), dropped (no local effect), unsupported (production behaviour the
+local stack cannot reproduce).
+
+Examples:
+  devenv plan                  # human-readable, grouped by service
+  devenv plan --json | jq '.deviations[] | select(.kind=="unsupported")'
+  devenv plan --strict         # fail when anything is unsupported
+
+Exit codes: 0 ok; 1 bad input; 2 with --strict, an unsupported field.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPlan(cmd.Context(), o, cmd.Flags().Changed("config"), cmd)
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the report as JSON: {project, services, deviations: [{file, service, container, path, kind, production, local, why}]}")
+	cmd.Flags().BoolVar(&o.strict, "strict", false, "exit 2 when any deviation is unsupported")
+	return cmd
+}
+
+// planJSON is the --json output.
+type planJSON struct {
+	Project    string                `json:"project"`
+	Services   []string              `json:"services"`
+	Deviations []translate.Deviation `json:"deviations"`
+}
+
+func runPlan(ctx context.Context, o planOptions, configExplicit bool, cmd *cobra.Command) error {
+	st, err := loadStack(ctx, o.stackOptions, configExplicit)
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	if o.json {
+		out := planJSON{Project: st.project.Name, Services: st.project.ServiceNames(), Deviations: st.report}
+		if out.Deviations == nil {
+			out.Deviations = translate.Report{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "project %s: %d services, %d deviations from production\n\n", st.project.Name, len(st.project.Services), len(st.report))
+		fmt.Fprint(w, st.report.Text())
+	}
+	if u := st.report.Unsupported(); o.strict && len(u) > 0 {
+		return &exitError{code: 2, msg: fmt.Sprintf("%d unsupported fields (--strict): %s: %s", len(u), u[0].Path, u[0].Why)}
+	}
+	return nil
+}
