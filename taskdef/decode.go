@@ -270,6 +270,7 @@ func (d *decoder) typeError(p fieldpath.Path, t reflect.Type, n *node) bool {
 	want := expected(t)
 	msg := fmt.Sprintf("expected %s, got %s", want, describe(n))
 	switch {
+	case t == timestampType:
 	case t.Kind() == reflect.Int && n.kind == kindString && isInteger(n.text):
 		msg += fmt.Sprintf("; write %s without quotes", n.text)
 	case t.Kind() == reflect.Bool && n.kind == kindString && (n.text == "true" || n.text == "false"):

@@ -277,7 +277,7 @@ func (d *decoder) validateContainer(t *TaskDefinition, c *ContainerDefinition, p
 	for i, u := range c.Ulimits {
 		up := p.Next("ulimits").Index(i)
 		d.enum(up.Next("name"), u.Name, ulimitNames)
-		if u.SoftLimit > u.HardLimit {
+		if u.SoftLimit > u.HardLimit && !d.reported(up.Next("hardLimit")) {
 			d.check(up.Next("softLimit"), fieldpath.Invalidf("%d is above hardLimit (%d); lower it or raise hardLimit", u.SoftLimit, u.HardLimit))
 		}
 	}
