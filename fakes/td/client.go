@@ -1,0 +1,344 @@
+package td
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/devenv-sh/devenv/fakes/control"
+)
+
+// Client is a small Treasure Data client for tests and user projects: the
+// import and database/table calls fluent-plugin-td makes, sent the way
+// td-client sends them, plus the fake's inspection API (through the
+// embedded control.Client). It works against the fake; its import check is
+// the one td-client-go makes.
+type Client struct {
+	*control.Client
+	baseURL string
+	apiKey  string
+	http    *http.Client                               // WithHTTPClient
+	retries int                                        // WithRetries
+	backoff time.Duration                              // WithRetries
+	sleep   func(context.Context, time.Duration) error // WithSleep
+}
+
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithHTTPClient sets the HTTP client; default http.DefaultClient.
+func WithHTTPClient(hc *http.Client) ClientOption { return func(c *Client) { c.http = hc } }
+
+// WithRetries sets how many times a request answered 429 or 5xx, or failed
+// in transport, is retried (default 3), waiting backoff before the first
+// retry and doubling the wait each time (default 100ms). Zero retries sends
+// each request once.
+func WithRetries(n int, backoff time.Duration) ClientOption {
+	return func(c *Client) { c.retries, c.backoff = n, backoff }
+}
+
+// WithSleep replaces the wait between retries (tests).
+func WithSleep(sleep func(context.Context, time.Duration) error) ClientOption {
+	return func(c *Client) { c.sleep = sleep }
+}
+
+// NewClient returns a client for the Treasure Data API at baseURL (such as
+// "http://127.0.0.1:8081") authenticating with apiKey.
+func NewClient(baseURL, apiKey string, opts ...ClientOption) *Client {
+	c := &Client{baseURL: strings.TrimRight(baseURL, "/"), apiKey: apiKey, retries: 3, backoff: 100 * time.Millisecond}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.http == nil {
+		c.http = http.DefaultClient
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+	c.Client = &control.Client{BaseURL: c.baseURL, HTTP: c.http}
+	return c
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// APIError is an error answer of the Treasure Data API.
+type APIError struct {
+	Op      string // "Import failed", "Create database failed", ...
+	Status  int
+	Code    string // the "error" field
+	Message string // the "message" field
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code
+	}
+	return fmt.Sprintf("%s: %d: %s", e.Op, e.Status, msg)
+}
+
+// StatusOf returns the HTTP status of an *APIError in err's chain, or 0.
+func StatusOf(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status
+	}
+	return 0
+}
+
+// ImportResult is the answer to a stored import.
+type ImportResult struct {
+	Database    string
+	Table       string
+	UniqueID    string
+	MD5Hex      string
+	ElapsedTime float64
+}
+
+// EncodeRecords builds an import body the way fluent-plugin-td does: the
+// records msgpack-encoded one after another (no array around them), then
+// gzip'd. Give each record an integer "time".
+func EncodeRecords(records ...map[string]any) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	enc := msgpack.NewEncoder(zw)
+	enc.SetSortMapKeys(true)
+	for i, r := range records {
+		if err := enc.Encode(r); err != nil {
+			return nil, fmt.Errorf("encode record %d: %w", i, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("gzip records: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Import sends a msgpack.gz body (see EncodeRecords) to db.table without a
+// unique id: PUT /v3/table/import/db/table/msgpack.gz.
+func (c *Client) Import(ctx context.Context, db, table string, body []byte) (ImportResult, error) {
+	return c.ImportWithID(ctx, db, table, "", body)
+}
+
+// ImportWithID sends a msgpack.gz body to db.table with a unique id, as
+// fluent-plugin-td does per buffer chunk: PUT
+// /v3/table/import_with_id/db/table/id/msgpack.gz. Treasure Data stores an
+// id once; repeating it succeeds without storing anything.
+//
+// The answer is checked as td-client-go checks it: database, table, md5_hex
+// and elapsed_time are required, and md5_hex must be the body's MD5.
+func (c *Client) ImportWithID(ctx context.Context, db, table, uniqueID string, body []byte) (ImportResult, error) {
+	path := "/v3/table/import/" + url.PathEscape(db) + "/" + url.PathEscape(table) + "/" + FormatMsgpackGz
+	if uniqueID != "" {
+		path = "/v3/table/import_with_id/" + url.PathEscape(db) + "/" + url.PathEscape(table) + "/" + url.PathEscape(uniqueID) + "/" + FormatMsgpackGz
+	}
+	var js map[string]any
+	if err := c.call(ctx, "Import failed", http.MethodPut, path, "application/octet-stream", body, false, &js); err != nil {
+		return ImportResult{}, err
+	}
+	res, err := checkImportAnswer(js, body)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import into %s.%s: %w", db, table, err)
+	}
+	return res, nil
+}
+
+// checkImportAnswer applies td-client-go's importSchema and checksum check.
+func checkImportAnswer(js map[string]any, body []byte) (ImportResult, error) {
+	var res ImportResult
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"database", &res.Database}, {"table", &res.Table}, {"md5_hex", &res.MD5Hex}} {
+		v, ok := js[f.key]
+		if !ok {
+			return res, fmt.Errorf("answer lacks required key %q", f.key)
+		}
+		s, ok := v.(string)
+		if !ok {
+			return res, fmt.Errorf("answer key %q: want a string, got %T", f.key, v)
+		}
+		*f.dst = s
+	}
+	et, ok := js["elapsed_time"]
+	if !ok {
+		return res, errors.New(`answer lacks required key "elapsed_time"`)
+	}
+	if res.ElapsedTime, ok = et.(float64); !ok {
+		return res, fmt.Errorf(`answer key "elapsed_time": want a number, got %T`, et)
+	}
+	if v, ok := js["unique_id"]; ok {
+		if res.UniqueID, ok = v.(string); !ok {
+			return res, fmt.Errorf(`answer key "unique_id": want a string, got %T`, v)
+		}
+	}
+	if res.MD5Hex != "" {
+		sum := md5.Sum(body)
+		if res.MD5Hex != hex.EncodeToString(sum[:]) {
+			return res, fmt.Errorf("checksum mismatch: answer md5_hex %s, body md5 %x", res.MD5Hex, sum)
+		}
+	}
+	return res, nil
+}
+
+// CreateDatabase creates db (POST /v3/database/create/db). An existing
+// database is an *APIError with status 409.
+func (c *Client) CreateDatabase(ctx context.Context, db string) error {
+	return c.call(ctx, "Create database failed", http.MethodPost, "/v3/database/create/"+url.PathEscape(db), "", nil, true, nil)
+}
+
+// CreateTable creates the log table db.table (POST
+// /v3/table/create/db/table/log). A missing database is an *APIError with
+// status 404, an existing table one with status 409.
+func (c *Client) CreateTable(ctx context.Context, db, table string) error {
+	return c.call(ctx, "Create log table failed", http.MethodPost, "/v3/table/create/"+url.PathEscape(db)+"/"+url.PathEscape(table)+"/log", "", nil, true, nil)
+}
+
+// DeleteDatabase deletes db with its tables (POST /v3/database/delete/db).
+func (c *Client) DeleteDatabase(ctx context.Context, db string) error {
+	return c.call(ctx, "Delete database failed", http.MethodPost, "/v3/database/delete/"+url.PathEscape(db), "", nil, true, nil)
+}
+
+// DeleteTable deletes db.table (POST /v3/table/delete/db/table).
+func (c *Client) DeleteTable(ctx context.Context, db, table string) error {
+	return c.call(ctx, "Delete table failed", http.MethodPost, "/v3/table/delete/"+url.PathEscape(db)+"/"+url.PathEscape(table), "", nil, true, nil)
+}
+
+// call sends one API request with td-client's headers, retrying 429, 5xx
+// and transport failures. exact200 demands status 200 (td-client's POST
+// rule) rather than any 2xx. The JSON answer is decoded into out when not
+// nil.
+func (c *Client) call(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) error {
+	if method == http.MethodPost && body == nil {
+		contentType, body = "application/x-www-form-urlencoded", []byte{}
+	}
+	wait := c.backoff
+	for attempt := 0; ; attempt++ {
+		err := c.once(ctx, op, method, path, contentType, body, exact200, out)
+		if err == nil || attempt >= c.retries || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return errors.Join(err, serr)
+		}
+		wait *= 2
+	}
+}
+
+func retryable(err error) bool {
+	status := StatusOf(err)
+	return status == 0 || status == http.StatusTooManyRequests || status >= 500
+}
+
+func (c *Client) once(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%s: build %s %s: %w", op, method, path, err)
+	}
+	req.Header.Set("Authorization", "TD1 "+c.apiKey)
+	req.Header.Set("Date", time.Now().UTC().Format(time.RFC1123))
+	req.Header.Set("User-Agent", "devenv-td-client")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %s %s: %w", op, method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s: read answer of %s %s: %w", op, method, path, err)
+	}
+	if resp.StatusCode/100 != 2 || (exact200 && resp.StatusCode != http.StatusOK) {
+		ae := &APIError{Op: op, Status: resp.StatusCode}
+		var body apiError
+		if json.Unmarshal(raw, &body) == nil {
+			ae.Code, ae.Message = body.Error, body.Message
+		}
+		if ae.Message == "" && ae.Code == "" {
+			ae.Message = strconv.Quote(string(bytes.TrimSpace(raw)))
+		}
+		return ae
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("%s: unexpected API response %q: %w", op, raw, err)
+	}
+	return nil
+}
+
+// Records returns every record stored in db.table, in arrival order.
+// Numbers arrive as json.Number, so integers keep their exact value.
+func (c *Client) Records(ctx context.Context, db, table string) ([]Record, error) {
+	page, err := c.RecordsPage(ctx, db, table, 0, 0)
+	return page.Records, err
+}
+
+// RecordsPage returns at most limit records (all when 0) of db.table after
+// skipping since of them.
+func (c *Client) RecordsPage(ctx context.Context, db, table string, since, limit int) (RecordsPage, error) {
+	q := url.Values{"db": {db}, "table": {table}}
+	if since > 0 {
+		q.Set("since", strconv.Itoa(since))
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	raw, err := c.GetBytes(ctx, "/records", q)
+	if err != nil {
+		return RecordsPage{}, err
+	}
+	var page RecordsPage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&page); err != nil {
+		return RecordsPage{}, fmt.Errorf("decode records of %s.%s: %w", db, table, err)
+	}
+	return page, nil
+}
+
+// Tables returns every table of every database with its record count.
+func (c *Client) Tables(ctx context.Context) ([]Table, error) {
+	var ts []Table
+	err := c.Get(ctx, "/tables", nil, &ts)
+	return ts, err
+}
+
+// Imports returns the import log, oldest first.
+func (c *Client) Imports(ctx context.Context) ([]ImportEntry, error) {
+	var es []ImportEntry
+	err := c.Get(ctx, "/imports", nil, &es)
+	return es, err
+}
+
+// Counts returns the fake's totals.
+func (c *Client) Counts(ctx context.Context) (Counts, error) {
+	var n Counts
+	err := c.Get(ctx, "/counts", nil, &n)
+	return n, err
+}

@@ -1,0 +1,137 @@
+package td
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+// RecordsPage is the answer of GET /_devenv/records: records of one table
+// in arrival order.
+type RecordsPage struct {
+	Database  string   `json:"database"`
+	Table     string   `json:"table"`
+	Total     int      `json:"total"`      // records in the table
+	Since     int      `json:"since"`      // records skipped
+	NextSince int      `json:"next_since"` // pass as since to get the records after these
+	Records   []Record `json:"records"`
+}
+
+// Counts is the answer of GET /_devenv/counts.
+type Counts struct {
+	Databases   int   `json:"databases"`
+	Tables      int   `json:"tables"`
+	Records     int64 `json:"records"`      // records stored
+	Imports     int   `json:"imports"`      // import requests logged
+	Stored      int   `json:"stored"`       // imports whose records were stored
+	Duplicates  int   `json:"duplicates"`   // imports answered 200 for an already stored unique_id
+	Rejected    int   `json:"rejected"`     // imports answered with an error
+	TimeMissing int   `json:"time_missing"` // records without time, over accepted imports
+	TimeNotInt  int   `json:"time_not_int"` // records with a non-integer time, over accepted imports
+}
+
+// inspectTables answers GET /_devenv/tables: every table with its record
+// count.
+func (s *Server) inspectTables(c echo.Context) error {
+	ts, err := s.store.AllTables()
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []Table{}
+	}
+	return c.JSON(http.StatusOK, ts)
+}
+
+// inspectRecords answers GET /_devenv/records?db=&table=&since=&limit=.
+func (s *Server) inspectRecords(c echo.Context) error {
+	db, table := c.QueryParam("db"), c.QueryParam("table")
+	if db == "" || table == "" {
+		return tdError(c, http.StatusBadRequest, "query parameters db and table are required")
+	}
+	since, err := intParam(c, "since")
+	if err != nil {
+		return tdError(c, http.StatusBadRequest, err.Error())
+	}
+	limit, err := intParam(c, "limit")
+	if err != nil {
+		return tdError(c, http.StatusBadRequest, err.Error())
+	}
+	raw, total, err := s.store.Records(db, table, since, limit)
+	if err != nil {
+		return s.storeError(c, "List records failed", db, table, err)
+	}
+	page := RecordsPage{Database: db, Table: table, Total: total, Since: min(since, total), Records: make([]Record, 0, len(raw))}
+	for _, r := range raw {
+		rec, err := decodeRecord(r)
+		if err != nil {
+			return err
+		}
+		page.Records = append(page.Records, rec)
+	}
+	page.NextSince = page.Since + len(page.Records)
+	return c.JSON(http.StatusOK, page)
+}
+
+func intParam(c echo.Context, name string) (int, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("query parameter %s: want a non-negative integer, got %q", name, v)
+	}
+	return n, nil
+}
+
+// inspectImports answers GET /_devenv/imports[?db=&table=]: the import log,
+// oldest first.
+func (s *Server) inspectImports(c echo.Context) error {
+	all, err := s.store.Imports()
+	if err != nil {
+		return err
+	}
+	db, table := c.QueryParam("db"), c.QueryParam("table")
+	out := make([]ImportEntry, 0, len(all))
+	for _, e := range all {
+		if (db == "" || e.Database == db) && (table == "" || e.Table == table) {
+			out = append(out, e)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// inspectCounts answers GET /_devenv/counts.
+func (s *Server) inspectCounts(c echo.Context) error {
+	var n Counts
+	dbs, err := s.store.Databases()
+	if err != nil {
+		return err
+	}
+	n.Databases = len(dbs)
+	for _, d := range dbs {
+		n.Tables += d.Tables
+		n.Records += d.Count
+	}
+	log, err := s.store.Imports()
+	if err != nil {
+		return err
+	}
+	n.Imports = len(log)
+	for _, e := range log {
+		switch {
+		case e.Status != http.StatusOK:
+			n.Rejected++
+		case e.Dup:
+			n.Duplicates++
+		default:
+			n.Stored++
+			n.TimeMissing += e.Validation.TimeMissing
+			n.TimeNotInt += e.Validation.TimeNotInt
+		}
+	}
+	return c.JSON(http.StatusOK, n)
+}
