@@ -1,0 +1,159 @@
+package translate
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Rule says what Translate does with one task definition field.
+type Rule struct {
+	// Field is the field's JSON path; "[]" stands for any element.
+	Field string
+	// Compose is the Compose key it becomes ("" when none).
+	Compose string
+	// Does is one of: mapped, rewritten, defaulted, dropped, unsupported,
+	// structural (drives the translation without a key of its own).
+	Does string
+	// Note is what happens and why.
+	Note string
+}
+
+// Mapping is the complete table of task definition fields. A test checks
+// that every field of taskdef.TaskDefinition, ContainerDefinition and their
+// grouped sub-structures has exactly one entry, and docs/mapping.md is
+// rendered from it.
+var Mapping = []Rule{
+	// Task definition.
+	{"family", "x-devenv.task", "mapped", "recorded on every service of the task; volume names are scoped by it"},
+	{"taskRoleArn", "", "dropped", "no AWS credentials are given to local containers; the fakes need none"},
+	{"executionRoleArn", "", "dropped", "images and secrets are not fetched from AWS"},
+	{"networkMode", "network_mode", "rewritten", "bridge/absent: the project network (links work); host: `host`; none: `none`; awsvpc: every container but the namespace owner (the first without dependsOn) gets `service:<owner>` and the owner publishes all ports, so containers reach each other on localhost"},
+	{"containerDefinitions", "services", "mapped", "one service per container, named after it; 0 containers, invalid names and names used twice are errors"},
+	{"volumes", "volumes, services.*.volumes", "structural", "resolved through each container's mountPoints (see volumes[] rows)"},
+	{"placementConstraints", "", "dropped", "there is one local host"},
+	{"requiresCompatibilities", "", "dropped", "launch types do not exist locally"},
+	{"cpu", "", "dropped", "Compose has no task-wide CPU limit; container cpu applies"},
+	{"memory", "", "dropped", "Compose has no task-wide memory limit; container memory applies"},
+	{"tags", "", "dropped", "AWS resource tags"},
+	{"pidMode", "pid", "mapped", "host → `host`; task → `service:<owner>` on the other containers"},
+	{"ipcMode", "ipc", "mapped", "host → `host`; none → `none`; task → owner `shareable`, others `service:<owner>`"},
+	{"proxyConfiguration", "", "unsupported", "App Mesh traffic redirection is not set up"},
+	{"inferenceAccelerators", "", "unsupported", "Elastic Inference is not available locally"},
+	{"ephemeralStorage", "", "dropped", "containers use the Docker host's disk"},
+	{"runtimePlatform", "platform", "rewritten", "X86_64 → linux/amd64, ARM64 → linux/arm64; a non-Linux OS family is unsupported"},
+	{"enableFaultInjection", "", "dropped", "ECS fault injection endpoints are not emulated"},
+	{"trustedExecutionConfiguration", "", "unsupported", "sandboxed isolation is not available locally"},
+	{"taskDefinitionArn", "", "dropped", "describe output metadata"},
+	{"revision", "", "dropped", "describe output metadata"},
+	{"status", "", "dropped", "describe output metadata"},
+	{"requiresAttributes", "", "dropped", "describe output metadata"},
+	{"compatibilities", "", "dropped", "describe output metadata"},
+	{"registeredAt", "", "dropped", "describe output metadata"},
+	{"registeredBy", "", "dropped", "describe output metadata"},
+	{"deregisteredAt", "", "dropped", "describe output metadata"},
+	{"deleteRequestedAt", "", "dropped", "describe output metadata"},
+
+	// Volumes.
+	{"volumes[].name", "", "structural", "what mountPoints[].sourceVolume refers to; a dangling reference is an error"},
+	{"volumes[].host", "services.*.volumes (bind)", "rewritten", "sourcePath → bind of the folder mapped under volumes in devenv.yaml (by volume name or production path), else `./.devenv/volumes/<name>`, which survives devenv down/up; no sourcePath → task-scoped named volume `<family>_<name>`"},
+	{"volumes[].dockerVolumeConfiguration", "volumes", "mapped", "named volume with driverOpts and labels; scope shared keeps the production name; a non-local driver is unsupported and replaced by local"},
+	{"volumes[].efsVolumeConfiguration", "volumes", "rewritten", "named volume `<family>_<name>`, empty at first"},
+	{"volumes[].fsxWindowsFileServerVolumeConfiguration", "volumes", "rewritten", "named volume `<family>_<name>`, empty at first"},
+	{"volumes[].s3filesVolumeConfiguration", "volumes", "rewritten", "named volume `<family>_<name>`, empty at first"},
+	{"volumes[].configuredAtLaunch", "volumes", "rewritten", "EBS volume attached at launch → named volume, empty at first"},
+
+	// Container definition.
+	{"containerDefinitions[].name", "service name", "mapped", "must be a valid Compose service name, unique across all task definitions"},
+	{"containerDefinitions[].image", "image, build, pull_policy, x-devenv", "rewritten", "the first images rule of devenv.yaml whose match is the repository: build → `build`; go → a Go main package built FROM scratch (`x-devenv.go`); standIn → `devenv/<stand-in>:local`; pull → unchanged. An ECR image without a rule, or a placeholder, is an error"},
+	{"containerDefinitions[].repositoryCredentials", "", "dropped", "local pulls use your own Docker login"},
+	{"containerDefinitions[].cpu", "cpu_shares", "mapped", "CPU units are relative shares, as in ECS (minimum 2)"},
+	{"containerDefinitions[].memory", "mem_limit", "mapped", "MiB → bytes"},
+	{"containerDefinitions[].memoryReservation", "mem_reservation", "mapped", "MiB → bytes"},
+	{"containerDefinitions[].links", "links", "mapped", "bridge mode only (dropped, reported, otherwise); a link to an unknown container is an error"},
+	{"containerDefinitions[].portMappings", "ports", "rewritten", "long syntax on bindAddress (127.0.0.1 by default); see portMappings[] rows; host port collisions between services are errors naming both"},
+	{"containerDefinitions[].essential", "x-devenv.essential", "mapped", "`devenv up` stops the stack when an essential container exits (ECS default true)"},
+	{"containerDefinitions[].restartPolicy", "restart", "rewritten", "enabled → `unless-stopped`; ignoredExitCodes and restartAttemptPeriod have no Compose equivalent"},
+	{"containerDefinitions[].entryPoint", "entrypoint", "mapped", "`$` written as `$$`"},
+	{"containerDefinitions[].command", "command", "mapped", "`$` written as `$$`"},
+	{"containerDefinitions[].environment", "environment", "rewritten", "`$` written as `$$`; secret-looking names (KEY, SECRET, TOKEN, PASSWORD, ...) get stand-ins from devenv.yaml secrets, --secrets-env, or a `devenv-fake-...` value, never the production value; devenv.yaml environment overrides and hosts rewrites apply"},
+	{"containerDefinitions[].environmentFiles", "env_file", "rewritten", "S3 objects are not fetched: optional local file `.devenv/env/<container>/<object name>`"},
+	{"containerDefinitions[].mountPoints", "volumes", "mapped", "through the task volume (see volumes[] rows); readOnly → read_only"},
+	{"containerDefinitions[].volumesFrom", "volumes_from", "mapped", "`<container>[:ro]`; an unknown container is an error"},
+	{"containerDefinitions[].linuxParameters", "", "structural", "see linuxParameters rows"},
+	{"containerDefinitions[].secrets", "environment", "rewritten", "never fetched: stand-in from devenv.yaml secrets, --secrets-env, or a `devenv-fake-...` value; the parameter ARN is not written either"},
+	{"containerDefinitions[].dependsOn", "depends_on", "mapped", "START → service_started, HEALTHY → service_healthy, SUCCESS → service_completed_successfully, COMPLETE → service_completed_successfully (reported: Compose cannot wait for any exit code); required: true"},
+	{"containerDefinitions[].startTimeout", "", "dropped", "Compose has no dependency timeout"},
+	{"containerDefinitions[].stopTimeout", "stop_grace_period", "mapped", "seconds"},
+	{"containerDefinitions[].versionConsistency", "", "dropped", "digest pinning is an ECS deployment feature"},
+	{"containerDefinitions[].hostname", "hostname", "mapped", "dropped, reported, for containers sharing an awsvpc namespace"},
+	{"containerDefinitions[].user", "user", "mapped", ""},
+	{"containerDefinitions[].workingDirectory", "working_dir", "mapped", ""},
+	{"containerDefinitions[].disableNetworking", "network_mode", "mapped", "true → `none`"},
+	{"containerDefinitions[].privileged", "privileged", "mapped", ""},
+	{"containerDefinitions[].readonlyRootFilesystem", "read_only", "mapped", ""},
+	{"containerDefinitions[].dnsServers", "dns", "mapped", "dropped, reported, for containers sharing an awsvpc namespace"},
+	{"containerDefinitions[].dnsSearchDomains", "dns_search", "mapped", "dropped, reported, for containers sharing an awsvpc namespace"},
+	{"containerDefinitions[].extraHosts", "extra_hosts", "mapped", "dropped, reported, in host mode and for containers sharing an awsvpc namespace"},
+	{"containerDefinitions[].dockerSecurityOptions", "security_opt", "mapped", ""},
+	{"containerDefinitions[].interactive", "stdin_open", "mapped", ""},
+	{"containerDefinitions[].pseudoTerminal", "tty", "mapped", ""},
+	{"containerDefinitions[].dockerLabels", "labels", "mapped", "`$` written as `$$`"},
+	{"containerDefinitions[].ulimits", "ulimits", "mapped", "{soft, hard}"},
+	{"containerDefinitions[].logConfiguration", "logging", "rewritten", "see logConfiguration rows"},
+	{"containerDefinitions[].healthCheck", "healthcheck", "defaulted", "see healthCheck rows"},
+	{"containerDefinitions[].systemControls", "sysctls", "mapped", "net.* dropped, reported, for containers sharing an awsvpc namespace"},
+	{"containerDefinitions[].resourceRequirements", "", "unsupported", "GPUs and accelerators are not reserved"},
+	{"containerDefinitions[].firelensConfiguration", "", "unsupported", "FireLens routing is not emulated; the router runs as an ordinary container"},
+	{"containerDefinitions[].credentialSpecs", "", "unsupported", "gMSA needs Active Directory"},
+
+	// Port mappings.
+	{"containerDefinitions[].portMappings[].containerPort", "ports[].target", "mapped", ""},
+	{"containerDefinitions[].portMappings[].hostPort", "ports[].published", "mapped", "fixed stays fixed; 0 or absent in bridge mode → Docker picks one, as ECS does; awsvpc → containerPort"},
+	{"containerDefinitions[].portMappings[].protocol", "ports[].protocol", "mapped", "tcp (default) or udp"},
+	{"containerDefinitions[].portMappings[].name", "ports[].name", "mapped", ""},
+	{"containerDefinitions[].portMappings[].appProtocol", "ports[].app_protocol", "mapped", ""},
+	{"containerDefinitions[].portMappings[].containerPortRange", "ports", "rewritten", "expanded to one entry per port (at most 1000)"},
+
+	// Linux parameters.
+	{"containerDefinitions[].linuxParameters.capabilities", "cap_add, cap_drop", "mapped", ""},
+	{"containerDefinitions[].linuxParameters.devices", "devices", "mapped", "permissions read/write/mknod → rwm"},
+	{"containerDefinitions[].linuxParameters.initProcessEnabled", "init", "mapped", ""},
+	{"containerDefinitions[].linuxParameters.sharedMemorySize", "shm_size", "mapped", "MiB → bytes"},
+	{"containerDefinitions[].linuxParameters.tmpfs", "volumes (tmpfs)", "mapped", "size MiB → bytes; mountOptions dropped, reported"},
+	{"containerDefinitions[].linuxParameters.maxSwap", "memswap_limit", "mapped", "memory + maxSwap; dropped, reported, without a hard memory limit"},
+	{"containerDefinitions[].linuxParameters.swappiness", "mem_swappiness", "mapped", ""},
+
+	// Health check.
+	{"containerDefinitions[].healthCheck.command", "healthcheck.test", "mapped", "CMD / CMD-SHELL kept; a command without either gets CMD, reported"},
+	{"containerDefinitions[].healthCheck.interval", "healthcheck.interval", "defaulted", "ECS default 30s written out when absent"},
+	{"containerDefinitions[].healthCheck.timeout", "healthcheck.timeout", "defaulted", "ECS default 5s written out when absent (Docker's is 30s)"},
+	{"containerDefinitions[].healthCheck.retries", "healthcheck.retries", "defaulted", "ECS default 3 written out when absent"},
+	{"containerDefinitions[].healthCheck.startPeriod", "healthcheck.start_period", "mapped", ""},
+
+	// Log configuration.
+	{"containerDefinitions[].logConfiguration.logDriver", "logging.driver", "rewritten", "json-file, local, none kept; fluentd kept with its address rewritten; awslogs, awsfirelens, splunk, gelf, syslog, ... → json-file, reported"},
+	{"containerDefinitions[].logConfiguration.options", "logging.options", "rewritten", "fluentd-address → the local collector's published port on 127.0.0.1 through devenv.yaml hosts (the Docker engine connects, not the container); fluentd-async: \"true\"; an unmapped production address falls back to json-file, reported unsupported"},
+	{"containerDefinitions[].logConfiguration.secretOptions", "", "dropped", "never fetched; names reported, values never shown"},
+}
+
+// MappingMarkdown renders Mapping as the Markdown of docs/mapping.md.
+func MappingMarkdown() string {
+	var b strings.Builder
+	b.WriteString("<!-- Code generated by go test ./translate -update from translate/mapping.go; DO NOT EDIT. -->\n\n")
+	b.WriteString("# How devenv maps ECS task definition fields to Compose\n\n")
+	b.WriteString("Every field of the ECS `TaskDefinition` and `ContainerDefinition` API, and of their\n")
+	b.WriteString("port mapping, volume, Linux parameter, health check and log configuration parts, is\n")
+	b.WriteString("listed here. Whatever is not mapped as is shows up in `devenv plan` as a deviation\n")
+	b.WriteString("(rewritten, defaulted, dropped or unsupported) when a task definition sets it.\n\n")
+	b.WriteString("| ECS field | Compose | devenv | notes |\n|---|---|---|---|\n")
+	for _, r := range Mapping {
+		compose := r.Compose
+		if compose == "" {
+			compose = "—"
+		} else {
+			compose = "`" + compose + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Field, compose, r.Does, strings.ReplaceAll(r.Note, "|", "\\|"))
+	}
+	return b.String()
+}

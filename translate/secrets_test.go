@@ -1,0 +1,77 @@
+package translate_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/composefile"
+	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/taskdef"
+	"github.com/devenv-sh/devenv/translate"
+)
+
+// TestSecretsNeverLeak puts distinctive sentinel values in every place a
+// production secret can sit and checks that none appears anywhere in the
+// rendered compose file or the report (text and JSON).
+func TestSecretsNeverLeak(t *testing.T) {
+	const src = `{
+  "family": "leaky",
+  "containerDefinitions": [{
+    "name": "app",
+    "image": "nginx:1.27",
+    "environment": [
+      {"name": "AWS_SECRET_ACCESS_KEY", "value": "SENTINEL-aws-secret-1"},
+      {"name": "TD_API_KEY", "value": "SENTINEL-td-key-2"},
+      {"name": "DB_PASSWORD", "value": "SENTINEL-pw-3"},
+      {"name": "GITHUB_TOKEN", "value": "SENTINEL-token-4"},
+      {"name": "apiKey", "value": "SENTINEL-camel-5"},
+      {"name": "SESSION_SECRET", "value": "SENTINEL-session-6"},
+      {"name": "PLAIN", "value": "visible-value"}
+    ],
+    "secrets": [
+      {"name": "STRIPE_KEY", "valueFrom": "arn:aws:ssm:ap-northeast-1:1:parameter/SENTINEL-ssm-7"},
+      {"name": "DATABASE_URL", "valueFrom": "arn:aws:secretsmanager:ap-northeast-1:1:secret:SENTINEL-sm-8"}
+    ],
+    "logConfiguration": {
+      "logDriver": "splunk",
+      "options": {"splunk-url": "https://splunk.example.com"},
+      "secretOptions": [{"name": "splunk-token", "valueFrom": "arn:aws:ssm:ap-northeast-1:1:parameter/SENTINEL-logsecret-9"}]
+    },
+    "repositoryCredentials": {"credentialsParameter": "arn:aws:secretsmanager:ap-northeast-1:1:secret:SENTINEL-repo-10"}
+  }]
+}`
+	def, err := taskdef.Decode("taskdefs/leaky.json", []byte(src))
+	assert.NilError(t, err)
+	local := config.Default()
+	local.Secrets = config.Secrets{"app": {"TD_API_KEY": {Value: "local-td", Source: config.SourceConfig}}}
+	p, report, err := translate.Translate([]taskdef.Def{def}, local)
+	assert.NilError(t, err)
+	out, err := composefile.Render(p, []string{"taskdefs/leaky.json"})
+	assert.NilError(t, err)
+	js, err := json.Marshal(report)
+	assert.NilError(t, err)
+	for _, where := range []string{string(out), report.Text(), string(js)} {
+		assert.Assert(t, !strings.Contains(where, "SENTINEL"), "a production secret leaked:\n%s", where)
+	}
+	env := p.Services["app"].Environment
+	assert.Equal(t, *env["TD_API_KEY"], "local-td")
+	assert.Equal(t, *env["DB_PASSWORD"], "devenv-fake-db-password")
+	assert.Equal(t, *env["STRIPE_KEY"], "devenv-fake-stripe-key")
+	assert.Equal(t, *env["PLAIN"], "visible-value")
+	assert.Assert(t, strings.Contains(string(out), "visible-value"))
+	assert.NilError(t, composefile.RoundTrip(t.Context(), "leaky.yaml", out, p))
+}
+
+// TestSecretLooking pins which names count as secrets.
+func TestSecretLooking(t *testing.T) {
+	for name, want := range map[string]bool{
+		"AWS_ACCESS_KEY": true, "AWS_SECRET_ACCESS_KEY": true, "TD_API_KEY": true, "API_KEY": true,
+		"DB_PASSWORD": true, "GITHUB_TOKEN": true, "apiKey": true, "PRIVATE_KEY_PEM": true,
+		"AWS_S3_BUCKET": false, "TD_DATABASE": false, "GO_ENV": false, "DK_LOG_STDOUT": false, "PORT": false,
+	} {
+		assert.Equal(t, translate.SecretLooking(name), want, name)
+	}
+}
