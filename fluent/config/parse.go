@@ -1,0 +1,522 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Option configures Parse.
+type Option func(*options)
+
+type options struct {
+	env      map[string]string // WithEnv
+	maxDepth int
+}
+
+// WithEnv sets the environment that `"#{ENV['X']}"` reads. A variable that
+// is not in env evaluates to "" (Ruby's nil interpolated into a string).
+func WithEnv(env map[string]string) Option { return func(o *options) { o.env = env } }
+
+// Parse reads the config file name from fsys (and any files it includes)
+// and returns the root element. Included files are resolved relative to the
+// including file's directory inside fsys; an absolute include path is looked
+// up in fsys with its leading "/" removed (pass os.DirFS("/") to allow them).
+func Parse(fsys fs.FS, name string, opts ...Option) (*Element, error) {
+	o := newOptions(opts)
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	return parseFile(fsys, name, data, o, 0)
+}
+
+// ParseBytes parses data as a config file named name. `@include` is an
+// error unless fsys is non-nil.
+func ParseBytes(fsys fs.FS, name string, data []byte, opts ...Option) (*Element, error) {
+	return parseFile(fsys, name, data, newOptions(opts), 0)
+}
+
+func newOptions(opts []Option) *options {
+	o := &options{}
+	for _, f := range opts {
+		f(o)
+	}
+	if o.maxDepth == 0 {
+		o.maxDepth = 16
+	}
+	return o
+}
+
+func parseFile(fsys fs.FS, name string, data []byte, o *options, depth int) (*Element, error) {
+	p := &parser{src: data, file: name, fsys: fsys, o: o, depth: depth}
+	p.lines = append(p.lines, 0)
+	for i, c := range data {
+		if c == '\n' {
+			p.lines = append(p.lines, i+1)
+		}
+	}
+	root := &Element{Name: "ROOT", Pos: Pos{File: name, Line: 1, Col: 1}}
+	if err := p.body(root, nil); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+type parser struct {
+	src   []byte
+	file  string
+	off   int
+	lines []int
+	fsys  fs.FS
+	o     *options
+	depth int
+}
+
+// reserved are the `@` parameters fluentd v0.12 accepts.
+var reserved = map[string]bool{"@type": true, "@id": true, "@label": true, "@log_level": true}
+
+// strictReserved are the sections where an unknown `@xxx` key is an error.
+var strictReserved = map[string]bool{"ROOT": true, "match": true, "source": true, "filter": true, "system": true}
+
+func (p *parser) pos(off int) Pos {
+	i := sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > off }) - 1
+	ls := p.lines[i]
+	return Pos{File: p.file, Line: i + 1, Col: utf8.RuneCount(p.src[ls:off]) + 1, Offset: off}
+}
+
+func (p *parser) errf(off int, format string, args ...any) error {
+	return Errorf(p.pos(off), format, args...)
+}
+
+func (p *parser) eof() bool { return p.off >= len(p.src) }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' }
+
+func isNameChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// skipBlank skips whitespace, newlines and comments between statements.
+func (p *parser) skipBlank() {
+	for !p.eof() {
+		c := p.src[p.off]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			p.off++
+		case c == '#':
+			for !p.eof() && p.src[p.off] != '\n' {
+				p.off++
+			}
+		default:
+			return
+		}
+	}
+}
+
+// lineEnd consumes optional spaces, an optional comment and a newline (or
+// EOF). It reports whether that succeeded.
+func (p *parser) lineEnd() bool {
+	i := p.off
+	for i < len(p.src) && isSpace(p.src[i]) {
+		i++
+	}
+	if i < len(p.src) && p.src[i] == '#' {
+		for i < len(p.src) && p.src[i] != '\n' {
+			i++
+		}
+	}
+	if i < len(p.src) && p.src[i] == '\r' {
+		i++
+	}
+	if i >= len(p.src) {
+		p.off = i
+		return true
+	}
+	if p.src[i] == '\n' {
+		p.off = i + 1
+		return true
+	}
+	return false
+}
+
+// body parses statements into e until the matching end tag (or EOF for the
+// root, where open is nil).
+func (p *parser) body(e *Element, open *Element) error {
+	for {
+		p.skipBlank()
+		if p.eof() {
+			if open != nil {
+				return Errorf(open.Pos, "section %s is not closed: expected </%s> before end of file", open, open.Name)
+			}
+			return nil
+		}
+		start := p.off
+		if bytes.HasPrefix(p.src[p.off:], []byte("</")) {
+			p.off += 2
+			nameStart := p.off
+			for !p.eof() && isNameChar(p.src[p.off]) {
+				p.off++
+			}
+			name := string(p.src[nameStart:p.off])
+			for !p.eof() && isSpace(p.src[p.off]) {
+				p.off++
+			}
+			if p.eof() || p.src[p.off] != '>' {
+				return p.errf(p.off, "expected '>' to close end tag </%s", name)
+			}
+			p.off++
+			if open == nil {
+				return p.errf(start, "unexpected end tag </%s>: no section is open", name)
+			}
+			if name != open.Name {
+				return p.errf(start, "unmatched end tag </%s>: expected </%s> to close %s at line %d", name, open.Name, open, open.Pos.Line)
+			}
+			if !p.lineEnd() {
+				return p.errf(p.off, "expected end of line after end tag </%s>", name)
+			}
+			return nil
+		}
+		if p.src[p.off] == '<' {
+			child, err := p.section()
+			if err != nil {
+				return err
+			}
+			e.Elements = append(e.Elements, child)
+			continue
+		}
+		if err := p.param(e); err != nil {
+			return err
+		}
+	}
+}
+
+func (p *parser) section() (*Element, error) {
+	start := p.off
+	p.off++ // '<'
+	nameStart := p.off
+	for !p.eof() && isNameChar(p.src[p.off]) {
+		p.off++
+	}
+	if p.off == nameStart {
+		return nil, p.errf(nameStart, "expected a section name after '<'")
+	}
+	el := &Element{Name: string(p.src[nameStart:p.off]), Pos: p.pos(start)}
+	argStart := p.off
+	for !p.eof() && p.src[p.off] != '>' && p.src[p.off] != '\n' {
+		p.off++
+	}
+	if p.eof() || p.src[p.off] != '>' {
+		return nil, p.errf(p.off, "expected '>' to close section <%s", el.Name)
+	}
+	if argStart < p.off && !isSpace(p.src[argStart]) {
+		return nil, p.errf(argStart, "invalid character %q in section name <%s", p.src[argStart], el.Name)
+	}
+	el.Arg = strings.Trim(string(p.src[argStart:p.off]), " \t\r")
+	p.off++
+	if !p.lineEnd() {
+		return nil, p.errf(p.off, "expected end of line after tag %s", el)
+	}
+	if err := p.body(el, el); err != nil {
+		return nil, err
+	}
+	return el, nil
+}
+
+func (p *parser) param(e *Element) error {
+	keyStart := p.off
+	for !p.eof() && !isSpace(p.src[p.off]) && p.src[p.off] != '\n' && p.src[p.off] != '\r' {
+		p.off++
+	}
+	key := string(p.src[keyStart:p.off])
+	keyEnd := p.off
+	for !p.eof() && (isSpace(p.src[p.off]) || p.src[p.off] == '\r') {
+		p.off++
+	}
+	prm := Param{Key: key, KeyPos: p.pos(keyStart)}
+	if p.eof() || p.src[p.off] == '\n' {
+		prm.ValuePos = p.pos(keyEnd)
+		prm.ValueEnd = keyEnd
+		if !p.eof() {
+			p.off++
+		}
+	} else {
+		vs := p.off
+		v, err := p.value()
+		if err != nil {
+			return err
+		}
+		prm.Value, prm.ValuePos, prm.ValueEnd, prm.Raw = v, p.pos(vs), p.off, string(p.src[vs:p.off])
+		if !p.lineEnd() {
+			return p.errf(p.off, "expected end of line after the value of %s", key)
+		}
+	}
+	if e.Name == "ROOT" && (key == "@include" || key == "include") {
+		return p.include(e, prm)
+	}
+	if strings.HasPrefix(key, "@") && !reserved[key] && strictReserved[e.Name] {
+		return p.errf(keyStart, "'%s' is a reserved parameter name (only @type, @id, @label and @log_level are allowed)", key)
+	}
+	e.Params = append(e.Params, prm)
+	return nil
+}
+
+// value scans a value starting at p.off and leaves p.off just past its text.
+func (p *parser) value() (string, error) {
+	switch p.src[p.off] {
+	case '"':
+		return p.doubleQuoted()
+	case '\'':
+		return p.singleQuoted()
+	case '[', '{':
+		return p.jsonValue()
+	}
+	// Non-quoted: to end of line; a '#' preceded by whitespace starts a
+	// comment (a leading '#' is literal); trailing spaces are dropped.
+	start := p.off
+	end := start
+	for end < len(p.src) && p.src[end] != '\n' {
+		if p.src[end] == '#' && end > start && isSpace(p.src[end-1]) {
+			break
+		}
+		end++
+	}
+	for end > start && (isSpace(p.src[end-1]) || p.src[end-1] == '\r') {
+		end--
+	}
+	p.off = end
+	return string(p.src[start:end]), nil
+}
+
+func (p *parser) singleQuoted() (string, error) {
+	start := p.off
+	p.off++
+	var b strings.Builder
+	for {
+		if p.eof() || p.src[p.off] == '\n' {
+			return "", p.errf(start, "unterminated single-quoted string (a single-quoted value cannot span lines)")
+		}
+		c := p.src[p.off]
+		switch {
+		case c == '\'':
+			p.off++
+			return b.String(), nil
+		case c == '\\' && p.off+1 < len(p.src) && (p.src[p.off+1] == '\'' || p.src[p.off+1] == '\\'):
+			b.WriteByte(p.src[p.off+1])
+			p.off += 2
+		default:
+			b.WriteByte(c)
+			p.off++
+		}
+	}
+}
+
+func (p *parser) doubleQuoted() (string, error) {
+	start := p.off
+	p.off++
+	var b strings.Builder
+	for {
+		if p.eof() {
+			return "", p.errf(start, "unterminated double-quoted string")
+		}
+		c := p.src[p.off]
+		switch c {
+		case '"':
+			p.off++
+			return b.String(), nil
+		case '\\':
+			if p.off+1 >= len(p.src) {
+				return "", p.errf(start, "unterminated double-quoted string")
+			}
+			n := p.src[p.off+1]
+			switch n {
+			case '"', '\'', '\\':
+				b.WriteByte(n)
+			case 'r':
+				b.WriteByte('\r')
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'f':
+				b.WriteByte('\f')
+			case 'b':
+				b.WriteByte('\b')
+			case '0':
+				b.WriteByte(0)
+			case '\n':
+				// line continuation: both dropped
+			default:
+				if isNameChar(n) {
+					return "", p.errf(p.off, "unexpected back-slash escape character '%c'", n)
+				}
+				r, size := utf8.DecodeRune(p.src[p.off+1:])
+				b.WriteRune(r)
+				p.off += size - 1
+			}
+			p.off += 2
+		case '#':
+			if p.off+1 < len(p.src) && p.src[p.off+1] == '{' {
+				v, err := p.embedded()
+				if err != nil {
+					return "", err
+				}
+				b.WriteString(v)
+				continue
+			}
+			b.WriteByte(c)
+			p.off++
+		default:
+			b.WriteByte(c)
+			p.off++
+		}
+	}
+}
+
+var envRef = regexp.MustCompile(`^\s*ENV\s*\[\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\]\s*$`)
+
+// embedded evaluates `#{...}` at p.off. Only ENV['NAME'] is supported.
+func (p *parser) embedded() (string, error) {
+	start := p.off
+	i := p.off + 2
+	depth := 1
+	var quote byte
+	for ; i < len(p.src) && depth > 0; i++ {
+		c := p.src[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+		}
+	}
+	if depth > 0 {
+		return "", p.errf(start, "unterminated embedded Ruby code #{...}")
+	}
+	code := string(p.src[start+2 : i-1])
+	m := envRef.FindStringSubmatch(code)
+	if m == nil {
+		return "", p.errf(start, "unsupported embedded Ruby code #{%s}: only #{ENV['NAME']} can be evaluated", code)
+	}
+	name := m[1] + m[2]
+	p.off = i
+	return p.o.env[name], nil
+}
+
+// jsonValue reads a JSON array or object that may span lines and contain
+// `#` comments outside strings; the value is the re-serialised JSON.
+func (p *parser) jsonValue() (string, error) {
+	start := p.off
+	var clean []byte
+	depth := 0
+	inStr := false
+	i := p.off
+	for ; i < len(p.src); i++ {
+		c := p.src[i]
+		if inStr {
+			clean = append(clean, c)
+			if c == '\\' && i+1 < len(p.src) {
+				i++
+				clean = append(clean, p.src[i])
+			} else if c == '"' {
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '#':
+			for i < len(p.src) && p.src[i] != '\n' {
+				i++
+			}
+			clean = append(clean, '\n')
+			continue
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+		}
+		clean = append(clean, c)
+		if depth == 0 {
+			i++
+			break
+		}
+	}
+	if depth != 0 {
+		return "", p.errf(start, "unterminated JSON value")
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(clean))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return "", p.errf(start, "invalid JSON value: %v", err)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return "", p.errf(start, "invalid JSON value: %v", err)
+	}
+	p.off = i
+	return string(out), nil
+}
+
+func (p *parser) include(root *Element, prm Param) error {
+	if p.fsys == nil {
+		return Errorf(prm.KeyPos, "cannot @include %q: no file system to read from", prm.Value)
+	}
+	if p.depth >= p.o.maxDepth {
+		return Errorf(prm.KeyPos, "@include nested more than %d levels deep", p.o.maxDepth)
+	}
+	target := prm.Value
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		return Errorf(prm.ValuePos, "cannot @include %q: URLs are not supported", target)
+	}
+	if strings.HasPrefix(target, "/") {
+		target = strings.TrimLeft(target, "/")
+	} else {
+		target = path.Join(path.Dir(p.file), target)
+	}
+	var files []string
+	if strings.ContainsAny(target, "*?[") {
+		m, err := fs.Glob(p.fsys, target)
+		if err != nil {
+			return Errorf(prm.ValuePos, "expand @include %q: %v", prm.Value, err)
+		}
+		files = m
+		slices.Sort(files)
+	} else {
+		files = []string{target}
+	}
+	for _, f := range files {
+		data, err := fs.ReadFile(p.fsys, f)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return Errorf(prm.ValuePos, "read included file %s: %v", f, err)
+		}
+		sub, err := parseFile(p.fsys, f, data, p.o, p.depth+1)
+		if err != nil {
+			return err
+		}
+		root.Params = append(root.Params, sub.Params...)
+		root.Elements = append(root.Elements, sub.Elements...)
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package router
+
+import (
+	"github.com/devenv-sh/devenv/fluent/config"
+)
+
+// parserFilter is filter_parser v0.12 with `format json` (spec §4.1).
+type parserFilter struct {
+	el               *config.Element
+	keyName          string
+	reserveData      bool
+	timeKey          string
+	timeFormat       string
+	timeParse        bool
+	ignoreKeyMissing bool
+	toError          bool
+	injectPrefix     string
+	hashValueField   string
+}
+
+func (r *Router) newParserFilter(el *config.Element) (*parserFilter, error) {
+	f := &parserFilter{el: el, timeKey: "time", timeParse: true}
+	format, ok := el.Get("format")
+	if !ok {
+		return nil, config.Errorf(el.Pos, "filter parser: 'format' parameter is required")
+	}
+	if format != "json" {
+		p := el.Param("format")
+		return nil, config.Errorf(p.ValuePos, "filter parser: unsupported format %q (supported: json)", format)
+	}
+	kp := el.Param("key_name")
+	if kp == nil {
+		return nil, config.Errorf(el.Pos, "filter parser: 'key_name' parameter is required")
+	}
+	f.keyName = kp.Value
+	var err error
+	bools := []struct {
+		key string
+		dst *bool
+	}{
+		{"reserve_data", &f.reserveData},
+		{"time_parse", &f.timeParse},
+		{"ignore_key_not_exist", &f.ignoreKeyMissing},
+		{"emit_invalid_record_to_error", &f.toError},
+	}
+	for _, b := range bools {
+		if p := el.Param(b.key); p != nil {
+			if *b.dst, err = ParseBool(p.Value); err != nil {
+				return nil, config.Errorf(p.ValuePos, "filter parser: %s: %v", b.key, err)
+			}
+		}
+	}
+	if v, ok := el.Get("time_key"); ok {
+		f.timeKey = v
+	}
+	f.timeFormat, _ = el.Get("time_format")
+	f.injectPrefix, _ = el.Get("inject_key_prefix")
+	f.hashValueField, _ = el.Get("hash_value_field")
+	return f, nil
+}
+
+func (f *parserFilter) warn(c *emitCtx, e *event, format string, args ...any) bool {
+	if f.toError {
+		c.drop(DropWarning, e.tag, "parser", f.el.Pos, "sent to @ERROR (no <label @ERROR>: logged as \"dump an error event\"): "+format, args...)
+	} else {
+		c.drop(DropWarning, e.tag, "parser", f.el.Pos, format, args...)
+	}
+	return false
+}
+
+func (f *parserFilter) filter(c *emitCtx, e *event) bool {
+	if c.nonHash(e, "parser", f.el.Pos) {
+		return false
+	}
+	raw, _ := e.rec.Get(f.keyName)
+	if raw == nil {
+		if f.reserveData {
+			return true
+		}
+		if f.ignoreKeyMissing {
+			c.drop(DropSilent, e.tag, "parser", f.el.Pos, "%s does not exist (ignore_key_not_exist)", f.keyName)
+			return false
+		}
+		return f.warn(c, e, "%s does not exist", f.keyName)
+	}
+	text := ToS(raw)
+	v, err := ParseJSON([]byte(text))
+	if err != nil {
+		if f.reserveData {
+			return true
+		}
+		return f.warn(c, e, "pattern not match with data '%s'", text)
+	}
+	// JSONParser: value = record.delete(time_key)
+	var tv any
+	switch x := v.(type) {
+	case Record:
+		tv, _ = x.Delete(f.timeKey)
+		v = x
+	case []any:
+		// Array#delete("time") removes equal elements and returns nil here
+		// (JSON strings equal to "time" are removed, too).
+		kept := x[:0:0]
+		for _, el := range x {
+			if s, ok := el.(string); ok && s == f.timeKey {
+				tv = s
+				continue
+			}
+			kept = append(kept, el)
+		}
+		v = kept
+	case string:
+		// String#delete("time") deletes those characters and returns the
+		// rest: truthy, so strptime runs on it.
+		tv = deleteChars(x, f.timeKey)
+	default:
+		return f.warn(c, e, "parse failed undefined method `delete' for %s", ToS(x))
+	}
+	t := e.time
+	if tv != nil && f.timeParse {
+		s, ok := tv.(string)
+		if !ok {
+			return f.warn(c, e, "invalid time format: value must be string: %s", ToS(tv))
+		}
+		var pt int64
+		if f.timeFormat == "" {
+			n, err := parseRubyTimeString(s, c.r)
+			if err != nil {
+				return f.warn(c, e, "invalid time format: value = %s, error_class = ArgumentError", s)
+			}
+			pt = n
+		} else {
+			tt, err := Strptime(s, f.timeFormat, c.r.loc)
+			if err != nil {
+				return f.warn(c, e, "invalid time format: value = %s, error_class = ArgumentError, error = invalid strptime format - `%s'", s, f.timeFormat)
+			}
+			pt = tt.Unix()
+		}
+		t = EventTime{Sec: pt}
+	}
+	rec, isRec := v.(Record)
+	if !isRec {
+		e.raw, e.rec, e.time = v, nil, t
+		return true
+	}
+	if f.injectPrefix != "" {
+		for i := range rec {
+			rec[i].Key = f.injectPrefix + rec[i].Key
+		}
+	}
+	if f.hashValueField != "" {
+		rec = Record{{Key: f.hashValueField, Value: rec}}
+	}
+	if f.reserveData {
+		out := e.rec.Clone()
+		for _, fl := range rec {
+			out.Set(fl.Key, fl.Value)
+		}
+		rec = out
+	}
+	e.rec, e.time = rec, t
+	return true
+}
+
+func deleteChars(s, chars string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		keep := true
+		for _, d := range chars {
+			if r == d {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}
+
+// parseRubyTimeString approximates Time.parse for a parser without
+// time_format: RFC 3339-like strings.
+func parseRubyTimeString(s string, r *Router) (int64, error) {
+	for _, f := range []string{"%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"} {
+		if t, err := Strptime(s, f, r.loc); err == nil {
+			return t.Unix(), nil
+		}
+	}
+	return 0, errStrptime
+}

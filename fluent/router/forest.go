@@ -1,0 +1,273 @@
+package router
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/fluent/glob"
+)
+
+// forest is fluent-plugin-forest v0.3.3 (spec §4.3): one sub-output per
+// tag, planted on first use from <template> plus the first matching <case>.
+type forest struct {
+	el           *config.Element
+	subtype      string
+	subtypePos   config.Pos
+	template     *config.Element
+	cases        []forestCase
+	removePrefix string
+	addPrefix    string
+	hostname     string
+	escapeSep    string
+	planted      map[string]*plantedOutput
+}
+
+type forestCase struct {
+	pat *glob.Pattern
+	el  *config.Element
+}
+
+type plantedOutput struct {
+	out     outputPlugin
+	leaves  []*Output
+	missing []string
+}
+
+// leafLister is implemented by outputs that own leaf instances (copy and
+// the leaves themselves).
+type leafLister interface {
+	leafOutputs() []*Output
+}
+
+func (r *Router) newForest(el *config.Element) (*forest, error) {
+	sp := el.Param("subtype")
+	if sp == nil {
+		return nil, config.Errorf(el.Pos, "forest: 'subtype' parameter is required")
+	}
+	switch sp.Value {
+	case "copy", "s3", "tdlog", "file", "stdout", "null":
+	default:
+		return nil, config.Errorf(sp.ValuePos, "forest: unsupported subtype %q (supported: copy, s3, tdlog, file, stdout, null)", sp.Value)
+	}
+	f := &forest{el: el, subtype: sp.Value, subtypePos: sp.ValuePos, hostname: r.hostname, escapeSep: "_",
+		planted: map[string]*plantedOutput{}}
+	f.removePrefix, _ = el.Get("remove_prefix")
+	f.addPrefix, _ = el.Get("add_prefix")
+	if h, ok := el.Get("hostname"); ok {
+		f.hostname = h
+	}
+	if s, ok := el.Get("escape_tag_separator"); ok {
+		f.escapeSep = s
+	}
+	f.template = &config.Element{Name: "instance", Pos: el.Pos}
+	for _, sec := range el.Elements {
+		switch sec.Name {
+		case "template":
+			f.template = mergeElements(f.template, sec)
+		case "case", "pattern":
+			if sec.Arg == "" {
+				return nil, config.Errorf(sec.Pos, "forest: %s needs a tag pattern", sec)
+			}
+			f.cases = append(f.cases, forestCase{pat: glob.Compile(sec.Arg), el: sec})
+		default:
+			return nil, config.Errorf(sec.Pos, "forest: unknown section %s (expected <template> or <case>)", sec)
+		}
+	}
+	return f, nil
+}
+
+// mergeElements returns base overridden by over: over's parameters replace
+// base's of the same key; over's child sections with a non-empty arg
+// replace base's child with the same name and arg, the others are
+// appended.
+func mergeElements(base, over *config.Element) *config.Element {
+	out := &config.Element{Name: base.Name, Arg: base.Arg, Pos: base.Pos}
+	out.Params = append(out.Params, base.Params...)
+	for _, p := range over.Params {
+		replaced := false
+		for i := range out.Params {
+			if out.Params[i].Key == p.Key {
+				out.Params[i] = p
+				replaced = true
+			}
+		}
+		if !replaced {
+			out.Params = append(out.Params, p)
+		}
+	}
+	out.Elements = append(out.Elements, base.Elements...)
+	for _, c := range over.Elements {
+		replaced := false
+		if c.Arg != "" {
+			for i, bc := range out.Elements {
+				if bc.Name == c.Name && bc.Arg == c.Arg {
+					out.Elements[i] = c
+					replaced = true
+					break
+				}
+			}
+		}
+		if !replaced {
+			out.Elements = append(out.Elements, c)
+		}
+	}
+	return out
+}
+
+// Spec returns the resolved configuration forest uses for tag: template
+// merged with the first matching case, placeholders expanded in every
+// value (recursively), not in section args. Missing tag parts are listed
+// in missing (forest logs "missing placeholder" for each).
+func (f *forest) spec(tag string) (el *config.Element, missing []string) {
+	conf := f.template
+	for _, c := range f.cases {
+		if c.pat.Match(tag) {
+			conf = mergeElements(conf, c.el)
+			break
+		}
+	}
+	return f.expandElement(conf, tag, &missing), missing
+}
+
+func (f *forest) expandElement(el *config.Element, tag string, missing *[]string) *config.Element {
+	out := &config.Element{Name: el.Name, Arg: el.Arg, Pos: el.Pos}
+	out.Params = make([]config.Param, len(el.Params))
+	for i, p := range el.Params {
+		p.Value = f.expand(p.Value, tag, missing)
+		out.Params[i] = p
+	}
+	for _, c := range el.Elements {
+		out.Elements = append(out.Elements, f.expandElement(c, tag, missing))
+	}
+	return out
+}
+
+var forestTagParts = regexp.MustCompile(`(\$\{tag_parts\[(-?\d+)(?:(\.\.\.?)(-?\d+))?\]\}|__TAG_PARTS\[(-?\d+)(?:(\.\.\.?)(-?\d+))?\]__)`)
+
+// expand applies forest's placeholders in its order: tag_parts, escaped
+// tag, tag, hostname.
+func (f *forest) expand(s, tag string, missing *[]string) string {
+	if !strings.Contains(s, "${") && !strings.Contains(s, "__") {
+		return s
+	}
+	parts := rubySplitDot(tag)
+	s = forestTagParts.ReplaceAllStringFunc(s, func(ph string) string {
+		m := forestTagParts.FindStringSubmatch(ph)
+		a, op, b := m[2], m[3], m[4]
+		if m[5] != "" {
+			a, op, b = m[5], m[6], m[7]
+		}
+		ai, _ := strconv.Atoi(a)
+		if op == "" {
+			i := ai
+			if i < 0 {
+				i += len(parts)
+			}
+			if i < 0 || i >= len(parts) {
+				*missing = append(*missing, ph)
+				return ""
+			}
+			return parts[i]
+		}
+		bi, _ := strconv.Atoi(b)
+		lo, hi := ai, bi
+		if lo < 0 {
+			lo += len(parts)
+		}
+		if hi < 0 {
+			hi += len(parts)
+		}
+		if op == "..." {
+			hi--
+		}
+		if lo < 0 || lo > len(parts) {
+			*missing = append(*missing, ph)
+			return ""
+		}
+		hi = min(hi, len(parts)-1)
+		if hi < lo {
+			return ""
+		}
+		return strings.Join(parts[lo:hi+1], ".")
+	})
+	escaped := strings.ReplaceAll(tag, ".", f.escapeSep)
+	s = strings.ReplaceAll(s, "__ESCAPED_TAG__", escaped)
+	s = strings.ReplaceAll(s, "${escaped_tag}", escaped)
+	s = strings.ReplaceAll(s, "__TAG__", tag)
+	s = strings.ReplaceAll(s, "${tag}", tag)
+	s = strings.ReplaceAll(s, "__HOSTNAME__", f.hostname)
+	s = strings.ReplaceAll(s, "${hostname}", f.hostname)
+	return s
+}
+
+func (f *forest) subTag(tag string) string {
+	if f.removePrefix != "" {
+		switch {
+		case tag == f.removePrefix:
+			tag = ""
+		case strings.HasPrefix(tag, f.removePrefix+"."):
+			tag = tag[len(f.removePrefix)+1:]
+		}
+	}
+	if f.addPrefix != "" {
+		if tag == "" {
+			tag = f.addPrefix
+		} else {
+			tag = f.addPrefix + "." + tag
+		}
+	}
+	return tag
+}
+
+// plant configures and starts the sub-output for tag. Failures are not
+// cached (fluentd retries on every event), but buffer paths registered by
+// a failed plant stay registered.
+func (f *forest) plant(c *emitCtx, tag string) (p *plantedOutput, fresh bool, err error) {
+	if p, ok := f.planted[tag]; ok {
+		return p, false, nil
+	}
+	conf, missing := f.spec(tag)
+	conf.Name = "instance"
+	out, err := c.r.newOutput(f.subtype, nil, conf, tag, false)
+	if err != nil {
+		return nil, false, err
+	}
+	ll, _ := out.(leafLister)
+	var leaves []*Output
+	if ll != nil {
+		leaves = ll.leafOutputs()
+	}
+	for _, o := range leaves {
+		if err := c.r.start(o); err != nil {
+			return nil, false, fmt.Errorf("start %s output %s: %w", o.Type, o.ID, err)
+		}
+	}
+	p = &plantedOutput{out: out, leaves: leaves, missing: missing}
+	f.planted[tag] = p
+	c.r.outputs = append(c.r.outputs, leaves...)
+	return p, true, nil
+}
+
+func (f *forest) emit(c *emitCtx, e *event) {
+	tag := f.subTag(e.tag)
+	p, fresh, err := f.plant(c, tag)
+	if err != nil {
+		c.drop(DropError, e.tag, "forest", f.el.Pos,
+			"failed to configure sub output %s: %v; Cannot output messages with tag '%s'", f.subtype, err, tag)
+		return
+	}
+	detail := f.subtype + " instance for tag " + tag
+	if fresh {
+		detail = "planted " + detail
+	}
+	if len(p.missing) > 0 {
+		detail += " (warn: out_forest: missing placeholder " + strings.Join(p.missing, ", ") + ")"
+	}
+	c.step(Step{Kind: StepPlant, Plugin: "forest", Pos: f.el.Pos, Tag: tag, Detail: detail})
+	sub := *e
+	sub.tag = tag
+	p.out.emit(c, &sub)
+}

@@ -1,0 +1,325 @@
+package router
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/devenv-sh/devenv/fluent/config"
+)
+
+// copyOutput is out_copy v0.12 (spec §4.4): the same record object goes to
+// every store in order; an exception in one store aborts the rest.
+type copyOutput struct {
+	el       *config.Element
+	deepCopy bool
+	stores   []outputPlugin
+}
+
+func (r *Router) newCopy(el *config.Element, plantTag string, static bool) (*copyOutput, error) {
+	c := &copyOutput{el: el}
+	if p := el.Param("deep_copy"); p != nil {
+		b, err := ParseBool(p.Value)
+		if err != nil {
+			return nil, config.Errorf(p.ValuePos, "copy: deep_copy: %v", err)
+		}
+		c.deepCopy = b
+	}
+	for _, st := range el.Children("store") {
+		typ, tp := st.Type()
+		if tp == nil {
+			return nil, config.Errorf(st.Pos, "Missing 'type' parameter on <store> directive")
+		}
+		o, err := r.newOutput(typ, tp, st, plantTag, static)
+		if err != nil {
+			return nil, err
+		}
+		c.stores = append(c.stores, o)
+	}
+	return c, nil
+}
+
+func (c *copyOutput) leafOutputs() []*Output {
+	var out []*Output
+	for _, s := range c.stores {
+		if ll, ok := s.(leafLister); ok {
+			out = append(out, ll.leafOutputs()...)
+		}
+	}
+	return out
+}
+
+func (c *copyOutput) emit(ctx *emitCtx, e *event) {
+	for i, s := range c.stores {
+		ev := e
+		if c.deepCopy && i < len(c.stores)-1 {
+			cp := *e
+			cp.rec = e.rec.Clone()
+			ev = &cp
+		}
+		before := len(ctx.j.Drops)
+		s.emit(ctx, ev)
+		for _, d := range ctx.j.Drops[before:] {
+			if d.Kind == DropConnectionClosed {
+				return // the exception aborts the remaining stores
+			}
+		}
+	}
+}
+
+// leaf is a terminal output instance.
+type leaf struct {
+	out *Output
+	fmt *Formatter
+}
+
+func (l *leaf) leafOutputs() []*Output { return []*Output{l.out} }
+
+// newLeaf configures s3, tdlog, file, stdout or null. It registers the
+// buffer path (buf_file's process-wide registry) like fluentd's configure.
+func (r *Router) newLeaf(typ string, el *config.Element, plantTag string) (*leaf, error) {
+	o := &Output{Type: typ, PlantTag: plantTag, Conf: el, QueueLimit: 256, RetryLimit: 17, RetryWait: time.Second}
+	l := &leaf{out: o}
+	loc, err := outputLocation(el, r.loc)
+	if err != nil {
+		return nil, err
+	}
+	buffered := true
+	switch typ {
+	case "s3":
+		o.BufferType, o.ChunkLimit = "file", 256<<20
+	case "file":
+		o.BufferType, o.ChunkLimit = "file", 256<<20
+		if p, ok := el.Get("path"); ok && el.Param("buffer_path") == nil {
+			o.BufferPath = p + ".*"
+		}
+	case "tdlog":
+		o.BufferType, o.ChunkLimit, o.FlushInterval = "file", 32<<20, 300*time.Second
+	default:
+		buffered = false
+	}
+	if buffered {
+		if err := r.configureBuffer(o, el, typ == "s3" || typ == "file"); err != nil {
+			return nil, err
+		}
+	}
+	switch typ {
+	case "s3":
+		cfg, err := r.newS3Config(el, loc)
+		if err != nil {
+			return nil, err
+		}
+		o.S3 = cfg
+		l.fmt = cfg.Format
+	case "tdlog":
+		cfg, err := newTDConfig(el)
+		if err != nil {
+			return nil, err
+		}
+		o.TD = cfg
+	case "file":
+		cfg, err := newFileConfig(el, loc)
+		if err != nil {
+			return nil, err
+		}
+		o.File = cfg
+		l.fmt = cfg.Format
+	case "stdout":
+		f, err := newFormatter(el, "json", loc)
+		if err != nil {
+			return nil, err
+		}
+		l.fmt = f
+	}
+	o.ID = o.BufferPath
+	if o.ID == "" || o.BufferType != "file" {
+		o.ID = fmt.Sprintf("%s@%s:%d", typ, el.Pos.File, el.Pos.Line)
+		if plantTag != "" {
+			o.ID += "[" + plantTag + "]"
+		}
+	}
+	if plantTag == "" {
+		r.outputs = append(r.outputs, o)
+	}
+	return l, nil
+}
+
+// configureBuffer reads the v0.12 flat buffer parameters and registers a
+// file buffer's path.
+func (r *Router) configureBuffer(o *Output, el *config.Element, timeSliced bool) error {
+	if v, ok := el.Get("buffer_type"); ok {
+		o.BufferType = v
+	}
+	if o.BufferType != "file" && o.BufferType != "memory" {
+		p := el.Param("buffer_type")
+		return config.Errorf(p.ValuePos, "unsupported buffer_type %q (supported: file, memory)", o.BufferType)
+	}
+	if p := el.Param("flush_interval"); p != nil {
+		d, err := ParseDuration(p.Value)
+		if err != nil {
+			return config.Errorf(p.ValuePos, "flush_interval: %v", err)
+		}
+		o.FlushInterval = d
+	} else if !timeSliced && o.FlushInterval == 0 {
+		o.FlushInterval = 60 * time.Second
+	}
+	if p := el.Param("buffer_chunk_limit"); p != nil {
+		n, err := ParseSize(p.Value)
+		if err != nil {
+			return config.Errorf(p.ValuePos, "buffer_chunk_limit: %v", err)
+		}
+		o.ChunkLimit = n
+	} else if !timeSliced && o.Type != "tdlog" {
+		o.ChunkLimit = 8 << 20
+	}
+	for _, ip := range []struct {
+		key string
+		dst *int
+	}{{"buffer_queue_limit", &o.QueueLimit}, {"retry_limit", &o.RetryLimit}} {
+		if p := el.Param(ip.key); p != nil {
+			n, err := strconv.Atoi(p.Value)
+			if err != nil {
+				return config.Errorf(p.ValuePos, "%s: invalid integer %q", ip.key, p.Value)
+			}
+			*ip.dst = n
+		}
+	}
+	if p := el.Param("retry_wait"); p != nil {
+		d, err := ParseDuration(p.Value)
+		if err != nil {
+			return config.Errorf(p.ValuePos, "retry_wait: %v", err)
+		}
+		o.RetryWait = d
+	}
+	if o.BufferType != "file" {
+		o.BufferPath = ""
+		return nil
+	}
+	if p := el.Param("buffer_path"); p != nil {
+		o.BufferPath = p.Value
+	}
+	if o.BufferPath == "" {
+		return config.Errorf(el.Pos, "%s: 'buffer_path' parameter is required for buffer_type file", o.Type)
+	}
+	if owner, dup := r.paths[o.BufferPath]; dup {
+		return config.Errorf(el.Pos, "Other '%s' plugin already use same buffer_path: type = %s, buffer_path = %s", owner, owner, o.BufferPath)
+	}
+	r.paths[o.BufferPath] = o.Type
+	return nil
+}
+
+func (l *leaf) emit(c *emitCtx, e *event) {
+	o := l.out
+	switch o.Type {
+	case "null":
+		c.drop(DropSilent, e.tag, "null", o.Conf.Pos, "discarded by out_null")
+		return
+	case "stdout":
+		d := Delivery{Output: o, Tag: e.tag, Time: e.time}
+		t := e.time.Time(l.fmt.Location)
+		line := AppendStrftime(nil, t, "%Y-%m-%d %H:%M:%S %z")
+		line = append(line, ' ')
+		line = append(line, e.tag...)
+		line = append(line, ": "...)
+		if e.raw != nil {
+			line = AppendJSON(line, e.raw)
+			line = append(line, '\n')
+		} else {
+			line = l.fmt.Format(line, e.tag, e.time, &e.rec)
+			d.Record = e.rec.Clone()
+		}
+		d.Line = line
+		c.j.Deliveries = append(c.j.Deliveries, d)
+		return
+	}
+	if c.nonHash(e, o.Type, o.Conf.Pos) {
+		return
+	}
+	switch o.Type {
+	case "s3", "file":
+		d := Delivery{Output: o, Tag: e.tag, Time: e.time}
+		if o.S3 != nil {
+			d.TimeSlice = o.S3.TimeSlice(e.time)
+		} else {
+			d.TimeSlice = o.File.TimeSlice(e.time)
+		}
+		d.Line = l.fmt.Format(nil, e.tag, e.time, &e.rec)
+		d.Record = e.rec.Clone()
+		c.j.Deliveries = append(c.j.Deliveries, d)
+	case "tdlog":
+		if _, _, err := o.TD.Target(e.tag); err != nil {
+			c.drop(DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v", err)
+			return
+		}
+		e.rec.Set("time", e.time.Sec)
+		if len(e.rec) > TDKeyLimit {
+			c.drop(DropError, e.tag, "tdlog", o.Conf.Pos, "Skipped a broken record: too many number of keys (%d keys)", len(e.rec))
+			return
+		}
+		c.j.Deliveries = append(c.j.Deliveries, Delivery{Output: o, Tag: e.tag, Time: e.time, Record: e.rec.Clone()})
+	}
+}
+
+// FileConfig is out_file's configuration (v0.12).
+type FileConfig struct {
+	Path            string
+	TimeSliceFormat string
+	Location        *time.Location
+	Compress        bool
+	Append          bool
+	Format          *Formatter
+}
+
+func newFileConfig(el *config.Element, loc *time.Location) (*FileConfig, error) {
+	c := &FileConfig{TimeSliceFormat: "%Y%m%d", Location: loc}
+	p := el.Param("path")
+	if p == nil {
+		return nil, config.Errorf(el.Pos, "file: 'path' parameter is required")
+	}
+	c.Path = p.Value
+	if v, ok := el.Get("time_slice_format"); ok {
+		c.TimeSliceFormat = v
+	}
+	if v, ok := el.Get("compress"); ok {
+		if v != "gzip" && v != "gz" {
+			return nil, config.Errorf(el.Param("compress").ValuePos, "file: unsupported compress %q (supported: gzip)", v)
+		}
+		c.Compress = true
+	}
+	if p := el.Param("append"); p != nil {
+		b, err := ParseBool(p.Value)
+		if err != nil {
+			return nil, config.Errorf(p.ValuePos, "file: append: %v", err)
+		}
+		c.Append = b
+	}
+	f, err := newFormatter(el, "out_file", loc)
+	if err != nil {
+		return nil, err
+	}
+	c.Format = f
+	return c, nil
+}
+
+// TimeSlice is the chunk key of an event.
+func (c *FileConfig) TimeSlice(t EventTime) string {
+	return Strftime(t.Time(c.Location), c.TimeSliceFormat)
+}
+
+// FilePath is where out_file writes a chunk: `path.<slice>_<index>.log`
+// (a `*` in path is replaced by the slice instead), plus ".gz" when
+// compressed. With append, index is not used (`path.<slice>.log`).
+func (c *FileConfig) FilePath(timeSlice string, index int) string {
+	suffix := ".log"
+	if c.Compress {
+		suffix += ".gz"
+	}
+	if strings.Contains(c.Path, "*") {
+		return strings.Replace(c.Path, "*", timeSlice, 1)
+	}
+	if c.Append {
+		return fmt.Sprintf("%s.%s%s", c.Path, timeSlice, suffix)
+	}
+	return fmt.Sprintf("%s.%s_%d%s", c.Path, timeSlice, index, suffix)
+}

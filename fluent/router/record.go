@@ -1,0 +1,622 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Record is a fluentd record (a Ruby Hash): an ordered list of fields. The
+// order is the order keys were first set, as in Ruby, so the JSON written
+// to S3 has the application's key order with "time" appended last.
+//
+// Values are nil, bool, int64, uint64, float64, BigInt, string, []byte,
+// Record (a nested object) or []any (an array).
+type Record []Field
+
+// Field is one key/value pair of a Record.
+type Field struct {
+	Key   string
+	Value any
+}
+
+// BigInt is an integer outside int64/uint64 range, kept as its decimal text
+// (Oj parses it as a Ruby Bignum).
+type BigInt string
+
+// Get returns the value of key and whether it is present.
+func (r Record) Get(key string) (any, bool) {
+	for i := range r {
+		if r[i].Key == key {
+			return r[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// Set sets key to v, keeping the key's position if it exists (Ruby Hash
+// semantics) and appending it otherwise.
+func (r *Record) Set(key string, v any) {
+	for i := range *r {
+		if (*r)[i].Key == key {
+			(*r)[i].Value = v
+			return
+		}
+	}
+	*r = append(*r, Field{Key: key, Value: v})
+}
+
+// Delete removes key and returns its value and whether it was present.
+func (r *Record) Delete(key string) (any, bool) {
+	for i := range *r {
+		if (*r)[i].Key == key {
+			v := (*r)[i].Value
+			*r = append((*r)[:i:i], (*r)[i+1:]...)
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// Clone returns a shallow copy of r (nested values are shared).
+func (r Record) Clone() Record {
+	if r == nil {
+		return nil
+	}
+	return append(make(Record, 0, len(r)+1), r...)
+}
+
+// RecordFromMap builds a Record from a Go map, with keys in sorted order
+// (a Go map has no order). Nested map[string]any values are converted too.
+func RecordFromMap(m map[string]any) Record {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	r := make(Record, 0, len(m))
+	for _, k := range keys {
+		r = append(r, Field{Key: k, Value: fromGo(m[k])})
+	}
+	return r
+}
+
+func fromGo(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return RecordFromMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = fromGo(x[i])
+		}
+		return out
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	}
+	return v
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// ---- JSON (Oj compat mode) ----
+
+// ErrJSONSyntax is returned (wrapped) by ParseJSON for malformed input.
+var ErrJSONSyntax = errors.New("invalid JSON")
+
+// ParseJSON parses one JSON value the way Oj.load in compat mode does:
+// objects become Record (duplicate keys: last value wins, first position
+// kept), integers int64 (uint64 or BigInt when larger), other numbers
+// float64. Surrounding whitespace is allowed; anything else after the value
+// is an error.
+func ParseJSON(data []byte) (any, error) {
+	d := jsonDec{s: data}
+	d.ws()
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
+	}
+	d.ws()
+	if d.i != len(d.s) {
+		return nil, fmt.Errorf("%w: unexpected %q after value at offset %d", ErrJSONSyntax, d.s[d.i], d.i)
+	}
+	return v, nil
+}
+
+type jsonDec struct {
+	s []byte
+	i int
+}
+
+func (d *jsonDec) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *jsonDec) errf(msg string) error {
+	return fmt.Errorf("%w: %s at offset %d", ErrJSONSyntax, msg, d.i)
+}
+
+func (d *jsonDec) value(depth int) (any, error) {
+	if depth > 1000 {
+		return nil, d.errf("nesting too deep")
+	}
+	if d.i >= len(d.s) {
+		return nil, d.errf("unexpected end of input")
+	}
+	switch c := d.s[d.i]; {
+	case c == '{':
+		d.i++
+		rec := Record{}
+		d.ws()
+		if d.i < len(d.s) && d.s[d.i] == '}' {
+			d.i++
+			return rec, nil
+		}
+		for {
+			d.ws()
+			if d.i >= len(d.s) || d.s[d.i] != '"' {
+				return nil, d.errf("expected object key")
+			}
+			k, err := d.str()
+			if err != nil {
+				return nil, err
+			}
+			d.ws()
+			if d.i >= len(d.s) || d.s[d.i] != ':' {
+				return nil, d.errf("expected ':'")
+			}
+			d.i++
+			d.ws()
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			rec.Set(k, v)
+			d.ws()
+			if d.i < len(d.s) && d.s[d.i] == ',' {
+				d.i++
+				continue
+			}
+			if d.i < len(d.s) && d.s[d.i] == '}' {
+				d.i++
+				return rec, nil
+			}
+			return nil, d.errf("expected ',' or '}'")
+		}
+	case c == '[':
+		d.i++
+		arr := []any{}
+		d.ws()
+		if d.i < len(d.s) && d.s[d.i] == ']' {
+			d.i++
+			return arr, nil
+		}
+		for {
+			d.ws()
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+			d.ws()
+			if d.i < len(d.s) && d.s[d.i] == ',' {
+				d.i++
+				continue
+			}
+			if d.i < len(d.s) && d.s[d.i] == ']' {
+				d.i++
+				return arr, nil
+			}
+			return nil, d.errf("expected ',' or ']'")
+		}
+	case c == '"':
+		return d.str()
+	case c == 't':
+		return d.lit("true", true)
+	case c == 'f':
+		return d.lit("false", false)
+	case c == 'n':
+		return d.lit("null", nil)
+	case c == '-' || c >= '0' && c <= '9':
+		return d.num()
+	}
+	return nil, d.errf(fmt.Sprintf("unexpected character %q", d.s[d.i]))
+}
+
+func (d *jsonDec) lit(word string, v any) (any, error) {
+	if !strings.HasPrefix(string(d.s[d.i:min(len(d.s), d.i+len(word))]), word) {
+		return nil, d.errf("invalid literal")
+	}
+	d.i += len(word)
+	return v, nil
+}
+
+func (d *jsonDec) num() (any, error) {
+	start := d.i
+	if d.s[d.i] == '-' {
+		d.i++
+	}
+	digits := d.i
+	for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+		d.i++
+	}
+	if d.i == digits {
+		return nil, d.errf("invalid number")
+	}
+	isFloat := false
+	if d.i < len(d.s) && d.s[d.i] == '.' {
+		isFloat = true
+		d.i++
+		fs := d.i
+		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+			d.i++
+		}
+		if d.i == fs {
+			return nil, d.errf("invalid number")
+		}
+	}
+	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
+		isFloat = true
+		d.i++
+		if d.i < len(d.s) && (d.s[d.i] == '+' || d.s[d.i] == '-') {
+			d.i++
+		}
+		es := d.i
+		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+			d.i++
+		}
+		if d.i == es {
+			return nil, d.errf("invalid number")
+		}
+	}
+	text := string(d.s[start:d.i])
+	if isFloat {
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return nil, d.errf("invalid number")
+		}
+		return f, nil
+	}
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return n, nil
+	}
+	if n, err := strconv.ParseUint(text, 10, 64); err == nil {
+		return n, nil
+	}
+	return BigInt(text), nil
+}
+
+func (d *jsonDec) str() (string, error) {
+	d.i++ // opening quote
+	start := d.i
+	// fast path: no escapes
+	for d.i < len(d.s) {
+		c := d.s[d.i]
+		if c == '"' {
+			s := string(d.s[start:d.i])
+			d.i++
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		d.i++
+	}
+	var b strings.Builder
+	b.Write(d.s[start:d.i])
+	for d.i < len(d.s) {
+		c := d.s[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			return b.String(), nil
+		case c < 0x20:
+			return "", d.errf("control character in string")
+		case c == '\\':
+			if d.i+1 >= len(d.s) {
+				return "", d.errf("unterminated string")
+			}
+			e := d.s[d.i+1]
+			d.i += 2
+			switch e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				r, ok := d.hex4()
+				if !ok {
+					return "", d.errf("invalid \\u escape")
+				}
+				if r >= 0xD800 && r < 0xDC00 && d.i+1 < len(d.s) && d.s[d.i] == '\\' && d.s[d.i+1] == 'u' {
+					save := d.i
+					d.i += 2
+					if r2, ok := d.hex4(); ok && r2 >= 0xDC00 && r2 < 0xE000 {
+						r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000
+					} else {
+						d.i = save
+					}
+				}
+				b.WriteRune(r)
+			default:
+				return "", d.errf("invalid escape")
+			}
+		default:
+			b.WriteByte(c)
+			d.i++
+		}
+	}
+	return "", d.errf("unterminated string")
+}
+
+func (d *jsonDec) hex4() (rune, bool) {
+	if d.i+4 > len(d.s) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(d.s[d.i:d.i+4]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	d.i += 4
+	return rune(n), true
+}
+
+// AppendJSON appends v as compact JSON (Oj compat dump style: non-ASCII kept
+// as UTF-8, floats as Ruby prints them). Key order is the Record's order.
+func AppendJSON(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case bool:
+		return strconv.AppendBool(dst, x)
+	case int64:
+		return strconv.AppendInt(dst, x, 10)
+	case uint64:
+		return strconv.AppendUint(dst, x, 10)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10)
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return append(dst, "null"...)
+		}
+		return append(dst, RubyFloat(x)...)
+	case BigInt:
+		return append(dst, x...)
+	case string:
+		return appendJSONString(dst, x)
+	case []byte:
+		return appendJSONString(dst, string(x))
+	case Record:
+		dst = append(dst, '{')
+		for i, f := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, f.Key)
+			dst = append(dst, ':')
+			dst = AppendJSON(dst, f.Value)
+		}
+		return append(dst, '}')
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendJSON(dst, e)
+		}
+		return append(dst, ']')
+	case map[string]any:
+		return AppendJSON(dst, RecordFromMap(x))
+	}
+	return appendJSONString(dst, fmt.Sprint(v))
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// RubyFloat formats f as Ruby's Float#to_s: "1.0", "9.99", "1.0e+20",
+// "1.0e-05".
+func RubyFloat(f float64) string {
+	if math.IsInf(f, 1) {
+		return "Infinity"
+	}
+	if math.IsInf(f, -1) {
+		return "-Infinity"
+	}
+	if math.IsNaN(f) {
+		return "NaN"
+	}
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±XX
+	neg := strings.HasPrefix(e, "-")
+	if neg {
+		e = e[1:]
+	}
+	mant, exps, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(exps)
+	digits := strings.Replace(mant, ".", "", 1)
+	decpt := exp + 1
+	var out string
+	switch {
+	case decpt > 0 && decpt <= 16:
+		if len(digits) <= decpt {
+			out = digits + strings.Repeat("0", decpt-len(digits)) + ".0"
+		} else {
+			out = digits[:decpt] + "." + digits[decpt:]
+		}
+	case decpt <= 0 && decpt > -4:
+		out = "0." + strings.Repeat("0", -decpt) + digits
+	default:
+		frac := digits[1:]
+		if frac == "" {
+			frac = "0"
+		}
+		out = fmt.Sprintf("%s.%se%+03d", digits[:1], frac, decpt-1)
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// ToS renders v as Ruby's `to_s` does (Ruby 2.5): nil → "", numbers as
+// digits, floats as Float#to_s, booleans "true"/"false", arrays and hashes
+// in inspect form (`["EVENT"]`, `{"k"=>"v"}`).
+func ToS(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case Record, []any:
+		return string(appendInspect(nil, v))
+	}
+	return string(appendInspect(nil, v))
+}
+
+func appendInspect(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "nil"...)
+	case bool:
+		return strconv.AppendBool(dst, x)
+	case int64:
+		return strconv.AppendInt(dst, x, 10)
+	case uint64:
+		return strconv.AppendUint(dst, x, 10)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10)
+	case float64:
+		return append(dst, RubyFloat(x)...)
+	case BigInt:
+		return append(dst, x...)
+	case string:
+		return appendRubyInspectString(dst, x)
+	case []byte:
+		return appendRubyInspectString(dst, string(x))
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = appendInspect(dst, e)
+		}
+		return append(dst, ']')
+	case Record:
+		dst = append(dst, '{')
+		for i, f := range x {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = appendRubyInspectString(dst, f.Key)
+			dst = append(dst, "=>"...)
+			dst = appendInspect(dst, f.Value)
+		}
+		return append(dst, '}')
+	}
+	return append(dst, fmt.Sprint(v)...)
+}
+
+func appendRubyInspectString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			dst = append(dst, '\\', byte(r))
+		case r == '#' && i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '$' || s[i+1] == '@'):
+			dst = append(dst, '\\', '#')
+		case r == '\n':
+			dst = append(dst, `\n`...)
+		case r == '\t':
+			dst = append(dst, `\t`...)
+		case r == '\r':
+			dst = append(dst, `\r`...)
+		case r == '\f':
+			dst = append(dst, `\f`...)
+		case r == '\v':
+			dst = append(dst, `\v`...)
+		case r == '\b':
+			dst = append(dst, `\b`...)
+		case r == 0x07:
+			dst = append(dst, `\a`...)
+		case r == 0x1b:
+			dst = append(dst, `\e`...)
+		case r == utf8.RuneError:
+			dst = append(dst, fmt.Sprintf(`\x%02X`, s[i])...)
+		case r < 0x20 || r == 0x7f:
+			dst = append(dst, fmt.Sprintf(`\x%02X`, r)...)
+		default:
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return append(dst, '"')
+}
