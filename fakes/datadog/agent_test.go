@@ -1,0 +1,439 @@
+package datadog_test
+
+import (
+	"context"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/DataDog/datadog-go/v5/statsd"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/fakes/datadog"
+)
+
+// stub is an agent serving in-process: DogStatsD on UDP and on a Unix
+// datagram socket, and its HTTP API on an httptest server.
+type stub struct {
+	agent  *datadog.Agent
+	client *datadog.Client
+	udp    string // host:port
+	socket string // path
+}
+
+func startStub(t *testing.T, opts ...datadog.Option) *stub {
+	t.Helper()
+	a := datadog.New(opts...)
+	t.Cleanup(func() { a.Close() })
+	udp, err := a.ListenUDP("127.0.0.1:0")
+	assert.NilError(t, err)
+	// Unix socket paths are limited to 108 bytes: keep this one short.
+	dir, err := os.MkdirTemp("", "dd")
+	assert.NilError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	socket := filepath.Join(dir, "dsd.socket")
+	_, err = a.ListenUnixgram(socket)
+	assert.NilError(t, err)
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return &stub{agent: a, client: datadog.NewClient(srv.URL), udp: udp.String(), socket: socket}
+}
+
+// containerID is what every datadog-go client of these tests sends as "|c:":
+// datadog-go keeps the first client's container id for the whole process.
+const containerID = "devenv-test-cid"
+
+func newStatsd(t *testing.T, addr string, opts ...statsd.Option) *statsd.Client {
+	t.Helper()
+	c, err := statsd.New(addr, append(opts, statsd.WithContainerID(containerID))...)
+	assert.NilError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitFor polls the stub until the query's aggregate satisfies done.
+func waitFor(t *testing.T, s *stub, q datadog.MetricQuery, done func(datadog.Aggregate) bool) datadog.MetricsResult {
+	t.Helper()
+	r, err := s.client.WaitMetrics(t.Context(), q, 10*time.Second, func(r datadog.MetricsResult) bool { return done(r.Total) })
+	assert.NilError(t, err, "last result: %+v", r.Total)
+	return r
+}
+
+// TestDatadogGoClientSideAggregation sends with datadog-go's defaults
+// (client-side aggregation of counts, gauges and sets, flushed every 2 s)
+// over UDP and over the Unix socket, and checks the stub's aggregates equal
+// what was sent.
+func TestDatadogGoClientSideAggregation(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	for _, tc := range []struct {
+		transport string
+		addr      string
+	}{
+		{datadog.TransportUDP, s.udp},
+		{datadog.TransportUDS, "unix://" + s.socket},
+	} {
+		t.Run(tc.transport, func(t *testing.T) {
+			t.Parallel()
+			c := newStatsd(t, tc.addr, statsd.WithNamespace("app."), statsd.WithTags([]string{"env:test", "t:" + tc.transport}),
+				statsd.WithoutTelemetry())
+			tags := []string{"route:/users"}
+			for range 3 {
+				assert.NilError(t, c.Incr("requests", tags, 1))
+			}
+			assert.NilError(t, c.Count("requests", 7, tags, 1))
+			assert.NilError(t, c.Gauge("queue.depth", 10, nil, 1))
+			assert.NilError(t, c.Gauge("queue.depth", 4.5, nil, 1))
+			for _, u := range []string{"ann", "bob", "ann", "cid", "bob"} {
+				assert.NilError(t, c.Set("users", u, nil, 1))
+			}
+			hv := []float64{5, 1, 4, 2, 3}
+			for _, v := range hv {
+				assert.NilError(t, c.Histogram("payload.size", v, nil, 1))
+				assert.NilError(t, c.Distribution("latency", v*10, nil, 1))
+				assert.NilError(t, c.TimeInMilliseconds("db.time", v/2, nil, 1))
+			}
+
+			mine := "t:" + tc.transport
+			cnt := waitFor(t, s, datadog.MetricQuery{Name: "app.requests", Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Sum >= 10 })
+			assert.Check(t, is.Equal(cnt.Total.Sum, 10.0), "three Incr and a Count of 7")
+			assert.Check(t, is.Len(cnt.Series, 1))
+			assert.Check(t, is.DeepEqual(cnt.Series[0].Tags, []string{"env:test", "route:/users", "t:" + tc.transport}))
+			for _, p := range cnt.Points {
+				assert.Check(t, is.Equal(p.Type, datadog.Count))
+				assert.Check(t, is.Equal(p.Transport, tc.transport))
+				assert.Check(t, is.Equal(p.ContainerID, containerID))
+			}
+
+			g := waitFor(t, s, datadog.MetricQuery{Name: "app.queue.depth", Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Messages > 0 })
+			assert.Check(t, is.Equal(g.Total.Last, 4.5), "gauges: last value wins")
+			assert.Check(t, is.Equal(g.Series[0].Type, datadog.Gauge))
+
+			set := waitFor(t, s, datadog.MetricQuery{Name: "app.users", Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Distinct >= 3 })
+			assert.Check(t, is.DeepEqual(set.Total.Members, []string{"ann", "bob", "cid"}))
+
+			for _, h := range []struct {
+				name  string
+				typ   datadog.MetricType
+				scale float64
+			}{{"app.payload.size", datadog.Histogram, 1}, {"app.latency", datadog.Distribution, 10}, {"app.db.time", datadog.Timing, 0.5}} {
+				r := waitFor(t, s, datadog.MetricQuery{Name: h.name, Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Count >= len(hv) })
+				assert.Check(t, is.Equal(r.Total.Count, 5), h.name)
+				assert.Check(t, is.Equal(r.Total.Sum, 15*h.scale), h.name)
+				assert.Check(t, is.Equal(r.Total.Min, 1*h.scale), h.name)
+				assert.Check(t, is.Equal(r.Total.Max, 5*h.scale), h.name)
+				assert.Check(t, is.Equal(r.Total.Percentiles["p50"], 3*h.scale), h.name)
+				assert.Check(t, is.Equal(r.Total.Percentiles["p99"], 5*h.scale), h.name)
+				var all []float64
+				for _, p := range r.Points {
+					assert.Check(t, is.Equal(p.Type, h.typ))
+					all = append(all, p.Values...)
+				}
+				slices.Sort(all)
+				want := []float64{1, 2, 3, 4, 5}
+				for i := range want {
+					want[i] *= h.scale
+				}
+				assert.Check(t, is.DeepEqual(all, want), "every value arrives")
+			}
+		})
+	}
+}
+
+// TestDatadogGoExtendedAggregation turns on datadog-go's extended
+// aggregation: histograms, distributions and timings arrive packed, several
+// values per message ("name:1:2:3|h"), and every value must be counted.
+func TestDatadogGoExtendedAggregation(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	c := newStatsd(t, s.udp, statsd.WithExtendedClientSideAggregation(), statsd.WithoutTelemetry())
+	const n = 50
+	for i := range n {
+		assert.NilError(t, c.Distribution("x.dist", float64(i+1), []string{"k:v"}, 1))
+		assert.NilError(t, c.Histogram("x.hist", float64(i+1), nil, 1))
+		assert.NilError(t, c.Timing("x.timing", time.Duration(i+1)*time.Millisecond, nil, 1))
+	}
+	for _, name := range []string{"x.dist", "x.hist", "x.timing"} {
+		r := waitFor(t, s, datadog.MetricQuery{Name: name}, func(a datadog.Aggregate) bool { return a.Count >= n })
+		assert.Check(t, is.Equal(r.Total.Count, n), name)
+		assert.Check(t, is.Equal(r.Total.Sum, float64(n*(n+1)/2)), name)
+		assert.Check(t, r.Total.Messages < r.Total.Count, "%s: values should arrive packed, got %d messages for %d values", name, r.Total.Messages, r.Total.Count)
+		assert.Check(t, is.Equal(r.Total.Percentiles["p50"], 25.0), name)
+		assert.Check(t, is.Equal(r.Total.Percentiles["p90"], 45.0), name)
+		assert.Check(t, is.Equal(r.Total.Percentiles["p99"], 50.0), name)
+	}
+}
+
+// TestDatadogGoEventsAndServiceChecks checks every field of an event and a
+// service check survives the trip, escapes included.
+func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	for _, addr := range []string{s.udp, "unixgram://" + s.socket} {
+		c := newStatsd(t, addr, statsd.WithTags([]string{"env:test"}), statsd.WithoutTelemetry())
+		ts := time.Unix(1700000000, 0)
+		assert.NilError(t, c.Event(&statsd.Event{
+			Title:          "deploy | done",
+			Text:           "line one\nline two | with pipe",
+			Timestamp:      ts,
+			Hostname:       "host-1",
+			AggregationKey: "deploy-42",
+			Priority:       statsd.Low,
+			SourceTypeName: "devenv",
+			AlertType:      statsd.Success,
+			Tags:           []string{"service:api"},
+		}))
+		assert.NilError(t, c.ServiceCheck(&statsd.ServiceCheck{
+			Name:      "db.can_connect",
+			Status:    statsd.Critical,
+			Timestamp: ts,
+			Hostname:  "host-1",
+			Message:   "timeout\nretrying m: soon",
+			Tags:      []string{"db:main"},
+		}))
+		assert.NilError(t, c.Flush())
+	}
+	ctx := t.Context()
+	var events []datadog.Event
+	var checks []datadog.ServiceCheck
+	poll(t, func() bool {
+		var err error
+		events, err = s.client.Events(ctx, datadog.EventQuery{Title: "deploy*", Tags: []string{"service:api"}})
+		assert.NilError(t, err)
+		checks, err = s.client.ServiceChecks(ctx, datadog.ServiceCheckQuery{Name: "db.can_connect"})
+		assert.NilError(t, err)
+		return len(events) == 2 && len(checks) == 2
+	})
+	transports := []string{}
+	for _, e := range events {
+		transports = append(transports, e.Transport)
+		e.Received, e.Transport = time.Time{}, ""
+		assert.Check(t, is.DeepEqual(e, datadog.Event{
+			Title: "deploy | done", Text: "line one\nline two | with pipe", Timestamp: 1700000000,
+			Host: "host-1", AggregationKey: "deploy-42", Priority: "low", SourceType: "devenv",
+			AlertType: "success", Tags: []string{"env:test", "service:api"}, ContainerID: containerID,
+		}))
+	}
+	slices.Sort(transports)
+	assert.Check(t, is.DeepEqual(transports, []string{"udp", "uds"}))
+	for _, c := range checks {
+		c.Received, c.Transport = time.Time{}, ""
+		assert.Check(t, is.DeepEqual(c, datadog.ServiceCheck{
+			Name: "db.can_connect", Status: 2, Timestamp: 1700000000, Host: "host-1",
+			Message: "timeout\nretrying m: soon", Tags: []string{"env:test", "db:main"}, ContainerID: containerID,
+		}))
+	}
+	crit := 2
+	got, err := s.client.ServiceChecks(ctx, datadog.ServiceCheckQuery{Status: &crit, Tags: []string{"db"}})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(got, 2))
+	ok := 0
+	got, err = s.client.ServiceChecks(ctx, datadog.ServiceCheckQuery{Status: &ok})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(got, 0))
+}
+
+// TestDatadogGoTelemetry waits for datadog-go's own telemetry (sent every
+// 10 s): it is flagged, hidden by default and shown on request.
+func TestDatadogGoTelemetry(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	c := newStatsd(t, s.udp)
+	assert.NilError(t, c.Incr("mine", nil, 1))
+	r, err := s.client.WaitMetrics(t.Context(), datadog.MetricQuery{Name: datadog.TelemetryPrefix + "*"}, 15*time.Second,
+		func(r datadog.MetricsResult) bool { return r.Total.Messages > 0 })
+	assert.NilError(t, err)
+	for _, p := range r.Points {
+		assert.Check(t, p.Telemetry, p.Name)
+		assert.Check(t, slices.Contains(p.Tags, "client:go"), "%s %v", p.Name, p.Tags)
+		assert.Check(t, slices.Contains(p.Tags, "client_transport:udp"), "%s %v", p.Name, p.Tags)
+	}
+	def, err := s.client.Metrics(t.Context(), datadog.MetricQuery{})
+	assert.NilError(t, err)
+	for _, p := range def.Points {
+		assert.Check(t, !p.Telemetry, "telemetry %s listed without telemetry=true", p.Name)
+	}
+	all, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Telemetry: true})
+	assert.NilError(t, err)
+	assert.Check(t, len(all.Points) > len(def.Points))
+}
+
+// TestRawDatagrams covers what datadog-go does not send on its own: sample
+// rates, timestamps, and garbage and oversize datagrams, which are counted
+// as parse errors without disturbing the rest.
+func TestRawDatagrams(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	conn, err := net.Dial("udp", s.udp)
+	assert.NilError(t, err)
+	defer conn.Close()
+	send := func(d string) {
+		_, err := conn.Write([]byte(d))
+		assert.NilError(t, err)
+	}
+	send("sampled:1|c|@0.5\nsampled:3|c|@0.25|#a:b")
+	send("stamped:7|g|T1700000000")
+	send("\x00\xffgarbage\nok:1|c")
+	send("big:1|c|#" + string(make([]byte, 9000)))
+	send("")
+	poll(t, func() bool {
+		n, err := s.client.Counts(t.Context())
+		assert.NilError(t, err)
+		return n.Packets == 5
+	})
+	n, err := s.client.Counts(t.Context())
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(n.Metrics, uint64(4)))
+	assert.Check(t, is.Equal(n.ParseErrors, uint64(2)))
+	assert.Check(t, is.Equal(n.Oversize, uint64(1)))
+	assert.Check(t, is.Equal(n.Dropped, uint64(0)))
+
+	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "sampled"})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(r.Total.Sum, 4.0))
+	assert.Check(t, is.Equal(r.Total.ScaledSum, 14.0), "1/0.5 + 3/0.25")
+	assert.Check(t, is.Len(r.Series, 2))
+	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "sampled", Tags: []string{"a:b"}})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(r.Total.ScaledSum, 12.0))
+	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "stamped"})
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(r.Points, 1))
+	assert.Check(t, is.Equal(r.Points[0].Timestamp, int64(1700000000)))
+
+	errs, err := s.client.ParseErrors(t.Context())
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(errs, 2))
+	assert.Check(t, is.Equal(errs[0].Reason, "metric: no ':' between name and value"))
+	assert.Check(t, is.Contains(errs[1].Reason, "datagram of 9009 bytes exceeds the agent's 8192-byte buffer"))
+
+	assert.NilError(t, s.client.Reset(t.Context()))
+	n, err = s.client.Counts(t.Context())
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(n, datadog.Counts{}))
+	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(r.Points, 0))
+}
+
+// TestMetricQueries checks the filters and the window of the metrics query.
+func TestMetricQueries(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	s := startStub(t, datadog.WithClock(clock.Now))
+	conn, err := net.Dial("udp", s.udp)
+	assert.NilError(t, err)
+	defer conn.Close()
+	sendAndWait := func(d string, packets uint64) {
+		_, err := conn.Write([]byte(d))
+		assert.NilError(t, err)
+		poll(t, func() bool { return s.agent.Counts().Packets == packets })
+	}
+	sendAndWait("http.req:1|c|#env:prod,code:200|c:c1\nhttp.req:1|c|#env:dev,code:500\nhttp.lat:5|h|#env:prod", 1)
+	clock.Add(time.Minute)
+	now := clock.Now()
+	sendAndWait("http.req:10|c|#env:prod,code:200\ndb.q:2|g", 2)
+
+	q := func(mq datadog.MetricQuery) datadog.Aggregate {
+		r, err := s.client.Metrics(t.Context(), mq)
+		assert.NilError(t, err)
+		return r.Total
+	}
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.req"}).Sum, 12.0))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.*"}).Messages, 4))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.req", Tags: []string{"env:prod"}}).Sum, 11.0))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.req", Tags: []string{"env:prod", "code:500"}}).Messages, 0))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Tags: []string{"code"}}).Messages, 3), "a bare key matches any value")
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Tags: []string{"code:*"}}).Messages, 3))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Type: datadog.Histogram}).Messages, 1))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{ContainerID: "c1"}).Messages, 1))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Window: datadog.Window{Last: 30 * time.Second}}).Messages, 2))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Window: datadog.Window{Until: now.Add(-time.Second)}}).Messages, 3))
+	assert.Check(t, is.Equal(q(datadog.MetricQuery{Window: datadog.Window{Since: now}}).Sum, 12.0))
+
+	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "http.req", NoPoints: true})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(r.Points, 0))
+	assert.Assert(t, is.Len(r.Series, 2))
+	assert.Check(t, is.DeepEqual(r.Series[0].Tags, []string{"code:200", "env:prod"}))
+	assert.Check(t, is.Equal(r.Series[0].Sum, 11.0))
+	assert.Check(t, is.DeepEqual(r.Series[1].Tags, []string{"code:500", "env:dev"}))
+
+	err = s.client.Get(t.Context(), "/metrics", map[string][]string{"type": {"x"}}, nil)
+	assert.ErrorContains(t, err, `invalid query: type: \"x\" is not one of c, g, ms, h, s, d`)
+	err = s.client.Get(t.Context(), "/metrics", map[string][]string{"last": {"soon"}}, nil)
+	assert.ErrorContains(t, err, "400 Bad Request")
+}
+
+// TestRetentionAndCapacity checks the store forgets old items and keeps the
+// newest when full.
+func TestRetentionAndCapacity(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	store := datadog.NewMemoryStore(datadog.Limits{Metrics: 3, Retention: time.Minute}, func() time.Time { return clock() })
+	ms := func(names ...string) []datadog.Metric {
+		var out []datadog.Metric
+		for _, n := range names {
+			out = append(out, datadog.Metric{Name: n, Received: now})
+		}
+		return out
+	}
+	names := func() []string {
+		var out []string
+		for _, m := range store.Metrics(nil) {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	store.AddMetrics(ms("a", "b"))
+	now = now.Add(40 * time.Second)
+	store.AddMetrics(ms("c", "d"))
+	assert.Check(t, is.DeepEqual(names(), []string{"b", "c", "d"}), "capacity 3 keeps the newest")
+	now = now.Add(30 * time.Second)
+	assert.Check(t, is.DeepEqual(names(), []string{"c", "d"}), "b is older than a minute")
+	now = now.Add(time.Minute)
+	assert.Check(t, is.Len(names(), 0))
+	store.AddMetrics(ms("e", "f", "g", "h"))
+	assert.Check(t, is.DeepEqual(names(), []string{"f", "g", "h"}))
+}
+
+// clock is a settable clock, safe for concurrent use.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// poll calls cond every 20 ms until it returns true, failing the test after 10 s.
+func poll(t *testing.T, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("condition not met within 10s")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

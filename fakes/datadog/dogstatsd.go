@@ -1,0 +1,401 @@
+package datadog
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MetricType is a DogStatsD metric type as written on the wire.
+type MetricType string
+
+// The DogStatsD metric types.
+const (
+	Count        MetricType = "c"
+	Gauge        MetricType = "g"
+	Timing       MetricType = "ms"
+	Histogram    MetricType = "h"
+	Set          MetricType = "s"
+	Distribution MetricType = "d"
+)
+
+// sampled reports whether values of type t are drawn from a sample, so that
+// percentiles over them make sense.
+func (t MetricType) sampled() bool { return t == Timing || t == Histogram || t == Distribution }
+
+// TelemetryPrefix starts the names of the metrics datadog-go sends about
+// itself every 10 s. They are flagged [Metric.Telemetry] and left out of
+// queries unless asked for.
+const TelemetryPrefix = "datadog.dogstatsd.client."
+
+// Transport names the socket a datagram arrived on.
+const (
+	TransportUDP = "udp"
+	TransportUDS = "uds"
+)
+
+// Metric is one DogStatsD metric message, as received.
+type Metric struct {
+	Name string     `json:"name"`
+	Type MetricType `json:"type"`
+	// Values holds every value of the message (several with protocol v1.1
+	// packing, "name:1:2:3|h"); empty for sets.
+	Values []float64 `json:"values,omitempty"`
+	// Member is the value of a set ("name:member|s").
+	Member string `json:"member,omitempty"`
+	// Rate is the sample rate, 1 when the message has no "|@" field.
+	Rate float64  `json:"rate"`
+	Tags []string `json:"tags,omitempty"`
+	// ContainerID is the "|c:" field (protocol v1.2).
+	ContainerID string `json:"container_id,omitempty"`
+	// ExternalEnv is the "|e:" field (DD_EXTERNAL_ENV).
+	ExternalEnv string `json:"external_env,omitempty"`
+	// Cardinality is the "|card:" field.
+	Cardinality string `json:"cardinality,omitempty"`
+	// Timestamp is the "|T" field in Unix seconds (protocol v1.3), 0 when absent.
+	Timestamp int64 `json:"timestamp,omitempty"`
+	// Extra keeps fields the parser does not know, verbatim.
+	Extra []string `json:"extra,omitempty"`
+	// Telemetry is set on datadog-go's own metrics (see [TelemetryPrefix]).
+	Telemetry bool      `json:"telemetry,omitempty"`
+	Received  time.Time `json:"received"`
+	Transport string    `json:"transport,omitempty"`
+}
+
+// Event is one DogStatsD event ("_e{...}") as received.
+type Event struct {
+	Title string `json:"title"`
+	// Text has its escaped newlines ("\\n" on the wire) restored.
+	Text string `json:"text"`
+	// Timestamp is the "|d:" field in Unix seconds, 0 when absent.
+	Timestamp      int64     `json:"timestamp,omitempty"`
+	Host           string    `json:"host,omitempty"`
+	AggregationKey string    `json:"aggregation_key,omitempty"`
+	Priority       string    `json:"priority,omitempty"`
+	SourceType     string    `json:"source_type,omitempty"`
+	AlertType      string    `json:"alert_type,omitempty"`
+	Tags           []string  `json:"tags,omitempty"`
+	ContainerID    string    `json:"container_id,omitempty"`
+	ExternalEnv    string    `json:"external_env,omitempty"`
+	Cardinality    string    `json:"cardinality,omitempty"`
+	Extra          []string  `json:"extra,omitempty"`
+	Received       time.Time `json:"received"`
+	Transport      string    `json:"transport,omitempty"`
+}
+
+// ServiceCheck is one DogStatsD service check ("_sc|...") as received.
+type ServiceCheck struct {
+	Name string `json:"name"`
+	// Status is 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN.
+	Status int `json:"status"`
+	// Timestamp is the "|d:" field in Unix seconds, 0 when absent.
+	Timestamp int64    `json:"timestamp,omitempty"`
+	Host      string   `json:"host,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	// Message has its escapes ("\\n", "m\\:") restored.
+	Message     string    `json:"message,omitempty"`
+	ContainerID string    `json:"container_id,omitempty"`
+	ExternalEnv string    `json:"external_env,omitempty"`
+	Cardinality string    `json:"cardinality,omitempty"`
+	Extra       []string  `json:"extra,omitempty"`
+	Received    time.Time `json:"received"`
+	Transport   string    `json:"transport,omitempty"`
+}
+
+// ParseError is one message (or datagram) that could not be parsed.
+type ParseError struct {
+	// Line is the offending message, cut to [maxErrorLine] bytes.
+	Line      string    `json:"line"`
+	Reason    string    `json:"reason"`
+	Received  time.Time `json:"received"`
+	Transport string    `json:"transport,omitempty"`
+}
+
+// maxErrorLine bounds how much of an unparsable message a ParseError keeps.
+const maxErrorLine = 512
+
+// Batch collects what datagrams held. The parser only appends to it.
+type Batch struct {
+	Metrics       []Metric
+	Events        []Event
+	ServiceChecks []ServiceCheck
+	Errors        []ParseError
+}
+
+// Reset empties b, keeping its capacity.
+func (b *Batch) Reset() {
+	b.Metrics = b.Metrics[:0]
+	b.Events = b.Events[:0]
+	b.ServiceChecks = b.ServiceChecks[:0]
+	b.Errors = b.Errors[:0]
+}
+
+// Len is the number of items in b, errors included.
+func (b *Batch) Len() int {
+	return len(b.Metrics) + len(b.Events) + len(b.ServiceChecks) + len(b.Errors)
+}
+
+// ParseDatagram parses every message of one DogStatsD datagram into b. A
+// datagram holds messages separated by "\n" ("\r\n" accepted); empty lines
+// are skipped. Each non-empty message becomes exactly one Metric, Event,
+// ServiceCheck or, when malformed, ParseError: a bad message never stops the
+// others from being parsed, and no input makes ParseDatagram panic.
+// Received and Transport are left for the caller to stamp.
+func ParseDatagram(datagram []byte, b *Batch) {
+	// One string for the whole datagram: names, tags and members are
+	// substrings of it, so a message costs few allocations.
+	s := string(datagram)
+	for len(s) > 0 {
+		var line string
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			line, s = s[:i], s[i+1:]
+		} else {
+			line, s = s, ""
+		}
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			continue
+		}
+		var err error
+		switch {
+		case strings.HasPrefix(line, "_e{"):
+			err = parseEvent(line, b)
+		case strings.HasPrefix(line, "_sc|"):
+			err = parseServiceCheck(line, b)
+		default:
+			err = parseMetric(line, b)
+		}
+		if err != nil {
+			b.Errors = append(b.Errors, ParseError{Line: truncate(line, maxErrorLine), Reason: err.Error()})
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// parseMetric parses "name:v[:v…]|type[|@rate][|#tags][|c:id][|e:env][|Tts][|card:x]".
+func parseMetric(line string, b *Batch) error {
+	head, rest, _ := strings.Cut(line, "|")
+	name, vals, ok := strings.Cut(head, ":")
+	if !ok {
+		return errors.New("metric: no ':' between name and value")
+	}
+	if name == "" {
+		return errors.New("metric: empty name")
+	}
+	if vals == "" {
+		return fmt.Errorf("metric %s: empty value", name)
+	}
+	typ, rest, _ := strings.Cut(rest, "|")
+	m := Metric{Name: name, Rate: 1, Telemetry: strings.HasPrefix(name, TelemetryPrefix)}
+	switch MetricType(typ) {
+	case Count, Gauge, Timing, Histogram, Set, Distribution:
+		m.Type = MetricType(typ)
+	case "":
+		return fmt.Errorf("metric %s: missing type", name)
+	default:
+		return fmt.Errorf("metric %s: unknown type %q (want c, g, ms, h, s or d)", name, truncate(typ, 16))
+	}
+	if m.Type == Set {
+		m.Member = vals
+	} else {
+		n := strings.Count(vals, ":") + 1
+		m.Values = make([]float64, 0, n)
+		for v := range strings.SplitSeq(vals, ":") {
+			f, err := parseFinite(v)
+			if err != nil {
+				return fmt.Errorf("metric %s: value: %w", name, err)
+			}
+			m.Values = append(m.Values, f)
+		}
+	}
+	for field := range strings.SplitSeq(rest, "|") {
+		if field == "" {
+			continue
+		}
+		switch {
+		case field[0] == '@':
+			r, err := parseFinite(field[1:])
+			if err != nil {
+				return fmt.Errorf("metric %s: sample rate: %w", name, err)
+			}
+			if r <= 0 {
+				return fmt.Errorf("metric %s: sample rate %s: must be positive", name, field[1:])
+			}
+			m.Rate = r
+		case field[0] == '#':
+			m.Tags = appendTags(m.Tags, field[1:])
+		case field[0] == 'T':
+			ts, err := strconv.ParseInt(field[1:], 10, 64)
+			if err != nil {
+				return fmt.Errorf("metric %s: timestamp %q: not an integer", name, truncate(field[1:], 32))
+			}
+			m.Timestamp = ts
+		case strings.HasPrefix(field, "c:"):
+			m.ContainerID = field[2:]
+		case strings.HasPrefix(field, "e:"):
+			m.ExternalEnv = field[2:]
+		case strings.HasPrefix(field, "card:"):
+			m.Cardinality = field[5:]
+		default:
+			m.Extra = append(m.Extra, field)
+		}
+	}
+	b.Metrics = append(b.Metrics, m)
+	return nil
+}
+
+// parseFinite parses a float and rejects NaN and infinities, which no client
+// sends and JSON cannot carry.
+func parseFinite(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", truncate(s, 32))
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", truncate(s, 32))
+	}
+	return f, nil
+}
+
+// appendTags splits a comma-separated tag list, skipping empty tags.
+func appendTags(tags []string, list string) []string {
+	if tags == nil {
+		tags = make([]string, 0, strings.Count(list, ",")+1)
+	}
+	for t := range strings.SplitSeq(list, ",") {
+		if t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+// parseEvent parses "_e{<title len>,<text len>}:<title>|<text>[|fields…]".
+// The lengths are byte lengths of the title and of the escaped text.
+func parseEvent(line string, b *Batch) error {
+	header, body, ok := strings.Cut(line[len("_e{"):], "}:")
+	if !ok {
+		return errors.New("event: no '}:' after the lengths")
+	}
+	tl, xl, ok := strings.Cut(header, ",")
+	if !ok {
+		return fmt.Errorf("event: lengths %q: want {<title>,<text>}", truncate(header, 32))
+	}
+	titleLen, err1 := strconv.Atoi(tl)
+	textLen, err2 := strconv.Atoi(xl)
+	if err1 != nil || err2 != nil || titleLen < 0 || textLen < 0 {
+		return fmt.Errorf("event: lengths %q: not two non-negative integers", truncate(header, 32))
+	}
+	if titleLen == 0 {
+		return errors.New("event: empty title")
+	}
+	// title | text [| fields]
+	if titleLen > len(body) || titleLen+1+textLen > len(body) || body[titleLen] != '|' {
+		return fmt.Errorf("event: title and text lengths %d,%d do not match the %d bytes that follow", titleLen, textLen, len(body))
+	}
+	e := Event{
+		Title: body[:titleLen],
+		Text:  strings.ReplaceAll(body[titleLen+1:titleLen+1+textLen], `\n`, "\n"),
+	}
+	rest := body[titleLen+1+textLen:]
+	if rest != "" && rest[0] != '|' {
+		return fmt.Errorf("event %s: text longer than its declared length %d", truncate(e.Title, 64), textLen)
+	}
+	for field := range strings.SplitSeq(rest, "|") {
+		if field == "" {
+			continue
+		}
+		var err error
+		switch {
+		case strings.HasPrefix(field, "d:"):
+			e.Timestamp, err = strconv.ParseInt(field[2:], 10, 64)
+			if err != nil {
+				return fmt.Errorf("event %s: date %q: not an integer", truncate(e.Title, 64), truncate(field[2:], 32))
+			}
+		case strings.HasPrefix(field, "h:"):
+			e.Host = field[2:]
+		case strings.HasPrefix(field, "k:"):
+			e.AggregationKey = field[2:]
+		case strings.HasPrefix(field, "p:"):
+			e.Priority = field[2:]
+		case strings.HasPrefix(field, "s:"):
+			e.SourceType = field[2:]
+		case strings.HasPrefix(field, "t:"):
+			e.AlertType = field[2:]
+		case field[0] == '#':
+			e.Tags = appendTags(e.Tags, field[1:])
+		case strings.HasPrefix(field, "c:"):
+			e.ContainerID = field[2:]
+		case strings.HasPrefix(field, "e:"):
+			e.ExternalEnv = field[2:]
+		case strings.HasPrefix(field, "card:"):
+			e.Cardinality = field[5:]
+		default:
+			e.Extra = append(e.Extra, field)
+		}
+	}
+	b.Events = append(b.Events, e)
+	return nil
+}
+
+// parseServiceCheck parses "_sc|<name>|<status>[|d:ts][|h:host][|#tags][|m:msg][|c:id][|e:env]".
+func parseServiceCheck(line string, b *Batch) error {
+	rest := line[len("_sc|"):]
+	name, rest, _ := strings.Cut(rest, "|")
+	if name == "" {
+		return errors.New("service check: empty name")
+	}
+	status, rest, _ := strings.Cut(rest, "|")
+	st, err := strconv.Atoi(status)
+	if err != nil || st < 0 || st > 3 {
+		return fmt.Errorf("service check %s: status %q: want 0, 1, 2 or 3", name, truncate(status, 16))
+	}
+	sc := ServiceCheck{Name: name, Status: st}
+	for field := range strings.SplitSeq(rest, "|") {
+		if field == "" {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(field, "d:"):
+			sc.Timestamp, err = strconv.ParseInt(field[2:], 10, 64)
+			if err != nil {
+				return fmt.Errorf("service check %s: date %q: not an integer", name, truncate(field[2:], 32))
+			}
+		case strings.HasPrefix(field, "h:"):
+			sc.Host = field[2:]
+		case field[0] == '#':
+			sc.Tags = appendTags(sc.Tags, field[1:])
+		case strings.HasPrefix(field, "m:"):
+			sc.Message = unescapeServiceCheckMessage(field[2:])
+		case strings.HasPrefix(field, "c:"):
+			sc.ContainerID = field[2:]
+		case strings.HasPrefix(field, "e:"):
+			sc.ExternalEnv = field[2:]
+		case strings.HasPrefix(field, "card:"):
+			sc.Cardinality = field[5:]
+		default:
+			sc.Extra = append(sc.Extra, field)
+		}
+	}
+	b.ServiceChecks = append(b.ServiceChecks, sc)
+	return nil
+}
+
+// unescapeServiceCheckMessage undoes datadog-go's escaping of a service check
+// message: "\\n" is a newline and "m\\:" is "m:".
+func unescapeServiceCheckMessage(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	s = strings.ReplaceAll(s, `m\:`, "m:")
+	return strings.ReplaceAll(s, `\n`, "\n")
+}

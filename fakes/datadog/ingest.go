@@ -1,0 +1,300 @@
+package datadog
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+)
+
+// readBufferSize is the user-space buffer one datagram is read into: the
+// largest UDP payload fits, larger Unix datagrams are reported truncated.
+const readBufferSize = 64 << 10
+
+// packet is one datagram on its way from a reader to the parser.
+type packet struct {
+	data      []byte
+	transport string
+	truncated bool
+}
+
+// counters are the stub's running totals, reset by Reset.
+type counters struct {
+	packetsUDP, packetsUDS         atomic.Uint64
+	bytes                          atomic.Uint64
+	metrics, events, serviceChecks atomic.Uint64
+	parseErrors, oversize          atomic.Uint64
+	droppedQueue, droppedKernel    atomic.Uint64
+	payloads, payloadErrors        atomic.Uint64
+	spans, newSpans                atomic.Uint64
+}
+
+// Counts is the body of GET /_devenv/counts: everything received since the
+// start or the last reset.
+type Counts struct {
+	// Packets counts datagrams read from every socket (PacketsUDP + PacketsUDS).
+	Packets    uint64 `json:"packets"`
+	PacketsUDP uint64 `json:"packets_udp"`
+	PacketsUDS uint64 `json:"packets_uds"`
+	Bytes      uint64 `json:"bytes"`
+	// Metrics, Events and ServiceChecks count parsed messages.
+	Metrics       uint64 `json:"metrics"`
+	Events        uint64 `json:"events"`
+	ServiceChecks uint64 `json:"service_checks"`
+	// ParseErrors counts messages that could not be parsed, plus oversize
+	// and truncated datagrams (also counted in Oversize).
+	ParseErrors uint64 `json:"parse_errors"`
+	Oversize    uint64 `json:"oversize"`
+	// Dropped counts datagrams lost before parsing: DroppedQueue because the
+	// parser fell behind the readers, DroppedKernel because the socket
+	// receive buffer overflowed (Linux SO_RXQ_OVFL; always 0 elsewhere).
+	Dropped       uint64 `json:"dropped"`
+	DroppedQueue  uint64 `json:"dropped_queue"`
+	DroppedKernel uint64 `json:"dropped_kernel"`
+	// TracePayloads counts trace intake requests, TracePayloadErrors those
+	// rejected; Spans counts spans received and NewSpans those not already
+	// stored under the same (trace_id, span_id).
+	TracePayloads      uint64 `json:"trace_payloads"`
+	TracePayloadErrors uint64 `json:"trace_payload_errors"`
+	Spans              uint64 `json:"spans"`
+	NewSpans           uint64 `json:"new_spans"`
+}
+
+func (c *counters) snapshot() Counts {
+	n := Counts{
+		PacketsUDP:         c.packetsUDP.Load(),
+		PacketsUDS:         c.packetsUDS.Load(),
+		Bytes:              c.bytes.Load(),
+		Metrics:            c.metrics.Load(),
+		Events:             c.events.Load(),
+		ServiceChecks:      c.serviceChecks.Load(),
+		ParseErrors:        c.parseErrors.Load(),
+		Oversize:           c.oversize.Load(),
+		DroppedQueue:       c.droppedQueue.Load(),
+		DroppedKernel:      c.droppedKernel.Load(),
+		TracePayloads:      c.payloads.Load(),
+		TracePayloadErrors: c.payloadErrors.Load(),
+		Spans:              c.spans.Load(),
+		NewSpans:           c.newSpans.Load(),
+	}
+	n.Packets = n.PacketsUDP + n.PacketsUDS
+	n.Dropped = n.DroppedQueue + n.DroppedKernel
+	return n
+}
+
+func (c *counters) reset() {
+	for _, v := range []*atomic.Uint64{
+		&c.packetsUDP, &c.packetsUDS, &c.bytes, &c.metrics, &c.events, &c.serviceChecks,
+		&c.parseErrors, &c.oversize, &c.droppedQueue, &c.droppedKernel,
+		&c.payloads, &c.payloadErrors, &c.spans, &c.newSpans,
+	} {
+		v.Store(0)
+	}
+}
+
+// ListenUDP starts receiving DogStatsD datagrams on the UDP address addr
+// ("127.0.0.1:8125"; port 0 picks one) and returns the bound address. The
+// advertised /info statsd_port follows it. The socket receive buffer is
+// raised to the WithReadBuffer size (forced past net.core.rmem_max when the
+// process may), and on Linux the kernel reports its drops to Counts.
+func (a *Agent) ListenUDP(addr string) (*net.UDPAddr, error) {
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on udp %s: %w", addr, err)
+	}
+	conn, err := net.ListenUDP("udp", ua)
+	if err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on udp %s: %w", addr, err)
+	}
+	bound := conn.LocalAddr().(*net.UDPAddr)
+	got := tuneSocket(conn, a.readBuffer)
+	a.logger.Info("dogstatsd listening", "transport", TransportUDP, "addr", bound.String(), "rcvbuf", got)
+	a.setStatsdPort(bound.Port)
+	a.startReader(conn, TransportUDP, func(buf, oob []byte) (int, int, int, error) {
+		n, oobn, flags, _, err := conn.ReadMsgUDP(buf, oob)
+		return n, oobn, flags, err
+	}, nil)
+	return bound, nil
+}
+
+// ListenUnixgram starts receiving DogStatsD datagrams on a Unix datagram
+// socket at path (the agent's is /var/run/datadog/dsd.socket), for clients
+// configured with "unix://" or "unixgram://". A stale socket file at path is
+// replaced; any other file there is an error. The socket is made writable by
+// every user, as the agent does, and removed by Close.
+func (a *Agent) ListenUnixgram(path string) (*net.UnixAddr, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != fs.ModeSocket {
+			return nil, fmt.Errorf("listen dogstatsd on unixgram %s: a file that is not a socket is in the way", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("listen dogstatsd on unixgram %s: remove stale socket: %w", path, err)
+		}
+	}
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on unixgram %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o722); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("listen dogstatsd on unixgram %s: %w", path, err)
+	}
+	got := tuneSocket(conn, a.readBuffer)
+	a.logger.Info("dogstatsd listening", "transport", TransportUDS, "path", path, "rcvbuf", got)
+	a.startReader(conn, TransportUDS, func(buf, oob []byte) (int, int, int, error) {
+		n, oobn, flags, _, err := conn.ReadMsgUnix(buf, oob)
+		return n, oobn, flags, err
+	}, func() { os.Remove(path) })
+	return conn.LocalAddr().(*net.UnixAddr), nil
+}
+
+func (a *Agent) setStatsdPort(port int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.info.Config.StatsdPort = port
+}
+
+type readMsg func(buf, oob []byte) (n, oobn, flags int, err error)
+
+// startReader runs a goroutine that only reads datagrams and queues them for
+// the parser, so that parsing never holds up the socket.
+func (a *Agent) startReader(conn net.Conn, transport string, read readMsg, cleanup func()) {
+	a.mu.Lock()
+	a.conns = append(a.conns, conn)
+	a.mu.Unlock()
+	a.readers.Add(1)
+	go func() {
+		defer a.readers.Done()
+		if cleanup != nil {
+			defer cleanup()
+		}
+		buf := make([]byte, readBufferSize)
+		oob := make([]byte, 128)
+		var lastDrops uint32
+		for {
+			n, oobn, flags, err := read(buf, oob)
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				a.logger.Warn("dogstatsd read", "transport", transport, "err", err)
+				continue
+			}
+			if drops, ok := kernelDrops(oob[:oobn]); ok {
+				a.counters.droppedKernel.Add(uint64(drops - lastDrops))
+				lastDrops = drops
+			}
+			a.enqueue(packet{
+				data:      append([]byte(nil), buf[:n]...),
+				transport: transport,
+				truncated: flags&syscall.MSG_TRUNC != 0,
+			})
+		}
+	}()
+}
+
+// enqueue hands a datagram to the parser, or counts it dropped when the
+// queue is full: the reader must get back to the socket.
+func (a *Agent) enqueue(p packet) {
+	select {
+	case a.queue <- p:
+	default:
+		a.counters.droppedQueue.Add(1)
+	}
+}
+
+// parse consumes the queue until it is closed, storing what it finds in
+// batches of up to maxBatch datagrams.
+func (a *Agent) parse() {
+	defer close(a.parsed)
+	const maxBatch = 256
+	var b Batch
+	for p := range a.queue {
+		b.Reset()
+		a.parseOne(p, &b)
+	drain:
+		for range maxBatch - 1 {
+			select {
+			case p, ok := <-a.queue:
+				if !ok {
+					break drain
+				}
+				a.parseOne(p, &b)
+			default:
+				break drain
+			}
+		}
+		a.commit(&b)
+	}
+}
+
+// parseOne parses one datagram into b and stamps what it added.
+func (a *Agent) parseOne(p packet, b *Batch) {
+	if p.transport == TransportUDP {
+		a.counters.packetsUDP.Add(1)
+	} else {
+		a.counters.packetsUDS.Add(1)
+	}
+	a.counters.bytes.Add(uint64(len(p.data)))
+	nm, ne, nc, nerr := len(b.Metrics), len(b.Events), len(b.ServiceChecks), len(b.Errors)
+	switch {
+	case p.truncated:
+		a.counters.oversize.Add(1)
+		b.Errors = append(b.Errors, ParseError{
+			Line:   truncate(string(p.data), maxErrorLine),
+			Reason: fmt.Sprintf("datagram truncated: larger than the %d-byte read buffer", readBufferSize),
+		})
+	case len(p.data) > a.maxDatagram:
+		a.counters.oversize.Add(1)
+		b.Errors = append(b.Errors, ParseError{
+			Line:   truncate(string(p.data), maxErrorLine),
+			Reason: fmt.Sprintf("datagram of %d bytes exceeds the agent's %d-byte buffer (dogstatsd_buffer_size): the agent would cut it", len(p.data), a.maxDatagram),
+		})
+	default:
+		ParseDatagram(p.data, b)
+	}
+	now := a.now()
+	for i := nm; i < len(b.Metrics); i++ {
+		b.Metrics[i].Received, b.Metrics[i].Transport = now, p.transport
+	}
+	for i := ne; i < len(b.Events); i++ {
+		b.Events[i].Received, b.Events[i].Transport = now, p.transport
+	}
+	for i := nc; i < len(b.ServiceChecks); i++ {
+		b.ServiceChecks[i].Received, b.ServiceChecks[i].Transport = now, p.transport
+	}
+	for i := nerr; i < len(b.Errors); i++ {
+		b.Errors[i].Received, b.Errors[i].Transport = now, p.transport
+	}
+}
+
+// commit stores a parsed batch and logs its errors (the first ones after a
+// reset, then one in a thousand, so garbage cannot flood the log).
+func (a *Agent) commit(b *Batch) {
+	if len(b.Metrics) > 0 {
+		a.store.AddMetrics(b.Metrics)
+		a.counters.metrics.Add(uint64(len(b.Metrics)))
+	}
+	if len(b.Events) > 0 {
+		a.store.AddEvents(b.Events)
+		a.counters.events.Add(uint64(len(b.Events)))
+	}
+	if len(b.ServiceChecks) > 0 {
+		a.store.AddServiceChecks(b.ServiceChecks)
+		a.counters.serviceChecks.Add(uint64(len(b.ServiceChecks)))
+	}
+	if len(b.Errors) > 0 {
+		a.store.AddParseErrors(b.Errors)
+		for _, e := range b.Errors {
+			if n := a.counters.parseErrors.Add(1); n <= 20 || n%1000 == 0 {
+				a.logger.Warn("dogstatsd parse error", "transport", e.Transport, "reason", e.Reason, "line", truncate(e.Line, 128), "total", n)
+			}
+		}
+	}
+	// The batch is reused: the store keeps copies of the items, and the
+	// slices inside them are not touched again by the parser.
+	b.Metrics, b.Events, b.ServiceChecks, b.Errors = b.Metrics[:0], b.Events[:0], b.ServiceChecks[:0], b.Errors[:0]
+}
