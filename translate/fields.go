@@ -249,7 +249,7 @@ func (tk *task) convertExtraHosts(c *taskdef.ContainerDefinition, p fieldpath.Pa
 	if len(c.ExtraHosts) == 0 {
 		return nil
 	}
-	if s.netOwner != "" || tk.mode == taskdef.NetworkModeHost {
+	if s.netOwner != "" {
 		tk.deviate(c, p.Next("extraHosts"), Dropped, fmt.Sprint(len(c.ExtraHosts))+" entries", "", "Docker does not allow extra hosts for a container sharing another's network namespace")
 		return nil
 	}
@@ -558,16 +558,16 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 		test = append(types.HealthCheckTest{"CMD"}, hc.Command...)
 		tk.deviate(c, p.Next("command"), Rewritten, quoteList(hc.Command), quoteList(test), "ECS runs a command without CMD/CMD-SHELL prefix as CMD; Compose needs it explicit")
 	}
-	fill := func(v *int, def int, field string) int {
+	fill := func(v *int, def int, field, unit string) int {
 		if v == nil {
-			tk.deviate(c, p.Next(field), Defaulted, "", itoa(def), "ECS default, written out because Docker's default differs")
+			tk.deviate(c, p.Next(field), Defaulted, "", itoa(def)+unit, "ECS default, written out because Docker's default differs")
 			return def
 		}
 		return *v
 	}
-	interval := fill(hc.Interval, ecsHealthInterval, "interval")
-	timeout := fill(hc.Timeout, ecsHealthTimeout, "timeout")
-	retries := uint64(fill(hc.Retries, ecsHealthRetries, "retries"))
+	interval := fill(hc.Interval, ecsHealthInterval, "interval", "s")
+	timeout := fill(hc.Timeout, ecsHealthTimeout, "timeout", "s")
+	retries := uint64(fill(hc.Retries, ecsHealthRetries, "retries", ""))
 	out := &types.HealthCheckConfig{Test: test, Interval: seconds(&interval), Timeout: seconds(&timeout), Retries: &retries}
 	if hc.StartPeriod != nil && *hc.StartPeriod > 0 {
 		out.StartPeriod = seconds(hc.StartPeriod)
@@ -699,6 +699,6 @@ func (tk *task) taskFields() {
 		}
 	}
 	if tk.mode == taskdef.NetworkModeHost {
-		dev("networkMode", Rewritten, "host", "containers use the Docker host's network; published ports cannot be limited to "+tk.t.local.BindAddress)
+		tk.deviate(nil, r.Next("networkMode"), Rewritten, "host", "host (the Docker host's network)", "containers listen on every address of this machine; ports cannot be limited to "+tk.t.local.BindAddress)
 	}
 }

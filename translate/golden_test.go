@@ -37,7 +37,10 @@ func TestGolden(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			local := readLocal(t, lf)
 			defs, err := taskdef.Load(os.DirFS(dir), "taskdefs")
-			assert.NilError(t, err)
+			if err != nil {
+				golden(t, filepath.Join(dir, "want.error.txt"), []byte(err.Error()+"\n"))
+				return
+			}
 			p, report, err := translate.Translate(defs, local)
 			if err != nil {
 				golden(t, filepath.Join(dir, "want.error.txt"), []byte(err.Error()+"\n"))

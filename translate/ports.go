@@ -94,6 +94,7 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 	}
 	tk.deviate(c, p, Rewritten, "0.0.0.0", tk.t.local.BindAddress, "published ports bind to the local address from devenv.yaml (bindAddress) so the stack is not exposed to the network")
 	if s.netOwner != "" {
+		tk.deviate(c, p, Rewritten, portList(c.PortMappings), "published by "+s.netOwner, "in an awsvpc task the namespace owner publishes every container's ports")
 		owner := tk.t.services[s.netOwner]
 		if owner == nil {
 			// The owner is translated later; hand the ports over when it is.
@@ -104,7 +105,6 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 		for k, v := range s.published {
 			owner.published[k] = v
 		}
-		tk.deviate(c, p, Rewritten, portList(c.PortMappings), "published by "+s.netOwner, "in an awsvpc task the namespace owner publishes every container's ports")
 		return nil
 	}
 	return out
