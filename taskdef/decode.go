@@ -45,19 +45,28 @@ type decoder struct {
 	errs []error
 	// bad holds the paths already reported, so that validation does not
 	// report a second, derived problem at or below them.
-	bad []string
+	bad map[string]bool
 }
 
 func (d *decoder) fail(p fieldpath.Path, err error) {
 	d.errs = append(d.errs, fieldpath.At(d.file, p, err))
-	d.bad = append(d.bad, p.String())
+	if d.bad == nil {
+		d.bad = map[string]bool{}
+	}
+	d.bad[p.String()] = true
 }
 
 // reported reports whether a problem was already reported at p or above it.
 func (d *decoder) reported(p fieldpath.Path) bool {
+	if len(d.bad) == 0 {
+		return false
+	}
 	s := p.String()
-	for _, b := range d.bad {
-		if b == "" || (strings.HasPrefix(s, b) && (len(s) == len(b) || s[len(b)] == '.' || s[len(b)] == '[')) {
+	if d.bad[""] || d.bad[s] {
+		return true
+	}
+	for i := 1; i < len(s); i++ {
+		if (s[i] == '.' || s[i] == '[') && d.bad[s[:i]] {
 			return true
 		}
 	}
@@ -98,7 +107,9 @@ func (d *decoder) top(n *node) (*TaskDefinition, fieldpath.Path) {
 		case "taskDefinition":
 			d.walk(m.value, reflect.ValueOf(&task).Elem(), p)
 		case "tags":
-			d.walk(m.value, reflect.ValueOf(&tags).Elem(), p)
+			if m.value.kind != kindNull {
+				d.walk(m.value, reflect.ValueOf(&tags).Elem(), p)
+			}
 		default:
 			d.fail(p, fieldpath.Invalidf(`unknown field; describe-task-definition output holds only "taskDefinition" and "tags": remove it`))
 		}

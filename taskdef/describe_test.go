@@ -62,6 +62,10 @@ func TestDecodeDescribeOutputErrors(t *testing.T) {
 			want: []string{`x.json: taskDefinition.containerDefinitions[0](web).links[0]: no container named "db" in this task definition; use one of "web"`},
 		},
 		{
+			name: "null tags are absent",
+			in:   `{"taskDefinition": {"family": "app", "containerDefinitions": [{"name": "web", "image": "nginx"}]}, "tags": null}`,
+		},
+		{
 			name: "null task definition",
 			in:   `{"taskDefinition": null}`,
 			want: []string{`x.json: taskDefinition: expected a task definition object, got null`},

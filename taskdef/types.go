@@ -113,7 +113,7 @@ type Timestamp string
 
 // MarshalJSON writes the timestamp as a JSON number when it is one, else as a string.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
-	if json.Valid([]byte(t)) && isNumber(string(t)) {
+	if isNumber(string(t)) {
 		return []byte(t), nil
 	}
 	return json.Marshal(string(t))
@@ -134,12 +134,13 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// isNumber reports whether s is exactly a JSON number, with no surrounding space.
 func isNumber(s string) bool {
-	if s == "" {
+	if s == "" || !json.Valid([]byte(s)) {
 		return false
 	}
-	c := s[0]
-	return c == '-' || (c >= '0' && c <= '9')
+	first, last := s[0], s[len(s)-1]
+	return (first == '-' || (first >= '0' && first <= '9')) && last >= '0' && last <= '9'
 }
 
 // ContainerDefinition is one container of a task definition.

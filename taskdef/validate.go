@@ -1,6 +1,7 @@
 package taskdef
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -87,6 +88,15 @@ func quoteList(values []string) string {
 	return strings.Join(q, ", ")
 }
 
+// nameList renders names for a message like quoteList, listing at most 20.
+func nameList(names []string) string {
+	const limit = 20
+	if len(names) <= limit {
+		return quoteList(names)
+	}
+	return fmt.Sprintf("%s and %d more", quoteList(names[:limit]), len(names)-limit)
+}
+
 // validate checks what ECS checks beyond JSON types: names, references
 // between containers and volumes, enumerations and ranges.
 func (d *decoder) validate(t *TaskDefinition, base fieldpath.Path) {
@@ -105,7 +115,11 @@ func (d *decoder) validate(t *TaskDefinition, base fieldpath.Path) {
 			list = append(list, c.Name)
 		}
 	}
-	refs := refs{names: names, list: list, volumes: volumes}
+	volumeSet := make(map[string]bool, len(volumes))
+	for _, v := range volumes {
+		volumeSet[v] = true
+	}
+	refs := refs{names: names, list: nameList(list), volumes: volumeSet, volumeList: nameList(volumes)}
 	essential := false
 	for i := range t.ContainerDefinitions {
 		c := &t.ContainerDefinitions[i]
@@ -127,15 +141,16 @@ func (d *decoder) validate(t *TaskDefinition, base fieldpath.Path) {
 
 // refs are the names a container definition may refer to.
 type refs struct {
-	names   map[string]int // container name → index
-	list    []string       // container names in order
-	volumes []string       // volume names in order
+	names      map[string]int  // container name → index
+	list       string          // container names in order, for messages
+	volumes    map[string]bool // volume names
+	volumeList string          // volume names in order, for messages; "" if none
 }
 
 // ref checks that container name exists and is not self.
 func (d *decoder) ref(p fieldpath.Path, name, self string, r refs) {
 	if _, ok := r.names[name]; !ok {
-		d.check(p, fieldpath.Invalidf("no container named %q in this task definition; use one of %s", name, quoteList(r.list)))
+		d.check(p, fieldpath.Invalidf("no container named %q in this task definition; use one of %s", name, r.list))
 		return
 	}
 	if name == self {
@@ -259,10 +274,10 @@ func (d *decoder) validateContainer(t *TaskDefinition, c *ContainerDefinition, p
 	}
 	for i, mp := range c.MountPoints {
 		mpp := p.Next("mountPoints").Index(i)
-		if !slices.Contains(r.volumes, mp.SourceVolume) {
+		if !r.volumes[mp.SourceVolume] {
 			msg := "the task has no volumes; add one to the task's \"volumes\" or remove this mount point"
-			if len(r.volumes) > 0 {
-				msg = "use one of " + quoteList(r.volumes) + ", or add the volume to the task's \"volumes\""
+			if r.volumeList != "" {
+				msg = "use one of " + r.volumeList + ", or add the volume to the task's \"volumes\""
 			}
 			d.check(mpp.Next("sourceVolume"), fieldpath.Invalidf("no volume named %q in this task definition; %s", mp.SourceVolume, msg))
 		}
