@@ -113,6 +113,16 @@ func (c *Chunk) UniqueID() string {
 	return h + h
 }
 
+// UniqueIDBytes is the 16-byte chunk id (UniqueID before hex encoding).
+func (c *Chunk) UniqueIDBytes() []byte {
+	var b [16]byte
+	for i := range 8 {
+		b[i] = byte(c.ID >> (56 - 8*i))
+	}
+	copy(b[8:], b[:8])
+	return b[:]
+}
+
 // Open returns the chunk's bytes.
 func (c *Chunk) Open() (io.ReadCloser, error) {
 	if c.path == "" {

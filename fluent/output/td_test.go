@@ -1,0 +1,103 @@
+package output
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/fakes/td"
+	"github.com/devenv-sh/devenv/fluent/buffer"
+)
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// flushThrough appends records to a memory buffer draining into sink and
+// flushes them as one chunk.
+func flushThrough(t *testing.T, sink buffer.Sink, key string, records ...[]byte) *buffer.Buffer {
+	t.Helper()
+	b, err := buffer.Open(buffer.Config{Type: "memory", FlushInterval: time.Hour, RetryWait: 10 * time.Millisecond}, sink)
+	assert.NilError(t, err)
+	for _, r := range records {
+		assert.NilError(t, b.Append(key, r))
+	}
+	b.ForceFlush()
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); b.Run(ctx, time.Second) }() //nolint:errcheck // memory buffer close cannot fail
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return b
+}
+
+func TestTDImportAutoCreates(t *testing.T) {
+	fake := td.New(td.NewMemStore())
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	sink, err := NewTD(TDOptions{APIKey: "k", Endpoint: srv.Listener.Addr().String(), UseSSL: false, AutoCreateTable: true, Database: "delish_dev", Table: "event_click"})
+	assert.NilError(t, err)
+	assert.NilError(t, sink.Start(t.Context()))
+	_, err = fake.Store().Table("delish_dev", "event_click")
+	assert.NilError(t, err)
+
+	r1, _ := msgpack.Marshal(map[string]any{"event_type": "click", "time": 1704164645})
+	r2, _ := msgpack.Marshal(map[string]any{"event_type": "click", "time": 1704164646})
+	b := flushThrough(t, sink, "delish_dev.event_click", r1, r2)
+	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
+	recs, total, err := fake.Store().Records("delish_dev", "event_click", 0, 0)
+	assert.NilError(t, err)
+	assert.Equal(t, total, 2)
+	var got map[string]any
+	assert.NilError(t, msgpack.Unmarshal(recs[1], &got))
+	assert.Equal(t, got["time"], uint32(1704164646))
+	imports, err := fake.Store().Imports()
+	assert.NilError(t, err)
+	assert.Equal(t, len(imports[len(imports)-1].UniqueID), 32)
+}
+
+func TestTDImportCreatesMissingTableFromKey(t *testing.T) {
+	fake := td.New(td.NewMemStore(), td.WithAutoCreate(false))
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	sink, err := NewTD(TDOptions{APIKey: "k", Endpoint: srv.URL, AutoCreateTable: true})
+	assert.NilError(t, err)
+	assert.NilError(t, sink.Start(t.Context()))
+	r1, _ := msgpack.Marshal(map[string]any{"a": 1, "time": 1})
+	b := flushThrough(t, sink, "db_x.tbl_y", r1)
+	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
+	_, total, err := fake.Store().Records("db_x", "tbl_y", 0, 0)
+	assert.NilError(t, err)
+	assert.Equal(t, total, 1)
+}
+
+func TestTDBase(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint   string
+		ssl        bool
+		api, imprt string
+	}{
+		{"api.treasuredata.com", true, "https://api.treasuredata.com", "https://api-import.treasuredata.com"},
+		{"fake-td:8080", false, "http://fake-td:8080", "http://fake-td:8080"},
+		{"fake-td:8080", true, "https://fake-td:8080", "https://fake-td:8080"},
+		{"http://127.0.0.1:9", true, "http://127.0.0.1:9", "http://127.0.0.1:9"},
+	} {
+		s, err := NewTD(TDOptions{Endpoint: tc.endpoint, UseSSL: tc.ssl})
+		assert.NilError(t, err)
+		assert.Equal(t, s.apiBase, tc.api)
+		assert.Equal(t, s.importBase, tc.imprt)
+	}
+	assert.Equal(t, escapeTD("a.b c"), "a%2Eb%20c")
+}
