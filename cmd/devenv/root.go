@@ -31,6 +31,7 @@ where each log record goes.`,
 		newFakeCommand(),
 		newGenerateCommand(),
 		newPlanCommand(),
+		newRoutesCommand(),
 	)
 	return root
 }

@@ -72,6 +72,10 @@ type Hazard struct {
 // break or degrade delivery to fluentd v0.12, sorted by option name.
 func CheckOptions(opts map[string]string) []Hazard {
 	var hs []Hazard
+	if b, _ := strconv.ParseBool(opts["fluentd-async"]); !b {
+		hs = append(hs, Hazard{Option: "fluentd-async",
+			Detail: "not set: sync mode, so the container does not start when fluentd is unreachable at start (one 3 s dial, no retry), and the application blocks on write while fluentd is down"})
+	}
 	for k, v := range opts {
 		switch k {
 		case "fluentd-sub-second-precision":
@@ -87,6 +91,9 @@ func CheckOptions(opts map[string]string) []Hazard {
 				hs = append(hs, Hazard{Option: k, Drop: router.DropSilent,
 					Detail: "events still queued when the container stops are discarded (ForceStopAsyncSend); a full queue drops lines with \"Buffer full\""})
 			}
+		case "fluentd-max-retries":
+			hs = append(hs, Hazard{Option: k, Drop: router.DropError,
+				Detail: fmt.Sprintf("after %s failed reconnects the driver gives up: lines logged while fluentd is down are lost", v)})
 		case "fluentd-buffer-limit":
 			hs = append(hs, Hazard{Option: k,
 				Detail: fmt.Sprintf("%q is used as a number of EVENTS (channel capacity) in async mode, not bytes", v)})

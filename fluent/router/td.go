@@ -78,7 +78,7 @@ func ValidateTDName(kind, name string) error {
 		return fmt.Errorf("empty %s name is not allowed", kind)
 	}
 	if len(name) < 3 || len(name) > 255 {
-		return fmt.Errorf("%s name must be between 3 and 255 characters long. Got %d character name: %q", kind, len(name), name)
+		return fmt.Errorf("%s name must be between 3 and 255 characters long. Got %d character name", kind, len(name))
 	}
 	if !tdNameRE.MatchString(name) {
 		return fmt.Errorf("%s name must only consist of lower-case alpha-numeric characters and '_': %q", kind, name)

@@ -1,0 +1,478 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/fluent/docker"
+	"github.com/devenv-sh/devenv/fluent/router"
+)
+
+type routesOptions struct {
+	config        string   // --config
+	tag           string   // --tag
+	dockerTag     string   // --docker-tag
+	containerID   string   // --container-id
+	containerName string   // --container-name
+	source        string   // --source
+	time          string   // --time
+	hostname      string   // --hostname
+	tz            string   // --tz
+	env           []string // --env
+	logOpts       []string // --log-opt
+	taskdefs      []string // --taskdef
+	json          bool     // --json
+	lint          bool     // --lint
+}
+
+func newRoutesCommand() *cobra.Command {
+	var o routesOptions
+	cmd := &cobra.Command{
+		Use:   "routes",
+		Short: "Show where each log record goes through fluentd, or lint the config",
+		Long: `Route records through a fluentd v0.12 config statically, with the semantics of
+fluentd v0.12 and its plugins (filter_parser, rewrite_tag_filter, forest, copy,
+s3, tdlog, ...), and print each record's journey: the filters applied, every
+re-tag, the final tag, each destination (S3 bucket and object key, TD
+database.table, the exact record written) or the drop and its kind:
+
+  silent             gone without a log line (no rewrite rule fired)
+  warning            gone with a warn line in fluentd's log (parse errors, no match)
+  error              gone with an error line per event (forest plant failures)
+  connection closed  the emit raised into in_forward: the client's TCP connection
+                     is closed and the rest of its read buffer is lost
+
+Records are JSON lines on stdin, routed with --tag. With --docker-tag, each
+stdin line is a line the application wrote to stdout, wrapped as Docker's
+fluentd log driver sends it: {container_id, container_name, source, log}
+(lines over 16 KiB become partial messages, as the driver splits them).
+
+The config reads "#{ENV['X']}" from --env only (the process environment is
+not read, so results are reproducible). The S3 key assumes no object exists
+yet (%{index} 0) and uses the event time as the flush time. State carries from
+one record to the next as in a running fluentd: a tag whose forest instance
+failed to plant stays broken.
+
+--lint reports production hazards instead: unanchored patterns, Ruby line
+anchors, captured values that make invalid TD names (which also lose the S3
+copy), variables that evaluate to "", forest buffer_path collisions, long
+flush intervals, and Docker fluentd driver options fluentd v0.12 cannot read
+(from --log-opt or the logConfiguration of --taskdef files).
+
+Examples:
+  echo '{"log_type":"EVENT","event_type":"click"}' | \
+    devenv routes --config fluentd/fluent.conf --docker-tag docker.delish \
+      --time 2024-01-02T03:04:05Z --hostname fluentd01 \
+      --env AWS_S3_BUCKET=delish-logs --env TD_DATABASE=delish_dev
+  devenv routes --tag delish.event.signup --json < records.jsonl
+  devenv routes --lint --taskdef taskdefs/api-server.json
+
+Exit codes: 0 ok; 1 bad config or input (file:line:col); 2 usage, or --lint
+found hazards.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRoutes(cmd.Context(), o, cmd.InOrStdin(), cmd.OutOrStdout(), time.Now)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "fluentd/fluent.conf", "fluentd config file")
+	f.StringVar(&o.tag, "tag", "", "tag of the JSON records read from stdin")
+	f.StringVar(&o.dockerTag, "docker-tag", "", "treat stdin lines as container output sent by Docker's fluentd driver with this tag")
+	f.StringVar(&o.containerID, "container-id", strings.Repeat("0", 64), "container_id for --docker-tag records")
+	f.StringVar(&o.containerName, "container-name", "/app", "container_name for --docker-tag records (Docker keeps the leading /)")
+	f.StringVar(&o.source, "source", "stdout", "source for --docker-tag records (stdout or stderr)")
+	f.StringVar(&o.time, "time", "", "event time: RFC 3339 or Unix seconds (default: now)")
+	f.StringVar(&o.hostname, "hostname", "fluentd", "fluentd's hostname (${hostname}, %{hostname} in S3 keys)")
+	f.StringVar(&o.tz, "tz", "UTC", "fluentd's TZ: time slices and time_format use it")
+	f.StringArrayVar(&o.env, "env", nil, "KEY=VALUE for \"#{ENV['KEY']}\" in the config (repeatable)")
+	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Docker fluentd driver option KEY=VALUE to lint (repeatable)")
+	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable)")
+	f.BoolVar(&o.json, "json", false, "print one JSON object per record (JSON Lines); with --lint, a JSON array of hazards")
+	f.BoolVar(&o.lint, "lint", false, "report production hazards of the config instead of routing records")
+	return cmd
+}
+
+func parseKeyVals(flag string, kvs []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, &exitError{code: 2, msg: fmt.Sprintf("--%s %q: want KEY=VALUE", flag, kv)}
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func parseEventTime(s string, now func() time.Time) (router.EventTime, error) {
+	if s == "" {
+		t := now()
+		return router.EventTime{Sec: t.Unix()}, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return router.EventTime{Sec: n}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return router.EventTime{}, &exitError{code: 2, msg: fmt.Sprintf("--time %q: want RFC 3339 or Unix seconds", s)}
+	}
+	return router.EventTime{Sec: t.Unix(), Nsec: uint32(t.Nanosecond())}, nil
+}
+
+// loadRouter parses the config and builds the router.
+func loadRouter(o routesOptions) (*router.Router, error) {
+	env, err := parseKeyVals("env", o.env)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(o.tz)
+	if err != nil {
+		return nil, &exitError{code: 2, msg: fmt.Sprintf("--tz %q: %v", o.tz, err)}
+	}
+	dir, name := filepath.Split(o.config)
+	if dir == "" {
+		dir = "."
+	}
+	root, err := config.Parse(os.DirFS(dir), name, config.WithEnv(env))
+	if err != nil {
+		return nil, fmt.Errorf("parse fluentd config: %w", err)
+	}
+	r, err := router.New(root, router.WithHostname(o.hostname), router.WithLocation(loc))
+	if err != nil {
+		return nil, fmt.Errorf("load fluentd config: %w", err)
+	}
+	return r, nil
+}
+
+func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Writer, now func() time.Time) error {
+	if o.lint {
+		return runRoutesLint(o, stdout)
+	}
+	if (o.tag == "") == (o.dockerTag == "") {
+		return &exitError{code: 2, msg: "routes: give exactly one of --tag (JSON records) or --docker-tag (container output lines)"}
+	}
+	r, err := loadRouter(o)
+	if err != nil {
+		return err
+	}
+	et, err := parseEventTime(o.time, now)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
+	ctr := docker.Container{ID: o.containerID, Name: o.containerName}
+	n := 0
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		var events []router.Event
+		if o.dockerTag != "" {
+			for _, rec := range docker.Records(ctr, o.source, text, fmt.Sprintf("partial-%d", line)) {
+				events = append(events, router.Event{Tag: o.dockerTag, Time: et, Record: rec})
+			}
+		} else {
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			v, err := router.ParseJSON([]byte(text))
+			if err != nil {
+				return fmt.Errorf("read record: stdin:%d: %w", line, err)
+			}
+			rec, ok := v.(router.Record)
+			if !ok {
+				return fmt.Errorf("read record: stdin:%d: a record must be a JSON object", line)
+			}
+			events = append(events, router.Event{Tag: o.tag, Time: et, Record: rec})
+		}
+		for _, ev := range events {
+			n++
+			j := r.Route(ev)
+			rep := journeyReport(n, j, r.Location())
+			if o.json {
+				b, err := json.Marshal(rep)
+				if err != nil {
+					return fmt.Errorf("encode journey: %w", err)
+				}
+				w.Write(b)
+				w.WriteByte('\n')
+			} else {
+				writeJourneyText(w, rep)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read stdin: %w", err)
+	}
+	return w.Flush()
+}
+
+// journeyJSON is one record's journey as printed by --json.
+type journeyJSON struct {
+	N          int             `json:"n"`
+	Tag        string          `json:"tag"`
+	Time       int64           `json:"time"`
+	Record     json.RawMessage `json:"record"`
+	FinalTags  []string        `json:"final_tags"`
+	Steps      []stepJSON      `json:"steps"`
+	Deliveries []deliveryJSON  `json:"deliveries"`
+	Drops      []dropJSON      `json:"drops"`
+}
+
+type stepJSON struct {
+	Kind   string `json:"kind"`
+	Plugin string `json:"plugin"`
+	At     string `json:"at"`
+	Tag    string `json:"tag"`
+	NewTag string `json:"new_tag,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+type deliveryJSON struct {
+	Type     string          `json:"type"`
+	Output   string          `json:"output"`
+	Tag      string          `json:"tag"`
+	Time     int64           `json:"time"`
+	Bucket   string          `json:"bucket,omitempty"`
+	Key      string          `json:"key,omitempty"`
+	Database string          `json:"database,omitempty"`
+	Table    string          `json:"table,omitempty"`
+	Path     string          `json:"path,omitempty"`
+	Record   json.RawMessage `json:"record"`
+	Line     string          `json:"line,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+type dropJSON struct {
+	Kind   string `json:"kind"`
+	Tag    string `json:"tag"`
+	Plugin string `json:"plugin"`
+	At     string `json:"at,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func posString(p config.Pos) string {
+	if p.File == "" {
+		return ""
+	}
+	return p.String()
+}
+
+func journeyReport(n int, j router.Journey, loc *time.Location) journeyJSON {
+	rep := journeyJSON{N: n, Tag: j.Input.Tag, Time: j.Input.Time.Sec, Record: router.AppendJSON(nil, j.Input.Record),
+		FinalTags: []string{}, Steps: []stepJSON{}, Deliveries: []deliveryJSON{}, Drops: []dropJSON{}}
+	seen := map[string]bool{}
+	for _, s := range j.Steps {
+		rep.Steps = append(rep.Steps, stepJSON{Kind: string(s.Kind), Plugin: s.Plugin, At: posString(s.Pos), Tag: s.Tag, NewTag: s.NewTag, Detail: s.Detail})
+	}
+	for _, d := range j.Deliveries {
+		if !seen[d.Tag] {
+			seen[d.Tag] = true
+			rep.FinalTags = append(rep.FinalTags, d.Tag)
+		}
+		dj := deliveryJSON{Type: d.Output.Type, Output: d.Output.ID, Tag: d.Tag, Time: d.Time.Sec, Record: router.AppendJSON(nil, d.Record)}
+		if d.Record == nil {
+			dj.Record = json.RawMessage("null")
+		}
+		switch {
+		case d.Output.S3 != nil:
+			c := d.Output.S3
+			dj.Bucket = c.Bucket
+			key, err := c.NextObjectKey(d.Time.Time(loc), d.TimeSlice, nil, func(string) (bool, error) { return false, nil })
+			dj.Key = key
+			if err != nil {
+				dj.Error = err.Error()
+			}
+			dj.Line = string(d.Line)
+		case d.Output.TD != nil:
+			db, table, err := d.Output.TD.Target(d.Tag)
+			dj.Database, dj.Table = db, table
+			if err != nil {
+				dj.Error = err.Error()
+			}
+		case d.Output.File != nil:
+			dj.Path = d.Output.File.FilePath(d.TimeSlice, 0)
+			dj.Line = string(d.Line)
+		default:
+			dj.Line = string(d.Line)
+		}
+		rep.Deliveries = append(rep.Deliveries, dj)
+	}
+	for _, d := range j.Drops {
+		if len(j.Deliveries) == 0 && !seen[d.Tag] {
+			seen[d.Tag] = true
+			rep.FinalTags = append(rep.FinalTags, d.Tag)
+		}
+		rep.Drops = append(rep.Drops, dropJSON{Kind: string(d.Kind), Tag: d.Tag, Plugin: d.Plugin, At: posString(d.Pos), Reason: d.Reason})
+	}
+	return rep
+}
+
+func writeJourneyText(w io.Writer, rep journeyJSON) {
+	fmt.Fprintf(w, "record %d  tag %s  time %s\n", rep.N, rep.Tag, time.Unix(rep.Time, 0).UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "  in     %s\n", rep.Record)
+	for _, s := range rep.Steps {
+		switch s.Kind {
+		case "filter":
+			fmt.Fprintf(w, "  filter %-18s %s  (tag %s)\n", s.Plugin, s.At, s.Tag)
+		case "match":
+			fmt.Fprintf(w, "  match  %-18s %s  %s\n", s.Plugin, s.At, s.Detail)
+		case "retag":
+			fmt.Fprintf(w, "  retag  %s -> %s  (%s, rule at %s)\n", s.Tag, s.NewTag, s.Detail, s.At)
+		default:
+			fmt.Fprintf(w, "  %-6s %s  %s\n", s.Kind, s.Plugin, s.Detail)
+		}
+	}
+	if len(rep.FinalTags) > 0 {
+		fmt.Fprintf(w, "  final tag %s\n", strings.Join(rep.FinalTags, ", "))
+	}
+	for _, d := range rep.Deliveries {
+		switch d.Type {
+		case "s3":
+			fmt.Fprintf(w, "  -> s3     s3://%s/%s\n", d.Bucket, d.Key)
+			fmt.Fprintf(w, "            %s\n", strings.TrimSuffix(d.Line, "\n"))
+		case "tdlog":
+			fmt.Fprintf(w, "  -> tdlog  %s.%s\n", d.Database, d.Table)
+			fmt.Fprintf(w, "            %s\n", d.Record)
+		case "file":
+			fmt.Fprintf(w, "  -> file   %s\n", d.Path)
+			fmt.Fprintf(w, "            %s\n", strings.TrimSuffix(d.Line, "\n"))
+		default:
+			fmt.Fprintf(w, "  -> %-6s %s\n", d.Type, strings.TrimSuffix(d.Line, "\n"))
+		}
+		if d.Error != "" {
+			fmt.Fprintf(w, "            error: %s\n", d.Error)
+		}
+	}
+	for _, d := range rep.Drops {
+		at := ""
+		if d.At != "" {
+			at = " at " + d.At
+		}
+		plugin := d.Plugin
+		if plugin == "" {
+			plugin = "router"
+		}
+		fmt.Fprintf(w, "  DROP (%s) by %s%s, tag %s: %s\n", d.Kind, plugin, at, d.Tag, d.Reason)
+	}
+	fmt.Fprintln(w)
+}
+
+// lintFinding is one --lint line.
+type lintFinding struct {
+	At      string `json:"at"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func runRoutesLint(o routesOptions, stdout io.Writer) error {
+	r, err := loadRouter(o)
+	if err != nil {
+		return err
+	}
+	var fs []lintFinding
+	for _, h := range r.Lint() {
+		fs = append(fs, lintFinding{At: h.Pos.String(), Code: h.Code, Message: h.Message})
+	}
+	opts, err := parseKeyVals("log-opt", o.logOpts)
+	if err != nil {
+		return err
+	}
+	if len(opts) > 0 {
+		fs = append(fs, driverFindings("--log-opt", opts)...)
+	}
+	for _, path := range o.taskdefs {
+		found, err := taskdefDriverOptions(path)
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(found))
+		for n := range found {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fs = append(fs, driverFindings(path+": container "+n, found[n])...)
+		}
+	}
+	if o.json {
+		if fs == nil {
+			fs = []lintFinding{}
+		}
+		b, err := json.MarshalIndent(fs, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		for _, f := range fs {
+			fmt.Fprintf(stdout, "%s: %s: %s\n", f.At, f.Code, f.Message)
+		}
+	}
+	if len(fs) > 0 {
+		return &exitError{code: 2, msg: fmt.Sprintf("routes --lint: %d hazards", len(fs))}
+	}
+	return nil
+}
+
+func driverFindings(where string, opts map[string]string) []lintFinding {
+	var fs []lintFinding
+	for _, h := range docker.CheckOptions(opts) {
+		msg := h.Detail
+		if h.Drop != "" {
+			msg += " (drop: " + string(h.Drop) + ")"
+		}
+		fs = append(fs, lintFinding{At: where, Code: "driver-" + h.Option, Message: msg})
+	}
+	return fs
+}
+
+// taskdefDriverOptions reads the fluentd logConfiguration options of each
+// container of an ECS task definition, by container name.
+func taskdefDriverOptions(path string) (map[string]map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read task definition: %w", err)
+	}
+	var td struct {
+		ContainerDefinitions []struct {
+			Name             string `json:"name"`
+			LogConfiguration *struct {
+				LogDriver string            `json:"logDriver"`
+				Options   map[string]string `json:"options"`
+			} `json:"logConfiguration"`
+		} `json:"containerDefinitions"`
+	}
+	if err := json.Unmarshal(data, &td); err != nil {
+		return nil, fmt.Errorf("read task definition %s: %w", path, err)
+	}
+	out := map[string]map[string]string{}
+	for i, c := range td.ContainerDefinitions {
+		if c.LogConfiguration == nil || c.LogConfiguration.LogDriver != "fluentd" {
+			continue
+		}
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprintf("#%d", i)
+		}
+		opts := c.LogConfiguration.Options
+		if opts == nil {
+			opts = map[string]string{}
+		}
+		out[name] = opts
+	}
+	return out, nil
+}
