@@ -20,6 +20,8 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
+
+	"github.com/devenv-sh/devenv/fluent/router"
 )
 
 // Mode is the forward protocol event mode of a frame, detected from the
@@ -58,7 +60,7 @@ type Time struct {
 // Event is one (time, record) pair.
 type Event struct {
 	Time   Time
-	Record map[string]any
+	Record router.Record
 	// EventTime reports that the time arrived as msgpack ext type 0, which
 	// fluentd v0.12 cannot read.
 	EventTime bool
@@ -73,7 +75,7 @@ type Frame struct {
 	// {"ack": Chunk}.
 	Chunk string
 	// Options holds every option, as decoded.
-	Options map[string]any
+	Options router.Record
 }
 
 // Limits bound what a single frame may allocate.
@@ -170,7 +172,7 @@ func (dec *Decoder) decodeFrame(f *Frame) error {
 		if err := dec.decodeOptions(f, n-2); err != nil {
 			return err
 		}
-		if comp, ok := f.Options["compressed"]; ok {
+		if comp, ok := f.Options.Get("compressed"); ok {
 			if comp != "gzip" {
 				return fmt.Errorf("decode CompressedPackedForward: unsupported compression %v", comp)
 			}
@@ -269,7 +271,7 @@ func (dec *Decoder) decodeOptions(f *Frame, remaining int) error {
 		return fmt.Errorf("decode options: %w", err)
 	}
 	f.Options = opts
-	if ch, ok := opts["chunk"]; ok {
+	if ch, ok := opts.Get("chunk"); ok {
 		s, ok := ch.(string)
 		if !ok {
 			return fmt.Errorf("decode options: chunk is %T, want a string", ch)
@@ -330,9 +332,10 @@ func decodeTime(d *msgpack.Decoder) (Time, bool, error) {
 	}
 }
 
-// decodeRecord reads a map with string keys. Records of any other type are
-// rejected: the emulated pipeline can only route Hash records.
-func decodeRecord(d *msgpack.Decoder) (map[string]any, error) {
+// decodeRecord reads a map with string keys, keeping the key order.
+// Records of any other type are rejected: the emulated pipeline can only
+// route Hash records.
+func decodeRecord(d *msgpack.Decoder) (router.Record, error) {
 	c, err := d.PeekCode()
 	if err != nil {
 		return nil, err
@@ -344,7 +347,7 @@ func decodeRecord(d *msgpack.Decoder) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.(map[string]any), nil
+	return v.(router.Record), nil
 }
 
 func isMap(c byte) bool {
@@ -355,9 +358,12 @@ func isArray(c byte) bool {
 	return msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32
 }
 
-// decodeValue decodes any msgpack value, bounding preallocation and depth
-// so that a hostile length prefix cannot exhaust memory. Map keys must be
-// strings; str and bin both decode to string, as in Ruby.
+// decodeValue decodes any msgpack value into the router's value types
+// (router.Record for maps, []any, string, int64, uint64, float64, bool,
+// nil), bounding preallocation and depth so that a hostile length prefix
+// cannot exhaust memory. Map keys must be strings; a repeated key keeps its
+// first position and its last value, as a Ruby Hash does. str and bin both
+// decode to string, as msgpack-ruby gives a String for both.
 func decodeValue(d *msgpack.Decoder, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("value nested deeper than %d", maxDepth)
@@ -375,7 +381,7 @@ func decodeValue(d *msgpack.Decoder, depth int) (any, error) {
 		if n < 0 {
 			return nil, nil
 		}
-		m := make(map[string]any, min(n, maxPrealloc))
+		m := make(router.Record, 0, min(n, maxPrealloc))
 		for i := 0; i < n; i++ {
 			k, err := d.DecodeString()
 			if err != nil {
@@ -385,7 +391,7 @@ func decodeValue(d *msgpack.Decoder, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m[k] = v
+			m.Set(k, v)
 		}
 		return m, nil
 	case isArray(c):
@@ -413,6 +419,16 @@ func decodeValue(d *msgpack.Decoder, depth int) (any, error) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("unknown ext type %d in a record", id)
+	case c == msgpcode.Float || c == msgpcode.Double:
+		return d.DecodeFloat64()
+	case c == msgpcode.Uint64:
+		u, err := d.DecodeUint64()
+		if err != nil || u > math.MaxInt64 {
+			return u, err
+		}
+		return int64(u), nil
+	case msgpcode.IsFixedNum(c) || (c >= msgpcode.Uint8 && c <= msgpcode.Int64):
+		return d.DecodeInt64()
 	default:
 		return d.DecodeInterface()
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/fluent/router"
 )
 
 type recorded struct {
@@ -133,8 +135,10 @@ func TestFluentLoggerGolang(t *testing.T) {
 			ev := frames[0].Events[0]
 			assert.Equal(t, frames[0].Tag, "docker.delish")
 			assert.Equal(t, frames[0].Mode, ModeMessage)
-			assert.Equal(t, ev.Record["log"], "line")
-			assert.DeepEqual(t, ev.Record["nested"], map[string]any{"a": []any{"x"}})
+			v, _ := ev.Record.Get("log")
+			assert.Equal(t, v, "line")
+			v, _ = ev.Record.Get("nested")
+			assert.DeepEqual(t, v, router.Record{{Key: "a", Value: []any{"x"}}})
 			if tc.wantSub {
 				assert.Equal(t, ev.Time, Time{Sec: 1704164645, Nsec: 123456789})
 				assert.Equal(t, srv.Stats().EventTimes, int64(50))
@@ -209,11 +213,30 @@ func TestModes(t *testing.T) {
 			assert.Equal(t, f.Mode, tc.mode)
 			for i, ev := range f.Events {
 				assert.Equal(t, ev.Time, tc.times[i])
-				assert.DeepEqual(t, ev.Record, rec)
+				assert.DeepEqual(t, ev.Record, router.Record{{Key: "k", Value: "v"}})
 			}
 			assert.Equal(t, srv.Stats().DecodeErrors, int64(0))
 		})
 	}
+}
+
+func TestRecordOrderAndTypes(t *testing.T) {
+	// msgpack with keys in a non-sorted order, a repeated key, and every
+	// integer width.
+	raw := []byte{0x94, 0xa1, 't', 0x01,
+		0x85,
+		0xa1, 'z', 0xcc, 0xff, // uint8 255
+		0xa1, 'a', 0xd0, 0x80, // int8 -128
+		0xa1, 'z', 0xcd, 0x01, 0x00, // repeated key: uint16 256
+		0xa1, 'f', 0xca, 0x3f, 0xc0, 0x00, 0x00, // float32 1.5
+		0xa1, 'b', 0xc4, 0x01, 'x', // bin
+		0x80}
+	dec := NewDecoder(bytes.NewReader(raw), nil)
+	var f Frame
+	assert.NilError(t, dec.Decode(&f))
+	assert.DeepEqual(t, f.Events[0].Record, router.Record{
+		{Key: "z", Value: int64(256)}, {Key: "a", Value: int64(-128)}, {Key: "f", Value: 1.5}, {Key: "b", Value: "x"},
+	})
 }
 
 func TestMessageTimeZeroIsNow(t *testing.T) {

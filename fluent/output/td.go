@@ -12,26 +12,14 @@ import (
 	"time"
 
 	"github.com/devenv-sh/devenv/fluent/buffer"
+	"github.com/devenv-sh/devenv/fluent/router"
 )
-
-// TDOptions are the out_tdlog v0.10.29 settings the sink needs.
-type TDOptions struct {
-	APIKey string
-	// Endpoint is `endpoint`: a URL (the scheme decides TLS) or host[:port]
-	// (TLS unless UseSSL is false). Default api.treasuredata.com, whose
-	// imports go to api-import.treasuredata.com.
-	Endpoint        string
-	UseSSL          bool
-	AutoCreateTable bool
-	// Database and Table, when both set, name every import; otherwise the
-	// chunk key is "db.table".
-	Database, Table string
-}
 
 // TD is out_tdlog: chunks of concatenated msgpack records imported with
 // `PUT /v3/table/import_with_id/<db>/<table>/<unique_id>/msgpack.gz`.
+// A chunk's key is "db.table".
 type TD struct {
-	opt        TDOptions
+	cfg        *router.TDConfig
 	apiBase    string
 	importBase string
 	client     *http.Client
@@ -49,8 +37,8 @@ func WithTDHTTPClient(c *http.Client) TDOption { return func(t *TD) { t.client =
 func WithTDClock(now func() time.Time) TDOption { return func(t *TD) { t.now = now } }
 
 // NewTD builds the sink for one out_tdlog instance.
-func NewTD(opt TDOptions, opts ...TDOption) (*TD, error) {
-	t := &TD{opt: opt, userAgent: "fluent-plugin-td: 0.10.29; TD-Client-Ruby: 0.8.85"}
+func NewTD(cfg *router.TDConfig, opts ...TDOption) *TD {
+	t := &TD{cfg: cfg, userAgent: "fluent-plugin-td: 0.10.29; TD-Client-Ruby: 0.8.85"}
 	for _, o := range opts {
 		o(t)
 	}
@@ -60,53 +48,17 @@ func NewTD(opt TDOptions, opts ...TDOption) (*TD, error) {
 	if t.now == nil {
 		t.now = time.Now
 	}
-	if t.opt.Endpoint == "" {
-		t.opt.Endpoint = "api.treasuredata.com"
-	}
-	base, host, err := tdBase(t.opt.Endpoint, t.opt.UseSSL)
+	t.apiBase, t.importBase = cfg.APIBaseURL(), cfg.ImportBaseURL()
+	return t
+}
+
+// ChunkKey is the chunk key of an event with tag: "db.table".
+func (t *TD) ChunkKey(tag string) (string, error) {
+	db, table, err := t.cfg.Target(tag)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	t.apiBase, t.importBase = base, base
-	if host == "api.treasuredata.com" {
-		t.importBase = strings.Replace(base, "api.treasuredata.com", "api-import.treasuredata.com", 1)
-	}
-	return t, nil
-}
-
-// tdBase resolves an endpoint as td-client-ruby does.
-func tdBase(endpoint string, useSSL bool) (base, host string, err error) {
-	if strings.HasPrefix(endpoint, "http://") || strings.HasPrefix(endpoint, "https://") {
-		u, err := url.Parse(endpoint)
-		if err != nil {
-			return "", "", fmt.Errorf("parse td endpoint %q: %w", endpoint, err)
-		}
-		return strings.TrimSuffix(u.String(), "/"), u.Hostname(), nil
-	}
-	u, err := url.Parse("//" + endpoint)
-	if err != nil || u.Host == "" {
-		return "", "", fmt.Errorf("parse td endpoint %q: not host[:port]", endpoint)
-	}
-	scheme := "https"
-	if !useSSL || u.Hostname() == "api.treasure-data.com" {
-		scheme = "http"
-	}
-	return scheme + "://" + u.Host, u.Hostname(), nil
-}
-
-// escapeTD is td-client-ruby's e(): percent-encode everything outside
-// [-_!~*'()0-9A-Za-z].
-func escapeTD(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if strings.IndexByte("-_!~*'()", c) >= 0 || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
+	return db + "." + table, nil
 }
 
 // tdError is a non-2xx answer from the TD API.
@@ -134,7 +86,7 @@ func (t *TD) do(ctx context.Context, method, base, path, contentType string, bod
 	if err != nil {
 		return fmt.Errorf("td api %s %s: %w", method, path, err)
 	}
-	req.Header.Set("Authorization", "TD1 "+t.opt.APIKey)
+	req.Header.Set("Authorization", "TD1 "+t.cfg.APIKey)
 	req.Header.Set("Date", t.now().UTC().Format(time.RFC1123Z))
 	req.Header.Set("User-Agent", t.userAgent)
 	if contentType != "" {
@@ -161,10 +113,10 @@ func is2xx(s int) bool { return s/100 == 2 }
 // ensureTable is out_tdlog's table creation: create the table; on 404
 // create the database and then the table; "already exists" (409) is fine.
 func (t *TD) ensureTable(ctx context.Context, db, table string) error {
-	path := "/v3/table/create/" + escapeTD(db) + "/" + escapeTD(table) + "/log"
+	path := "/v3/table/create/" + url.PathEscape(db) + "/" + url.PathEscape(table) + "/log"
 	err := t.do(ctx, http.MethodPost, t.apiBase, path, "application/x-www-form-urlencoded", nil, is200)
 	if statusOf(err) == http.StatusNotFound {
-		err = t.do(ctx, http.MethodPost, t.apiBase, "/v3/database/create/"+escapeTD(db), "application/x-www-form-urlencoded", nil, is200)
+		err = t.do(ctx, http.MethodPost, t.apiBase, "/v3/database/create/"+url.PathEscape(db), "application/x-www-form-urlencoded", nil, is200)
 		if err != nil && statusOf(err) != http.StatusConflict {
 			return fmt.Errorf("create td database %s: %w", db, err)
 		}
@@ -181,19 +133,19 @@ func (t *TD) ensureTable(ctx context.Context, db, table string) error {
 // import (a 404 fails the start, other errors are ignored as the plugin
 // only warns).
 func (t *TD) Start(ctx context.Context) error {
-	if t.opt.Database == "" || t.opt.Table == "" {
+	if !t.cfg.Fixed {
 		return nil
 	}
-	if t.opt.AutoCreateTable {
-		return t.ensureTable(ctx, t.opt.Database, t.opt.Table)
+	if t.cfg.AutoCreateTable {
+		return t.ensureTable(ctx, t.cfg.Database, t.cfg.Table)
 	}
 	empty, err := gzipAll(bytes.NewReader(nil))
 	if err != nil {
 		return err
 	}
-	err = t.do(ctx, http.MethodPut, t.importBase, "/v3/table/import/"+escapeTD(t.opt.Database)+"/"+escapeTD(t.opt.Table)+"/msgpack.gz", "application/octet-stream", empty, is2xx)
+	err = t.do(ctx, http.MethodPut, t.importBase, "/v3/table/import/"+url.PathEscape(t.cfg.Database)+"/"+url.PathEscape(t.cfg.Table)+"/msgpack.gz", "application/octet-stream", empty, is2xx)
 	if statusOf(err) == http.StatusNotFound {
-		return fmt.Errorf("table %s.%s does not exist: %w", t.opt.Database, t.opt.Table, err)
+		return fmt.Errorf("table %s.%s does not exist: %w", t.cfg.Database, t.cfg.Table, err)
 	}
 	return nil
 }
@@ -202,12 +154,9 @@ func (t *TD) Start(ctx context.Context) error {
 // (and database) and imports again; every other failure is returned, so
 // the buffer retries the chunk with the same unique id.
 func (t *TD) Write(ctx context.Context, c *buffer.Chunk) error {
-	db, table := t.opt.Database, t.opt.Table
-	if db == "" || table == "" {
-		var ok bool
-		if db, table, ok = strings.Cut(c.Key, "."); !ok {
-			return fmt.Errorf("td chunk key %q is not db.table", c.Key)
-		}
+	db, table, ok := strings.Cut(c.Key, ".")
+	if !ok {
+		return fmt.Errorf("td chunk key %q is not db.table", c.Key)
 	}
 	r, err := c.Open()
 	if err != nil {
@@ -218,13 +167,13 @@ func (t *TD) Write(ctx context.Context, c *buffer.Chunk) error {
 	if err != nil {
 		return err
 	}
-	path := "/v3/table/import_with_id/" + escapeTD(db) + "/" + escapeTD(table) + "/" + c.UniqueID() + "/msgpack.gz"
+	path := router.TDImportPath(db, table, c.UniqueID())
 	for attempt := 0; ; attempt++ {
 		err := t.do(ctx, http.MethodPut, t.importBase, path, "application/octet-stream", body, is2xx)
 		if err == nil {
 			return nil
 		}
-		if statusOf(err) != http.StatusNotFound || !t.opt.AutoCreateTable || attempt >= 2 {
+		if statusOf(err) != http.StatusNotFound || !t.cfg.AutoCreateTable || attempt >= 2 {
 			return fmt.Errorf("import %s.%s: %w", db, table, err)
 		}
 		if err := t.ensureTable(ctx, db, table); err != nil {

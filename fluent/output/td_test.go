@@ -12,6 +12,7 @@ import (
 
 	"github.com/devenv-sh/devenv/fakes/td"
 	"github.com/devenv-sh/devenv/fluent/buffer"
+	"github.com/devenv-sh/devenv/fluent/router"
 )
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -47,10 +48,9 @@ func TestTDImportAutoCreates(t *testing.T) {
 	fake := td.New(td.NewMemStore())
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	sink, err := NewTD(TDOptions{APIKey: "k", Endpoint: srv.Listener.Addr().String(), UseSSL: false, AutoCreateTable: true, Database: "delish_dev", Table: "event_click"})
-	assert.NilError(t, err)
+	sink := NewTD(&router.TDConfig{APIKey: "k", Endpoint: srv.Listener.Addr().String(), UseSSL: false, AutoCreateTable: true, Fixed: true, Database: "delish_dev", Table: "event_click"})
 	assert.NilError(t, sink.Start(t.Context()))
-	_, err = fake.Store().Table("delish_dev", "event_click")
+	_, err := fake.Store().Table("delish_dev", "event_click")
 	assert.NilError(t, err)
 
 	r1, _ := msgpack.Marshal(map[string]any{"event_type": "click", "time": 1704164645})
@@ -72,32 +72,14 @@ func TestTDImportCreatesMissingTableFromKey(t *testing.T) {
 	fake := td.New(td.NewMemStore(), td.WithAutoCreate(false))
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	sink, err := NewTD(TDOptions{APIKey: "k", Endpoint: srv.URL, AutoCreateTable: true})
-	assert.NilError(t, err)
+	sink := NewTD(&router.TDConfig{APIKey: "k", Endpoint: srv.URL, AutoCreateTable: true})
 	assert.NilError(t, sink.Start(t.Context()))
 	r1, _ := msgpack.Marshal(map[string]any{"a": 1, "time": 1})
-	b := flushThrough(t, sink, "db_x.tbl_y", r1)
+	key, err := sink.ChunkKey("db_x.tbl_y")
+	assert.NilError(t, err)
+	b := flushThrough(t, sink, key, r1)
 	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
 	_, total, err := fake.Store().Records("db_x", "tbl_y", 0, 0)
 	assert.NilError(t, err)
 	assert.Equal(t, total, 1)
-}
-
-func TestTDBase(t *testing.T) {
-	for _, tc := range []struct {
-		endpoint   string
-		ssl        bool
-		api, imprt string
-	}{
-		{"api.treasuredata.com", true, "https://api.treasuredata.com", "https://api-import.treasuredata.com"},
-		{"fake-td:8080", false, "http://fake-td:8080", "http://fake-td:8080"},
-		{"fake-td:8080", true, "https://fake-td:8080", "https://fake-td:8080"},
-		{"http://127.0.0.1:9", true, "http://127.0.0.1:9", "http://127.0.0.1:9"},
-	} {
-		s, err := NewTD(TDOptions{Endpoint: tc.endpoint, UseSSL: tc.ssl})
-		assert.NilError(t, err)
-		assert.Equal(t, s.apiBase, tc.api)
-		assert.Equal(t, s.importBase, tc.imprt)
-	}
-	assert.Equal(t, escapeTD("a.b c"), "a%2Eb%20c")
 }
