@@ -1,0 +1,140 @@
+package s3
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// validBucketName applies S3's general-purpose bucket naming rules:
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html.
+func validBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	first, last := name[0], name[len(name)-1]
+	if first == '.' || first == '-' || last == '.' || last == '-' {
+		return false
+	}
+	if strings.Contains(name, "..") || net.ParseIP(name) != nil {
+		return false
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	for _, sfx := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(name, sfx) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) listBuckets(c echo.Context, _ *request) error {
+	buckets, err := s.store.ListBuckets(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: fakeOwner, Buckets: []xmlBucket{}}
+	for _, b := range buckets {
+		res.Buckets = append(res.Buckets, xmlBucket{Name: b.Name, CreationDate: xmlTime(b.Created)})
+	}
+	return writeXML(c, http.StatusOK, res)
+}
+
+func (s *Server) createBucket(c echo.Context, st *request) error {
+	if !validBucketName(st.bucket) {
+		return with(ErrInvalidBucketName, "BucketName", st.bucket)
+	}
+	var cfg createBucketConfiguration
+	if err := s.readXML(c, st, &cfg, false); err != nil {
+		return err
+	}
+	err := s.store.CreateBucket(c.Request().Context(), BucketInfo{Name: st.bucket, Created: s.clock().UTC()})
+	if errors.Is(err, ErrBucketAlreadyOwnedByYou) {
+		return with(ErrBucketAlreadyOwnedByYou, "BucketName", st.bucket)
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/"+st.bucket)
+	return c.NoContent(http.StatusOK)
+}
+
+// noSuchBucket adds the bucket name to NoSuchBucket errors, as S3 does.
+func noSuchBucket(err error, bucket string) error {
+	if errors.Is(err, ErrNoSuchBucket) {
+		return with(ErrNoSuchBucket, "BucketName", bucket)
+	}
+	return err
+}
+
+func (s *Server) headBucket(c echo.Context, st *request) error {
+	if _, err := s.store.HeadBucket(c.Request().Context(), st.bucket); err != nil {
+		return noSuchBucket(err, st.bucket)
+	}
+	h := c.Response().Header()
+	h.Set("X-Amz-Bucket-Region", s.region)
+	h.Set("X-Amz-Access-Point-Alias", "false")
+	return c.NoContent(http.StatusOK)
+}
+
+func (s *Server) deleteBucket(c echo.Context, st *request) error {
+	err := s.store.DeleteBucket(c.Request().Context(), st.bucket)
+	if errors.Is(err, ErrBucketNotEmpty) {
+		return with(ErrBucketNotEmpty, "BucketName", st.bucket)
+	}
+	if err != nil {
+		return noSuchBucket(err, st.bucket)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) getBucketLocation(c echo.Context, st *request) error {
+	if _, err := s.store.HeadBucket(c.Request().Context(), st.bucket); err != nil {
+		return noSuchBucket(err, st.bucket)
+	}
+	region := s.region
+	if region == "us-east-1" {
+		region = "" // S3 reports us-east-1 as an empty constraint
+	}
+	return writeXML(c, http.StatusOK, locationConstraint{Xmlns: s3Namespace, Region: region})
+}
+
+// readXML reads an XML request body into v through the integrity checks of
+// every body. An empty body is MalformedXML when required, else leaves v
+// as it is.
+func (s *Server) readXML(c echo.Context, st *request, v any, required bool) error {
+	r := c.Request()
+	b, err := s.newBody(r, st, xmlLimits, defaultChecksum)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(b)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		if required {
+			return with(ErrMalformedXML)
+		}
+		return nil
+	}
+	if err := xml.Unmarshal(data, v); err != nil {
+		return with(ErrMalformedXML)
+	}
+	return nil
+}

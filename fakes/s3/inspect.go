@@ -1,0 +1,281 @@
+package s3
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/labstack/echo/v4"
+)
+
+// RequestRecord is one S3 request as the inspection API reports it.
+type RequestRecord struct {
+	Time time.Time `json:"time"`
+	// ID is the x-amz-request-id the fake answered with.
+	ID string `json:"id"`
+	// Op is the S3 operation, such as PutObject or ListObjectsV2.
+	Op     string `json:"op"`
+	Method string `json:"method"`
+	// Path is the request path as sent; for virtual-hosted-style requests
+	// it lacks the bucket, which is in Host.
+	Path       string `json:"path"`
+	Query      string `json:"query,omitempty"`
+	Host       string `json:"host"`
+	Addressing string `json:"addressing"` // path or virtual-host
+	Bucket     string `json:"bucket,omitempty"`
+	Key        string `json:"key,omitempty"`
+	Status     int    `json:"status"`
+	// Code is the S3 error code answered, if any.
+	Code string `json:"code,omitempty"`
+	// Injected is true when fault injection answered the request.
+	Injected bool `json:"injected,omitempty"`
+	// Auth is none, sigv4, sigv4-presigned, sigv4a, sigv2 or unknown.
+	Auth      string `json:"auth"`
+	AccessKey string `json:"access_key,omitempty"`
+	// SignatureVerified is true when credentials are configured and the
+	// signature matched.
+	SignatureVerified bool `json:"signature_verified"`
+	// BodyMode is how the body was framed: plain, aws-chunked-signed,
+	// aws-chunked-signed-trailer or aws-chunked-unsigned-trailer; empty when
+	// the body was not read.
+	BodyMode string `json:"body_mode,omitempty"`
+	// Integrity lists the checks the client asked for, comma-separated:
+	// content-md5, <algorithm>-header, <algorithm>-trailer, sha256-payload.
+	Integrity string `json:"integrity,omitempty"`
+	// BodyBytes is the number of decoded body bytes received.
+	BodyBytes int64  `json:"body_bytes,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
+	// Duration is how long the fake took to answer.
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// requestLog keeps the latest requests and counts per operation.
+type requestLog struct {
+	mu     sync.Mutex
+	size   int
+	ring   []RequestRecord
+	next   int
+	counts map[string]int
+}
+
+func newRequestLog(size int) *requestLog {
+	return &requestLog{size: max(size, 1), counts: make(map[string]int)}
+}
+
+func (l *requestLog) add(r RequestRecord) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.counts[r.Op]++
+	if len(l.ring) < l.size {
+		l.ring = append(l.ring, r)
+		return
+	}
+	l.ring[l.next] = r
+	l.next = (l.next + 1) % l.size
+}
+
+// records returns the remembered requests, oldest first.
+func (l *requestLog) records() []RequestRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]RequestRecord, 0, len(l.ring))
+	out = append(out, l.ring[l.next:]...)
+	return append(out, l.ring[:l.next]...)
+}
+
+func (l *requestLog) countsCopy() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]int, len(l.counts))
+	for k, v := range l.counts {
+		out[k] = v
+	}
+	return out
+}
+
+func (l *requestLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ring, l.next, l.counts = nil, 0, make(map[string]int)
+}
+
+// record logs a finished request.
+func (s *Server) record(c echo.Context, st *request) {
+	r := c.Request()
+	rec := RequestRecord{
+		Time: st.start, ID: st.id, Op: st.op, Method: r.Method, Path: st.rawPath, Query: r.URL.RawQuery,
+		Host: r.Host, Addressing: "path", Bucket: st.bucket, Key: st.key,
+		Status: c.Response().Status, Code: string(st.errCode), Injected: st.injected,
+		Auth: st.auth.scheme, AccessKey: st.auth.accessKey, SignatureVerified: st.auth.verified,
+		BodyMode: st.bodyMode, Integrity: st.checksum, BodyBytes: st.received,
+		UserAgent: r.UserAgent(), Duration: s.clock().Sub(st.start),
+	}
+	if st.virtualHost {
+		rec.Addressing = "virtual-host"
+	}
+	if rec.Op == "" {
+		rec.Op = "Unknown"
+	}
+	s.requests.add(rec)
+	if s.onRequest != nil {
+		s.onRequest(rec)
+	}
+	s.log.Info("s3 request", "op", rec.Op, "bucket", rec.Bucket, "key", rec.Key, "status", rec.Status,
+		"code", rec.Code, "body_mode", rec.BodyMode, "integrity", rec.Integrity, "bytes", rec.BodyBytes,
+		"auth", rec.Auth, "ua", rec.UserAgent)
+}
+
+// renderFault answers an injected fault as S3 XML. A fault without a code
+// gets the code S3 uses for its status (503 SlowDown, 500 InternalError, ...).
+func (s *Server) renderFault(c echo.Context, f control.Fault) error {
+	st, _ := c.Get("s3").(*request)
+	if st == nil {
+		st = &request{}
+	}
+	st.injected = true
+	code := ErrorCode(f.Code)
+	if code == "" {
+		code = codeForStatus(f.Status)
+	}
+	msg := f.Message
+	if msg == "" {
+		msg = code.Message()
+	}
+	s.renderError(c, st, &Error{Code: code, Message: msg, status: f.Status})
+	return nil
+}
+
+func codeForStatus(status int) ErrorCode {
+	switch status {
+	case http.StatusServiceUnavailable:
+		return ErrSlowDown
+	case http.StatusForbidden:
+		return ErrAccessDenied
+	case http.StatusNotFound:
+		return ErrNoSuchKey
+	case http.StatusNotImplemented:
+		return ErrNotImplemented
+	}
+	if status >= 500 {
+		return ErrInternalError
+	}
+	return ErrInvalidRequest
+}
+
+// ObjectRecord is one stored object as the inspection API lists it.
+type ObjectRecord struct {
+	Bucket string `json:"bucket"`
+	ObjectInfo
+}
+
+// mountInspection registers the S3 inspection endpoints under
+// control.Prefix:
+//
+//	GET /_devenv/buckets                         → [BucketInfo...]
+//	GET /_devenv/objects?bucket=&prefix=         → [ObjectRecord...] (every bucket when bucket is empty)
+//	GET /_devenv/object?bucket=&key=&decompress= → the object's bytes; gunzipped when decompress=1,
+//	                                               or by default when the key ends in .gz or the object is gzip-encoded
+//	GET /_devenv/requests?op=&bucket=            → [RequestRecord...], oldest first
+//	GET /_devenv/counts                          → {"PutObject": 3, ...}
+func (s *Server) mountInspection(e *echo.Echo) {
+	g := e.Group(control.Prefix)
+	g.GET("/buckets", func(c echo.Context) error {
+		bs, err := s.store.ListBuckets(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, bs)
+	})
+	g.GET("/objects", s.inspectObjects)
+	g.GET("/object", s.inspectObject)
+	g.GET("/requests", func(c echo.Context) error {
+		op, bucket := c.QueryParam("op"), c.QueryParam("bucket")
+		out := []RequestRecord{}
+		for _, r := range s.requests.records() {
+			if (op == "" || r.Op == op) && (bucket == "" || r.Bucket == bucket) {
+				out = append(out, r)
+			}
+		}
+		return c.JSON(http.StatusOK, out)
+	})
+	g.GET("/counts", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, s.requests.countsCopy())
+	})
+}
+
+func (s *Server) inspectObjects(c echo.Context) error {
+	ctx := c.Request().Context()
+	bucket, prefix := c.QueryParam("bucket"), c.QueryParam("prefix")
+	var buckets []string
+	if bucket != "" {
+		buckets = []string{bucket}
+	} else {
+		bs, err := s.store.ListBuckets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			buckets = append(buckets, b.Name)
+		}
+	}
+	out := []ObjectRecord{}
+	for _, b := range buckets {
+		err := s.store.ListObjects(ctx, b, prefix, "", func(o ObjectInfo) bool {
+			out = append(out, ObjectRecord{Bucket: b, ObjectInfo: o})
+			return true
+		})
+		if errors.Is(err, ErrNoSuchBucket) {
+			return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("bucket %q does not exist", b))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) inspectObject(c echo.Context) error {
+	bucket, key := c.QueryParam("bucket"), c.QueryParam("key")
+	info, rd, err := s.store.GetObject(c.Request().Context(), bucket, key)
+	switch {
+	case errors.Is(err, ErrNoSuchBucket):
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("bucket %q does not exist", bucket))
+	case errors.Is(err, ErrNoSuchKey):
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("object %q does not exist in bucket %q", key, bucket))
+	case err != nil:
+		return err
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return fmt.Errorf("read object %s/%s: %w", bucket, key, err)
+	}
+	decompress := strings.HasSuffix(key, ".gz") || strings.Contains(info.ContentEncoding, "gzip")
+	if v := c.QueryParam("decompress"); v != "" {
+		if decompress, err = strconv.ParseBool(v); err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("decompress: want true or false, got %q", v))
+		}
+	}
+	h := c.Response().Header()
+	h.Set("ETag", info.ETag)
+	h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
+	if decompress && len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err == nil {
+			data, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf("gunzip object %s/%s: %v", bucket, key, err))
+		}
+		h.Set("X-Devenv-Decompressed", "gzip")
+	}
+	return c.Blob(http.StatusOK, "application/octet-stream", data)
+}

@@ -1,0 +1,290 @@
+package s3
+
+import (
+	"crypto/md5" //nolint:gosec // S3's multipart ETag.
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+const (
+	// minPartSize is S3's smallest part, except for the last one.
+	minPartSize = 5 << 20
+	// maxPartNumber is S3's largest part number.
+	maxPartNumber = 10000
+)
+
+func noSuchUpload(err error, uploadID string) error {
+	if errors.Is(err, ErrNoSuchUpload) {
+		return with(ErrNoSuchUpload, "UploadId", uploadID)
+	}
+	return err
+}
+
+func (s *Server) createUpload(c echo.Context, st *request) error {
+	r := c.Request()
+	ctx := r.Context()
+	if err := checkKey(st.key); err != nil {
+		return err
+	}
+	if _, err := s.store.HeadBucket(ctx, st.bucket); err != nil {
+		return noSuchBucket(err, st.bucket)
+	}
+	info, err := infoFromHeaders(r.Header, st.key)
+	if err != nil {
+		return err
+	}
+	u := UploadInfo{
+		ID: hex.EncodeToString(s.newID(24)), Bucket: st.bucket, Key: st.key,
+		Initiated: s.clock().UTC(), Object: info,
+	}
+	if v := r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {
+		alg, ok := checksumByName(v)
+		if !ok {
+			return errorf(ErrInvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+		u.ChecksumAlgorithm = alg.name
+		u.ChecksumType = "COMPOSITE"
+		if alg.name == "CRC64NVME" {
+			u.ChecksumType = "FULL_OBJECT"
+		}
+	}
+	if t := strings.ToUpper(r.Header.Get("X-Amz-Checksum-Type")); t != "" {
+		alg, _ := checksumByName(u.ChecksumAlgorithm)
+		switch {
+		case u.ChecksumAlgorithm == "":
+			return errorf(ErrInvalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+		case t == "FULL_OBJECT" && alg.poly == 0:
+			return errorf(ErrInvalidRequest, "The FULL_OBJECT checksum type cannot be used with the %s checksum algorithm.", strings.ToLower(alg.name))
+		case t == "COMPOSITE" && alg.name == "CRC64NVME":
+			return errorf(ErrInvalidRequest, "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.")
+		case t != "FULL_OBJECT" && t != "COMPOSITE":
+			return errorf(ErrInvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+		}
+		u.ChecksumType = t
+	}
+	if err := s.store.CreateUpload(ctx, u); err != nil {
+		return noSuchBucket(err, st.bucket)
+	}
+	if u.ChecksumAlgorithm != "" {
+		h := c.Response().Header()
+		h.Set("X-Amz-Checksum-Algorithm", u.ChecksumAlgorithm)
+		h.Set("X-Amz-Checksum-Type", u.ChecksumType)
+	}
+	return writeXML(c, http.StatusOK, initiateMultipartUploadResult{
+		Xmlns: s3Namespace, Bucket: st.bucket, Key: st.key, UploadID: u.ID,
+	})
+}
+
+func (s *Server) uploadPart(c echo.Context, st *request) error {
+	r := c.Request()
+	ctx := r.Context()
+	n, err := strconv.Atoi(st.query.Get("partNumber"))
+	if err != nil || n < 1 || n > maxPartNumber {
+		return &Error{Code: ErrInvalidArgument, Message: "Part number must be an integer between 1 and 10000, inclusive",
+			Fields: []Field{{"ArgumentName", "partNumber"}, {"ArgumentValue", st.query.Get("partNumber")}}}
+	}
+	id := st.query.Get("uploadId")
+	u, _, err := s.store.ListParts(ctx, st.bucket, st.key, id)
+	if err != nil {
+		return noSuchUpload(err, id)
+	}
+	fallback := defaultChecksum
+	if alg, ok := checksumByName(u.ChecksumAlgorithm); ok {
+		fallback = alg
+	}
+	b, err := s.newBody(r, st, s.objectLimits(), fallback)
+	if err != nil {
+		return err
+	}
+	if u.ChecksumAlgorithm != "" && b.clientSent && b.alg.name != u.ChecksumAlgorithm {
+		return errorf(ErrInvalidRequest, "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
+			strings.ToLower(u.ChecksumAlgorithm), strings.ToLower(b.alg.name))
+	}
+	p, err := s.store.PutPart(ctx, st.bucket, st.key, id, PartInfo{Number: n, LastModified: s.clock().UTC()}, b)
+	if err != nil {
+		return noSuchUpload(err, id)
+	}
+	h := c.Response().Header()
+	h.Set("ETag", p.ETag)
+	if b.clientSent || u.ChecksumAlgorithm != "" {
+		h.Set(b.alg.header, p.Checksum.Value)
+	}
+	return c.NoContent(http.StatusOK)
+}
+
+func (s *Server) completeUpload(c echo.Context, st *request) error {
+	r := c.Request()
+	ctx := r.Context()
+	id := st.query.Get("uploadId")
+	u, stored, err := s.store.ListParts(ctx, st.bucket, st.key, id)
+	if err != nil {
+		return noSuchUpload(err, id)
+	}
+	var req completeMultipartUpload
+	if err := s.readXML(c, st, &req, true); err != nil {
+		return err
+	}
+	if len(req.Parts) == 0 {
+		return errorf(ErrMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
+	}
+	byNumber := make(map[int]PartInfo, len(stored))
+	for _, p := range stored {
+		byNumber[p.Number] = p
+	}
+	var (
+		numbers   = make([]int, len(req.Parts))
+		checksums = make([]Checksum, len(req.Parts))
+		sizes     = make([]int64, len(req.Parts))
+		md5s      = md5.New()
+		size      int64
+	)
+	for i, want := range req.Parts {
+		if i > 0 && want.PartNumber <= req.Parts[i-1].PartNumber {
+			return with(ErrInvalidPartOrder, "UploadId", id)
+		}
+		p, ok := byNumber[want.PartNumber]
+		if !ok || strings.Trim(want.ETag, `"`) != strings.Trim(p.ETag, `"`) {
+			return with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(want.PartNumber), "ETag", want.ETag)
+		}
+		if v := want.get(p.Checksum.Algorithm); u.ChecksumAlgorithm != "" && v != "" && v != p.Checksum.Value {
+			return with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(want.PartNumber), "ETag", want.ETag)
+		}
+		if i < len(req.Parts)-1 && p.Size < minPartSize {
+			return with(ErrEntityTooSmall, "ProposedSize", strconv.FormatInt(p.Size, 10),
+				"MinSizeAllowed", strconv.Itoa(minPartSize), "PartNumber", strconv.Itoa(p.Number), "ETag", p.ETag)
+		}
+		raw, _ := hex.DecodeString(strings.Trim(p.ETag, `"`))
+		md5s.Write(raw)
+		numbers[i], checksums[i], sizes[i] = p.Number, p.Checksum, p.Size
+		size += p.Size
+	}
+	info := u.Object
+	info.Key, info.Size, info.Parts = st.key, size, len(numbers)
+	info.ETag = `"` + hex.EncodeToString(md5s.Sum(nil)) + "-" + strconv.Itoa(len(numbers)) + `"`
+	info.LastModified = s.clock().UTC()
+	info.Checksum = multipartChecksum(u, checksums, sizes)
+	done, err := s.store.CompleteUpload(ctx, st.bucket, id, numbers, info)
+	if err != nil {
+		return noSuchUpload(err, id)
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	location := scheme + "://" + r.Host + uriEncode(st.path, false)
+	res := completeMultipartUploadResult{
+		Xmlns: s3Namespace, Location: location, Bucket: st.bucket, Key: st.key, ETag: done.ETag,
+	}
+	if u.ChecksumAlgorithm != "" && done.Checksum.Value != "" {
+		res.xmlChecksums = checksumElements(done.Checksum)
+		res.ChecksumType = done.Checksum.Type
+	}
+	return writeXML(c, http.StatusOK, res)
+}
+
+// multipartChecksum combines the part checksums as the upload asked:
+// COMPOSITE (checksum of checksums, "-N") or FULL_OBJECT (CRC of the whole
+// object). Uploads that named no algorithm get S3's default, a FULL_OBJECT
+// CRC64NVME. The result is empty when the parts do not allow it.
+func multipartChecksum(u UploadInfo, parts []Checksum, sizes []int64) Checksum {
+	alg, typ := defaultChecksum, "FULL_OBJECT"
+	if a, ok := checksumByName(u.ChecksumAlgorithm); ok {
+		alg, typ = a, u.ChecksumType
+	}
+	var (
+		v  string
+		ok bool
+	)
+	if typ == "COMPOSITE" {
+		v, ok = alg.composite(parts)
+	} else {
+		v, ok = alg.fullObject(parts, sizes)
+	}
+	if !ok {
+		return Checksum{}
+	}
+	return Checksum{Algorithm: alg.name, Value: v, Type: typ}
+}
+
+func (s *Server) abortUpload(c echo.Context, st *request) error {
+	id := st.query.Get("uploadId")
+	if err := s.store.AbortUpload(c.Request().Context(), st.bucket, st.key, id); err != nil {
+		return noSuchUpload(err, id)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listParts(c echo.Context, st *request) error {
+	id := st.query.Get("uploadId")
+	u, parts, err := s.store.ListParts(c.Request().Context(), st.bucket, st.key, id)
+	if err != nil {
+		return noSuchUpload(err, id)
+	}
+	maxParts, marker := 1000, 0
+	if v := st.query.Get("max-parts"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return &Error{Code: ErrInvalidArgument, Message: "Provided max-parts not an integer or within integer range",
+				Fields: []Field{{"ArgumentName", "max-parts"}, {"ArgumentValue", v}}}
+		}
+		maxParts = min(n, 1000)
+	}
+	if v := st.query.Get("part-number-marker"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return &Error{Code: ErrInvalidArgument, Message: "Provided part-number-marker not an integer or within integer range",
+				Fields: []Field{{"ArgumentName", "part-number-marker"}, {"ArgumentValue", v}}}
+		}
+		marker = n
+	}
+	res := listPartsResult{
+		Xmlns: s3Namespace, Bucket: st.bucket, Key: st.key, UploadID: id,
+		Initiator: fakeOwner, Owner: fakeOwner, StorageClass: storageClass(u.Object),
+		PartNumberMarker: marker, MaxParts: maxParts, ChecksumAlgorithm: u.ChecksumAlgorithm,
+	}
+	for _, p := range parts {
+		if p.Number <= marker {
+			continue
+		}
+		if len(res.Parts) == maxParts {
+			res.IsTruncated = true
+			break
+		}
+		x := xmlPart{PartNumber: p.Number, LastModified: xmlTime(p.LastModified), ETag: p.ETag, Size: p.Size}
+		if u.ChecksumAlgorithm != "" {
+			x.xmlChecksums = checksumElements(p.Checksum)
+		}
+		res.Parts = append(res.Parts, x)
+		res.NextPartNumberMarker = p.Number
+	}
+	return writeXML(c, http.StatusOK, res)
+}
+
+func (s *Server) listUploads(c echo.Context, st *request) error {
+	uploads, err := s.store.ListUploads(c.Request().Context(), st.bucket)
+	if err != nil {
+		return noSuchBucket(err, st.bucket)
+	}
+	prefix := st.query.Get("prefix")
+	res := listMultipartUploadsResult{Xmlns: s3Namespace, Bucket: st.bucket, Prefix: prefix, MaxUploads: 1000}
+	for _, u := range uploads {
+		if !strings.HasPrefix(u.Key, prefix) {
+			continue
+		}
+		if len(res.Uploads) == res.MaxUploads {
+			res.IsTruncated = true
+			break
+		}
+		res.Uploads = append(res.Uploads, xmlUpload{
+			Key: u.Key, UploadID: u.ID, Initiator: fakeOwner, Owner: fakeOwner,
+			StorageClass: storageClass(u.Object), Initiated: xmlTime(u.Initiated),
+		})
+		res.NextKeyMarker, res.NextUploadIDMarker = u.Key, u.ID
+	}
+	return writeXML(c, http.StatusOK, res)
+}
