@@ -134,8 +134,8 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 	set := func(k, v string) { env[k] = &v }
 	for i, kv := range c.Environment {
 		ep := p.Next("environment").Index(i)
-		if kv.Name == nil {
-			tk.t.fail(tk.def.File, ep.Next("name"), fieldpath.Invalidf("environment variable without a name: add one or remove the entry"))
+		if kv.Name == nil || *kv.Name == "" || strings.ContainsAny(*kv.Name, "=\x00") {
+			tk.t.fail(tk.def.File, ep.Next("name"), fieldpath.Invalidf("%q is not an environment variable name: give a non-empty name without '='", deref(kv.Name)))
 			continue
 		}
 		name, value := *kv.Name, deref(kv.Value)
