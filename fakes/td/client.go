@@ -236,8 +236,8 @@ func (c *Client) call(ctx context.Context, op, method, path, contentType string,
 	}
 	wait := c.backoff
 	for attempt := 0; ; attempt++ {
-		err := c.once(ctx, op, method, path, contentType, body, exact200, out)
-		if err == nil || attempt >= c.retries || !retryable(err) || ctx.Err() != nil {
+		retry, err := c.once(ctx, op, method, path, contentType, body, exact200, out)
+		if err == nil || !retry || attempt >= c.retries || ctx.Err() != nil {
 			return err
 		}
 		if serr := c.sleep(ctx, wait); serr != nil {
@@ -247,15 +247,12 @@ func (c *Client) call(ctx context.Context, op, method, path, contentType string,
 	}
 }
 
-func retryable(err error) bool {
-	status := StatusOf(err)
-	return status == 0 || status == http.StatusTooManyRequests || status >= 500
-}
-
-func (c *Client) once(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) error {
+// once sends one request and reports whether a failure is worth retrying:
+// a transport failure, 429 or 5xx.
+func (c *Client) once(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%s: build %s %s: %w", op, method, path, err)
+		return false, fmt.Errorf("%s: build %s %s: %w", op, method, path, err)
 	}
 	req.Header.Set("Authorization", "TD1 "+c.apiKey)
 	req.Header.Set("Date", time.Now().UTC().Format(time.RFC1123))
@@ -265,12 +262,12 @@ func (c *Client) once(ctx context.Context, op, method, path, contentType string,
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %s %s: %w", op, method, path, err)
+		return true, fmt.Errorf("%s: %s %s: %w", op, method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("%s: read answer of %s %s: %w", op, method, path, err)
+		return true, fmt.Errorf("%s: read answer of %s %s: %w", op, method, path, err)
 	}
 	if resp.StatusCode/100 != 2 || (exact200 && resp.StatusCode != http.StatusOK) {
 		ae := &APIError{Op: op, Status: resp.StatusCode}
@@ -281,15 +278,15 @@ func (c *Client) once(ctx context.Context, op, method, path, contentType string,
 		if ae.Message == "" && ae.Code == "" {
 			ae.Message = strconv.Quote(string(bytes.TrimSpace(raw)))
 		}
-		return ae
+		return ae.Status == http.StatusTooManyRequests || ae.Status >= 500, ae
 	}
 	if out == nil {
-		return nil
+		return false, nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s: unexpected API response %q: %w", op, raw, err)
+		return false, fmt.Errorf("%s: unexpected API response %q: %w", op, raw, err)
 	}
-	return nil
+	return false, nil
 }
 
 // Records returns every record stored in db.table, in arrival order.

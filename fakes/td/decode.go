@@ -2,7 +2,9 @@ package td
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -103,6 +105,28 @@ func (b *Batch) Size() int { return len(b.stream) }
 // than limit decompressed bytes (limit > 0) an error wrapping ErrTooLarge.
 // DecodeImport never panics on any input.
 func DecodeImport(r io.Reader, format string, limit int64) (*Batch, error) {
+	return decodeImport(r, format, limit, 0)
+}
+
+// DecodeImportBytes is DecodeImport of a body held in memory. It reserves
+// the decompressed size the gzip trailer announces (bounded by limit), so
+// the stream is not copied as it grows.
+func DecodeImportBytes(body []byte, format string, limit int64) (*Batch, error) {
+	hint := len(body)
+	if format == FormatMsgpackGz && len(body) >= 18 {
+		hint = int(binary.LittleEndian.Uint32(body[len(body)-4:]))
+	}
+	hint = min(hint, maxSizeHint)
+	if limit > 0 {
+		hint = int(min(int64(hint), limit))
+	}
+	return decodeImport(bytes.NewReader(body), format, limit, hint)
+}
+
+// maxSizeHint bounds the memory reserved up front from a gzip trailer.
+const maxSizeHint = 64 << 20
+
+func decodeImport(r io.Reader, format string, limit int64, sizeHint int) (*Batch, error) {
 	switch format {
 	case FormatMsgpackGz:
 		zr, err := gzip.NewReader(r)
@@ -121,7 +145,7 @@ func DecodeImport(r io.Reader, format string, limit int64) (*Batch, error) {
 	if limit > 0 {
 		r = &limitReader{r: r, left: limit, limit: limit}
 	}
-	rr := &recordingReader{br: bufio.NewReaderSize(r, 64<<10)}
+	rr := &recordingReader{br: bufio.NewReaderSize(r, 64<<10), buf: make([]byte, 0, sizeHint)}
 	d := &batchDecoder{rr: rr, dec: msgpack.NewDecoder(rr)}
 	return d.decode()
 }
@@ -132,13 +156,12 @@ type batchDecoder struct {
 	rr    *recordingReader
 	dec   *msgpack.Decoder
 	batch Batch
-	key   [4]byte
 }
 
 func (d *batchDecoder) decode() (*Batch, error) {
 	for i := 0; ; i++ {
 		start := len(d.rr.buf)
-		c, err := d.dec.PeekCode()
+		c, err := d.peek()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -152,6 +175,15 @@ func (d *batchDecoder) decode() (*Batch, error) {
 	}
 	d.batch.stream = d.rr.buf
 	return &d.batch, nil
+}
+
+// peek returns the next code without consuming it; io.EOF at the end.
+func (d *batchDecoder) peek() (byte, error) {
+	b, err := d.rr.br.Peek(1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
 }
 
 func (d *batchDecoder) fail(record, offset int, err error) error {
@@ -184,7 +216,7 @@ func (d *batchDecoder) record(i int, c byte) error {
 		}
 		if isTime && !sawTime {
 			sawTime = true
-			vc, err := d.dec.PeekCode()
+			vc, err := d.peek()
 			if err != nil {
 				return err
 			}
@@ -205,41 +237,62 @@ func (d *batchDecoder) record(i int, c byte) error {
 // readKey reads the key of entry k of a record and reports whether it is
 // "time". Keys must be strings (msgpack str or bin).
 func (d *batchDecoder) readKey(k int) (bool, error) {
-	c, err := d.dec.PeekCode()
+	c, err := d.peek()
 	if err != nil {
 		return false, err
 	}
 	if !msgpcode.IsString(c) && !msgpcode.IsBin(c) {
 		return false, fmt.Errorf("key %d is %s, want a string", k, typeName(c))
 	}
-	n, err := d.dec.DecodeBytesLen()
+	n, err := d.bytesLen(c)
 	if err != nil {
 		return false, err
 	}
-	if n == len(d.key) {
-		if err := d.dec.ReadFull(d.key[:]); err != nil {
+	isTime := false
+	if n == 4 {
+		b, err := d.rr.br.Peek(4)
+		if err != nil {
 			return false, err
 		}
-		return string(d.key[:]) == "time", nil
+		isTime = string(b) == "time"
 	}
-	return false, d.rr.skip(n)
+	return isTime, d.rr.skip(n)
+}
+
+// bytesLen reads the header of a str or bin value that starts with c.
+func (d *batchDecoder) bytesLen(c byte) (int, error) {
+	if msgpcode.IsFixedString(c) {
+		_, err := d.rr.ReadByte()
+		return int(c & msgpcode.FixedStrMask), err
+	}
+	return d.dec.DecodeBytesLen()
 }
 
 // value skips one value, checking its structure, at nesting depth depth.
+// Scalars are skipped here; the library decodes the headers.
 func (d *batchDecoder) value(depth int) error {
-	c, err := d.dec.PeekCode()
+	c, err := d.peek()
 	if err != nil {
 		return err
 	}
 	var n int
 	switch {
+	case msgpcode.IsString(c) || msgpcode.IsBin(c):
+		n, err := d.bytesLen(c)
+		if err != nil {
+			return err
+		}
+		return d.rr.skip(n)
 	case isMap(c):
 		n, err = d.dec.DecodeMapLen()
 		n *= 2
 	case isArray(c):
 		n, err = d.dec.DecodeArrayLen()
 	default:
-		return d.dec.Skip()
+		if size := scalarSize(c); size >= 0 {
+			return d.rr.skip(1 + size)
+		}
+		return d.dec.Skip() // extension values; an invalid code fails here
 	}
 	if err != nil {
 		return err
@@ -253,6 +306,23 @@ func (d *batchDecoder) value(depth int) error {
 		}
 	}
 	return nil
+}
+
+// scalarSize is the payload size of a fixed-size scalar code, or -1.
+func scalarSize(c byte) int {
+	switch {
+	case msgpcode.IsFixedNum(c), c == msgpcode.Nil, c == msgpcode.False, c == msgpcode.True:
+		return 0
+	case c == msgpcode.Uint8, c == msgpcode.Int8:
+		return 1
+	case c == msgpcode.Uint16, c == msgpcode.Int16:
+		return 2
+	case c == msgpcode.Uint32, c == msgpcode.Int32, c == msgpcode.Float:
+		return 4
+	case c == msgpcode.Uint64, c == msgpcode.Int64, c == msgpcode.Double:
+		return 8
+	}
+	return -1
 }
 
 func isMap(c byte) bool {

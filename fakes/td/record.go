@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -102,7 +103,28 @@ func jsonValue(dec *msgpack.Decoder, depth int) (any, error) {
 		}
 		return dec.DecodeInt64()
 	}
-	return dec.DecodeInterface()
+	v, err := dec.DecodeInterface()
+	if err != nil {
+		return nil, err
+	}
+	return jsonFloat(v), nil
+}
+
+// jsonFloat turns the floats JSON cannot carry (NaN, ±Inf) into strings.
+func jsonFloat(v any) any {
+	var f float64
+	switch x := v.(type) {
+	case float32:
+		f = float64(x)
+	case float64:
+		f = x
+	default:
+		return v
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return v
 }
 
 // timestampExt decodes the msgpack timestamp extension (type -1).

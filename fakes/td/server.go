@@ -10,7 +10,6 @@
 package td
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -293,7 +292,7 @@ func (s *Server) handleImport(c echo.Context) error {
 		}
 	}
 
-	batch, err := DecodeImport(bytes.NewReader(body), entry.Format, s.maxImport)
+	batch, err := DecodeImportBytes(body, entry.Format, s.maxImport)
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		return reject(http.StatusRequestEntityTooLarge, err.Error())

@@ -1,0 +1,91 @@
+package td
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/fakes/control"
+)
+
+func TestFaultInjectionAndClientRetry(t *testing.T) {
+	ts, _ := newTestServer(t, nil)
+	var waits []time.Duration
+	c := NewClient(ts.URL, "k", WithRetries(3, 10*time.Millisecond), WithSleep(func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		return nil
+	}))
+	ctx := t.Context()
+	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 2, Status: http.StatusServiceUnavailable, Method: http.MethodPut, PathPrefix: "/v3/table/import_with_id/"}))
+
+	res, err := c.ImportWithID(ctx, "delish", "events", chunkID, fluentdChunk(t, 3))
+	assert.NilError(t, err)
+	assert.Equal(t, res.Table, "events")
+	assert.DeepEqual(t, waits, []time.Duration{10 * time.Millisecond, 20 * time.Millisecond})
+	faults, err := c.Faults(ctx)
+	assert.NilError(t, err)
+	assert.Equal(t, len(faults), 0, "both injected failures were used")
+
+	// Injected failures never reach the fake: one logged import, stored once.
+	imps, err := c.Imports(ctx)
+	assert.NilError(t, err)
+	assert.Equal(t, len(imps), 1)
+	recs, err := c.Records(ctx, "delish", "events")
+	assert.NilError(t, err)
+	assert.Equal(t, len(recs), 3)
+
+	// The fault answers in TD's JSON error shape, which the client reads.
+	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, Status: http.StatusTooManyRequests, Code: "TooManyRequests", Message: "slow down"}))
+	once := NewClient(ts.URL, "k", WithRetries(0, 0))
+	_, err = once.ImportWithID(ctx, "delish", "events", "another", fluentdChunk(t, 1))
+	var ae *APIError
+	assert.Assert(t, errors.As(err, &ae), "%v", err)
+	assert.DeepEqual(t, *ae, APIError{Op: "Import failed", Status: http.StatusTooManyRequests, Code: "TooManyRequests", Message: "slow down"})
+
+	// A 4xx is not retried.
+	waits = nil
+	err = c.CreateTable(ctx, "nodb", "events")
+	assert.Equal(t, StatusOf(err), http.StatusNotFound)
+	assert.Equal(t, len(waits), 0)
+}
+
+func TestFaultLatency(t *testing.T) {
+	ts, _ := newTestServer(t, nil)
+	c := NewClient(ts.URL, "k")
+	ctx := t.Context()
+	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, LatencyMS: 30}))
+	start := time.Now()
+	_, err := c.Import(ctx, "delish", "events", fluentdChunk(t, 1))
+	assert.NilError(t, err)
+	assert.Assert(t, time.Since(start) >= 30*time.Millisecond)
+}
+
+// TestClientChecksImportAnswer makes sure the client rejects answers that
+// td-client-go would reject, so the fake's answers are really checked.
+func TestClientChecksImportAnswer(t *testing.T) {
+	body := fluentdChunk(t, 1)
+	cases := []struct {
+		name, answer, err string
+	}{
+		{"missing md5", `{"database":"d","table":"t","elapsed_time":0.1}`, `lacks required key "md5_hex"`},
+		{"missing elapsed", `{"database":"d","table":"t","md5_hex":""}`, `lacks required key "elapsed_time"`},
+		{"wrong type", `{"database":"d","table":1,"md5_hex":"","elapsed_time":0}`, `key "table": want a string`},
+		{"bad md5", `{"database":"d","table":"t","md5_hex":"00000000000000000000000000000000","elapsed_time":0}`, "checksum mismatch"},
+		{"not json", `OK`, "unexpected API response"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(tc.answer))
+			}))
+			t.Cleanup(srv.Close)
+			_, err := NewClient(srv.URL, "k").Import(t.Context(), "d", "t", body)
+			assert.ErrorContains(t, err, tc.err)
+		})
+	}
+}
