@@ -1,0 +1,171 @@
+package emulator
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"gotest.tools/v3/assert"
+
+	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
+	faketd "github.com/devenv-sh/devenv/fakes/td"
+	"github.com/devenv-sh/devenv/fluent/config"
+)
+
+// sinks are a fake S3 and a fake TD served over loopback.
+type sinks struct {
+	s3URL, tdAddr string
+	s3            *fakes3.Server
+	s3Store       *fakes3.MemStore
+	td            *faketd.Server
+
+	mu   sync.Mutex
+	reqs []fakes3.RequestRecord
+}
+
+func newSinks(t testing.TB) *sinks {
+	t.Helper()
+	s := &sinks{s3Store: fakes3.NewMemStore()}
+	s.s3 = fakes3.New(s.s3Store, fakes3.WithRequestHook(func(r fakes3.RequestRecord) {
+		s.mu.Lock()
+		s.reqs = append(s.reqs, r)
+		s.mu.Unlock()
+	}))
+	s3srv := httptest.NewServer(s.s3.Handler())
+	t.Cleanup(s3srv.Close)
+	s.td = faketd.New(faketd.NewMemStore())
+	tdsrv := httptest.NewServer(s.td)
+	t.Cleanup(tdsrv.Close)
+	s.s3URL, s.tdAddr = s3srv.URL, tdsrv.Listener.Addr().String()
+	return s
+}
+
+func (s *sinks) env(buf, flush string) map[string]string {
+	return map[string]string{
+		"AWS_ACCESS_KEY": "devenv", "AWS_SECRET_ACCESS_KEY": "devenv-secret", "AWS_S3_BUCKET": "delish-logs",
+		"TD_DATABASE": "delish_dev", "TD_API_KEY": "td-key",
+		"FAKE_S3": s.s3URL, "FAKE_TD": s.tdAddr, "BUF": buf, "FLUSH": flush,
+	}
+}
+
+func (s *sinks) requests() []fakes3.RequestRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]fakes3.RequestRecord(nil), s.reqs...)
+}
+
+// s3Lines returns every JSON line of every object under prefix, by key.
+func (s *sinks) s3Lines(t testing.TB, prefix string) map[string][]map[string]any {
+	t.Helper()
+	ctx := context.Background()
+	var keys []string
+	err := s.s3Store.ListObjects(ctx, "delish-logs", prefix, "", func(o fakes3.ObjectInfo) bool {
+		keys = append(keys, o.Key)
+		return true
+	})
+	if err != nil {
+		return nil
+	}
+	out := map[string][]map[string]any{}
+	for _, k := range keys {
+		_, r, err := s.s3Store.GetObject(ctx, "delish-logs", k)
+		assert.NilError(t, err)
+		zr, err := gzip.NewReader(r)
+		assert.NilError(t, err)
+		sc := bufio.NewScanner(zr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			assert.NilError(t, json.Unmarshal(sc.Bytes(), &m), "line %q", sc.Text())
+			out[k] = append(out[k], m)
+		}
+		assert.NilError(t, sc.Err())
+		r.Close()
+	}
+	return out
+}
+
+// tdRecords returns the records of delish_dev.<table>.
+func (s *sinks) tdRecords(t testing.TB, table string) []map[string]any {
+	t.Helper()
+	raw, _, err := s.td.Store().Records("delish_dev", table, 0, 0)
+	if err != nil {
+		return nil
+	}
+	var out []map[string]any
+	for _, b := range raw {
+		var m map[string]any
+		assert.NilError(t, msgpack.Unmarshal(b, &m))
+		out = append(out, m)
+	}
+	return out
+}
+
+func parseConfig(t testing.TB, env map[string]string) *config.Element {
+	t.Helper()
+	root, err := config.Parse(os.DirFS("testdata"), "fluent.conf", config.WithEnv(env))
+	assert.NilError(t, err)
+	return root
+}
+
+// testLogger writes fluentd-style lines to the test log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p[:len(p)-1]))
+	return len(p), nil
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(NewLogHandler(testWriter{t}, slog.LevelInfo))
+}
+
+// startEmulator runs an emulator on 127.0.0.1:0 until the test ends.
+func startEmulator(t testing.TB, root *config.Element, opts ...Option) *Emulator {
+	t.Helper()
+	opts = append([]Option{WithListenAddr("127.0.0.1:0"), WithHostname("fluentd01")}, opts...)
+	e, err := New(root, opts...)
+	assert.NilError(t, err)
+	assert.NilError(t, e.Listen())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NilError(t, <-done)
+	})
+	return e
+}
+
+func hostPort(t testing.TB, addr string) (string, int) {
+	t.Helper()
+	h, p, err := net.SplitHostPort(addr)
+	assert.NilError(t, err)
+	n, err := strconv.Atoi(p)
+	assert.NilError(t, err)
+	return h, n
+}
+
+func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var _ = io.EOF
