@@ -16,6 +16,8 @@ fault injection, under /_devenv/ on its HTTP port.`,
 		Args: cobra.NoArgs,
 	}
 	// Fakes, one file each (fake_<name>.go). Keep this list sorted.
-	cmd.AddCommand()
+	cmd.AddCommand(
+		newFakeTDCommand(),
+	)
 	return cmd
 }
