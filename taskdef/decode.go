@@ -282,6 +282,7 @@ func (d *decoder) typeError(p fieldpath.Path, t reflect.Type, n *node) bool {
 	msg := fmt.Sprintf("expected %s, got %s", want, describe(n))
 	switch {
 	case t == timestampType:
+		msg += `; write it like "2024-06-21T19:04:43Z"`
 	case t.Kind() == reflect.Int && n.kind == kindString && isInteger(n.text):
 		msg += fmt.Sprintf("; write %s without quotes", n.text)
 	case t.Kind() == reflect.Bool && n.kind == kindString && (n.text == "true" || n.text == "false"):
@@ -290,6 +291,8 @@ func (d *decoder) typeError(p fieldpath.Path, t reflect.Type, n *node) bool {
 		msg += fmt.Sprintf("; put it in quotes: \"%s\"", scalarText(n))
 	case t.Kind() == reflect.Slice && n.kind != kindArray && n.kind != kindNull:
 		msg += "; wrap the value in [ ]"
+	default:
+		msg += "; replace it with " + want
 	}
 	d.fail(p, fieldpath.Invalidf("%s", msg))
 	return false

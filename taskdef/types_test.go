@@ -1,10 +1,12 @@
 package taskdef_test
 
 import (
+	"errors"
 	"testing"
 
 	"gotest.tools/v3/assert"
 
+	"github.com/devenv-sh/devenv/internal/fieldpath"
 	"github.com/devenv-sh/devenv/taskdef"
 )
 
@@ -47,7 +49,7 @@ func TestDecodeWrongTypes(t *testing.T) {
 			name: "array for an object",
 			in:   task(`{"name": "web", "image": "nginx", "logConfiguration": [], "dockerLabels": {"a": 1}}`),
 			want: []string{
-				`x.json: containerDefinitions[0](web).logConfiguration: expected an object, got an array`,
+				`x.json: containerDefinitions[0](web).logConfiguration: expected an object, got an array; replace it with an object`,
 				`x.json: containerDefinitions[0](web).dockerLabels.a: expected a string, got number 1; put it in quotes: "1"`,
 			},
 		},
@@ -62,7 +64,7 @@ func TestDecodeWrongTypes(t *testing.T) {
 		{
 			name: "long string shortened",
 			in:   task(`{"name": "web", "image": "nginx", "cpu": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}`),
-			want: []string{`x.json: containerDefinitions[0](web).cpu: expected an integer, got string "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…"`},
+			want: []string{`x.json: containerDefinitions[0](web).cpu: expected an integer, got string "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…"; replace it with an integer`},
 		},
 		{
 			name: "container without a usable name",
@@ -72,9 +74,18 @@ func TestDecodeWrongTypes(t *testing.T) {
 		{
 			name: "timestamp of the wrong type",
 			in:   `{"family": "app", "registeredAt": true, "containerDefinitions": [{"name": "web", "image": "nginx"}]}`,
-			want: []string{`x.json: registeredAt: expected a timestamp (a string or epoch seconds), got true`},
+			want: []string{`x.json: registeredAt: expected a timestamp (a string or epoch seconds), got true; write it like "2024-06-21T19:04:43Z"`},
 		},
 	})
+}
+
+func TestDecodeErrorNamesContainer(t *testing.T) {
+	_, err := taskdef.Decode("x.json", []byte(task(`{"name": "web", "image": "nginx", "cpu": "1"}`)))
+	var fe *fieldpath.FieldError
+	assert.Assert(t, errors.As(err, &fe))
+	assert.Equal(t, fe.File, "x.json")
+	assert.Equal(t, fe.Container, "web")
+	assert.Equal(t, fe.Path.String(), "containerDefinitions[0](web).cpu")
 }
 
 func TestDecodeNullIsAbsent(t *testing.T) {

@@ -155,7 +155,8 @@ type FieldError struct {
 	Container string
 	// Path is where in the document the error is; the root for whole-file errors.
 	Path Path
-	// Err says what is wrong and what to do; it wraps ErrInvalid or ErrUnsupported.
+	// Err says what is wrong and what to do. Problems with the input wrap
+	// ErrInvalid or ErrUnsupported; I/O failures wrap their cause instead.
 	Err error
 }
 
