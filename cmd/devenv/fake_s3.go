@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/devenv-sh/devenv/fakes/s3"
+)
+
+// fakeS3Options are the flags of `devenv fake s3`.
+type fakeS3Options struct {
+	addr      string   // --addr
+	dataDir   string   // --data-dir
+	accessKey string   // --access-key or DEVENV_S3_ACCESS_KEY
+	secretKey string   // --secret-key or DEVENV_S3_SECRET_KEY
+	domains   []string // --domain, repeatable
+	region    string   // --region
+}
+
+func newFakeS3Command() *cobra.Command {
+	var o fakeS3Options
+	cmd := &cobra.Command{
+		Use:   "s3",
+		Short: "Serve a fake Amazon S3 (what the AWS SDKs and fluent-plugin-s3 use)",
+		Long: `Serve a fake Amazon S3 until SIGINT or SIGTERM.
+
+It answers the S3 REST API the AWS SDKs and fluent-plugin-s3 use: buckets
+(create, head, list, delete), objects (put, get with Range, head, delete,
+delete-multiple, copy), ListObjects v1 and v2, and multipart uploads. Request
+bodies are accepted in every shape the SDKs send (plain with Content-MD5 or
+x-amz-checksum-*, aws-chunked signed or unsigned with trailing checksums) and
+their checksums are verified; errors are S3's XML with S3's codes.
+
+Addressing: path style (http://127.0.0.1:4566/BUCKET/KEY) always works. With
+--domain D, a Host of BUCKET.D is virtual-hosted style (the default for
+fluent-plugin-s3 and the SDKs): *.localhost resolves to 127.0.0.1 on most
+systems, so http://logs.s3.localhost:4566/KEY reaches bucket "logs".
+
+Credentials: with --access-key and --secret-key (or DEVENV_S3_ACCESS_KEY and
+DEVENV_S3_SECRET_KEY), every request must carry a valid SigV4 signature (header
+or presigned URL) by that key; without them any signature is accepted.
+
+What arrived is under /_devenv/ on the same port:
+  GET  /_devenv/objects?bucket=B&prefix=P   objects with metadata
+  GET  /_devenv/object?bucket=B&key=K       content (gunzipped for .gz keys; decompress=false for raw)
+  GET  /_devenv/requests?op=PutObject       request log: body mode, checksums, auth, status
+  GET  /_devenv/counts, /_devenv/buckets, /_devenv/health; POST /_devenv/reset
+  POST /_devenv/faults {"times":2,"status":503,"code":"SlowDown"}   fail the next requests
+
+With --data-dir every object is written to a temporary file, synced and renamed
+before the answer, so a restart, or SIGTERM, loses nothing acknowledged.
+
+Examples:
+  devenv fake s3
+  devenv fake s3 --addr 127.0.0.1:4566 --data-dir .devenv/s3 --domain fake-s3
+  devenv fake s3 --access-key AKIDLOCAL --secret-key local-secret
+  aws --endpoint-url http://127.0.0.1:4566 s3 cp ./x.gz s3://logs/x.gz
+  curl -s 'http://127.0.0.1:4566/_devenv/objects?bucket=logs'
+
+Exit codes: 0 after a clean shutdown; 1 when the fake cannot start (address in
+use, unreadable data dir); 2 on bad flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.accessKey == "" {
+				o.accessKey = os.Getenv("DEVENV_S3_ACCESS_KEY")
+			}
+			if o.secretKey == "" {
+				o.secretKey = os.Getenv("DEVENV_S3_SECRET_KEY")
+			}
+			if (o.accessKey == "") != (o.secretKey == "") {
+				return &exitError{code: 2, msg: "fake s3: --access-key and --secret-key go together: give both or neither"}
+			}
+			return runFakeS3(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
+	f.StringVar(&o.dataDir, "data-dir", "", "keep buckets and objects in this directory across restarts (default: in memory)")
+	f.StringVar(&o.accessKey, "access-key", "", "require SigV4 signatures by this access key (default $DEVENV_S3_ACCESS_KEY; none: accept any)")
+	f.StringVar(&o.secretKey, "secret-key", "", "secret of --access-key (default $DEVENV_S3_SECRET_KEY)")
+	f.StringArrayVar(&o.domains, "domain", []string{"s3.localhost", "localhost"}, "base domain for virtual-hosted-style addressing, BUCKET.DOMAIN (repeatable)")
+	f.StringVar(&o.region, "region", "us-east-1", "region the fake reports for its buckets")
+	return cmd
+}
+
+// openFakeS3 builds the fake S3 the options describe, logging to logw. The
+// caller serves its Handler; a command serving every fake in one process
+// reuses it. The store needs no closing: every write is synced before it is
+// acknowledged.
+func openFakeS3(o fakeS3Options, logw io.Writer) (*s3.Server, error) {
+	var store s3.Store = s3.NewMemStore()
+	if o.dataDir != "" {
+		ds, err := s3.OpenDiskStore(o.dataDir)
+		if err != nil {
+			return nil, fmt.Errorf("open fake s3: %w", err)
+		}
+		store = ds
+	}
+	opts := []s3.Option{
+		s3.WithLogger(slog.New(slog.NewTextHandler(logw, nil)).With("fake", "s3")),
+		s3.WithDomains(o.domains...),
+		s3.WithRegion(o.region),
+	}
+	if o.accessKey != "" {
+		opts = append(opts, s3.WithCredentials(o.accessKey, o.secretKey))
+	}
+	return s3.New(store, opts...), nil
+}
+
+// runFakeS3 serves the fake until ctx is done (SIGINT, SIGTERM), then lets
+// requests in flight finish.
+func runFakeS3(ctx context.Context, o fakeS3Options, stdout, stderr io.Writer) error {
+	srv, err := openFakeS3(o, stderr)
+	if err != nil {
+		return err
+	}
+	storage := "in memory"
+	if o.dataDir != "" {
+		storage = "in " + o.dataDir
+	}
+	auth := "any signature accepted"
+	if o.accessKey != "" {
+		auth = "SigV4 required for access key " + o.accessKey
+	}
+	return control.Serve(ctx, o.addr, srv.Handler(), func(a net.Addr) {
+		fmt.Fprintf(stdout, "fake s3: serving http://%s (data %s; %s; virtual hosts *.%s)\n",
+			a, storage, auth, strings.Join(o.domains, ", *."))
+	})
+}

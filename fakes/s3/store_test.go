@@ -1,0 +1,225 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// testContent is a Content over fixed bytes, optionally failing at the end
+// as a body with a bad checksum does.
+type testContent struct {
+	r    *bytes.Reader
+	data []byte
+	fail error
+}
+
+func newTestContent(data string, fail error) *testContent {
+	return &testContent{r: bytes.NewReader([]byte(data)), data: []byte(data), fail: fail}
+}
+
+func (c *testContent) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if errors.Is(err, io.EOF) && c.fail != nil {
+		return n, c.fail
+	}
+	return n, err
+}
+
+func (c *testContent) Size() int64 { return int64(len(c.data)) }
+
+func (c *testContent) Digest() Digest {
+	sum := md5.Sum(c.data)
+	return Digest{Size: int64(len(c.data)), ETag: `"` + hex.EncodeToString(sum[:]) + `"`,
+		Checksum: Checksum{Algorithm: "CRC64NVME", Value: defaultChecksum.sum(c.data), Type: "FULL_OBJECT"}}
+}
+
+// stores runs fn against every Store implementation.
+func stores(t *testing.T, fn func(t *testing.T, s Store)) {
+	t.Run("mem", func(t *testing.T) { fn(t, NewMemStore()) })
+	t.Run("disk", func(t *testing.T) {
+		s, err := OpenDiskStore(t.TempDir())
+		assert.NilError(t, err)
+		fn(t, s)
+	})
+}
+
+var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func readAll(t *testing.T, s Store, bucket, key string) string {
+	t.Helper()
+	_, rd, err := s.GetObject(context.Background(), bucket, key)
+	assert.NilError(t, err)
+	defer rd.Close()
+	b, err := io.ReadAll(rd)
+	assert.NilError(t, err)
+	return string(b)
+}
+
+func TestStoreContract(t *testing.T) {
+	stores(t, func(t *testing.T, s Store) {
+		ctx := t.Context()
+		_, err := s.HeadBucket(ctx, "logs")
+		assert.Assert(t, errors.Is(err, ErrNoSuchBucket))
+		_, err = s.PutObject(ctx, "logs", ObjectInfo{Key: "k"}, newTestContent("x", nil))
+		assert.Assert(t, errors.Is(err, ErrNoSuchBucket))
+		assert.Assert(t, errors.Is(s.DeleteObject(ctx, "logs", "k"), ErrNoSuchBucket))
+		assert.Assert(t, errors.Is(s.ListObjects(ctx, "logs", "", "", func(ObjectInfo) bool { return true }), ErrNoSuchBucket))
+
+		assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "logs", Created: t0}))
+		assert.Assert(t, errors.Is(s.CreateBucket(ctx, BucketInfo{Name: "logs", Created: t0}), ErrBucketAlreadyOwnedByYou))
+		assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "another", Created: t0}))
+		bs, err := s.ListBuckets(ctx)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, bs, []BucketInfo{{Name: "another", Created: t0}, {Name: "logs", Created: t0}})
+
+		for _, k := range []string{"b/2", "a", "b/1", "c"} {
+			info, err := s.PutObject(ctx, "logs", ObjectInfo{Key: k, LastModified: t0, Metadata: map[string]string{"m": k}}, newTestContent("data-"+k, nil))
+			assert.NilError(t, err)
+			assert.Equal(t, info.Size, int64(len("data-"+k)))
+		}
+		info, err := s.HeadObject(ctx, "logs", "b/1")
+		assert.NilError(t, err)
+		assert.Equal(t, info.Metadata["m"], "b/1")
+		assert.Equal(t, info.Checksum.Algorithm, "CRC64NVME")
+		_, err = s.HeadObject(ctx, "logs", "zz")
+		assert.Assert(t, errors.Is(err, ErrNoSuchKey))
+		assert.Equal(t, readAll(t, s, "logs", "c"), "data-c")
+
+		list := func(prefix, after string, limit int) []string {
+			var keys []string
+			assert.NilError(t, s.ListObjects(ctx, "logs", prefix, after, func(o ObjectInfo) bool {
+				keys = append(keys, o.Key)
+				return len(keys) < limit
+			}))
+			return keys
+		}
+		assert.DeepEqual(t, list("", "", 10), []string{"a", "b/1", "b/2", "c"})
+		assert.DeepEqual(t, list("b/", "", 10), []string{"b/1", "b/2"})
+		assert.DeepEqual(t, list("", "b/1", 10), []string{"b/2", "c"})
+		assert.DeepEqual(t, list("", "", 2), []string{"a", "b/1"})
+		assert.DeepEqual(t, list("b/", "b/2", 10), []string(nil))
+
+		// A failing read keeps the previous version.
+		_, err = s.PutObject(ctx, "logs", ObjectInfo{Key: "c"}, newTestContent("partial", ErrBadDigest))
+		assert.Assert(t, errors.Is(err, ErrBadDigest))
+		assert.Equal(t, readAll(t, s, "logs", "c"), "data-c")
+		_, err = s.PutObject(ctx, "logs", ObjectInfo{Key: "new"}, newTestContent("partial", ErrIncompleteBody))
+		assert.Assert(t, errors.Is(err, ErrIncompleteBody))
+		_, err = s.HeadObject(ctx, "logs", "new")
+		assert.Assert(t, errors.Is(err, ErrNoSuchKey))
+
+		// A reader keeps its version after the object is replaced.
+		_, rd, err := s.GetObject(ctx, "logs", "a")
+		assert.NilError(t, err)
+		_, err = s.PutObject(ctx, "logs", ObjectInfo{Key: "a"}, newTestContent("replaced", nil))
+		assert.NilError(t, err)
+		old, err := io.ReadAll(rd)
+		assert.NilError(t, err)
+		assert.NilError(t, rd.Close())
+		assert.Equal(t, string(old), "data-a")
+		assert.Equal(t, readAll(t, s, "logs", "a"), "replaced")
+
+		assert.Assert(t, errors.Is(s.DeleteBucket(ctx, "logs"), ErrBucketNotEmpty))
+		assert.NilError(t, s.DeleteObject(ctx, "logs", "a"))
+		assert.NilError(t, s.DeleteObject(ctx, "logs", "a")) // absent: no error
+		assert.DeepEqual(t, list("", "", 10), []string{"b/1", "b/2", "c"})
+		assert.Assert(t, errors.Is(s.DeleteBucket(ctx, "missing"), ErrNoSuchBucket))
+		assert.NilError(t, s.DeleteBucket(ctx, "another"))
+
+		assert.NilError(t, s.Reset(ctx))
+		bs, err = s.ListBuckets(ctx)
+		assert.NilError(t, err)
+		assert.Assert(t, is.Len(bs, 0))
+	})
+}
+
+func TestStoreMultipartContract(t *testing.T) {
+	stores(t, func(t *testing.T, s Store) {
+		ctx := t.Context()
+		u := UploadInfo{ID: "abc123", Bucket: "mpu", Key: "obj", Initiated: t0, Object: ObjectInfo{Key: "obj", ContentType: "text/plain"}}
+		assert.Assert(t, errors.Is(s.CreateUpload(ctx, u), ErrNoSuchBucket))
+		assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "mpu", Created: t0}))
+		assert.NilError(t, s.CreateUpload(ctx, u))
+
+		_, err := s.PutPart(ctx, "mpu", "other-key", "abc123", PartInfo{Number: 1}, newTestContent("x", nil))
+		assert.Assert(t, errors.Is(err, ErrNoSuchUpload))
+		_, err = s.PutPart(ctx, "mpu", "obj", "nope", PartInfo{Number: 1}, newTestContent("x", nil))
+		assert.Assert(t, errors.Is(err, ErrNoSuchUpload))
+		for n, data := range map[int]string{2: "second,", 1: "first,", 3: "third"} {
+			p, err := s.PutPart(ctx, "mpu", "obj", "abc123", PartInfo{Number: n, LastModified: t0}, newTestContent(data, nil))
+			assert.NilError(t, err)
+			assert.Equal(t, p.Size, int64(len(data)))
+		}
+		_, err = s.PutPart(ctx, "mpu", "obj", "abc123", PartInfo{Number: 3}, newTestContent("broken", ErrBadDigest))
+		assert.Assert(t, errors.Is(err, ErrBadDigest))
+
+		got, parts, err := s.ListParts(ctx, "mpu", "obj", "abc123")
+		assert.NilError(t, err)
+		assert.Equal(t, got.Object.ContentType, "text/plain")
+		assert.Equal(t, len(parts), 3)
+		assert.Equal(t, parts[0].Number, 1)
+		assert.Equal(t, parts[2].Size, int64(len("third")))
+
+		ups, err := s.ListUploads(ctx, "mpu")
+		assert.NilError(t, err)
+		assert.Equal(t, len(ups), 1)
+
+		_, err = s.CompleteUpload(ctx, "mpu", "abc123", []int{1, 4}, ObjectInfo{Key: "obj"})
+		assert.Assert(t, errors.Is(err, ErrInvalidPart))
+		info, err := s.CompleteUpload(ctx, "mpu", "abc123", []int{1, 2, 3}, ObjectInfo{Key: "obj", Size: 18, ETag: `"x-3"`, Parts: 3})
+		assert.NilError(t, err)
+		assert.Equal(t, info.ETag, `"x-3"`)
+		assert.Equal(t, readAll(t, s, "mpu", "obj"), "first,second,third")
+		_, _, err = s.ListParts(ctx, "mpu", "obj", "abc123")
+		assert.Assert(t, errors.Is(err, ErrNoSuchUpload))
+
+		assert.NilError(t, s.CreateUpload(ctx, UploadInfo{ID: "def456", Bucket: "mpu", Key: "gone", Initiated: t0}))
+		assert.Assert(t, errors.Is(s.AbortUpload(ctx, "mpu", "obj", "def456"), ErrNoSuchUpload))
+		assert.NilError(t, s.AbortUpload(ctx, "mpu", "gone", "def456"))
+		assert.Assert(t, errors.Is(s.AbortUpload(ctx, "mpu", "gone", "def456"), ErrNoSuchUpload))
+	})
+}
+
+func TestDiskStoreSurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	s, err := OpenDiskStore(dir)
+	assert.NilError(t, err)
+	assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "keep", Created: t0}))
+	_, err = s.PutObject(ctx, "keep", ObjectInfo{Key: "dir/a b+c.gz", LastModified: t0, ContentType: "application/x-gzip"}, newTestContent("payload", nil))
+	assert.NilError(t, err)
+	assert.NilError(t, s.CreateUpload(ctx, UploadInfo{ID: "up1", Bucket: "keep", Key: "big", Initiated: t0}))
+	_, err = s.PutPart(ctx, "keep", "big", "up1", PartInfo{Number: 1}, newTestContent("part", nil))
+	assert.NilError(t, err)
+
+	s2, err := OpenDiskStore(dir)
+	assert.NilError(t, err)
+	info, err := s2.HeadObject(ctx, "keep", "dir/a b+c.gz")
+	assert.NilError(t, err)
+	assert.Equal(t, info.ContentType, "application/x-gzip")
+	assert.Equal(t, info.LastModified, t0)
+	assert.Equal(t, readAll(t, s2, "keep", "dir/a b+c.gz"), "payload")
+	_, parts, err := s2.ListParts(ctx, "keep", "big", "up1")
+	assert.NilError(t, err)
+	assert.Equal(t, len(parts), 1)
+}
+
+func TestDiskStoreRejectsUnsafeNames(t *testing.T) {
+	s, err := OpenDiskStore(t.TempDir())
+	assert.NilError(t, err)
+	ctx := t.Context()
+	assert.Assert(t, errors.Is(s.CreateBucket(ctx, BucketInfo{Name: "../escape"}), ErrInvalidBucketName))
+	assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "ok-bucket"}))
+	assert.ErrorContains(t, s.CreateUpload(ctx, UploadInfo{ID: "../../x", Bucket: "ok-bucket", Key: "k"}), "invalid upload id")
+	_, _, err = s.ListParts(ctx, "ok-bucket", "k", "../../x")
+	assert.Assert(t, errors.Is(err, ErrNoSuchUpload))
+}
