@@ -29,6 +29,7 @@ where each log record goes.`,
 	// Subcommands, one file each. Keep this list sorted.
 	root.AddCommand(
 		newFakeCommand(),
+		newFluentdCommand(),
 		newGenerateCommand(),
 		newPlanCommand(),
 		newRoutesCommand(),

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fluent/fluent-logger-golang/fluent"
+	"gotest.tools/v3/assert"
+	"gotest.tools/v3/assert/cmp"
+)
+
+func TestFluentdBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "fluent.conf")
+	assert.NilError(t, os.WriteFile(path, []byte("<source>\n  @type forward\n"), 0o644))
+	var out, errb bytes.Buffer
+	err := run(t.Context(), []string{"fluentd", "--config", path}, nil, &out, &errb)
+	assert.ErrorContains(t, err, "fluent.conf:")
+	assert.Equal(t, exitCode(err, &errb), 1)
+
+	err = run(t.Context(), []string{"fluentd", "--config", path, "--log-level", "loud"}, nil, &out, &errb)
+	assert.Equal(t, exitCode(err, &errb), 2)
+}
+
+// fluentdOutBuffer is a bytes.Buffer safe for the emulator's concurrent writes.
+type fluentdOutBuffer struct {
+	mu chan struct{}
+	b  bytes.Buffer
+}
+
+func (s *fluentdOutBuffer) Write(p []byte) (int, error) {
+	s.mu <- struct{}{}
+	defer func() { <-s.mu }()
+	return s.b.Write(p)
+}
+
+func (s *fluentdOutBuffer) String() string {
+	s.mu <- struct{}{}
+	defer func() { <-s.mu }()
+	return s.b.String()
+}
+
+func TestFluentdStdoutOutput(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "fluent.conf")
+	conf := "<source>\n  @type forward\n  port 24224\n</source>\n<match app.**>\n  @type stdout\n</match>\n"
+	assert.NilError(t, os.WriteFile(path, []byte(conf), 0o644))
+	stdout := &fluentdOutBuffer{mu: make(chan struct{}, 1)}
+	stderr := &fluentdOutBuffer{mu: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	portN, _ := strconv.Atoi(port)
+	go func() {
+		done <- run(ctx, []string{"fluentd", "--config", path, "--listen", "127.0.0.1:" + port, "--hostname", "h"}, nil, stdout, stderr)
+	}()
+	var logger *fluent.Fluent
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		logger, err = fluent.New(fluent.Config{FluentHost: "127.0.0.1", FluentPort: portN})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator did not listen: %v; log: %s", err, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.NilError(t, logger.PostWithTime("app.x", time.Unix(1704164645, 0).UTC(), map[string]string{"k": "v"}))
+	assert.NilError(t, logger.Close())
+	for !strings.Contains(stdout.String(), `app.x: {"k":"v"}`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no stdout line; got %q", stdout.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.Assert(t, cmp.Contains(stdout.String(), "2024-01-02 03:04:05 +0000 app.x: {\"k\":\"v\"}\n"))
+	cancel()
+	err = <-done
+	assert.Assert(t, err == nil || errors.Is(err, context.Canceled), "%v", err)
+	assert.Assert(t, cmp.Contains(stderr.String(), "[info]: listening port"))
+}

@@ -1,0 +1,192 @@
+package emulator
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fluent/fluent-logger-golang/fluent"
+	"gotest.tools/v3/assert"
+)
+
+// child is an emulator process started from the test binary.
+type child struct {
+	cmd *exec.Cmd
+}
+
+func startChild(t *testing.T, env map[string]string, listen string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "LISTEN="+listen)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stderr = testWriter{t}
+	out, err := cmd.StdoutPipe()
+	assert.NilError(t, err)
+	assert.NilError(t, cmd.Start())
+	c := &child{cmd: cmd}
+	t.Cleanup(func() {
+		if c.cmd.ProcessState == nil {
+			c.cmd.Process.Kill() //nolint:errcheck // cleanup of a process that may be gone
+			c.cmd.Wait()         //nolint:errcheck // killed
+		}
+	})
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "READY ") {
+				ready <- strings.TrimPrefix(sc.Text(), "READY ")
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("emulator child did not start")
+	}
+	return c
+}
+
+func (c *child) kill9(t *testing.T) {
+	t.Helper()
+	assert.NilError(t, c.cmd.Process.Signal(syscall.SIGKILL))
+	c.cmd.Wait() //nolint:errcheck // killed on purpose
+}
+
+func (c *child) stop(t *testing.T) {
+	t.Helper()
+	assert.NilError(t, c.cmd.Process.Signal(syscall.SIGTERM))
+	assert.NilError(t, c.cmd.Wait())
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestKill9KeepsAcknowledgedRecords streams records with acks from
+// fluent-logger-golang to an emulator process, kill -9s it mid-stream,
+// restarts it on the same buffer directory, and checks every acknowledged
+// record reaches the fake S3 and the fake TD. Duplicates are counted and
+// logged (at-least-once is fluentd's promise).
+func TestKill9KeepsAcknowledgedRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts emulator processes")
+	}
+	sk := newSinks(t)
+	env := sk.env(t.TempDir(), "1s")
+	listen := freePort(t)
+	proc := startChild(t, env, listen)
+
+	host, port := hostPort(t, listen)
+	logger, err := fluent.New(fluent.Config{
+		FluentHost: host, FluentPort: port, RequestAck: true,
+		Timeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
+		MaxRetry: 100, RetryWait: 50, MaxRetryWait: 500,
+	})
+	assert.NilError(t, err)
+	defer logger.Close()
+
+	const total = 1500
+	var mu sync.Mutex
+	acked := map[int]bool{}
+	ackedCount := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	done := make(chan struct{})
+	failures := 0
+	go func() {
+		defer close(done)
+		for i := range total {
+			line := fmt.Sprintf(`{"log_type":"EVENT","event_type":"click","seq":%d}`, i)
+			if err := logger.PostWithTime("docker.delish", time.Unix(1704164645, 0), dockerRecord(line)); err != nil {
+				failures++
+				continue
+			}
+			mu.Lock()
+			acked[i] = true
+			mu.Unlock()
+		}
+	}()
+	// Kill in the middle of the stream, twice.
+	for _, at := range []int{300, 900} {
+		waitFor(t, fmt.Sprintf("%d acks", at), 60*time.Second, func() bool { return ackedCount() >= at })
+		proc.kill9(t)
+		t.Logf("killed the emulator with SIGKILL after %d acks", ackedCount())
+		proc = startChild(t, env, listen)
+	}
+	<-done
+	n := ackedCount()
+	t.Logf("%d of %d records acknowledged (%d posts failed)", n, total, failures)
+	assert.Assert(t, n > total/2)
+
+	missing := func() (s3Missing, tdMissing []int, s3Dup, tdDup int) {
+		s3Seen := map[int]int{}
+		for _, lines := range sk.s3Lines(t, "logs/delish-event/click/") {
+			for _, l := range lines {
+				s3Seen[int(l["seq"].(float64))]++
+			}
+		}
+		tdSeen := map[int]int{}
+		for _, r := range sk.tdRecords(t, "event_click") {
+			tdSeen[int(toInt(r["seq"]))]++
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range acked {
+			if s3Seen[i] == 0 {
+				s3Missing = append(s3Missing, i)
+			}
+			if tdSeen[i] == 0 {
+				tdMissing = append(tdMissing, i)
+			}
+		}
+		for _, c := range s3Seen {
+			s3Dup += c - 1
+		}
+		for _, c := range tdSeen {
+			tdDup += c - 1
+		}
+		return
+	}
+	waitFor(t, "every acknowledged record in S3 and TD", 60*time.Second, func() bool {
+		s3m, tdm, _, _ := missing()
+		return len(s3m) == 0 && len(tdm) == 0
+	})
+	_, _, s3Dup, tdDup := missing()
+	t.Logf("duplicates: S3 %d, TD %d", s3Dup, tdDup)
+	proc.stop(t)
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	}
+	panic(fmt.Sprintf("not an integer: %T", v))
+}
