@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -68,9 +69,17 @@ Exit codes: 0 after a clean shutdown; 1 when the fake cannot start (address in
 use, unreadable data dir); 2 on bad flags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, k := range o.apiKeys {
+				if strings.TrimSpace(k) == "" {
+					return &exitError{code: 2, msg: "fake td: --apikey must not be empty"}
+				}
+			}
 			return runFakeTD(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: 2, msg: "fake td: " + err.Error()}
+	})
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8081", "address to listen on (port 0 picks a free port)")
 	f.StringVar(&o.dataDir, "data-dir", "", "keep data in this directory across restarts (default: in memory)")

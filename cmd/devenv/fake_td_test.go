@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/devenv-sh/devenv/fakes/td"
+)
+
+// lineWriter hands each complete line written to it to a channel.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadString('\n')
+		if err != nil {
+			w.buf.WriteString(line)
+			return len(p), nil
+		}
+		w.lines <- strings.TrimSuffix(line, "\n")
+	}
+}
+
+// startFakeTD runs `devenv fake td args...` in-process and returns its
+// base URL and a stop function that cancels it (as SIGTERM does) and waits
+// for it to return.
+func startFakeTD(t *testing.T, args ...string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &lineWriter{lines: make(chan string, 16)}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"fake", "td", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), out, io.Discard)
+	}()
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() { cancel(); stopErr = <-done })
+		return stopErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	select {
+	case line := <-out.lines:
+		m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(line)
+		assert.Assert(t, m != nil, "unexpected first line %q", line)
+		return m[1], stop
+	case err := <-done:
+		cancel()
+		t.Fatalf("fake td exited before serving: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("fake td did not report its address within 10s")
+	}
+	return "", nil
+}
+
+func TestFakeTDCommandKeepsDataAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := startFakeTD(t, "--data-dir", dir, "--apikey", "key-1", "--apikey", "key-2", "--no-auto-create")
+	c := td.NewClient(url, "key-2")
+	ctx := t.Context()
+	body, err := td.EncodeRecords(map[string]any{"time": 1700000000, "message": "hello"}, map[string]any{"time": 1700000001, "message": "world"})
+	assert.NilError(t, err)
+
+	_, err = c.ImportWithID(ctx, "delish", "events", "0123456789abcdef0123456789abcdef", body)
+	assert.Equal(t, td.StatusOf(err), 404, "--no-auto-create: %v", err)
+	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
+	assert.NilError(t, c.CreateTable(ctx, "delish", "events"))
+	_, err = c.ImportWithID(ctx, "delish", "events", "0123456789abcdef0123456789abcdef", body)
+	assert.NilError(t, err)
+	_, err = td.NewClient(url, "key-3").Import(ctx, "delish", "events", body)
+	assert.Equal(t, td.StatusOf(err), 401, "--apikey: %v", err)
+	assert.NilError(t, stop(), "clean shutdown")
+
+	url, stop = startFakeTD(t, "--data-dir", dir)
+	c = td.NewClient(url, "any")
+	recs, err := c.Records(ctx, "delish", "events")
+	assert.NilError(t, err)
+	assert.Equal(t, len(recs), 2)
+	assert.Equal(t, recs[1]["message"], "world")
+	assert.NilError(t, stop())
+}
+
+func TestFakeTDCommandStrict(t *testing.T) {
+	url, stop := startFakeTD(t, "--strict")
+	body, err := td.EncodeRecords(map[string]any{"message": "no time"})
+	assert.NilError(t, err)
+	_, err = td.NewClient(url, "k").Import(t.Context(), "delish", "events", body)
+	assert.Equal(t, td.StatusOf(err), 400, "%v", err)
+	assert.NilError(t, stop())
+}
+
+func TestFakeTDCommandFailsToStart(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(t.Context(), []string{"fake", "td", "--addr", "256.0.0.1:1"}, strings.NewReader(""), io.Discard, &stderr)
+	assert.ErrorContains(t, err, "listen on 256.0.0.1:1")
+	assert.Equal(t, exitCode(err, io.Discard), 1)
+
+	err = run(t.Context(), []string{"fake", "td", "--bogus"}, strings.NewReader(""), io.Discard, &stderr)
+	assert.ErrorContains(t, err, "unknown flag")
+	assert.Equal(t, exitCode(err, io.Discard), 2)
+	err = run(t.Context(), []string{"fake", "td", "--apikey", ""}, strings.NewReader(""), io.Discard, &stderr)
+	assert.Equal(t, exitCode(err, io.Discard), 2)
+}
+
+// TestFakeTDCommandFinishesImportsInFlight stops the fake (as SIGTERM does)
+// while an import is being served: the import completes, and its records
+// are there after a restart.
+func TestFakeTDCommandFinishesImportsInFlight(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := startFakeTD(t, "--data-dir", dir)
+	c := td.NewClient(url, "k", td.WithRetries(0, 0))
+	ctx := t.Context()
+	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, LatencyMS: 300, Method: "PUT"}))
+	body, err := td.EncodeRecords(map[string]any{"time": 1700000000, "message": "in flight"})
+	assert.NilError(t, err)
+	imported := make(chan error, 1)
+	go func() {
+		_, err := c.Import(ctx, "delish", "events", body)
+		imported <- err
+	}()
+	// The fault is consumed when the import reaches the fake.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fs, err := c.Faults(ctx)
+		assert.NilError(t, err)
+		if len(fs) == 0 {
+			break
+		}
+		assert.Assert(t, time.Now().Before(deadline), "the import never reached the fake")
+		runtime.Gosched()
+	}
+	assert.NilError(t, stop())
+	assert.NilError(t, <-imported)
+
+	url, stop = startFakeTD(t, "--data-dir", dir)
+	recs, err := td.NewClient(url, "k").Records(ctx, "delish", "events")
+	assert.NilError(t, err)
+	assert.Equal(t, len(recs), 1)
+	assert.NilError(t, stop())
+}
