@@ -94,13 +94,37 @@ func Parse(file string, data []byte) (Local, error) {
 	}
 	var d document
 	if err := doc.Decode(&d); err != nil {
-		return Local{}, &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return Local{}, typeErrors(file, err)
 	}
 	p.validate(&d, &l)
 	if len(p.errs) > 0 {
 		return Local{}, errors.Join(p.errs...)
 	}
 	return l, nil
+}
+
+// typeErrors turns the YAML decoder's multi-line type errors ("line 3:
+// cannot construct !!int `3` into []string") into one *Error per problem.
+func typeErrors(file string, err error) error {
+	var errs []error
+	for _, l := range strings.Split(err.Error(), "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(l, "yaml: "))
+		if l == "" || strings.HasSuffix(l, "errors:") {
+			continue
+		}
+		e := &Error{File: file, Msg: l}
+		var n int
+		if _, scanErr := fmt.Sscanf(l, "line %d:", &n); scanErr == nil {
+			e.Line = n
+			e.Msg = strings.TrimSpace(l[strings.Index(l, ":")+1:])
+		}
+		e.Msg = strings.Replace(e.Msg, "cannot construct", "wrong type: cannot use", 1)
+		errs = append(errs, e)
+	}
+	if len(errs) == 0 {
+		return &Error{File: file, Msg: err.Error()}
+	}
+	return errors.Join(errs...)
 }
 
 type parser struct {

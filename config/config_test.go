@@ -1,0 +1,152 @@
+package config_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/config"
+)
+
+func TestParseReference(t *testing.T) {
+	data, err := os.ReadFile("../devenv.yaml")
+	assert.NilError(t, err)
+	l, err := config.Parse("devenv.yaml", data)
+	assert.NilError(t, err)
+	assert.Equal(t, l.Project, "delish")
+	assert.Equal(t, l.BindAddress, "127.0.0.1")
+	assert.Equal(t, l.FluentdFlushInterval, time.Second)
+	assert.DeepEqual(t, l.TaskDefs, []string{"taskdefs"})
+
+	r, ok := l.ImageRule("1234567890.dkr.ecr.ap-northeast-1.amazonaws.com/delish-server:899")
+	assert.Assert(t, ok)
+	assert.Equal(t, r.Action, config.ActionGo)
+	assert.Equal(t, r.GoPackage, "./sample/api-server")
+	r, ok = l.ImageRule("1234567890.dkr.ecr.ap-northeast-1.amazonaws.com/delish-fluentd:13")
+	assert.Assert(t, ok)
+	assert.Equal(t, r.Action, config.ActionBuild)
+	assert.Equal(t, r.Fallback, config.StandInFluentd)
+	r, ok = l.ImageRule("datadog/docker-dd-agent:latest")
+	assert.Assert(t, ok)
+	assert.Equal(t, r.StandIn, config.StandInDatadogStub)
+	_, ok = l.ImageRule("nginx:1.27")
+	assert.Assert(t, !ok)
+
+	h, ok := l.HostRule("fluentd.delishkitchen.tv", 24224)
+	assert.Assert(t, ok)
+	assert.Equal(t, h.Service, "fluentd")
+	s, ok := l.Secrets.Lookup("fluentd", "TD_API_KEY")
+	assert.Assert(t, ok)
+	assert.Equal(t, s.Source, config.SourceConfig)
+	assert.DeepEqual(t, l.Fakes, []config.StandIn{config.StandInFakeS3, config.StandInFakeTD})
+}
+
+func TestParseDefaults(t *testing.T) {
+	l, err := config.Parse("devenv.yaml", nil)
+	assert.NilError(t, err)
+	assert.DeepEqual(t, l, config.Default())
+}
+
+// TestParseErrors pins the exact messages: file:line, key path, what to do.
+func TestParseErrors(t *testing.T) {
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"unknown top key":  {"project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key (known: bindAddress, environment, fakes, fluentd, hosts, images, output, project, secrets, taskdefs, volumes)"},
+		"unknown nested":   {"images:\n  - match: a\n    build:\n      contxt: .\n", "devenv.yaml:4: images[0].build.contxt: unknown key (known: args, context, dockerfile, target)"},
+		"two actions":      {"images:\n  - match: a\n    pull: true\n    standIn: fake-s3\n", "devenv.yaml:2: images[0]: give only one of build, go, standIn, pull (got standIn, pull)"},
+		"no action":        {"images:\n  - match: a\n", "devenv.yaml:2: images[0]: say what to run instead: one of build, go, standIn or pull: true"},
+		"bad stand-in":     {"images:\n  - match: a\n    standIn: fake-sqs\n", "devenv.yaml:3: images[0].standIn: unknown stand-in \"fake-sqs\" (known: datadog-stub, fake-s3, fake-td, fluentd)"},
+		"bad bind":         {"bindAddress: localhost\n", "devenv.yaml:1: bindAddress: \"localhost\" is not an IP address (use 127.0.0.1, or 0.0.0.0 to expose the stack to your network)"},
+		"bad flush":        {"fluentd:\n  flushInterval: soon\n", "devenv.yaml:2: fluentd.flushInterval: \"soon\" is not a positive duration such as 1s or 500ms"},
+		"bad host port":    {"hosts:\n  logs.example.com:http: fluentd\n", "devenv.yaml:2: hosts.\"logs.example.com:http\": want a production host name with an optional port, like fluentd.example.com:24224: port \"http\" must be a number from 1 to 65535"},
+		"bad project":      {"project: My App\n", "devenv.yaml:1: project: \"My App\" is not a valid Compose project name: use lowercase letters, digits, '-' and '_', starting with a letter or digit"},
+		"duplicate key":    {"project: a\nproject: b\n", "devenv.yaml:2: project: key given twice"},
+		"wrong type":       {"taskdefs: 3\n", "devenv.yaml:1: wrong type: cannot use !!int `3` into []string"},
+		"bad yaml":         {"project: [\n", "devenv.yaml: parse yaml:"},
+		"go outside":       {"images:\n  - match: a\n    go: ../elsewhere\n", "devenv.yaml:3: images[0].go: \"../elsewhere\": give a Go main package as a relative path starting with ./"},
+		"fallback on pull": {"images:\n  - match: a\n    pull: true\n    fallback: fluentd\n", "devenv.yaml:4: images[0].fallback: a fallback only applies to build or go rules"},
+		"unknown fake":     {"fakes: [fake-sqs]\n", "devenv.yaml:1: fakes[0]: unknown fake \"fake-sqs\" (known: fake-s3, fake-td, datadog-stub)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := config.Parse("devenv.yaml", []byte(tc.yaml))
+			assert.Assert(t, err != nil)
+			assert.Assert(t, is.Contains(err.Error(), tc.want))
+		})
+	}
+}
+
+func TestRepository(t *testing.T) {
+	for in, want := range map[string]config.Ref{
+		"nginx":                          {Path: "nginx", Name: "nginx"},
+		"nginx:1.27":                     {Path: "nginx", Name: "nginx", Tag: "1.27"},
+		"datadog/docker-dd-agent:latest": {Path: "datadog/docker-dd-agent", Name: "docker-dd-agent", Tag: "latest"},
+		"1234.dkr.ecr.ap-northeast-1.amazonaws.com/team/api:7": {Registry: "1234.dkr.ecr.ap-northeast-1.amazonaws.com", Path: "team/api", Name: "api", Tag: "7"},
+		"localhost:5000/x@sha256:ab":                           {Registry: "localhost:5000", Path: "x", Name: "x", Tag: "sha256:ab"},
+	} {
+		assert.DeepEqual(t, config.Repository(in), want)
+	}
+	assert.Assert(t, config.IsECR("1234.dkr.ecr.ap-northeast-1.amazonaws.com/api:1"))
+	assert.Assert(t, !config.IsECR("public.ecr.aws/nginx/nginx:1"))
+}
+
+func TestSecretsEnv(t *testing.T) {
+	env, err := config.ParseSecretsEnv(".devenv/secrets.env", []byte(`# local secrets
+export TD_API_KEY=td-dev-key
+fluentd.AWS_SECRET_ACCESS_KEY="s3 \"quoted\"\nkey"
+API_KEY='literal $x' 
+PLAIN=value # comment
+EMPTY=
+`))
+	assert.NilError(t, err)
+	get := func(c, n string) string {
+		s, ok := env.Lookup(c, n)
+		assert.Assert(t, ok, "%s.%s", c, n)
+		assert.Equal(t, s.Source, config.SourceSecretsEnv)
+		return s.Value
+	}
+	assert.Equal(t, get("any", "TD_API_KEY"), "td-dev-key")
+	assert.Equal(t, get("fluentd", "AWS_SECRET_ACCESS_KEY"), "s3 \"quoted\"\nkey")
+	assert.Equal(t, get("x", "API_KEY"), "literal $x")
+	assert.Equal(t, get("x", "PLAIN"), "value")
+	assert.Equal(t, get("x", "EMPTY"), "")
+	_, ok := env.Lookup("api-server", "AWS_SECRET_ACCESS_KEY")
+	assert.Assert(t, !ok)
+
+	// secrets.env overrides devenv.yaml; the original value is unchanged.
+	l, err := config.Parse("devenv.yaml", []byte("secrets:\n  fluentd:\n    TD_API_KEY: from-yaml\n"))
+	assert.NilError(t, err)
+	merged := l.WithSecretsEnv(env)
+	s, _ := merged.Secrets.Lookup("fluentd", "TD_API_KEY")
+	assert.Equal(t, s.Value, "from-yaml") // a container-specific value wins over "*"
+	s, _ = l.Secrets.Lookup("fluentd", "TD_API_KEY")
+	assert.Equal(t, s.Value, "from-yaml")
+	s, _ = merged.Secrets.Lookup("fluentd", "AWS_SECRET_ACCESS_KEY")
+	assert.Equal(t, s.Source, config.SourceSecretsEnv)
+}
+
+func TestSecretsEnvErrorsHideValues(t *testing.T) {
+	_, err := config.ParseSecretsEnv("s.env", []byte("GOOD=1\nno equals sign\n1BAD=x\nQ=\"unterminated-secret-value\n"))
+	assert.Error(t, err, "s.env:2: want NAME=value or container.NAME=value\ns.env:3: \"1BAD\" is not a valid variable name\ns.env:4: Q: unterminated double-quoted value")
+}
+
+func FuzzParse(f *testing.F) {
+	data, err := os.ReadFile("../devenv.yaml")
+	assert.NilError(f, err)
+	f.Add(data)
+	f.Add([]byte("images:\n  - match: a\n    build: {context: .}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := config.Parse("f.yaml", b)
+		if err == nil && l.BindAddress == "" {
+			t.Fatal("parsed settings without a bind address")
+		}
+	})
+}
+
+func FuzzParseSecretsEnv(f *testing.F) {
+	f.Add([]byte("A=1\nc.B=\"x\\ny\"\nexport C='z'\n# c\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = config.ParseSecretsEnv("f.env", b)
+	})
+}
