@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/devenv-sh/devenv/fakes/control"
 	"github.com/devenv-sh/devenv/fakes/td"
@@ -69,30 +70,36 @@ Exit codes: 0 after a clean shutdown; 1 when the fake cannot start (address in
 use, unreadable data dir); 2 on bad flags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, k := range o.apiKeys {
-				if strings.TrimSpace(k) == "" {
-					return &exitError{code: 2, msg: "fake td: --apikey must not be empty"}
-				}
-			}
 			return runFakeTD(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: 2, msg: "fake td: " + err.Error()}
 	})
-	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", "127.0.0.1:8081", "address to listen on (port 0 picks a free port)")
-	f.StringVar(&o.dataDir, "data-dir", "", "keep data in this directory across restarts (default: in memory)")
-	f.StringArrayVar(&o.apiKeys, "apikey", nil, "accept only this API key (repeatable; default: any non-empty key)")
-	f.BoolVar(&o.strict, "strict", false, "refuse with 400 an import whose records lack an integer time")
-	f.BoolVar(&o.noAutoCreate, "no-auto-create", false, "answer 404 on import into a missing database or table instead of creating it")
+	o.addFlags(cmd.Flags(), "")
 	return cmd
+}
+
+// addFlags registers the options on f, each name prefixed with prefix: ""
+// for `devenv fake td`, "td-" for a command serving every fake at once
+// (--td-addr, --td-data-dir, ...).
+func (o *fakeTDOptions) addFlags(f *pflag.FlagSet, prefix string) {
+	f.StringVar(&o.addr, prefix+"addr", "127.0.0.1:8081", "address to listen on (port 0 picks a free port)")
+	f.StringVar(&o.dataDir, prefix+"data-dir", "", "keep data in this directory across restarts (default: in memory)")
+	f.StringArrayVar(&o.apiKeys, prefix+"apikey", nil, "accept only this API key (repeatable; default: any non-empty key)")
+	f.BoolVar(&o.strict, prefix+"strict", false, "refuse with 400 an import whose records lack an integer time")
+	f.BoolVar(&o.noAutoCreate, prefix+"no-auto-create", false, "answer 404 on import into a missing database or table instead of creating it")
 }
 
 // openFakeTD builds the fake Treasure Data the options describe, logging
 // to logw. The caller serves it and closes it after serving; a command
 // serving every fake in one process reuses it.
 func openFakeTD(o fakeTDOptions, logw io.Writer) (*td.Server, error) {
+	for _, k := range o.apiKeys {
+		if strings.TrimSpace(k) == "" {
+			return nil, &exitError{code: 2, msg: "fake td: --apikey must not be empty"}
+		}
+	}
 	srv, err := td.Open(td.Config{
 		DataDir:      o.dataDir,
 		APIKeys:      o.apiKeys,

@@ -296,6 +296,27 @@ func (c *Client) Records(ctx context.Context, db, table string) ([]Record, error
 	return page.Records, err
 }
 
+// WaitRecords polls until db.table holds at least n records, then returns
+// them all; it gives up with an error when ctx is done. Use it after
+// starting a sender that flushes on its own schedule, such as fluentd.
+func (c *Client) WaitRecords(ctx context.Context, db, table string, n int) ([]Record, error) {
+	wait := 10 * time.Millisecond
+	for {
+		page, err := c.RecordsPage(ctx, db, table, 0, 0)
+		if err == nil && page.Total >= n {
+			return page.Records, nil
+		}
+		got := page.Total
+		if serr := sleepCtx(ctx, wait); serr != nil {
+			if err != nil {
+				return nil, fmt.Errorf("wait for %d records in %s.%s: %w (last error: %v)", n, db, table, serr, err)
+			}
+			return nil, fmt.Errorf("wait for %d records in %s.%s: %w (have %d)", n, db, table, serr, got)
+		}
+		wait = min(wait*2, 500*time.Millisecond)
+	}
+}
+
 // RecordsPage returns at most limit records (all when 0) of db.table after
 // skipping since of them.
 func (c *Client) RecordsPage(ctx context.Context, db, table string, since, limit int) (RecordsPage, error) {

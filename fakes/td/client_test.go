@@ -89,3 +89,24 @@ func TestClientChecksImportAnswer(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitRecords(t *testing.T) {
+	ts, _ := newTestServer(t, nil)
+	c := NewClient(ts.URL, "k")
+	ctx := t.Context()
+	bodies := [][]byte{fluentdChunk(t, 1), fluentdChunk(t, 2), fluentdChunk(t, 3)}
+	go func() {
+		for _, b := range bodies {
+			_, _ = c.Import(ctx, "delish", "events", b)
+		}
+	}()
+	recs, err := c.WaitRecords(ctx, "delish", "events", 6)
+	assert.NilError(t, err)
+	assert.Equal(t, len(recs), 6)
+
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err = c.WaitRecords(short, "delish", "events", 7)
+	assert.ErrorContains(t, err, "wait for 7 records in delish.events")
+	assert.ErrorContains(t, err, "have 6")
+}

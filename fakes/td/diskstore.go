@@ -198,6 +198,10 @@ func (s *DiskStore) cutTornTail(path string, good, size int64) error {
 
 // apply performs one journaled change on the in-memory state.
 func (s *DiskStore) apply(fr frame) error {
+	fr.At = fr.At.UTC() // msgpack decodes times in the local zone
+	if fr.Entry != nil {
+		fr.Entry.At = fr.Entry.At.UTC()
+	}
 	switch fr.Op {
 	case opCreateDB:
 		return s.mem.CreateDatabase(fr.DB, fr.At)
