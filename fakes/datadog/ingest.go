@@ -8,6 +8,9 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // readBufferSize is the user-space buffer one datagram is read into: the
@@ -113,10 +116,7 @@ func (a *Agent) ListenUDP(addr string) (*net.UDPAddr, error) {
 	got := tuneSocket(conn, a.readBuffer)
 	a.logger.Info("dogstatsd listening", "transport", TransportUDP, "addr", bound.String(), "rcvbuf", got)
 	a.setStatsdPort(bound.Port)
-	a.startReader(conn, TransportUDP, func(buf, oob []byte) (int, int, int, error) {
-		n, oobn, flags, _, err := conn.ReadMsgUDP(buf, oob)
-		return n, oobn, flags, err
-	}, nil)
+	a.startReader(conn, TransportUDP, newBatchReader(conn), nil)
 	return bound, nil
 }
 
@@ -144,10 +144,8 @@ func (a *Agent) ListenUnixgram(path string) (*net.UnixAddr, error) {
 	}
 	got := tuneSocket(conn, a.readBuffer)
 	a.logger.Info("dogstatsd listening", "transport", TransportUDS, "path", path, "rcvbuf", got)
-	a.startReader(conn, TransportUDS, func(buf, oob []byte) (int, int, int, error) {
-		n, oobn, flags, _, err := conn.ReadMsgUnix(buf, oob)
-		return n, oobn, flags, err
-	}, func() { os.Remove(path) })
+	a.startReader(conn, TransportUDS, &unixReader{conn: conn, buf: make([]byte, readBufferSize), oob: make([]byte, 128)},
+		func() { os.Remove(path) })
 	return conn.LocalAddr().(*net.UnixAddr), nil
 }
 
@@ -157,11 +155,66 @@ func (a *Agent) setStatsdPort(port int) {
 	a.info.Config.StatsdPort = port
 }
 
-type readMsg func(buf, oob []byte) (n, oobn, flags int, err error)
+// datagramReader reads datagrams from one socket.
+type datagramReader interface {
+	// read blocks until at least one datagram arrives and calls got for
+	// each, with its control messages and receive flags. The slices are
+	// reused by the next read.
+	read(got func(data, oob []byte, flags int)) error
+}
+
+// batchReader reads up to batchSize UDP datagrams per system call
+// (recvmmsg on Linux), which keeps the reader ahead of a busy sender.
+type batchReader struct {
+	readBatch func([]ipv4.Message, int) (int, error)
+	msgs      []ipv4.Message
+}
+
+const batchSize = 32
+
+func newBatchReader(conn *net.UDPConn) *batchReader {
+	r := &batchReader{msgs: make([]ipv4.Message, batchSize)}
+	for i := range r.msgs {
+		r.msgs[i].Buffers = [][]byte{make([]byte, readBufferSize)}
+		r.msgs[i].OOB = make([]byte, 128)
+	}
+	if conn.LocalAddr().(*net.UDPAddr).IP.To4() != nil {
+		r.readBatch = ipv4.NewPacketConn(conn).ReadBatch
+	} else {
+		r.readBatch = ipv6.NewPacketConn(conn).ReadBatch
+	}
+	return r
+}
+
+func (r *batchReader) read(got func(data, oob []byte, flags int)) error {
+	n, err := r.readBatch(r.msgs, 0)
+	if err != nil {
+		return err
+	}
+	for _, m := range r.msgs[:n] {
+		got(m.Buffers[0][:m.N], m.OOB[:m.NN], m.Flags)
+	}
+	return nil
+}
+
+// unixReader reads one datagram per system call from a Unix socket.
+type unixReader struct {
+	conn     *net.UnixConn
+	buf, oob []byte
+}
+
+func (r *unixReader) read(got func(data, oob []byte, flags int)) error {
+	n, oobn, flags, _, err := r.conn.ReadMsgUnix(r.buf, r.oob)
+	if err != nil {
+		return err
+	}
+	got(r.buf[:n], r.oob[:oobn], flags)
+	return nil
+}
 
 // startReader runs a goroutine that only reads datagrams and queues them for
 // the parser, so that parsing never holds up the socket.
-func (a *Agent) startReader(conn net.Conn, transport string, read readMsg, cleanup func()) {
+func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, cleanup func()) {
 	a.mu.Lock()
 	a.conns = append(a.conns, conn)
 	a.mu.Unlock()
@@ -171,27 +224,25 @@ func (a *Agent) startReader(conn net.Conn, transport string, read readMsg, clean
 		if cleanup != nil {
 			defer cleanup()
 		}
-		buf := make([]byte, readBufferSize)
-		oob := make([]byte, 128)
 		var lastDrops uint32
-		for {
-			n, oobn, flags, err := read(buf, oob)
-			if err != nil {
-				if errors.Is(err, net.ErrClosed) {
-					return
-				}
-				a.logger.Warn("dogstatsd read", "transport", transport, "err", err)
-				continue
-			}
-			if drops, ok := kernelDrops(oob[:oobn]); ok {
+		got := func(data, oob []byte, flags int) {
+			if drops, ok := kernelDrops(oob); ok {
 				a.counters.droppedKernel.Add(uint64(drops - lastDrops))
 				lastDrops = drops
 			}
 			a.enqueue(packet{
-				data:      append([]byte(nil), buf[:n]...),
+				data:      append([]byte(nil), data...),
 				transport: transport,
 				truncated: flags&syscall.MSG_TRUNC != 0,
 			})
+		}
+		for {
+			if err := r.read(got); err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				a.logger.Warn("dogstatsd read", "transport", transport, "err", err)
+			}
 		}
 	}()
 }

@@ -1,0 +1,78 @@
+package datadog
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// benchDatagrams are datagrams shaped like datadog-go's: one metric with
+// global and call tags and a container id, a service check, an event, and a
+// full 1432-byte buffer of packed messages.
+func benchDatagrams() map[string][]byte {
+	single := "myapp.http.request.duration:12.500000|ms|#env:prod,service:api,version:1.4.2,route:/users/:id,status:200|c:4f6e1b1c2d3e"
+	var packed strings.Builder
+	for i := 0; packed.Len() < 1300; i++ {
+		fmt.Fprintf(&packed, "myapp.worker.jobs.%d:%d|c|#env:prod,service:worker,queue:q%d|c:4f6e1b1c2d3e\n", i%7, i+1, i%3)
+	}
+	return map[string][]byte{
+		"single":        []byte(single),
+		"packed-values": []byte("myapp.payload.size:512:1024:2048:4096:8192:128:256|d|#env:prod,service:api|c:4f6e1b1c2d3e"),
+		"buffer-1432":   []byte(packed.String()),
+		"service-check": []byte(`_sc|myapp.db.can_connect|2|d:1700000000|h:web-1|#env:prod,db:main|m:timeout\nretrying|c:4f6e1b1c2d3e`),
+		"event":         []byte("_e{14,29}:deploy started|version 1.4.2 rolling out now|d:1700000000|h:web-1|p:normal|t:info|#env:prod"),
+	}
+}
+
+// BenchmarkParseDatagram measures the parser alone, on one goroutine; the
+// target is 500,000 datagrams/s on one core.
+func BenchmarkParseDatagram(b *testing.B) {
+	for name, d := range benchDatagrams() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(d)))
+			var batch Batch
+			start, cpu := time.Now(), cpuTime()
+			for b.Loop() {
+				batch.Reset()
+				ParseDatagram(d, &batch)
+			}
+			if batch.Len() == 0 || len(batch.Errors) > 0 {
+				b.Fatalf("bad parse: %+v", batch.Errors)
+			}
+			reportRate(b, b.N, start, cpu)
+			b.ReportMetric(float64(b.N*batch.Len())/time.Since(start).Seconds(), "messages/s")
+		})
+	}
+}
+
+// BenchmarkIngest measures a datagram's whole way through the stub's parser
+// goroutine into the store (no socket): parse, stamp, store.
+func BenchmarkIngest(b *testing.B) {
+	d := benchDatagrams()["single"]
+	a := New()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(d)))
+	start, cpu := time.Now(), cpuTime()
+	n := 0
+	for b.Loop() {
+		a.queue <- packet{data: d, transport: TransportUDP}
+		n++
+	}
+	a.Close() // returns once the parser has drained the queue
+	reportRate(b, n, start, cpu)
+	if c := a.Counts(); c.Packets != uint64(n) || c.Dropped > 0 || c.ParseErrors > 0 {
+		b.Fatalf("counts: %+v", c)
+	}
+}
+
+// reportRate reports n datagrams over the wall-clock time since start
+// (datagrams/s) and over the CPU time the process used since cpu
+// (datagrams/cpu-s: the rate one core sustains when the machine is shared).
+func reportRate(b *testing.B, n int, start time.Time, cpu time.Duration) {
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "datagrams/s")
+	if used := cpuTime() - cpu; cpu > 0 && used > 0 {
+		b.ReportMetric(float64(n)/used.Seconds(), "datagrams/cpu-s")
+	}
+}
