@@ -114,7 +114,9 @@ func DecodeImport(r io.Reader, format string, limit int64) (*Batch, error) {
 func DecodeImportBytes(body []byte, format string, limit int64) (*Batch, error) {
 	hint := len(body)
 	if format == FormatMsgpackGz && len(body) >= 18 {
-		hint = int(binary.LittleEndian.Uint32(body[len(body)-4:]))
+		// ISIZE, bounded by deflate's best ratio so a forged trailer
+		// cannot reserve much.
+		hint = min(int(binary.LittleEndian.Uint32(body[len(body)-4:])), len(body)*1032)
 	}
 	hint = min(hint, maxSizeHint)
 	if limit > 0 {
@@ -131,9 +133,6 @@ func decodeImport(r io.Reader, format string, limit int64, sizeHint int) (*Batch
 	case FormatMsgpackGz:
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			if errors.Is(err, ErrTooLarge) {
-				return nil, err
-			}
 			return nil, fmt.Errorf("%w: read gzip header: %v", ErrBadBody, err)
 		}
 		defer zr.Close()
@@ -193,7 +192,7 @@ func (d *batchDecoder) fail(record, offset int, err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
-	return fmt.Errorf("%w: record %d at byte %d: %v", ErrBadBody, record, offset, err)
+	return fmt.Errorf("%w: record %d (byte %d of the msgpack stream): %v", ErrBadBody, record, offset, err)
 }
 
 // record checks one top-level record, whose first code is c.
