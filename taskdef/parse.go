@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -41,60 +40,109 @@ type member struct {
 // parse checks the syntax of data and returns its tree. A syntax error is a
 // FieldError naming the line and column.
 func parse(file string, data []byte) (*node, error) {
-	var raw json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	if !json.Valid(data) {
+		var raw json.RawMessage
+		err := json.Unmarshal(data, &raw) // for the error's offset and text
 		return nil, fieldpath.At(file, fieldpath.Path{}, syntaxError(data, err))
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return readNode(dec)
+	p := parser{data: data}
+	return p.value(), nil
 }
 
-// readNode reads one value from dec, which holds syntactically valid JSON.
-func readNode(dec *json.Decoder) (*node, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("read JSON token: %w", err)
-	}
-	switch t := tok.(type) {
-	case nil:
-		return &node{kind: kindNull}, nil
-	case bool:
-		return &node{kind: kindBool, boolean: t}, nil
-	case json.Number:
-		return &node{kind: kindNumber, text: string(t)}, nil
-	case string:
-		return &node{kind: kindString, text: t}, nil
-	case json.Delim:
+// parser builds the tree of syntactically valid JSON (json.Valid holds, so it
+// never meets an unexpected byte or the end of data mid-value).
+type parser struct {
+	data []byte
+	pos  int
+}
+
+func (p *parser) value() *node {
+	p.skipSpace()
+	switch p.data[p.pos] {
+	case '{':
+		p.pos++
+		n := &node{kind: kindObject}
+		if p.skipSpace(); p.data[p.pos] == '}' {
+			p.pos++
+			return n
+		}
+		for {
+			p.skipSpace()
+			key := p.string()
+			p.skipSpace()
+			p.pos++ // ':'
+			n.members = append(n.members, member{key: key, value: p.value()})
+			p.skipSpace()
+			p.pos++ // ',' or '}'
+			if p.data[p.pos-1] == '}' {
+				return n
+			}
+		}
+	case '[':
+		p.pos++
 		n := &node{kind: kindArray}
-		if t == '{' {
-			n.kind = kindObject
+		if p.skipSpace(); p.data[p.pos] == ']' {
+			p.pos++
+			return n
 		}
-		for dec.More() {
-			if n.kind == kindArray {
-				item, err := readNode(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.items = append(n.items, item)
-				continue
+		for {
+			n.items = append(n.items, p.value())
+			p.skipSpace()
+			p.pos++ // ',' or ']'
+			if p.data[p.pos-1] == ']' {
+				return n
 			}
-			key, err := dec.Token()
-			if err != nil {
-				return nil, fmt.Errorf("read JSON key: %w", err)
-			}
-			value, err := readNode(dec)
-			if err != nil {
-				return nil, err
-			}
-			n.members = append(n.members, member{key: key.(string), value: value})
 		}
-		if _, err := dec.Token(); err != nil { // the closing delimiter
-			return nil, fmt.Errorf("read JSON delimiter: %w", err)
-		}
-		return n, nil
+	case '"':
+		return &node{kind: kindString, text: p.string()}
+	case 't':
+		p.pos += len("true")
+		return &node{kind: kindBool, boolean: true}
+	case 'f':
+		p.pos += len("false")
+		return &node{kind: kindBool}
+	case 'n':
+		p.pos += len("null")
+		return &node{kind: kindNull}
 	}
-	return nil, fmt.Errorf("read JSON: unexpected token %v", tok)
+	start := p.pos
+	for p.pos < len(p.data) && strings.IndexByte("+-0123456789.eE", p.data[p.pos]) >= 0 {
+		p.pos++
+	}
+	return &node{kind: kindNumber, text: string(p.data[start:p.pos])}
+}
+
+// string reads the string starting at p.pos, decoding escapes and replacing
+// invalid UTF-8 with U+FFFD as encoding/json does.
+func (p *parser) string() string {
+	start := p.pos + 1
+	i, escaped := start, false
+	for p.data[i] != '"' {
+		if p.data[i] == '\\' {
+			escaped = true
+			i++
+		}
+		i++
+	}
+	p.pos = i + 1
+	raw := p.data[start:i]
+	if !escaped && utf8.Valid(raw) {
+		return string(raw)
+	}
+	var s string
+	_ = json.Unmarshal(p.data[start-1:i+1], &s) // a valid JSON string: cannot fail
+	return s
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
 }
 
 // syntaxError turns a JSON syntax error into a message with line and column

@@ -28,67 +28,68 @@ var (
 )
 
 // Path is a location in a JSON document. The zero value is the document root.
-// Paths are immutable: Next, Index and Named return new paths.
+// Paths are immutable: Next, Index and Named return new paths sharing their
+// parent, so extending a path costs one small allocation.
 type Path struct {
-	elems []elem
+	tip *elem
 }
 
 type elem struct {
-	key   string // object key; empty for an index
-	index int    // array index, when isIndex
-	name  string // optional label of an indexed element, e.g. a container name
-	isIdx bool
+	parent *elem
+	key    string // object key; empty for an index
+	index  int    // array index, when isIdx
+	name   string // optional label of an indexed element, e.g. a container name
+	isIdx  bool
 }
 
 // Next returns the path of the object member key below p.
 func (p Path) Next(key string) Path {
-	return p.with(elem{key: key})
+	return Path{tip: &elem{parent: p.tip, key: key}}
 }
 
 // Index returns the path of array element i below p.
 func (p Path) Index(i int) Path {
-	return p.with(elem{index: i, isIdx: true})
+	return Path{tip: &elem{parent: p.tip, index: i, isIdx: true}}
 }
 
-// Named labels the last element of p, rendering it as "[i](name)". It is meant
-// for container definitions, so that a path says which container it is in.
-// Named on a path not ending in an index, or with an empty name, returns p.
+// Named labels the last element of p, rendering it as "[i](name)" (quoted
+// when name is not a valid container name). It is meant for container
+// definitions, so that a path says which container it is in. Named on a path
+// not ending in an index, or with an empty name, returns p.
 func (p Path) Named(name string) Path {
-	n := len(p.elems)
-	if name == "" || n == 0 || !p.elems[n-1].isIdx {
+	if name == "" || p.tip == nil || !p.tip.isIdx {
 		return p
 	}
-	q := p.with(elem{})
-	q.elems = q.elems[:n]
-	q.elems[n-1].name = name
-	return q
+	e := *p.tip
+	e.name = name
+	return Path{tip: &e}
 }
 
 // Container returns the first name given with Named along p, or "".
 func (p Path) Container() string {
-	for _, e := range p.elems {
+	name := ""
+	for e := p.tip; e != nil; e = e.parent {
 		if e.name != "" {
-			return e.name
+			name = e.name
 		}
 	}
-	return ""
+	return name
 }
 
 // IsRoot reports whether p is the document root.
-func (p Path) IsRoot() bool { return len(p.elems) == 0 }
-
-func (p Path) with(e elem) Path {
-	elems := make([]elem, len(p.elems), len(p.elems)+1)
-	copy(elems, p.elems)
-	return Path{elems: append(elems, e)}
-}
+func (p Path) IsRoot() bool { return p.tip == nil }
 
 // String renders p: keys joined with ".", indexes as "[i]", named indexes as
 // "[i](name)"; a key that is not a plain identifier is rendered quoted in
 // brackets (`dockerLabels["com.example.team"]`). The root renders as "".
 func (p Path) String() string {
+	var elems []*elem
+	for e := p.tip; e != nil; e = e.parent {
+		elems = append(elems, e)
+	}
 	var b strings.Builder
-	for i, e := range p.elems {
+	for i := len(elems) - 1; i >= 0; i-- {
+		e := elems[i]
 		switch {
 		case e.isIdx:
 			b.WriteByte('[')
@@ -104,7 +105,7 @@ func (p Path) String() string {
 				b.WriteByte(')')
 			}
 		case plainKey(e.key):
-			if i > 0 {
+			if i < len(elems)-1 {
 				b.WriteByte('.')
 			}
 			b.WriteString(e.key)
