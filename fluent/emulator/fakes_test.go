@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -114,9 +113,14 @@ func (s *sinks) tdRecords(t testing.TB, table string) []map[string]any {
 
 func parseConfig(t testing.TB, env map[string]string) *config.Element {
 	t.Helper()
-	root, err := config.Parse(os.DirFS("testdata"), "fluent.conf", config.WithEnv(env))
+	root, err := parseConfigFile(t, "fluent.conf", env)
 	assert.NilError(t, err)
 	return root
+}
+
+func parseConfigFile(t testing.TB, name string, env map[string]string) (*config.Element, error) {
+	t.Helper()
+	return config.Parse(os.DirFS("testdata"), name, config.WithEnv(env))
 }
 
 // testLogger writes fluentd-style lines to the test log.
@@ -167,5 +171,3 @@ func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-var _ = io.EOF

@@ -1,0 +1,211 @@
+package emulator
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"gotest.tools/v3/assert"
+)
+
+// lockedBuffer collects out_stdout lines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func dockerClient(t *testing.T) *client.Client {
+	t.Helper()
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	assert.NilError(t, err)
+	t.Cleanup(func() { cli.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
+		t.Skipf("no Docker engine: %v", err)
+	}
+	return cli
+}
+
+// buildJSONLinesImage builds testdata/jsonlines into a FROM scratch image
+// and removes the image when the test ends.
+func buildJSONLinesImage(t *testing.T, cli *client.Client) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "app")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/jsonlines")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	out, err := build.CombinedOutput()
+	assert.NilError(t, err, "go build: %s", out)
+	app, err := os.ReadFile(bin)
+	assert.NilError(t, err)
+
+	var ctxTar bytes.Buffer
+	tw := tar.NewWriter(&ctxTar)
+	for _, f := range []struct {
+		name string
+		mode int64
+		data []byte
+	}{
+		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
+		{"app", 0o755, app},
+	} {
+		assert.NilError(t, tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}))
+		_, err := tw.Write(f.data)
+		assert.NilError(t, err)
+	}
+	assert.NilError(t, tw.Close())
+
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	tag := "devenv-test-jsonlines:" + hex.EncodeToString(rnd[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cli.ImageRemove(ctx, tag, client.ImageRemoveOptions{Force: true, PruneChildren: true}) //nolint:errcheck // best-effort cleanup
+	})
+	res, err := cli.ImageBuild(t.Context(), &ctxTar, client.ImageBuildOptions{
+		Tags: []string{tag}, Remove: true, ForceRemove: true, Labels: map[string]string{"devenv-test": "1"},
+	})
+	assert.NilError(t, err)
+	defer res.Body.Close()
+	dec := json.NewDecoder(res.Body)
+	for {
+		var msg struct {
+			Error       string `json:"error"`
+			ErrorDetail struct {
+				Message string `json:"message"`
+			} `json:"errorDetail"`
+		}
+		if err := dec.Decode(&msg); err == io.EOF {
+			break
+		} else {
+			assert.NilError(t, err)
+		}
+		if msg.Error != "" {
+			t.Fatalf("build image: %s", msg.Error)
+		}
+	}
+	return tag
+}
+
+// runLogged runs image with Docker's fluentd log driver pointed at addr
+// and waits for it to exit; the container is removed when the test ends.
+func runLogged(t *testing.T, cli *client.Client, image, addr, tag string, args ...string) string {
+	t.Helper()
+	created, err := cli.ContainerCreate(t.Context(), client.ContainerCreateOptions{
+		Name: "devenv-test-fluentd-" + strings.ReplaceAll(tag, ".", "-") + "-" + fmt.Sprint(time.Now().UnixNano()),
+		Config: &container.Config{
+			Image:  image,
+			Cmd:    args,
+			Labels: map[string]string{"devenv-test": "1"},
+		},
+		HostConfig: &container.HostConfig{
+			LogConfig: container.LogConfig{Type: "fluentd", Config: map[string]string{
+				"fluentd-address": "tcp://" + addr,
+				"tag":             tag,
+			}},
+		},
+	})
+	if created.ID != "" {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cli.ContainerRemove(ctx, created.ID, client.ContainerRemoveOptions{Force: true}) //nolint:errcheck // best-effort cleanup
+		})
+	}
+	assert.NilError(t, err)
+	wait := cli.ContainerWait(t.Context(), created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	_, err = cli.ContainerStart(t.Context(), created.ID, client.ContainerStartOptions{})
+	assert.NilError(t, err)
+	select {
+	case res := <-wait.Result:
+		assert.Equal(t, res.StatusCode, int64(0))
+	case err := <-wait.Error:
+		t.Fatalf("wait for container: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("container did not exit")
+	}
+	return created.ID
+}
+
+// TestDockerFluentdDriver runs a container with Docker's fluentd logging
+// driver against the emulator: the raw records carry Docker's tag and
+// fields, and the production pipeline delivers the events to S3 and TD.
+func TestDockerFluentdDriver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Docker image")
+	}
+	cli := dockerClient(t)
+	image := buildJSONLinesImage(t, cli)
+	sk := newSinks(t)
+	env := sk.env(t.TempDir(), "1s")
+	root, err := parseConfigFile(t, "docker.conf", env)
+	assert.NilError(t, err)
+	stdout := &lockedBuffer{}
+	e := startEmulator(t, root, WithStdout(stdout), WithLogger(testLogger(t)))
+
+	rawID := runLogged(t, cli, image, e.Addr(), "docker.raw", "2", "raw")
+	waitFor(t, "raw records on stdout", 20*time.Second, func() bool { return strings.Count(stdout.String(), "\n") >= 2 })
+	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
+	var lines int
+	for sc.Scan() {
+		// out_stdout: "<time> <tag>: <json>"
+		_, rest, ok := strings.Cut(sc.Text(), " docker.raw: ")
+		assert.Assert(t, ok, "line %q", sc.Text())
+		var rec map[string]string
+		assert.NilError(t, json.Unmarshal([]byte(rest), &rec))
+		assert.Equal(t, rec["container_id"], rawID)
+		assert.Assert(t, strings.HasPrefix(rec["container_name"], "/devenv-test-fluentd-docker-raw-"), rec["container_name"])
+		assert.Equal(t, rec["source"], "stdout")
+		assert.Equal(t, rec["log"], fmt.Sprintf(`{"log_type":"EVENT","event_type":"raw","seq":%d}`, lines))
+		lines++
+	}
+	assert.Equal(t, lines, 2)
+
+	runLogged(t, cli, image, e.Addr(), "docker.delish", "5", "click")
+	e.ForceFlush()
+	waitFor(t, "S3 and TD records", 30*time.Second, func() bool {
+		n := 0
+		for _, ls := range sk.s3Lines(t, "logs/delish-event/click/") {
+			n += len(ls)
+		}
+		return n == 5 && len(sk.tdRecords(t, "event_click")) == 5
+	})
+	for key, ls := range sk.s3Lines(t, "logs/delish-event/click/") {
+		assert.Assert(t, strings.HasSuffix(key, "_0_fluentd01.gz"), key)
+		for _, l := range ls {
+			assert.Equal(t, l["event_type"], "click")
+			_, hasDockerField := l["container_id"]
+			assert.Assert(t, !hasDockerField, "filter_parser drops the Docker fields: %v", l)
+		}
+	}
+	assert.Equal(t, e.Stats().Forward.DecodeErrors, int64(0))
+}
