@@ -25,13 +25,11 @@ func Header(inputs []string) string {
 // every "$" in a value written as "$$" so Compose does not interpolate it,
 // preceded by the DO NOT EDIT header naming inputs. p is not modified.
 func Render(p *types.Project, inputs []string) ([]byte, error) {
-	raw, err := p.MarshalYAML()
-	if err != nil {
-		return nil, fmt.Errorf("marshal compose project: %w", err)
-	}
+	// Encoding into a node tree is what p.MarshalYAML does, minus the
+	// bytes; the tree is escaped before it is written.
 	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("re-read marshalled project: %w", err)
+	if err := doc.Encode(p); err != nil {
+		return nil, fmt.Errorf("marshal compose project: %w", err)
 	}
 	escape(&doc, false)
 	var buf bytes.Buffer
