@@ -141,9 +141,11 @@ func loadRouter(o routesOptions) (*router.Router, error) {
 	if err != nil {
 		return nil, &exitError{code: 2, msg: fmt.Sprintf("--tz %q: %v", o.tz, err)}
 	}
-	dir, name := filepath.Split(o.config)
-	if dir == "" {
-		dir = "."
+	// Positions name the config as given when it is inside the working
+	// directory; otherwise relative to its own directory.
+	dir, name := ".", filepath.ToSlash(filepath.Clean(o.config))
+	if !filepath.IsLocal(o.config) {
+		dir, name = filepath.Split(o.config)
 	}
 	root, err := config.Parse(os.DirFS(dir), name, config.WithEnv(env))
 	if err != nil {

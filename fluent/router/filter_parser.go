@@ -84,7 +84,7 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 		return f.warn(c, e, "%s does not exist", f.keyName)
 	}
 	text := ToS(raw)
-	v, err := ParseJSON([]byte(text))
+	v, err := ParseJSONString(text)
 	if err != nil {
 		if f.reserveData {
 			return true

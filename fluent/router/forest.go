@@ -34,6 +34,7 @@ type plantedOutput struct {
 	out     outputPlugin
 	leaves  []*Output
 	missing []string
+	detail  string // Step detail for later events
 }
 
 // leafLister is implemented by outputs that own leaf instances (copy and
@@ -246,6 +247,10 @@ func (f *forest) plant(c *emitCtx, tag string) (p *plantedOutput, fresh bool, er
 		}
 	}
 	p = &plantedOutput{out: out, leaves: leaves, missing: missing}
+	p.detail = f.subtype + " instance for tag " + tag
+	if len(missing) > 0 {
+		p.detail += " (warn: out_forest: missing placeholder " + strings.Join(missing, ", ") + ")"
+	}
 	f.planted[tag] = p
 	c.r.outputs = append(c.r.outputs, leaves...)
 	return p, true, nil
@@ -259,15 +264,13 @@ func (f *forest) emit(c *emitCtx, e *event) {
 			"failed to configure sub output %s: %v; Cannot output messages with tag '%s'", f.subtype, err, tag)
 		return
 	}
-	detail := f.subtype + " instance for tag " + tag
+	detail := p.detail
 	if fresh {
 		detail = "planted " + detail
 	}
-	if len(p.missing) > 0 {
-		detail += " (warn: out_forest: missing placeholder " + strings.Join(p.missing, ", ") + ")"
-	}
 	c.step(Step{Kind: StepPlant, Plugin: "forest", Pos: f.el.Pos, Tag: tag, Detail: detail})
-	sub := *e
-	sub.tag = tag
-	p.out.emit(c, &sub)
+	orig := e.tag
+	e.tag = tag
+	p.out.emit(c, e)
+	e.tag = orig
 }

@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/devenv-sh/devenv/fluent/config"
@@ -28,6 +29,28 @@ type Formatter struct {
 	// single_value option
 	MessageKey string
 	AddNewline bool
+
+	cache secondCache // FormatTime results
+}
+
+// secondCache remembers the last formatted second (safe for concurrent
+// use): consecutive events mostly share their second.
+type secondCache struct {
+	last atomic.Pointer[cachedSecond]
+}
+
+type cachedSecond struct {
+	sec int64
+	s   string
+}
+
+func (c *secondCache) get(sec int64, format func() string) string {
+	if e := c.last.Load(); e != nil && e.sec == sec {
+		return e.s
+	}
+	s := format()
+	c.last.Store(&cachedSecond{sec: sec, s: s})
+	return s
 }
 
 func newFormatter(el *config.Element, def string, loc *time.Location) (*Formatter, error) {
@@ -86,6 +109,10 @@ func newFormatter(el *config.Element, def string, loc *time.Location) (*Formatte
 // FormatTime renders an event time the way the formatter's TimeFormatter
 // does (time_format in the formatter's zone; ISO 8601 when unset).
 func (f *Formatter) FormatTime(t EventTime) string {
+	return f.cache.get(t.Sec, func() string { return f.formatTime(t) })
+}
+
+func (f *Formatter) formatTime(t EventTime) string {
 	tt := t.Time(f.Location)
 	if f.TimeFormat == "" {
 		return Strftime(tt, "%Y-%m-%dT%H:%M:%S%:z")

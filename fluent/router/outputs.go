@@ -244,7 +244,7 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 		} else {
 			d.TimeSlice = o.File.TimeSlice(e.time)
 		}
-		d.Line = l.fmt.Format(nil, e.tag, e.time, &e.rec)
+		d.Line = l.fmt.Format(make([]byte, 0, 256), e.tag, e.time, &e.rec)
 		d.Record = e.rec.Clone()
 		c.j.Deliveries = append(c.j.Deliveries, d)
 	case "tdlog":

@@ -125,6 +125,12 @@ var ErrJSONSyntax = errors.New("invalid JSON")
 // float64. Surrounding whitespace is allowed; anything else after the value
 // is an error.
 func ParseJSON(data []byte) (any, error) {
+	return ParseJSONString(string(data))
+}
+
+// ParseJSONString is ParseJSON on a string; strings in the result may
+// share memory with data.
+func ParseJSONString(data string) (any, error) {
 	d := jsonDec{s: data}
 	d.ws()
 	v, err := d.value(0)
@@ -139,7 +145,7 @@ func ParseJSON(data []byte) (any, error) {
 }
 
 type jsonDec struct {
-	s []byte
+	s string
 	i int
 }
 
@@ -168,7 +174,7 @@ func (d *jsonDec) value(depth int) (any, error) {
 	switch c := d.s[d.i]; {
 	case c == '{':
 		d.i++
-		rec := Record{}
+		rec := make(Record, 0, 8)
 		d.ws()
 		if d.i < len(d.s) && d.s[d.i] == '}' {
 			d.i++
@@ -246,7 +252,7 @@ func (d *jsonDec) value(depth int) (any, error) {
 }
 
 func (d *jsonDec) lit(word string, v any) (any, error) {
-	if !strings.HasPrefix(string(d.s[d.i:min(len(d.s), d.i+len(word))]), word) {
+	if !strings.HasPrefix(d.s[d.i:], word) {
 		return nil, d.errf("invalid literal")
 	}
 	d.i += len(word)
@@ -291,7 +297,7 @@ func (d *jsonDec) num() (any, error) {
 			return nil, d.errf("invalid number")
 		}
 	}
-	text := string(d.s[start:d.i])
+	text := d.s[start:d.i]
 	if isFloat {
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -315,7 +321,7 @@ func (d *jsonDec) str() (string, error) {
 	for d.i < len(d.s) {
 		c := d.s[d.i]
 		if c == '"' {
-			s := string(d.s[start:d.i])
+			s := d.s[start:d.i]
 			d.i++
 			return s, nil
 		}
@@ -325,7 +331,7 @@ func (d *jsonDec) str() (string, error) {
 		d.i++
 	}
 	var b strings.Builder
-	b.Write(d.s[start:d.i])
+	b.WriteString(d.s[start:d.i])
 	for d.i < len(d.s) {
 		c := d.s[d.i]
 		switch {
@@ -383,7 +389,7 @@ func (d *jsonDec) hex4() (rune, bool) {
 	if d.i+4 > len(d.s) {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(d.s[d.i:d.i+4]), 16, 32)
+	n, err := strconv.ParseUint(d.s[d.i:d.i+4], 16, 32)
 	if err != nil {
 		return 0, false
 	}

@@ -27,6 +27,9 @@ type rewriteRule struct {
 	tag     string
 	invert  bool
 	pos     config.Pos // where the pattern is written
+	// usesGroups: tag has $N, so captures are needed.
+	usesGroups bool
+	detail     string
 }
 
 var legacyRule = regexp.MustCompile(`^([^\s]+)\s+(.+?)\s+([^\s]+)$`)
@@ -111,6 +114,12 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 			return nil, config.Errorf(rule.pos, "rewrite_tag_filter: pattern %q: %v", rule.pattern, err)
 		}
 		rule.re = re
+		rule.usesGroups = strings.Contains(rule.tag, "$")
+		inv := ""
+		if rule.invert {
+			inv = "!"
+		}
+		rule.detail = fmt.Sprintf("%s %s%s → %s", rule.key, inv, rule.pattern, rule.tag)
 		if strings.Contains(rule.tag, "${tag_parts[") && strings.Contains(rule.tag, "..") &&
 			strings.Contains(rule.tag, "__TAG_PARTS[") {
 			return nil, config.Errorf(rule.pos, "rewrite_tag_filter: tag_parts range is not supported in tag %q", rule.tag)
@@ -118,11 +127,6 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 	}
 	return f, nil
 }
-
-var (
-	dollarN        = regexp.MustCompile(`\$\d+`)
-	rtfPlaceholder = regexp.MustCompile(`(\$\{[a-z_]+(\[[0-9]+\])?\}|__[A-Z_]+__)`)
-)
 
 // rewriteTag returns the new tag for rec, or "" when no rule fires. It
 // also returns the rule that fired.
@@ -134,27 +138,51 @@ func (f *rewriteTagFilter) rewriteTag(tag string, rec Record, hostname string) (
 			continue
 		}
 		s = strings.ToValidUTF8(s, "\uFFFD")
-		m := rule.re.FindStringSubmatch(s)
-		if rule.invert {
-			if m != nil {
-				continue
-			}
-		} else if m == nil {
+		var m []int
+		matched := false
+		if rule.usesGroups && !rule.invert {
+			m = rule.re.FindStringSubmatchIndex(s)
+			matched = m != nil
+		} else {
+			matched = rule.re.MatchString(s)
+		}
+		if matched == rule.invert {
 			continue
 		}
-		newTag := dollarN.ReplaceAllStringFunc(rule.tag, func(d string) string {
-			n, _ := strconv.Atoi(d[1:])
-			if n < len(m) && m != nil {
-				if f.capitalize {
-					return capitalize(m[n])
-				}
-				return m[n]
-			}
-			return ""
-		})
+		newTag := rule.tag
+		if rule.usesGroups {
+			newTag = f.substituteGroups(rule.tag, s, m)
+		}
 		return f.expand(newTag, tag, hostname), rule
 	}
 	return "", nil
+}
+
+// substituteGroups replaces each $N in tmpl with capture N of s (m from
+// FindStringSubmatchIndex; nil for an inverted rule), "" when absent.
+func (f *rewriteTagFilter) substituteGroups(tmpl, s string, m []int) string {
+	var b strings.Builder
+	b.Grow(len(tmpl) + len(s))
+	for i := 0; i < len(tmpl); i++ {
+		if tmpl[i] != '$' || i+1 >= len(tmpl) || tmpl[i+1] < '0' || tmpl[i+1] > '9' {
+			b.WriteByte(tmpl[i])
+			continue
+		}
+		j := i + 1
+		for j < len(tmpl) && tmpl[j] >= '0' && tmpl[j] <= '9' {
+			j++
+		}
+		n, _ := strconv.Atoi(tmpl[i+1 : j])
+		if 2*n+1 < len(m) && m[2*n] >= 0 {
+			g := s[m[2*n]:m[2*n+1]]
+			if f.capitalize {
+				g = capitalize(g)
+			}
+			b.WriteString(g)
+		}
+		i = j - 1
+	}
+	return b.String()
 }
 
 func capitalize(s string) string {
@@ -174,22 +202,78 @@ func (f *rewriteTagFilter) expand(s, tag, hostname string) string {
 		re := regexp.MustCompile("^" + regexp.QuoteMeta(f.removeTagPrefix) + `\.?`)
 		tag = re.ReplaceAllString(tag, "")
 	}
-	parts := rubySplitDot(tag)
-	return rtfPlaceholder.ReplaceAllStringFunc(s, func(ph string) string {
+	var parts []string
+	var b strings.Builder
+	b.Grow(len(s) + len(tag))
+	for i := 0; i < len(s); {
+		n := placeholderAt(s, i)
+		if n == 0 {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		ph := s[i : i+n]
+		i += n
 		switch ph {
 		case "${tag}", "__TAG__":
-			return tag
+			b.WriteString(tag)
 		case "${hostname}", "__HOSTNAME__":
-			return hostname
+			b.WriteString(hostname)
+		default:
+			if strings.HasPrefix(ph, "${tag_parts[") {
+				if parts == nil {
+					parts = rubySplitDot(tag)
+				}
+				k, _ := strconv.Atoi(ph[len("${tag_parts[") : len(ph)-2])
+				if k < len(parts) {
+					b.WriteString(parts[k])
+				}
+			}
+			// anything else: unknown placeholder → "" (fluentd warns)
 		}
-		if strings.HasPrefix(ph, "${tag_parts[") {
-			n, _ := strconv.Atoi(ph[len("${tag_parts[") : len(ph)-2])
-			if n < len(parts) {
-				return parts[n]
+	}
+	return b.String()
+}
+
+// placeholderAt returns the length of the rewrite_tag_filter placeholder
+// (`\${[a-z_]+(\[[0-9]+\])?}` or `__[A-Z_]+__`, leftmost-longest as Ruby's
+// regexp finds it) starting at s[i], or 0.
+func placeholderAt(s string, i int) int {
+	if strings.HasPrefix(s[i:], "${") {
+		j := i + 2
+		for j < len(s) && (s[j] >= 'a' && s[j] <= 'z' || s[j] == '_') {
+			j++
+		}
+		if j == i+2 {
+			return 0
+		}
+		if j < len(s) && s[j] == '[' {
+			k := j + 1
+			for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+				k++
+			}
+			if k > j+1 && k < len(s) && s[k] == ']' {
+				j = k + 1
 			}
 		}
-		return ""
-	})
+		if j < len(s) && s[j] == '}' {
+			return j + 1 - i
+		}
+		return 0
+	}
+	if strings.HasPrefix(s[i:], "__") {
+		j := i + 2
+		for j < len(s) && (s[j] >= 'A' && s[j] <= 'Z' || s[j] == '_') {
+			j++
+		}
+		// the run s[i+2:j] must end with "__" after at least one character
+		for end := j; end >= i+5; end-- {
+			if s[end-2:end] == "__" {
+				return end - i
+			}
+		}
+	}
+	return 0
 }
 
 func (f *rewriteTagFilter) emit(c *emitCtx, e *event) {
@@ -205,12 +289,7 @@ func (f *rewriteTagFilter) emit(c *emitCtx, e *event) {
 		c.drop(DropSilent, e.tag, "rewrite_tag_filter", rule.pos, "rewritten tag equals the current tag %q", newTag)
 		return
 	}
-	inv := ""
-	if rule.invert {
-		inv = "!"
-	}
-	c.step(Step{Kind: StepRetag, Plugin: "rewrite_tag_filter", Pos: rule.pos, Tag: e.tag, NewTag: newTag,
-		Detail: fmt.Sprintf("%s %s%s → %s", rule.key, inv, rule.pattern, rule.tag)})
+	c.step(Step{Kind: StepRetag, Plugin: "rewrite_tag_filter", Pos: rule.pos, Tag: e.tag, NewTag: newTag, Detail: rule.detail})
 	c.reemit(&event{tag: newTag, time: e.time, rec: e.rec})
 }
 

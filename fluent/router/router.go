@@ -72,6 +72,7 @@ type pipeline struct {
 }
 
 type entry struct {
+	detail string // el.String(), for steps
 	filter bool
 	pats   glob.List
 	el     *config.Element
@@ -220,7 +221,7 @@ func (r *Router) addEntry(p *pipeline, el *config.Element) error {
 	if tp == nil {
 		return config.Errorf(el.Pos, "missing '@type' parameter on <%s> directive", el.Name)
 	}
-	e := &entry{filter: el.Name == "filter", pats: glob.CompileList(el.Arg), el: el, typ: typ}
+	e := &entry{filter: el.Name == "filter", pats: glob.CompileList(el.Arg), el: el, typ: typ, detail: el.String()}
 	var err error
 	if e.filter {
 		e.f, err = r.newFilter(typ, tp, el)
@@ -310,7 +311,7 @@ func (r *Router) RouteLabel(name string, ev Event) (Journey, error) {
 }
 
 func (r *Router) routeIn(p *pipeline, ev Event) Journey {
-	j := Journey{Input: ev}
+	j := Journey{Input: ev, Steps: make([]Step, 0, 8), Deliveries: make([]Delivery, 0, 2)}
 	c := &emitCtx{r: r, p: p, j: &j}
 	// fluentd mutates records in place (s3's include_time_key, tdlog's
 	// "time"); work on a copy so the caller's record is untouched.
@@ -358,15 +359,15 @@ func (r *Router) emit(c *emitCtx, e *event) {
 		c.drop(DropWarning, e.tag, "", config.Pos{}, "no patterns matched tag=%q", e.tag)
 		return
 	}
-	c.step(Step{Kind: StepMatch, Plugin: res.match.typ, Pos: res.match.el.Pos, Tag: e.tag, Detail: res.match.el.String()})
+	c.step(Step{Kind: StepMatch, Plugin: res.match.typ, Pos: res.match.el.Pos, Tag: e.tag, Detail: res.match.detail})
 	res.match.o.emit(c, e)
 }
 
 // reemit routes e with a new tag from the top of the same pipeline.
 func (c *emitCtx) reemit(e *event) {
-	sub := *c
-	sub.depth++
-	c.r.emit(&sub, e)
+	c.depth++
+	c.r.emit(c, e)
+	c.depth--
 }
 
 // nonHash reports the TypeError a Hash-indexing plugin raises on a non-Hash

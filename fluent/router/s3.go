@@ -44,6 +44,8 @@ type S3Config struct {
 	Format           *Formatter
 	// Warnings are configure-time warnings fluentd would log.
 	Warnings []string
+
+	slices secondCache
 }
 
 var s3KeyVar = regexp.MustCompile(`%\{[^}]*\}`)
@@ -150,7 +152,7 @@ func (r *Router) newS3Config(el *config.Element, loc *time.Location) (*S3Config,
 // TimeSlice is the chunk key of an event: time_slice_format of the event
 // time in the output's zone.
 func (c *S3Config) TimeSlice(t EventTime) string {
-	return Strftime(t.Time(c.Location), c.TimeSliceFormat)
+	return c.slices.get(t.Sec, func() string { return Strftime(t.Time(c.Location), c.TimeSliceFormat) })
 }
 
 // ObjectKey builds the key for one write: %{path} (strftime of the flush

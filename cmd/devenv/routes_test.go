@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+	"gotest.tools/v3/golden"
+)
+
+// Golden files are rewritten with `go test ./cmd/devenv -run Routes -update`
+// (gotest.tools/v3/golden's flag).
+
+func routesRun(t testing.TB, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), append([]string{"routes"}, args...), strings.NewReader(stdin), &stdout, &stderr)
+	return exitCode(err, &stderr), stdout.String(), stderr.String()
+}
+
+var delishArgs = []string{"--config", "testdata/routes/fluent.conf", "--time", "2024-01-02T03:04:05Z",
+	"--hostname", "fluentd01", "--env", "AWS_S3_BUCKET=delish-logs", "--env", "TD_DATABASE=delish_dev"}
+
+func readTestdata(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/routes/" + name)
+	assert.NilError(t, err)
+	return string(b)
+}
+
+func TestRoutesDockerText(t *testing.T) {
+	code, stdout, stderr := routesRun(t, readTestdata(t, "docker-lines.txt"),
+		append([]string{"--docker-tag", "docker.delish", "--container-name", "/delish-api-1"}, delishArgs...)...)
+	assert.Equal(t, code, 0, stderr)
+	golden.Assert(t, stdout, "routes/docker-lines.text.golden")
+	assert.Assert(t, is.Contains(stdout, "-> s3     s3://delish-logs/logs/delish-event/click/2024/01/02/03_0_fluentd01.gz\n"))
+	assert.Assert(t, is.Contains(stdout, "DROP (connection closed)"))
+}
+
+func TestRoutesDockerJSON(t *testing.T) {
+	code, stdout, stderr := routesRun(t, readTestdata(t, "docker-lines.txt"),
+		append([]string{"--docker-tag", "docker.delish", "--json"}, delishArgs...)...)
+	assert.Equal(t, code, 0, stderr)
+	golden.Assert(t, stdout, "routes/docker-lines.json.golden")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	assert.Equal(t, len(lines), 13)
+	var first struct {
+		FinalTags  []string `json:"final_tags"`
+		Deliveries []struct {
+			Type, Bucket, Key, Database, Table string
+			Record                             map[string]any
+		} `json:"deliveries"`
+	}
+	assert.NilError(t, json.Unmarshal([]byte(lines[0]), &first))
+	assert.DeepEqual(t, first.FinalTags, []string{"delish.event.click"})
+	assert.Equal(t, first.Deliveries[0].Key, "logs/delish-event/click/2024/01/02/03_0_fluentd01.gz")
+	assert.Equal(t, first.Deliveries[1].Database+"."+first.Deliveries[1].Table, "delish_dev.event_click")
+	assert.Equal(t, first.Deliveries[1].Record["time"], float64(1704164645))
+}
+
+func TestRoutesTaggedRecords(t *testing.T) {
+	code, stdout, stderr := routesRun(t, readTestdata(t, "records.jsonl"),
+		append([]string{"--tag", "delish.event.signup"}, delishArgs...)...)
+	assert.Equal(t, code, 0, stderr)
+	golden.Assert(t, stdout, "routes/records.text.golden")
+}
+
+func TestRoutesLint(t *testing.T) {
+	code, stdout, stderr := routesRun(t, "", "--lint", "--config", "testdata/routes/fluent.conf",
+		"--env", "AWS_S3_BUCKET=delish-logs", "--env", "TD_DATABASE=delish_dev", "--taskdef", "testdata/routes/api-server.json")
+	assert.Equal(t, code, 2)
+	assert.Assert(t, is.Contains(stderr, "devenv: routes --lint: "))
+	golden.Assert(t, stdout, "routes/lint.golden")
+	for _, code := range []string{"unanchored-pattern", "line-anchors", "invalid-td-name", "buffer-path-collision", "long-flush", "driver-fluentd-async", "empty-env"} {
+		assert.Assert(t, is.Contains(stdout, ": "+code+": "))
+	}
+}
+
+func TestRoutesErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		err   string
+	}{
+		{"bad escape", "", []string{"--config", "testdata/routes/broken.conf", "--tag", "x"}, 1,
+			"devenv: parse fluentd config: testdata/routes/broken.conf:5:17: unexpected back-slash escape character 'w'\n"},
+		{"unsupported plugin", "", []string{"--config", "testdata/routes/unsupported.conf", "--tag", "x"}, 1,
+			"devenv: load fluentd config: testdata/routes/unsupported.conf:2:9: unsupported output plugin \"elasticsearch\" (supported: rewrite_tag_filter, forest, copy, s3, tdlog, stdout, null, file)\n"},
+		{"missing config", "", []string{"--config", "testdata/routes/nope.conf", "--tag", "x"}, 1,
+			"devenv: parse fluentd config: open testdata/routes/nope.conf: no such file or directory\n"},
+		{"no tag", "", []string{"--config", "testdata/routes/fluent.conf"}, 2,
+			"devenv: routes: give exactly one of --tag (JSON records) or --docker-tag (container output lines)\n"},
+		{"bad record", "[1]\n", []string{"--config", "testdata/routes/fluent.conf", "--tag", "x"}, 1,
+			"devenv: read record: stdin:1: a record must be a JSON object\n"},
+		{"bad json", "{\"a\":\n", []string{"--config", "testdata/routes/fluent.conf", "--tag", "x"}, 1,
+			"devenv: read record: stdin:1: invalid JSON: unexpected end of input at offset 5\n"},
+		{"bad env", "", []string{"--config", "testdata/routes/fluent.conf", "--tag", "x", "--env", "NOEQ"}, 2,
+			"devenv: --env \"NOEQ\": want KEY=VALUE\n"},
+		{"bad time", "", []string{"--config", "testdata/routes/fluent.conf", "--tag", "x", "--time", "yesterday"}, 2,
+			"devenv: --time \"yesterday\": want RFC 3339 or Unix seconds\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := routesRun(t, c.stdin, c.args...)
+			assert.Equal(t, code, c.code)
+			assert.Equal(t, stderr, c.err)
+		})
+	}
+}
+
+// BenchmarkRoutes10k measures `devenv routes` (config parse, 10,000 docker
+// lines through the reference config, text output). Target: < 1 s per op.
+func BenchmarkRoutes10k(b *testing.B) {
+	lines := strings.Split(strings.TrimSpace(readTestdata(b, "docker-lines.txt")), "\n")
+	var in strings.Builder
+	for i := range 10000 {
+		in.WriteString(lines[i%len(lines)])
+		in.WriteByte('\n')
+	}
+	input := in.String()
+	opts := routesOptions{config: "testdata/routes/fluent.conf", dockerTag: "docker.delish", containerID: strings.Repeat("0", 64),
+		containerName: "/delish-api-1", source: "stdout", time: "2024-01-02T03:04:05Z", hostname: "fluentd01", tz: "UTC",
+		env: []string{"AWS_S3_BUCKET=delish-logs", "TD_DATABASE=delish_dev"}}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(input)))
+	for b.Loop() {
+		if err := runRoutes(b.Context(), opts, strings.NewReader(input), io.Discard, time.Now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N), "s/10k-records")
+}
