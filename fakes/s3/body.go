@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -73,6 +74,9 @@ var xmlLimits = bodyLimits{max: maxXMLBody, tooLarge: func(int64) *Error {
 func (s *Server) newBody(r *http.Request, st *request, lim bodyLimits, fallback checksumAlg) (*body, error) {
 	b := &body{src: r.Body, declared: r.ContentLength, max: lim.max, tooLarge: lim.tooLarge, md5: md5.New(), st: st, alg: fallback}
 	h := r.Header
+	if st.auth.scheme == "sigv4-presigned" {
+		h = presignedHeaders(h, st.query)
+	}
 	payload := h.Get("X-Amz-Content-Sha256")
 	streaming := strings.HasPrefix(payload, "STREAMING-")
 	st.bodyMode = "plain"
@@ -137,6 +141,25 @@ func (s *Server) newBody(r *http.Request, st *request, lim bodyLimits, fallback 
 	st.digested = b.wantMD5 != nil || b.clientSent
 	b.sum = b.alg.new()
 	return b, nil
+}
+
+// presignedHeaders adds the checksum headers a presigned URL carries in its
+// query (as some SDKs hoist them) to h; S3 enforces them like headers.
+func presignedHeaders(h http.Header, q url.Values) http.Header {
+	var out http.Header
+	for k, v := range q {
+		lower := strings.ToLower(k)
+		if strings.HasPrefix(lower, "x-amz-checksum-") || lower == "x-amz-sdk-checksum-algorithm" {
+			if out == nil {
+				out = h.Clone()
+			}
+			out.Set(lower, v[0])
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
 }
 
 // checksumHeaders reads x-amz-checksum-*, x-amz-trailer and

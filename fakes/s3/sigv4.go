@@ -175,9 +175,9 @@ func (s *Server) verifyHeader(r *http.Request, st *request, v sigV4) error {
 		return errorf(ErrInvalidRequest, "Missing required header for this request: x-amz-content-sha256")
 	}
 	key := signingKey(secret, v.date, v.region, v.service)
-	want := signature(key, v, canonicalRequest(r, st, v.signedHeaders, payload, ""))
-	if !hmac.Equal([]byte(want), []byte(v.signature)) {
-		return s.signatureMismatch(v)
+	canonical := canonicalRequest(r, st, v.signedHeaders, payload, "")
+	if want := signature(key, v, canonical); !hmac.Equal([]byte(want), []byte(v.signature)) {
+		return signatureMismatch(v, canonical)
 	}
 	st.auth.verified = true
 	if payload == payloadStreamingSigned || payload == payloadStreamingSignedTrail {
@@ -189,8 +189,12 @@ func (s *Server) verifyHeader(r *http.Request, st *request, v sigV4) error {
 	return nil
 }
 
-func (s *Server) signatureMismatch(v sigV4) *Error {
-	return with(ErrSignatureDoesNotMatch, "AWSAccessKeyId", v.accessKey, "SignatureProvided", v.signature)
+// signatureMismatch is S3's SignatureDoesNotMatch, which shows the string
+// to sign and the canonical request it computed, so a client can diff them.
+func signatureMismatch(v sigV4, canonical string) *Error {
+	return with(ErrSignatureDoesNotMatch, "AWSAccessKeyId", v.accessKey,
+		"StringToSign", stringToSign(v, canonical), "SignatureProvided", v.signature,
+		"CanonicalRequest", canonical)
 }
 
 // verifyPresigned checks a presigned URL's query signature and expiry.
@@ -241,11 +245,9 @@ func (s *Server) verifyPresigned(r *http.Request, st *request) error {
 		payload = payloadUnsigned
 	}
 	key := signingKey(secret, v.date, v.region, v.service)
-	want := signature(key, v, canonicalRequest(r, st, v.signedHeaders, payload, "X-Amz-Signature"))
-	if !hmac.Equal([]byte(want), []byte(v.signature)) {
-		e := s.signatureMismatch(v)
-		e.Message = "The request signature we calculated does not match the signature you provided. Check your key and signing method."
-		return e
+	canonical := canonicalRequest(r, st, v.signedHeaders, payload, "X-Amz-Signature")
+	if want := signature(key, v, canonical); !hmac.Equal([]byte(want), []byte(v.signature)) {
+		return signatureMismatch(v, canonical)
 	}
 	st.auth.verified = true
 	return nil
@@ -360,9 +362,12 @@ func uriEncode(s string, encodeSlash bool) string {
 
 // signature returns the hex SigV4 signature of a canonical request.
 func signature(key []byte, v sigV4, canonical string) string {
+	return hex.EncodeToString(hmacSHA256(key, stringToSign(v, canonical)))
+}
+
+func stringToSign(v sigV4, canonical string) string {
 	sum := sha256.Sum256([]byte(canonical))
-	sts := "AWS4-HMAC-SHA256\n" + v.amzDate + "\n" + v.scope() + "\n" + hex.EncodeToString(sum[:])
-	return hex.EncodeToString(hmacSHA256(key, sts))
+	return "AWS4-HMAC-SHA256\n" + v.amzDate + "\n" + v.scope() + "\n" + hex.EncodeToString(sum[:])
 }
 
 func signingKey(secret, date, region, service string) []byte {
