@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/devenv-sh/devenv/fakes/datadog"
+)
+
+// fakeDatadogOptions are the flags of `devenv fake datadog`.
+type fakeDatadogOptions struct {
+	statsdAddr   string        // --statsd-addr
+	statsdSocket string        // --statsd-socket
+	apmAddr      string        // --apm-addr
+	maxDatagram  int           // --max-datagram-size
+	retention    time.Duration // --retention
+}
+
+func newFakeDatadogCommand() *cobra.Command {
+	var o fakeDatadogOptions
+	cmd := &cobra.Command{
+		Use:   "datadog",
+		Short: "Serve a Datadog agent stub (DogStatsD and trace intake, what datadog-go and dd-trace-go use)",
+		Long: `Serve a Datadog agent stub until SIGINT or SIGTERM.
+
+It receives what an application sends to the agent on its host:
+  DogStatsD  UDP --statsd-addr (8125), and a Unix datagram socket with
+             --statsd-socket (the agent's is /var/run/datadog/dsd.socket):
+             metrics of every type (c g ms h s d) with sample rates, tags,
+             container ids (|c:), timestamps (|T) and packed values, events
+             (_e{...}) and service checks (_sc|...). A datagram over
+             --max-datagram-size bytes (the agent's 8192-byte buffer would cut
+             it) and any malformed message are counted as parse errors.
+  traces     HTTP --apm-addr (8126): POST/PUT /v0.4/traces (msgpack or JSON)
+             and /v0.5/traces, answered with rate_by_service as the agent
+             does; spans are deduplicated by (trace_id, span_id). GET /info
+             advertises exactly those two endpoints and client_drop_p0s false,
+             so dd-trace-go sends every trace.
+
+Nothing is aggregated on the way in. What arrived is under /_devenv/ on the
+APM port, aggregated at query time:
+  GET  /_devenv/metrics?name=app.*&tag=env:prod&type=c&last=1m
+         points, and per series and in total: count, sum, min, max, avg, last,
+         scaled_sum (value/rate), set members, percentiles for ms/h/d.
+         datadog-go's own datadog.dogstatsd.client.* telemetry is left out
+         unless telemetry=true.
+  GET  /_devenv/events?title=deploy*   /_devenv/service_checks?name=db.up&status=2
+  GET  /_devenv/spans?service=api&error=true   /_devenv/traces?trace_id=42
+  GET  /_devenv/payloads, /_devenv/parse_errors, /_devenv/counts (packets,
+       parse errors, datagrams dropped by the kernel or the stub, spans)
+  POST /_devenv/info {...}   change what GET /info advertises
+  GET  /_devenv/health; POST /_devenv/reset
+  POST /_devenv/faults {"times":2,"status":503,"path_prefix":"/v0.4/traces"}
+
+Everything is kept in memory, the newest first to stay, for --retention.
+The DD_* variables of an ECS agent task (DD_API_KEY, DD_SITE, ...) are ignored.
+
+Examples:
+  devenv fake datadog
+  devenv fake datadog --statsd-addr 0.0.0.0:8125 --apm-addr 0.0.0.0:8126 \
+      --statsd-socket /var/run/datadog/dsd.socket
+  echo -n 'page.views:1|c|#env:dev' | nc -u -w0 127.0.0.1 8125
+  curl -s 'http://127.0.0.1:8126/_devenv/metrics?name=page.views'
+
+Exit codes: 0 after a clean shutdown; 1 when the stub cannot start (address
+in use, socket path taken by another file); 2 on bad flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFakeDatadog(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: 2, msg: "fake datadog: " + err.Error()}
+	})
+	o.addFlags(cmd.Flags(), "")
+	return cmd
+}
+
+// addFlags registers the options on f, each name prefixed with prefix: ""
+// for `devenv fake datadog`, "datadog-" for a command serving every fake at
+// once (--datadog-statsd-addr, --datadog-apm-addr, ...).
+func (o *fakeDatadogOptions) addFlags(f *pflag.FlagSet, prefix string) {
+	f.StringVar(&o.statsdAddr, prefix+"statsd-addr", "127.0.0.1:8125", "DogStatsD UDP address (empty: no UDP listener; port 0 picks a free port)")
+	f.StringVar(&o.statsdSocket, prefix+"statsd-socket", "", "DogStatsD Unix datagram socket path, e.g. /var/run/datadog/dsd.socket (default: none)")
+	f.StringVar(&o.apmAddr, prefix+"apm-addr", "127.0.0.1:8126", "trace intake and /_devenv/ API address (port 0 picks a free port)")
+	f.IntVar(&o.maxDatagram, prefix+"max-datagram-size", 8192, "reject larger DogStatsD datagrams as oversize, as the agent's dogstatsd_buffer_size")
+	f.DurationVar(&o.retention, prefix+"retention", datadog.DefaultLimits.Retention, "forget what arrived longer ago than this")
+}
+
+// openFakeDatadog builds the agent stub the options describe, logging to
+// logw. The caller serves it with (*datadog.Agent).Serve(ctx,
+// o.config(), ...), which closes it; a command serving every fake in one
+// process reuses both.
+func openFakeDatadog(o fakeDatadogOptions, logw io.Writer) (*datadog.Agent, error) {
+	if o.apmAddr == "" {
+		return nil, &exitError{code: 2, msg: "fake datadog: --apm-addr must not be empty"}
+	}
+	if o.maxDatagram <= 0 {
+		return nil, &exitError{code: 2, msg: fmt.Sprintf("fake datadog: --max-datagram-size must be positive, got %d", o.maxDatagram)}
+	}
+	if o.retention < 0 {
+		return nil, &exitError{code: 2, msg: fmt.Sprintf("fake datadog: --retention must not be negative, got %s", o.retention)}
+	}
+	limits := datadog.DefaultLimits
+	limits.Retention = o.retention
+	return datadog.New(
+		datadog.WithStore(datadog.NewMemoryStore(limits, nil)),
+		datadog.WithMaxDatagramSize(o.maxDatagram),
+		datadog.WithLogger(slog.New(slog.NewTextHandler(logw, nil)).With("fake", "datadog")),
+	), nil
+}
+
+// config is where the stub listens.
+func (o fakeDatadogOptions) config() datadog.Config {
+	return datadog.Config{StatsdAddr: o.statsdAddr, StatsdSocket: o.statsdSocket, APMAddr: o.apmAddr}
+}
+
+// runFakeDatadog serves the stub until ctx is done (SIGINT, SIGTERM), then
+// lets requests in flight finish and parses every datagram already read.
+func runFakeDatadog(ctx context.Context, o fakeDatadogOptions, stdout, stderr io.Writer) error {
+	a, err := openFakeDatadog(o, stderr)
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx, o.config(), func(addrs datadog.Addrs) {
+		var statsd []string
+		if addrs.Statsd != nil {
+			statsd = append(statsd, "udp "+addrs.Statsd.String())
+		}
+		if addrs.StatsdSocket != "" {
+			statsd = append(statsd, "unixgram "+addrs.StatsdSocket)
+		}
+		if len(statsd) == 0 {
+			statsd = append(statsd, "off")
+		}
+		fmt.Fprintf(stdout, "fake datadog: serving http://%s (dogstatsd %s)\n", addrs.APM, strings.Join(statsd, ", "))
+	})
+}
