@@ -43,6 +43,7 @@ type Agent struct {
 	mu        sync.Mutex
 	info      Info
 	conns     []net.Conn
+	closed    bool
 	closeOnce sync.Once
 }
 
@@ -160,7 +161,7 @@ func (a *Agent) Close() error {
 	a.closeOnce.Do(func() {
 		a.mu.Lock()
 		conns := a.conns
-		a.conns = nil
+		a.conns, a.closed = nil, true
 		a.mu.Unlock()
 		for _, c := range conns {
 			c.Close()

@@ -424,6 +424,46 @@ func (c *clock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+func TestListenersAfterCloseAndInTheWay(t *testing.T) {
+	t.Parallel()
+	dir, err := os.MkdirTemp("", "dd")
+	assert.NilError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	file := filepath.Join(dir, "not-a-socket")
+	assert.NilError(t, os.WriteFile(file, []byte("keep me"), 0o600))
+
+	a := datadog.New()
+	_, err = a.ListenUnixgram(file)
+	assert.ErrorContains(t, err, "a file that is not a socket is in the way")
+	b, err := os.ReadFile(file)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(b), "keep me"))
+
+	socket := filepath.Join(dir, "dsd.socket")
+	_, err = a.ListenUnixgram(socket)
+	assert.NilError(t, err)
+	assert.NilError(t, a.Close())
+	_, err = os.Stat(socket)
+	assert.Check(t, os.IsNotExist(err), "Close removes the socket")
+	_, err = a.ListenUnixgram(socket)
+	assert.ErrorContains(t, err, "agent is closed")
+	_, err = a.ListenUDP("127.0.0.1:0")
+	assert.ErrorContains(t, err, "agent is closed")
+	assert.NilError(t, a.Close(), "Close twice is fine")
+}
+
+func TestSpanDedupeForgetsEvictedSpans(t *testing.T) {
+	t.Parallel()
+	store := datadog.NewMemoryStore(datadog.Limits{Spans: 2}, nil)
+	span := func(trace, id uint64) datadog.Span { return datadog.Span{TraceID: trace, SpanID: id, Received: time.Now()} }
+	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(1, 1), span(1, 2), span(1, 1)}), 2), "a repeated span is stored once")
+	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(2, 1)}), 1), "same span id in another trace is new")
+	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(1, 1)}), 1), "(1,1) was pushed out, so it is new again")
+	assert.Check(t, is.Len(store.Spans(nil), 2))
+	store.Reset()
+	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(2, 1)}), 1), "reset forgets the keys")
+}
+
 // poll calls cond every 20 ms until it returns true, failing the test after 10 s.
 func poll(t *testing.T, cond func() bool) {
 	t.Helper()

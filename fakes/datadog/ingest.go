@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -116,7 +117,9 @@ func (a *Agent) ListenUDP(addr string) (*net.UDPAddr, error) {
 	got := tuneSocket(conn, a.readBuffer)
 	a.logger.Info("dogstatsd listening", "transport", TransportUDP, "addr", bound.String(), "rcvbuf", got)
 	a.setStatsdPort(bound.Port)
-	a.startReader(conn, TransportUDP, newBatchReader(conn), nil)
+	if err := a.startReader(conn, TransportUDP, newBatchReader(conn), nil); err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on udp %s: %w", addr, err)
+	}
 	return bound, nil
 }
 
@@ -144,8 +147,11 @@ func (a *Agent) ListenUnixgram(path string) (*net.UnixAddr, error) {
 	}
 	got := tuneSocket(conn, a.readBuffer)
 	a.logger.Info("dogstatsd listening", "transport", TransportUDS, "path", path, "rcvbuf", got)
-	a.startReader(conn, TransportUDS, &unixReader{conn: conn, buf: make([]byte, readBufferSize), oob: make([]byte, 128)},
+	err = a.startReader(conn, TransportUDS, &unixReader{conn: conn, buf: make([]byte, readBufferSize), oob: make([]byte, 128)},
 		func() { os.Remove(path) })
+	if err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on unixgram %s: %w", path, err)
+	}
 	return conn.LocalAddr().(*net.UnixAddr), nil
 }
 
@@ -212,12 +218,23 @@ func (r *unixReader) read(got func(data, oob []byte, flags int)) error {
 	return nil
 }
 
+// errClosed is returned when a listener is opened on a closed agent.
+var errClosed = errors.New("agent is closed")
+
 // startReader runs a goroutine that only reads datagrams and queues them for
-// the parser, so that parsing never holds up the socket.
-func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, cleanup func()) {
+// the parser, so that parsing never holds up the socket. On a closed agent
+// it closes conn (running cleanup) and returns errClosed.
+func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, cleanup func()) error {
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		conn.Close()
+		if cleanup != nil {
+			cleanup()
+		}
+		return errClosed
+	}
 	a.conns = append(a.conns, conn)
-	a.mu.Unlock()
 	a.readers.Add(1)
 	go func() {
 		defer a.readers.Done()
@@ -242,9 +259,11 @@ func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, c
 					return
 				}
 				a.logger.Warn("dogstatsd read", "transport", transport, "err", err)
+				time.Sleep(10 * time.Millisecond) // do not spin on a persistent error
 			}
 		}
 	}()
+	return nil
 }
 
 // enqueue hands a datagram to the parser, or counts it dropped when the
