@@ -143,10 +143,12 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 		md5s      = md5.New()
 		size      int64
 	)
-	for i, want := range req.Parts {
-		if i > 0 && want.PartNumber <= req.Parts[i-1].PartNumber {
+	for i := 1; i < len(req.Parts); i++ {
+		if req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
 			return with(ErrInvalidPartOrder, "UploadId", id)
 		}
+	}
+	for i, want := range req.Parts {
 		p, ok := byNumber[want.PartNumber]
 		if !ok || strings.Trim(want.ETag, `"`) != strings.Trim(p.ETag, `"`) {
 			return with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(want.PartNumber), "ETag", want.ETag)
