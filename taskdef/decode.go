@@ -90,7 +90,7 @@ func (d *decoder) top(n *node) (*TaskDefinition, fieldpath.Path) {
 	}
 	base := root.Next("taskDefinition")
 	if inner.kind != kindObject {
-		d.fail(base, fieldpath.Invalidf("expected a task definition object, got %s", describe(inner)))
+		d.fail(base, fieldpath.Invalidf("expected a task definition object, got %s; put the task definition there", describe(inner)))
 		return nil, base
 	}
 	var task TaskDefinition
@@ -205,13 +205,15 @@ func (d *decoder) walk(n *node, rv reflect.Value, p fieldpath.Path) bool {
 			return true
 		}
 		m := reflect.MakeMapWithSize(t, len(n.members))
+		seen := make(map[string]bool, len(n.members))
 		for _, mem := range n.members {
 			mp := p.Next(mem.key)
-			k := reflect.ValueOf(mem.key)
-			if m.MapIndex(k).IsValid() {
+			if seen[mem.key] {
 				d.fail(mp, fieldpath.Invalidf("duplicate key; keep only one"))
 				continue
 			}
+			seen[mem.key] = true
+			k := reflect.ValueOf(mem.key)
 			v := reflect.New(t.Elem()).Elem()
 			if d.walk(mem.value, v, mp) {
 				m.SetMapIndex(k, v)

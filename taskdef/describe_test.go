@@ -68,7 +68,7 @@ func TestDecodeDescribeOutputErrors(t *testing.T) {
 		{
 			name: "null task definition",
 			in:   `{"taskDefinition": null}`,
-			want: []string{`x.json: taskDefinition: expected a task definition object, got null`},
+			want: []string{`x.json: taskDefinition: expected a task definition object, got null; put the task definition there`},
 		},
 	})
 }
