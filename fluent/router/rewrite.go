@@ -376,7 +376,11 @@ func CompileRubyRegexp(src string) (*regexp.Regexp, error) {
 			switch {
 			case strings.HasPrefix(rest, "="), strings.HasPrefix(rest, "!"),
 				strings.HasPrefix(rest, "<="), strings.HasPrefix(rest, "<!"):
-				return nil, fmt.Errorf("lookaround (?%s…) cannot be expressed in Go's RE2", rest[:min(2, len(rest))])
+				opener := rest[:1]
+				if rest[0] == '<' {
+					opener = rest[:2]
+				}
+				return nil, fmt.Errorf("lookaround (?%s…) cannot be expressed in Go's RE2", opener)
 			case strings.HasPrefix(rest, ">"):
 				return nil, fmt.Errorf("atomic group (?>…) cannot be expressed in Go's RE2")
 			case strings.HasPrefix(rest, "("):
