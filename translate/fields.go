@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -12,8 +13,6 @@ import (
 	"github.com/devenv-sh/devenv/internal/fieldpath"
 	"github.com/devenv-sh/devenv/taskdef"
 )
-
-func slicesSort(s []string) { slices.Sort(s) }
 
 // convertImage maps the production image through devenv.yaml's image rules.
 func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, svc *types.ServiceConfig) {
@@ -60,11 +59,9 @@ func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 	}
 	if rule.Fallback != "" {
 		ext["fallback"] = string(rule.Fallback)
-		if rule.Fallback == config.StandInFluentd || rule.StandIn == config.StandInFluentd {
-			ext["fluentdFlushInterval"] = tk.t.local.FluentdFlushInterval.String()
-		}
 	}
-	if rule.StandIn == config.StandInFluentd {
+	if rule.Fallback == config.StandInFluentd || rule.StandIn == config.StandInFluentd {
+		// The local copy of fluent.conf uses this flush interval.
 		ext["fluentdFlushInterval"] = tk.t.local.FluentdFlushInterval.String()
 	}
 }
@@ -117,12 +114,19 @@ func FakeValue(name string) string {
 	return "devenv-fake-" + strings.ToLower(strings.ReplaceAll(name, "_", "-"))
 }
 
-// standIn returns the local value for a secret and says where it came from.
-func (tk *task) standIn(container, name string) (string, string) {
+// standIn returns the local value for a secret, how the report shows it,
+// and where it came from. Values from secrets.env (not committed) are never
+// shown; devenv.yaml values and fake defaults are.
+func (tk *task) standIn(container, name string) (value, shown, why string) {
 	if s, ok := tk.t.local.Secrets.Lookup(container, name); ok {
-		return s.Value, "stand-in from " + string(s.Source)
+		shown = s.Value
+		if s.Source == config.SourceSecretsEnv {
+			shown = "(from " + string(s.Source) + ", hidden)"
+		}
+		return s.Value, shown, "stand-in from " + string(s.Source)
 	}
-	return FakeValue(name), "fake default (set one under secrets in " + tk.t.local.File + " or in " + config.DefaultSecretsFile + ")"
+	v := FakeValue(name)
+	return v, v, "fake default (set one under secrets in " + tk.t.local.File + " or in " + config.DefaultSecretsFile + ")"
 }
 
 // convertEnvironment maps environment and secrets into one environment.
@@ -141,28 +145,34 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 		name, value := *kv.Name, deref(kv.Value)
 		switch {
 		case SecretLooking(name):
-			local, why := tk.standIn(c.Name, name)
+			local, shown, why := tk.standIn(c.Name, name)
 			set(name, local)
-			tk.deviate(c, ep.Next("value"), Rewritten, "(plain-text secret, hidden)", displaySecret(local, why), "secret-looking variable "+name+": "+why)
+			tk.deviate(c, ep.Next("value"), Rewritten, "(plain-text secret, hidden)", shown, "secret-looking variable "+name+": "+why)
 		default:
+			prod, why := value, ""
+			if r, ok := hidePassword(value, name); ok {
+				value, prod, why = r, "(URL with a password, hidden)", "the password inside the URL is replaced by a fake one"
+			}
 			if o, ok := tk.t.local.Env(c.Name, name); ok {
 				set(name, o)
-				tk.deviate(c, ep.Next("value"), Rewritten, value, o, "environment override in "+tk.t.local.File)
+				tk.deviate(c, ep.Next("value"), Rewritten, prod, o, "environment override in "+tk.t.local.File)
 				continue
 			}
 			if r, ok := tk.rewriteHosts(value); ok {
-				set(name, r)
-				tk.deviate(c, ep.Next("value"), Rewritten, value, r, "production host mapped to a local service in "+tk.t.local.File)
-				continue
+				value = r
+				why = strings.TrimPrefix(why+"; production host mapped to a local service in "+tk.t.local.File, "; ")
 			}
 			set(name, value)
+			if why != "" {
+				tk.deviate(c, ep.Next("value"), Rewritten, prod, value, why)
+			}
 		}
 	}
 	for i, s := range c.Secrets {
 		sp := p.Next("secrets").Index(i)
-		local, why := tk.standIn(c.Name, s.Name)
+		local, shown, why := tk.standIn(c.Name, s.Name)
 		set(s.Name, local)
-		tk.deviate(c, sp, Rewritten, "(secret from "+secretStore(s.ValueFrom)+", not fetched)", displaySecret(local, why), why)
+		tk.deviate(c, sp, Rewritten, "(secret from "+secretStore(s.ValueFrom)+", not fetched)", shown, why)
 	}
 	// Overrides of variables production does not set.
 	for _, scope := range []string{"*", c.Name} {
@@ -181,15 +191,6 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 	return env
 }
 
-// displaySecret shows a stand-in in the report only when it is one devenv
-// chose or devenv.yaml (committed) holds; values from secrets.env stay hidden.
-func displaySecret(local, why string) string {
-	if strings.Contains(why, config.DefaultSecretsFile) && !strings.HasPrefix(why, "fake default") {
-		return "(from " + config.DefaultSecretsFile + ", hidden)"
-	}
-	return local
-}
-
 func secretStore(valueFrom string) string {
 	switch {
 	case strings.Contains(valueFrom, ":secretsmanager:"):
@@ -197,6 +198,23 @@ func secretStore(valueFrom string) string {
 	default:
 		return "SSM Parameter Store"
 	}
+}
+
+// hidePassword replaces the password of a URL value
+// (postgres://user:secret@db/app) with a fake one.
+func hidePassword(v, name string) (string, bool) {
+	if !strings.Contains(v, "://") || !strings.Contains(v, "@") {
+		return v, false
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.User == nil {
+		return v, false
+	}
+	if _, ok := u.User.Password(); !ok {
+		return v, false
+	}
+	u.User = url.UserPassword(u.User.Username(), FakeValue(name+"_password"))
+	return u.String(), true
 }
 
 // rewriteHosts replaces production host names mapped in devenv.yaml with
@@ -265,7 +283,7 @@ func (tk *task) convertDNS(l []string, c *taskdef.ContainerDefinition, p fieldpa
 		return nil
 	}
 	if s.netOwner != "" {
-		tk.deviate(c, p, Dropped, quoteList(l), "", "the container shares "+s.netOwner+"'s network namespace and its DNS settings")
+		tk.deviate(c, p, Dropped, joinList(l), "", "the container shares "+s.netOwner+"'s network namespace and its DNS settings")
 		return nil
 	}
 	return types.StringList(l)
@@ -483,7 +501,7 @@ func (tk *task) convertLinks(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 		return nil
 	}
 	if tk.mode != taskdef.NetworkModeBridge {
-		tk.deviate(c, p.Next("links"), Dropped, quoteList(c.Links), "", "links only apply in bridge mode")
+		tk.deviate(c, p.Next("links"), Dropped, joinList(c.Links), "", "links only apply in bridge mode")
 		return nil
 	}
 	var out []string
@@ -556,7 +574,7 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 	test := types.HealthCheckTest(hc.Command)
 	if test[0] != "CMD" && test[0] != "CMD-SHELL" && test[0] != "NONE" {
 		test = append(types.HealthCheckTest{"CMD"}, hc.Command...)
-		tk.deviate(c, p.Next("command"), Rewritten, quoteList(hc.Command), quoteList(test), "ECS runs a command without CMD/CMD-SHELL prefix as CMD; Compose needs it explicit")
+		tk.deviate(c, p.Next("command"), Rewritten, joinList(hc.Command), joinList(test), "ECS runs a command without CMD/CMD-SHELL prefix as CMD; Compose needs it explicit")
 	}
 	fill := func(v *int, def int, field, unit string) int {
 		if v == nil {
@@ -604,18 +622,18 @@ func (tk *task) droppedContainerFields(c *taskdef.ContainerDefinition, p fieldpa
 		for _, r := range c.ResourceRequirements {
 			l = append(l, r.Type+"="+r.Value)
 		}
-		tk.deviate(c, p.Next("resourceRequirements"), Unsupported, quoteList(l), "", "GPUs and accelerators are not reserved locally")
+		tk.deviate(c, p.Next("resourceRequirements"), Unsupported, joinList(l), "", "GPUs and accelerators are not reserved locally")
 	}
 	if c.FirelensConfiguration != nil {
 		tk.deviate(c, p.Next("firelensConfiguration"), Unsupported, c.FirelensConfiguration.Type, "", "FireLens routing is not emulated: the router runs as an ordinary container and awsfirelens containers log to json-file")
 	}
 	if len(c.CredentialSpecs) > 0 {
-		tk.deviate(c, p.Next("credentialSpecs"), Unsupported, quoteList(c.CredentialSpecs), "", "gMSA credential specs need Active Directory")
+		tk.deviate(c, p.Next("credentialSpecs"), Unsupported, joinList(c.CredentialSpecs), "", "gMSA credential specs need Active Directory")
 	}
 	if lp := c.LinuxParameters; lp != nil {
 		for i, t := range lp.Tmpfs {
 			if len(t.MountOptions) > 0 {
-				tk.deviate(c, p.Next("linuxParameters").Next("tmpfs").Index(i).Next("mountOptions"), Dropped, quoteList(t.MountOptions), "", "Compose's tmpfs mount takes only size and mode")
+				tk.deviate(c, p.Next("linuxParameters").Next("tmpfs").Index(i).Next("mountOptions"), Dropped, joinList(t.MountOptions), "", "Compose's tmpfs mount takes only size and mode")
 			}
 		}
 	}
@@ -644,7 +662,7 @@ func (tk *task) taskFields() {
 		dev("placementConstraints", Dropped, itoa(len(td.PlacementConstraints))+" constraints", "there is one local host")
 	}
 	if len(td.RequiresCompatibilities) > 0 {
-		dev("requiresCompatibilities", Dropped, quoteList(td.RequiresCompatibilities), "launch types do not exist locally")
+		dev("requiresCompatibilities", Dropped, joinList(td.RequiresCompatibilities), "launch types do not exist locally")
 	}
 	if len(td.Tags) > 0 {
 		dev("tags", Dropped, itoa(len(td.Tags))+" tags", "AWS resource tags")

@@ -33,7 +33,6 @@ func (tk *task) convertLogConfiguration(c *taskdef.ContainerDefinition, p fieldp
 		return &types.LoggingConfig{Driver: lc.LogDriver, Options: maps.Clone(lc.Options)}
 	case lc.LogDriver == "fluentd":
 		s.logPath = p
-		s.logOpts = lc.Options
 		return &types.LoggingConfig{Driver: "fluentd", Options: maps.Clone(lc.Options)}
 	default:
 		why := "the " + lc.LogDriver + " driver ships logs to a production service; locally they stay in json-file (docker logs works)"
@@ -52,7 +51,7 @@ func (tk *task) convertLogConfiguration(c *taskdef.ContainerDefinition, p fieldp
 func (t *translator) wireLogging() {
 	for _, name := range sortedKeys(t.services) {
 		s := t.services[name]
-		if s.logOpts == nil && s.cfg.Logging == nil || s.cfg.Logging == nil || s.cfg.Logging.Driver != "fluentd" {
+		if s.cfg.Logging == nil || s.cfg.Logging.Driver != "fluentd" {
 			continue
 		}
 		dev := func(field string, kind Kind, prod, local, why string) {
@@ -71,6 +70,9 @@ func (t *translator) wireLogging() {
 		if err != nil {
 			t.fail(s.file, s.logPath.Next("options").Next("fluentd-address"), fieldpath.Invalidf("%q: %v", addr, err))
 			continue
+		}
+		if port == 0 {
+			port = 24224 // the fluentd driver's default
 		}
 		local := ""
 		rule, ok := t.local.HostRule(host, port)

@@ -29,6 +29,7 @@ func TestSecretsNeverLeak(t *testing.T) {
       {"name": "GITHUB_TOKEN", "value": "SENTINEL-token-4"},
       {"name": "apiKey", "value": "SENTINEL-camel-5"},
       {"name": "SESSION_SECRET", "value": "SENTINEL-session-6"},
+      {"name": "REDIS_URL", "value": "postgres://app:SENTINEL-urlpw-11@db.example.com:5432/app"},
       {"name": "PLAIN", "value": "visible-value"}
     ],
     "secrets": [
@@ -61,6 +62,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	assert.Equal(t, *env["DB_PASSWORD"], "devenv-fake-db-password")
 	assert.Equal(t, *env["STRIPE_KEY"], "devenv-fake-stripe-key")
 	assert.Equal(t, *env["PLAIN"], "visible-value")
+	assert.Equal(t, *env["REDIS_URL"], "postgres://app:devenv-fake-redis-url-password@db.example.com:5432/app")
 	assert.Assert(t, strings.Contains(string(out), "visible-value"))
 	assert.NilError(t, composefile.RoundTrip(t.Context(), "leaky.yaml", out, p))
 }

@@ -10,8 +10,9 @@ package translate
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -36,6 +37,9 @@ func Translate(defs []taskdef.Def, local config.Local) (*types.Project, Report, 
 	if local.BindAddress == "" {
 		t.local.BindAddress = config.DefaultBindAddress
 	}
+	if local.Project == "" {
+		t.local.Project = config.DefaultProject
+	}
 	if len(defs) == 0 {
 		return nil, nil, fieldpath.Invalidf("no task definitions to translate: give --taskdefs or list them under taskdefs in devenv.yaml")
 	}
@@ -48,7 +52,7 @@ func Translate(defs []taskdef.Def, local config.Local) (*types.Project, Report, 
 	if len(t.errs) > 0 {
 		return nil, nil, errors.Join(t.errs...)
 	}
-	p := &types.Project{Name: local.Project, Services: types.Services{}}
+	p := &types.Project{Name: t.local.Project, Services: types.Services{}}
 	for _, name := range sortedKeys(t.services) {
 		p.Services[name] = t.services[name].cfg
 	}
@@ -79,8 +83,8 @@ type service struct {
 	// published maps "containerPort/protocol" to the fixed host port, for
 	// resolving host rules (fluentd log driver addresses).
 	published map[string]string
-	logPath   fieldpath.Path
-	logOpts   map[string]string
+	// logPath is where the fluentd log configuration is, for wireLogging.
+	logPath fieldpath.Path
 }
 
 // task translates one task definition.
@@ -173,7 +177,7 @@ func (tk *task) container(i int) {
 		Links:         tk.convertLinks(c, p, s),
 		ContainerSpec: cs,
 		WorkloadSpec:  ws,
-		Extensions:    types.Extensions{ExtensionKey: tk.convertExtension(c, p)},
+		Extensions:    types.Extensions{ExtensionKey: tk.convertExtension(c)},
 	}
 	tk.convertImage(c, p, &s.cfg)
 	tk.droppedContainerFields(c, p)
@@ -231,7 +235,7 @@ func (tk *task) workloadSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 
 // convertExtension records what Compose cannot express but `devenv up`
 // honours: the task family and whether the container is essential.
-func (tk *task) convertExtension(c *taskdef.ContainerDefinition, p fieldpath.Path) map[string]any {
+func (tk *task) convertExtension(c *taskdef.ContainerDefinition) map[string]any {
 	essential := c.Essential == nil || *c.Essential
 	return map[string]any{"task": tk.td.Family, "essential": essential}
 }
@@ -271,10 +275,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slicesSort(keys)
+	slices.Sort(keys)
 	return keys
 }
 
-func quoteList(l []string) string { return strings.Join(l, ", ") }
+func joinList(l []string) string { return strings.Join(l, ", ") }
 
-func itoa(i int) string { return fmt.Sprint(i) }
+func itoa(i int) string { return strconv.Itoa(i) }
