@@ -455,7 +455,9 @@ func TestListenersAfterCloseAndInTheWay(t *testing.T) {
 func TestSpanDedupeForgetsEvictedSpans(t *testing.T) {
 	t.Parallel()
 	store := datadog.NewMemoryStore(datadog.Limits{Spans: 2}, nil)
-	span := func(trace, id uint64) datadog.Span { return datadog.Span{TraceID: trace, SpanID: id, Received: time.Now()} }
+	span := func(trace, id uint64) datadog.Span {
+		return datadog.Span{TraceID: trace, SpanID: id, Received: time.Now()}
+	}
 	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(1, 1), span(1, 2), span(1, 1)}), 2), "a repeated span is stored once")
 	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(2, 1)}), 1), "same span id in another trace is new")
 	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(1, 1)}), 1), "(1,1) was pushed out, so it is new again")
