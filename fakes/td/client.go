@@ -301,17 +301,23 @@ func (c *Client) Records(ctx context.Context, db, table string) ([]Record, error
 // starting a sender that flushes on its own schedule, such as fluentd.
 func (c *Client) WaitRecords(ctx context.Context, db, table string, n int) ([]Record, error) {
 	wait := 10 * time.Millisecond
+	have := 0 // records seen at the last successful poll
+	var lastErr error
 	for {
 		page, err := c.RecordsPage(ctx, db, table, 0, 0)
 		if err == nil && page.Total >= n {
 			return page.Records, nil
 		}
-		got := page.Total
+		if err == nil {
+			have, lastErr = page.Total, nil
+		} else if ctx.Err() == nil {
+			lastErr = err
+		}
 		if serr := sleepCtx(ctx, wait); serr != nil {
-			if err != nil {
-				return nil, fmt.Errorf("wait for %d records in %s.%s: %w (last error: %v)", n, db, table, serr, err)
+			if lastErr != nil {
+				return nil, fmt.Errorf("wait for %d records in %s.%s: %w (have %d; last error: %v)", n, db, table, serr, have, lastErr)
 			}
-			return nil, fmt.Errorf("wait for %d records in %s.%s: %w (have %d)", n, db, table, serr, got)
+			return nil, fmt.Errorf("wait for %d records in %s.%s: %w (have %d)", n, db, table, serr, have)
 		}
 		wait = min(wait*2, 500*time.Millisecond)
 	}

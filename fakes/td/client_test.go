@@ -110,3 +110,32 @@ func TestWaitRecords(t *testing.T) {
 	assert.ErrorContains(t, err, "wait for 7 records in delish.events")
 	assert.ErrorContains(t, err, "have 6")
 }
+
+// TestInjected404ThenImport is the "404 once" fault that exercises
+// fluent-plugin-td's create-and-retry path against an auto-creating fake:
+// the injected 404 has TD's error shape, the creates that follow succeed,
+// and the retried import is stored.
+func TestInjected404ThenImport(t *testing.T) {
+	ts, _ := newTestServer(t, nil)
+	c := NewClient(ts.URL, "k")
+	ctx := t.Context()
+	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, Status: http.StatusNotFound, Message: "Couldn't find UserTable with name = events", Method: http.MethodPut}))
+	url := ts.URL + "/v3/table/import_with_id/delish/events/" + chunkID + "/msgpack.gz"
+	body := fluentdChunk(t, 2)
+
+	status, js := tdRequest(t, http.MethodPut, url, "k", body)
+	assert.Equal(t, status, http.StatusNotFound)
+	assert.DeepEqual(t, js, map[string]any{"error": "Not Found", "message": "Couldn't find UserTable with name = events"})
+	status, _ = tdRequest(t, http.MethodPost, ts.URL+"/v3/table/create/delish/events/log", "k", nil)
+	assert.Equal(t, status, http.StatusNotFound) // no database yet
+	status, _ = tdRequest(t, http.MethodPost, ts.URL+"/v3/database/create/delish", "k", nil)
+	assert.Equal(t, status, http.StatusOK)
+	status, _ = tdRequest(t, http.MethodPost, ts.URL+"/v3/table/create/delish/events/log", "k", nil)
+	assert.Equal(t, status, http.StatusOK)
+	status, _ = tdRequest(t, http.MethodPut, url, "k", body)
+	assert.Equal(t, status, http.StatusOK)
+
+	recs, err := c.Records(ctx, "delish", "events")
+	assert.NilError(t, err)
+	assert.Equal(t, len(recs), 2)
+}
