@@ -1,0 +1,79 @@
+package translate_test
+
+import (
+	"errors"
+	"testing"
+
+	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/taskdef"
+	"github.com/devenv-sh/devenv/translate"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// TestErrors pins the exact error text for input Translate rejects. The
+// definitions are built in Go, bypassing the loader's own checks, so
+// Translate's defences are tested on their own.
+func TestErrors(t *testing.T) {
+	web := func(mod func(*taskdef.ContainerDefinition)) taskdef.ContainerDefinition {
+		c := taskdef.ContainerDefinition{Name: "web", Image: "nginx:1.27"}
+		if mod != nil {
+			mod(&c)
+		}
+		return c
+	}
+	for name, tc := range map[string]struct {
+		defs []taskdef.Def
+		want string
+	}{
+		"no task definitions": {nil, "no task definitions to translate: give --taskdefs or list them under taskdefs in devenv.yaml"},
+		"no containers": {
+			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a"}}},
+			"a.json: containerDefinitions: a task definition needs at least one container: add one to containerDefinitions",
+		},
+		"invalid service name": {
+			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{web(func(c *taskdef.ContainerDefinition) { c.Name = "my web" })}}}},
+			`a.json: containerDefinitions[0]("my web").name: "my web" is not a valid Compose service name: use letters, digits, '-', '_' and '.', starting with a letter or digit`,
+		},
+		"dangling references": {
+			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{web(func(c *taskdef.ContainerDefinition) {
+				c.Links = []string{"db:database"}
+				c.DependsOn = []taskdef.ContainerDependency{{ContainerName: "cache", Condition: "START"}, {ContainerName: "web", Condition: "RUNNING"}}
+				c.VolumesFrom = []taskdef.VolumeFrom{{SourceContainer: "data"}}
+				c.MountPoints = []taskdef.MountPoint{{SourceVolume: "logs", ContainerPath: "/logs"}}
+			})}}}},
+			`a.json: containerDefinitions[0](web).mountPoints[0].sourceVolume: "logs" is not a volume of this task: add it to volumes or fix the name
+a.json: containerDefinitions[0](web).volumesFrom[0].sourceContainer: "data" is not a container of this task
+a.json: containerDefinitions[0](web).dependsOn[0].containerName: "cache" is not a container of this task
+a.json: containerDefinitions[0](web).dependsOn[1].condition: unknown condition "RUNNING": use START, COMPLETE, SUCCESS or HEALTHY
+a.json: containerDefinitions[0](web).links[0]: link to "db", which is not a container of this task`,
+		},
+		"same host port twice in one service": {
+			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{web(func(c *taskdef.ContainerDefinition) {
+				c.PortMappings = []taskdef.PortMapping{{ContainerPort: ptr(80), HostPort: ptr(8080)}, {ContainerPort: ptr(81), HostPort: ptr(8080)}}
+			})}}}},
+			"a.json: containerDefinitions[0](web).portMappings: host port 127.0.0.1:8080/tcp is also published by another of its port mappings: change one hostPort (0 lets Docker pick one)",
+		},
+		"fluentd collector without a fixed port": {
+			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{
+				web(func(c *taskdef.ContainerDefinition) {
+					c.LogConfiguration = &taskdef.LogConfiguration{LogDriver: "fluentd", Options: map[string]string{"fluentd-address": "logs.example.com"}}
+				}),
+				{Name: "fluentd", Image: "fluent/fluentd:v1.17-1", PortMappings: []taskdef.PortMapping{{ContainerPort: ptr(24224)}}},
+			}}}},
+			"a.json: containerDefinitions[0](web).logConfiguration.options.fluentd-address: service fluentd does not publish a fixed host port for container port 24224, which the fluentd log driver needs: give that portMapping a hostPort",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			local := config.Default()
+			local.Hosts = []config.HostRule{{Host: "logs.example.com", Service: "fluentd"}}
+			p, report, err := translate.Translate(tc.defs, local)
+			assert.Assert(t, p == nil && report == nil)
+			assert.Error(t, err, tc.want)
+			assert.Assert(t, errors.Is(err, fieldpath.ErrInvalid))
+		})
+	}
+}
