@@ -102,9 +102,6 @@ func New(store Store, opts ...Option) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Store returns the store the server serves.
-func (s *Server) Store() Store { return s.store }
-
 // Close closes the store.
 func (s *Server) Close() error { return s.store.Close() }
 
@@ -300,6 +297,7 @@ func (s *Server) handleImport(c echo.Context) error {
 		return reject(http.StatusBadRequest, err.Error())
 	}
 	entry.Records = batch.Len()
+	entry.DecodedBytes = int64(batch.Size())
 	entry.Validation = batch.Validation
 	if s.strictTime && batch.Validation.TimeProblems() > 0 {
 		return reject(http.StatusBadRequest, strictMessage(batch.Validation))

@@ -67,6 +67,10 @@ func TestFluentPluginTDSequence(t *testing.T) {
 	assert.Equal(t, imps[1].Status, http.StatusOK)
 	assert.Equal(t, imps[1].Records, 3)
 	assert.Equal(t, imps[1].UniqueID, chunkID)
+	assert.Equal(t, imps[1].Size, int64(len(body)))
+	assert.Equal(t, imps[1].DecodedBytes, int64(len(gunzip(t, body))))
+	assert.Equal(t, imps[1].MD5Hex, md5Hex(body))
+	assert.Equal(t, imps[1].At, fixedNow)
 }
 
 // TestTableCheckWithEmptyGzip covers fluent-plugin-td's start-up check

@@ -35,20 +35,21 @@ type Table struct {
 // ImportEntry is one line of the import log: an import request that passed
 // authentication, whatever its outcome.
 type ImportEntry struct {
-	Seq        int64      `json:"seq"` // 1-based position in the log, set by the Store
-	At         time.Time  `json:"at"`
-	Database   string     `json:"database"`
-	Table      string     `json:"table"`
-	UniqueID   string     `json:"unique_id,omitempty"`
-	Format     string     `json:"format"`
-	Status     int        `json:"status"`          // HTTP status answered
-	Error      string     `json:"error,omitempty"` // why it was rejected
-	Size       int64      `json:"size"`            // request body bytes
-	Records    int        `json:"records"`         // records decoded
-	Dup        bool       `json:"dup"`             // unique_id seen before: nothing stored
-	MD5Hex     string     `json:"md5_hex,omitempty"`
-	UserAgent  string     `json:"user_agent,omitempty"`
-	Validation Validation `json:"validation"`
+	Seq          int64      `json:"seq"` // 1-based position in the log, set by the Store
+	At           time.Time  `json:"at"`
+	Database     string     `json:"database"`
+	Table        string     `json:"table"`
+	UniqueID     string     `json:"unique_id,omitempty"`
+	Format       string     `json:"format"`
+	Status       int        `json:"status"`          // HTTP status answered
+	Error        string     `json:"error,omitempty"` // why it was rejected
+	Size         int64      `json:"size"`            // request body bytes
+	DecodedBytes int64      `json:"decoded_bytes"`   // msgpack stream bytes after gunzip
+	Records      int        `json:"records"`         // records decoded
+	Dup          bool       `json:"dup"`             // unique_id seen before: nothing stored
+	MD5Hex       string     `json:"md5_hex,omitempty"`
+	UserAgent    string     `json:"user_agent,omitempty"`
+	Validation   Validation `json:"validation"`
 }
 
 // Store keeps the databases, tables, records and import log of one fake
