@@ -51,6 +51,15 @@ a.json: containerDefinitions[0](web).dependsOn[0].containerName: "cache" is not 
 a.json: containerDefinitions[0](web).dependsOn[1].condition: unknown condition "RUNNING": use START, COMPLETE, SUCCESS or HEALTHY
 a.json: containerDefinitions[0](web).links[0]: link to "db", which is not a container of this task`,
 		},
+		"healthy without a health check": {
+			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{
+				web(func(c *taskdef.ContainerDefinition) {
+					c.DependsOn = []taskdef.ContainerDependency{{ContainerName: "db", Condition: "HEALTHY"}}
+				}),
+				{Name: "db", Image: "postgres:16"},
+			}}}},
+			`a.json: containerDefinitions[0](web).dependsOn[0].condition: HEALTHY needs a healthCheck on "db", which has none: add one or wait for START`,
+		},
 		"same host port twice in one service": {
 			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{web(func(c *taskdef.ContainerDefinition) {
 				c.PortMappings = []taskdef.PortMapping{{ContainerPort: ptr(80), HostPort: ptr(8080)}, {ContainerPort: ptr(81), HostPort: ptr(8080)}}

@@ -542,6 +542,10 @@ func (tk *task) convertDependsOn(c *taskdef.ContainerDefinition, p fieldpath.Pat
 			tk.t.fail(tk.def.File, dp.Next("containerName"), fieldpath.Invalidf("%q is not a container of this task", dep.ContainerName))
 			continue
 		}
+		if dep.Condition == taskdef.ConditionHealthy && tk.td.ContainerDefinitions[tk.byName[dep.ContainerName]].HealthCheck == nil {
+			tk.t.fail(tk.def.File, dp.Next("condition"), fieldpath.Invalidf("HEALTHY needs a healthCheck on %q, which has none: add one or wait for START", dep.ContainerName))
+			continue
+		}
 		if dep.Condition == taskdef.ConditionComplete {
 			tk.deviate(c, dp.Next("condition"), Rewritten, "COMPLETE", cond, "Compose cannot wait for an exit with any code; locally the dependency must exit 0")
 		}

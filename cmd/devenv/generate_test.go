@@ -120,3 +120,12 @@ func TestGenerateTaskdefsFlag(t *testing.T) {
 	assert.Assert(t, is.Contains(stdout, "from taskdefs/fluentd.json, taskdefs/dd-agent.json, devenv.yaml;"))
 	assert.Assert(t, !strings.Contains(stdout, "api-server"))
 }
+
+// TestCommittedComposeFileIsCurrent runs `devenv generate --check` on the
+// repository itself, as CI does.
+func TestCommittedComposeFileIsCurrent(t *testing.T) {
+	t.Chdir("../..")
+	code, stdout, stderr := devenvRun(t, "generate", "--check")
+	assert.Equal(t, code, 0, stderr)
+	assert.Equal(t, stdout, "docker-compose.gen.yaml is up to date\n")
+}
