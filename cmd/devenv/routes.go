@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -177,6 +178,7 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 	defer w.Flush()
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
+	sc.Split(scanLinesKeepCR)
 	ctr := docker.Container{ID: o.containerID, Name: o.containerName}
 	n := 0
 	for line := 1; sc.Scan(); line++ {
@@ -220,6 +222,18 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 		return fmt.Errorf("read stdin: %w", err)
 	}
 	return w.Flush()
+}
+
+// scanLinesKeepCR splits on "\n" only: Docker's copier keeps a "\r" before
+// the newline in the log field.
+func scanLinesKeepCR(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // journeyJSON is one record's journey as printed by --json.

@@ -1,6 +1,8 @@
 package router
 
 import (
+	"fmt"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
@@ -61,6 +63,16 @@ func (r *Router) newParserFilter(el *config.Element) (*parserFilter, error) {
 
 func (f *parserFilter) warn(c *emitCtx, e *event, format string, args ...any) bool {
 	if f.toError {
+		if errp, ok := c.r.labels["@ERROR"]; ok {
+			// router.emit_error_event: the original record goes to
+			// <label @ERROR>, with the same tag and time.
+			c.step(Step{Kind: StepErrorEvent, Plugin: "parser", Pos: f.el.Pos, Tag: e.tag, Detail: fmt.Sprintf(format, args...)})
+			sub := *c
+			sub.p = errp
+			sub.depth++
+			c.r.emit(&sub, &event{tag: e.tag, time: e.time, rec: e.rec})
+			return false
+		}
 		c.drop(DropWarning, e.tag, "parser", f.el.Pos, "sent to @ERROR (no <label @ERROR>: logged as \"dump an error event\"): "+format, args...)
 	} else {
 		c.drop(DropWarning, e.tag, "parser", f.el.Pos, format, args...)

@@ -284,11 +284,11 @@ func lintFlush(el *config.Element, typ string, d time.Duration) []Hazard {
 	if d <= LongFlush {
 		return nil
 	}
-	pos := el.Pos
+	pos, shown := el.Pos, d.String()
 	if p := el.Param("flush_interval"); p != nil {
-		pos = p.ValuePos
+		pos, shown = p.ValuePos, p.Value
 	}
 	return []Hazard{{Code: "long-flush", Pos: pos, Message: fmt.Sprintf(
 		"%s flush_interval %s: records reach %s up to %s after they arrive (counted from when the instance was planted, not from the hour), and file buffers are not flushed at shutdown; devenv's local config shortens it",
-		typ, d, typ, d)}}
+		typ, shown, typ, shown)}}
 }

@@ -203,6 +203,13 @@ func TestFilterParserVariants(t *testing.T) {
 		`drop:warning:sent to @ERROR (no <label @ERROR>: logged as "dump an error event"): pattern not match with data 'x'`)
 }
 
+func TestParserErrorLabel(t *testing.T) {
+	r := build(t, "<filter **>\n  @type parser\n  format json\n  key_name log\n  emit_invalid_record_to_error true\n</filter>\n<match **>\n  @type null\n</match>\n<label @ERROR>\n  <match **>\n    @type stdout\n  </match>\n</label>\n")
+	j := route(r, "a", rec("log", "not json"))
+	assert.DeepEqual(t, lines(j), []string{`a 2024-01-02 03:04:05 +0000 a: {"log":"not json"}`})
+	assert.Equal(t, j.Steps[0].Kind, router.StepErrorEvent)
+}
+
 func TestRecordTransformer(t *testing.T) {
 	r := build(t, `
 <filter app.**>

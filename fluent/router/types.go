@@ -70,6 +70,8 @@ const (
 	StepMatch  StepKind = "match"  // the first matching <match> took the event
 	StepRetag  StepKind = "retag"  // rewrite_tag_filter re-emitted with a new tag
 	StepPlant  StepKind = "plant"  // forest planted (configured) instances for a tag
+	// StepErrorEvent: a plugin sent the event to <label @ERROR>.
+	StepErrorEvent StepKind = "error_event"
 )
 
 // Step is one thing that happened to an event on its way.
