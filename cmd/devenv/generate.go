@@ -91,18 +91,24 @@ func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*stack
 	return &stack{local: local, project: p, report: report, inputs: inputs}, nil
 }
 
-// loadTaskDefs loads files or folders; relative paths are read from the
-// working directory, absolute ones from their own folder.
+// loadTaskDefs loads files or folders; paths inside the working directory
+// are read relative to it, others (absolute, or starting with ..) from their
+// own folder.
 func loadTaskDefs(paths []string) ([]taskdef.Def, error) {
 	var rel []string
 	var defs []taskdef.Def
 	var errs []error
 	for _, p := range paths {
-		if !filepath.IsAbs(p) {
-			rel = append(rel, filepath.ToSlash(filepath.Clean(p)))
+		if clean := filepath.ToSlash(filepath.Clean(p)); fs.ValidPath(clean) {
+			rel = append(rel, clean)
 			continue
 		}
-		dir, base := filepath.Split(filepath.Clean(p))
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("resolve %s: %w", p, err))
+			continue
+		}
+		dir, base := filepath.Split(abs)
 		d, err := taskdef.Load(os.DirFS(dir), base)
 		if err != nil {
 			errs = append(errs, err)
