@@ -18,6 +18,7 @@ import (
 type fakeDatadogOptions struct {
 	statsdAddr   string        // --statsd-addr
 	statsdSocket string        // --statsd-socket
+	streamSocket string        // --statsd-stream-socket
 	apmAddr      string        // --apm-addr
 	maxDatagram  int           // --max-datagram-size
 	retention    time.Duration // --retention
@@ -32,7 +33,9 @@ func newFakeDatadogCommand() *cobra.Command {
 
 It receives what an application sends to the agent on its host:
   DogStatsD  UDP --statsd-addr (8125), and a Unix datagram socket with
-             --statsd-socket (the agent's is /var/run/datadog/dsd.socket):
+             --statsd-socket (the agent's is /var/run/datadog/dsd.socket;
+             datadog-go's unix:// and unixgram://), and a Unix stream socket
+             with --statsd-stream-socket (unixstream://, length-prefixed):
              metrics of every type (c g ms h s d) with sample rates, tags,
              container ids (|c:), timestamps (|T) and packed values, events
              (_e{...}) and service checks (_sc|...). A datagram over
@@ -89,6 +92,7 @@ in use, socket path taken by another file); 2 on bad flags.`,
 func (o *fakeDatadogOptions) addFlags(f *pflag.FlagSet, prefix string) {
 	f.StringVar(&o.statsdAddr, prefix+"statsd-addr", "127.0.0.1:8125", "DogStatsD UDP address (empty: no UDP listener; port 0 picks a free port)")
 	f.StringVar(&o.statsdSocket, prefix+"statsd-socket", "", "DogStatsD Unix datagram socket path, e.g. /var/run/datadog/dsd.socket (default: none)")
+	f.StringVar(&o.streamSocket, prefix+"statsd-stream-socket", "", "DogStatsD Unix stream socket path, for clients using unixstream:// (default: none)")
 	f.StringVar(&o.apmAddr, prefix+"apm-addr", "127.0.0.1:8126", "trace intake and /_devenv/ API address (port 0 picks a free port)")
 	f.IntVar(&o.maxDatagram, prefix+"max-datagram-size", 8192, "reject larger DogStatsD datagrams as oversize, as the agent's dogstatsd_buffer_size")
 	f.DurationVar(&o.retention, prefix+"retention", datadog.DefaultLimits.Retention, "forget what arrived longer ago than this")
@@ -119,7 +123,7 @@ func openFakeDatadog(o fakeDatadogOptions, logw io.Writer) (*datadog.Agent, erro
 
 // config is where the stub listens.
 func (o fakeDatadogOptions) config() datadog.Config {
-	return datadog.Config{StatsdAddr: o.statsdAddr, StatsdSocket: o.statsdSocket, APMAddr: o.apmAddr}
+	return datadog.Config{StatsdAddr: o.statsdAddr, StatsdSocket: o.statsdSocket, StatsdStreamSocket: o.streamSocket, APMAddr: o.apmAddr}
 }
 
 // runFakeDatadog serves the stub until ctx is done (SIGINT, SIGTERM), then
@@ -136,6 +140,9 @@ func runFakeDatadog(ctx context.Context, o fakeDatadogOptions, stdout, stderr io
 		}
 		if addrs.StatsdSocket != "" {
 			statsd = append(statsd, "unixgram "+addrs.StatsdSocket)
+		}
+		if addrs.StatsdStreamSocket != "" {
+			statsd = append(statsd, "unixstream "+addrs.StatsdStreamSocket)
 		}
 		if len(statsd) == 0 {
 			statsd = append(statsd, "off")

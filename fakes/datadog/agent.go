@@ -21,7 +21,7 @@ import (
 // trace intake and the inspection API, over one [Store].
 //
 // Create it with [New], start the listeners ([Agent.ListenUDP],
-// [Agent.ListenUnixgram]) and serve [Agent.Handler] on the APM port, or do
+// [Agent.ListenUnixgram], [Agent.ListenUnixStream]) and serve [Agent.Handler] on the APM port, or do
 // all of it with [Agent.Serve]. [Agent.Close] stops the listeners after
 // parsing every datagram already read.
 type Agent struct {
@@ -42,7 +42,7 @@ type Agent struct {
 
 	mu        sync.Mutex
 	info      Info
-	conns     []net.Conn
+	conns     map[io.Closer]struct{} // open sockets, closed by Close
 	closed    bool
 	closeOnce sync.Once
 }
@@ -134,6 +134,7 @@ func New(opts ...Option) *Agent {
 		queue:           make(chan packet, o.queueSize),
 		parsed:          make(chan struct{}),
 		info:            info,
+		conns:           map[io.Closer]struct{}{},
 	}
 	a.handler = a.routes()
 	go a.parse()
@@ -163,7 +164,7 @@ func (a *Agent) Close() error {
 		conns := a.conns
 		a.conns, a.closed = nil, true
 		a.mu.Unlock()
-		for _, c := range conns {
+		for c := range conns {
 			c.Close()
 		}
 		a.readers.Wait()
@@ -181,6 +182,9 @@ type Config struct {
 	// StatsdSocket is the path of the DogStatsD Unix datagram socket, such as
 	// "/var/run/datadog/dsd.socket".
 	StatsdSocket string
+	// StatsdStreamSocket is the path of a DogStatsD Unix stream socket, for
+	// clients configured with "unixstream://".
+	StatsdStreamSocket string
 	// APMAddr is the trace intake and inspection API address, such as
 	// "127.0.0.1:8126".
 	APMAddr string
@@ -188,9 +192,10 @@ type Config struct {
 
 // Addrs are the addresses [Agent.Serve] bound, for a ready callback.
 type Addrs struct {
-	Statsd       *net.UDPAddr
-	StatsdSocket string
-	APM          net.Addr
+	Statsd             *net.UDPAddr
+	StatsdSocket       string
+	StatsdStreamSocket string
+	APM                net.Addr
 }
 
 // Serve opens the listeners of cfg and serves until ctx is done, then shuts
@@ -210,6 +215,12 @@ func (a *Agent) Serve(ctx context.Context, cfg Config, ready func(Addrs)) (err e
 			return err
 		}
 		addrs.StatsdSocket = cfg.StatsdSocket
+	}
+	if cfg.StatsdStreamSocket != "" {
+		if _, err = a.ListenUnixStream(cfg.StatsdStreamSocket); err != nil {
+			return err
+		}
+		addrs.StatsdStreamSocket = cfg.StatsdStreamSocket
 	}
 	if cfg.APMAddr == "" {
 		if ready != nil {

@@ -1,7 +1,9 @@
 package datadog_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -144,6 +146,42 @@ func TestDatadogGoClientSideAggregation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDatadogGoUnixStream sends over the length-prefixed stream socket
+// datadog-go uses with "unixstream://".
+func TestDatadogGoUnixStream(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	stream := filepath.Join(filepath.Dir(s.socket), "dsd.stream")
+	_, err := s.agent.ListenUnixStream(stream)
+	assert.NilError(t, err)
+	c := newStatsd(t, "unixstream://"+stream, statsd.WithoutTelemetry(), statsd.WithoutClientSideAggregation())
+	for i := range 100 {
+		assert.NilError(t, c.Count("stream.count", int64(i), []string{"via:stream"}, 1))
+	}
+	assert.NilError(t, c.ServiceCheck(&statsd.ServiceCheck{Name: "stream.check", Status: statsd.Ok}))
+	assert.NilError(t, c.Flush())
+	r := waitFor(t, s, datadog.MetricQuery{Name: "stream.count"}, func(a datadog.Aggregate) bool { return a.Count >= 100 })
+	assert.Check(t, is.Equal(r.Total.Sum, 4950.0))
+	assert.Check(t, is.Equal(r.Points[0].Transport, datadog.TransportUDS))
+	checks, err := s.client.ServiceChecks(t.Context(), datadog.ServiceCheckQuery{Name: "stream.check"})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(checks, 1))
+
+	// A frame over the read buffer is counted, skipped, and the stream goes on.
+	conn, err := net.Dial("unix", stream)
+	assert.NilError(t, err)
+	defer conn.Close()
+	frame := func(payload []byte) []byte {
+		return append(binary.LittleEndian.AppendUint32(nil, uint32(len(payload))), payload...)
+	}
+	_, err = conn.Write(append(frame(bytes.Repeat([]byte("x"), 70000)), frame([]byte("after.big:1|c"))...))
+	assert.NilError(t, err)
+	waitFor(t, s, datadog.MetricQuery{Name: "after.big"}, func(a datadog.Aggregate) bool { return a.Count == 1 })
+	n, err := s.client.Counts(t.Context())
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(n.Oversize, uint64(1)))
 }
 
 // TestDatadogGoExtendedAggregation turns on datadog-go's extended

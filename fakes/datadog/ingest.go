@@ -1,8 +1,10 @@
 package datadog
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -129,13 +131,8 @@ func (a *Agent) ListenUDP(addr string) (*net.UDPAddr, error) {
 // replaced; any other file there is an error. The socket is made writable by
 // every user, as the agent does, and removed by Close.
 func (a *Agent) ListenUnixgram(path string) (*net.UnixAddr, error) {
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode().Type() != fs.ModeSocket {
-			return nil, fmt.Errorf("listen dogstatsd on unixgram %s: a file that is not a socket is in the way", path)
-		}
-		if err := os.Remove(path); err != nil {
-			return nil, fmt.Errorf("listen dogstatsd on unixgram %s: remove stale socket: %w", path, err)
-		}
+	if err := removeStaleSocket(path); err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on unixgram %s: %w", path, err)
 	}
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
@@ -234,7 +231,7 @@ func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, c
 		}
 		return errClosed
 	}
-	a.conns = append(a.conns, conn)
+	a.conns[conn] = struct{}{}
 	a.readers.Add(1)
 	go func() {
 		defer a.readers.Done()
@@ -367,4 +364,118 @@ func (a *Agent) commit(b *Batch) {
 	// The batch is reused: the store keeps copies of the items, and the
 	// slices inside them are not touched again by the parser.
 	b.Metrics, b.Events, b.ServiceChecks, b.Errors = b.Metrics[:0], b.Events[:0], b.ServiceChecks[:0], b.Errors[:0]
+}
+
+// ListenUnixStream starts receiving DogStatsD payloads on a Unix stream
+// socket at path, for clients configured with "unixstream://": each payload
+// is framed by its length as 4 little-endian bytes. A frame larger than the
+// 64 KiB read buffer is counted as oversize and skipped; a connection whose
+// framing breaks is closed. The socket file is handled as by
+// [Agent.ListenUnixgram].
+func (a *Agent) ListenUnixStream(path string) (*net.UnixAddr, error) {
+	if err := removeStaleSocket(path); err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on unixstream %s: %w", path, err)
+	}
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("listen dogstatsd on unixstream %s: %w", path, err)
+	}
+	ln.SetUnlinkOnClose(true)
+	if err := os.Chmod(path, 0o722); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen dogstatsd on unixstream %s: %w", path, err)
+	}
+	if err := a.track(ln); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen dogstatsd on unixstream %s: %w", path, err)
+	}
+	a.logger.Info("dogstatsd listening", "transport", TransportUDS, "path", path, "framing", "stream")
+	go func() {
+		defer a.readers.Done()
+		for {
+			conn, err := ln.AcceptUnix()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				a.logger.Warn("dogstatsd accept", "path", path, "err", err)
+				time.Sleep(10 * time.Millisecond) // do not spin on a persistent error
+				continue
+			}
+			if a.track(conn) != nil {
+				conn.Close()
+				return
+			}
+			go func() {
+				defer a.readers.Done()
+				defer a.untrack(conn)
+				if err := a.readFrames(conn); err != nil {
+					a.logger.Warn("dogstatsd stream closed", "path", path, "err", err)
+				}
+			}()
+		}
+	}()
+	return ln.Addr().(*net.UnixAddr), nil
+}
+
+// track registers an open socket with Close and counts its goroutine in
+// a.readers; it fails on a closed agent.
+func (a *Agent) track(c io.Closer) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return errClosed
+	}
+	a.conns[c] = struct{}{}
+	a.readers.Add(1)
+	return nil
+}
+
+func (a *Agent) untrack(c io.Closer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c.Close()
+	delete(a.conns, c)
+}
+
+// readFrames reads length-prefixed payloads from one stream connection
+// until it ends.
+func (a *Agent) readFrames(r io.Reader) error {
+	var hdr [4]byte
+	buf := make([]byte, readBufferSize)
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("read frame length: %w", err)
+		}
+		n := int64(binary.LittleEndian.Uint32(hdr[:]))
+		keep := min(n, int64(len(buf)))
+		if _, err := io.ReadFull(r, buf[:keep]); err != nil {
+			return fmt.Errorf("read frame of %d bytes: %w", n, err)
+		}
+		if n > keep {
+			if _, err := io.CopyN(io.Discard, r, n-keep); err != nil {
+				return fmt.Errorf("skip frame of %d bytes: %w", n, err)
+			}
+		}
+		a.enqueue(packet{data: append([]byte(nil), buf[:keep]...), transport: TransportUDS, truncated: n > keep})
+	}
+}
+
+// removeStaleSocket removes a socket file left at path by an earlier run;
+// any other kind of file there is an error.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil
+	}
+	if fi.Mode().Type() != fs.ModeSocket {
+		return errors.New("a file that is not a socket is in the way")
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("remove stale socket: %w", err)
+	}
+	return nil
 }
