@@ -88,9 +88,9 @@ func (r *Router) newLeaf(typ string, el *config.Element, plantTag string) (*leaf
 	buffered := true
 	switch typ {
 	case "s3":
-		o.BufferType, o.ChunkLimit = "file", 256<<20
+		o.BufferType, o.ChunkLimit, o.TimeSliceWait = "file", 256<<20, 10*time.Minute
 	case "file":
-		o.BufferType, o.ChunkLimit = "file", 256<<20
+		o.BufferType, o.ChunkLimit, o.TimeSliceWait = "file", 256<<20, 10*time.Minute
 		if p, ok := el.Get("path"); ok && el.Param("buffer_path") == nil {
 			o.BufferPath = p + ".*"
 		}
@@ -185,6 +185,26 @@ func (r *Router) configureBuffer(o *Output, el *config.Element, timeSliced bool)
 			*ip.dst = n
 		}
 	}
+	for _, dp := range []struct {
+		key string
+		dst *time.Duration
+	}{{"max_retry_wait", &o.MaxRetryWait}, {"time_slice_wait", &o.TimeSliceWait}} {
+		if p := el.Param(dp.key); p != nil {
+			d, err := ParseDuration(p.Value)
+			if err != nil {
+				return config.Errorf(p.ValuePos, "%s: %v", dp.key, err)
+			}
+			*dp.dst = d
+		}
+	}
+	o.FlushAtShutdown = o.BufferType == "memory"
+	if p := el.Param("flush_at_shutdown"); p != nil {
+		b, err := ParseBool(p.Value)
+		if err != nil {
+			return config.Errorf(p.ValuePos, "flush_at_shutdown: %v", err)
+		}
+		o.FlushAtShutdown = b
+	}
 	if p := el.Param("retry_wait"); p != nil {
 		d, err := ParseDuration(p.Value)
 		if err != nil {
@@ -231,6 +251,10 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 		}
 		d.Line = line
 		c.j.Deliveries = append(c.j.Deliveries, d)
+		return
+	}
+	if o.Type == "tdlog" && e.raw != nil {
+		c.drop(DropSilent, e.tag, "tdlog", o.Conf.Pos, "non-Hash record (%s) skipped by out_tdlog", rubyClass(e.raw))
 		return
 	}
 	if c.nonHash(e, o.Type, o.Conf.Pos) {

@@ -62,7 +62,7 @@ type Router struct {
 	sources  []Source             // <source> sections
 	paths    map[string]string    // buf_file registry: buffer_path → plugin type
 	outputs  []*Output            // every instance created so far, in order
-	system   *config.Element      // <system>, if any
+	noMatch  int                  // NoMatchMatch's occurrence counter
 }
 
 type pipeline struct {
@@ -151,7 +151,7 @@ func New(root *config.Element, opts ...Option) (*Router, error) {
 			}
 			r.sources = append(r.sources, s)
 		case "system":
-			r.system = el
+			// log_level etc.: no routing effect
 		case "label":
 			name := el.Arg
 			if !strings.HasPrefix(name, "@") {
@@ -356,7 +356,15 @@ func (r *Router) emit(c *emitCtx, e *event) {
 		c.step(Step{Kind: StepFilter, Plugin: f.typ, Pos: f.el.Pos, Tag: e.tag})
 	}
 	if res.match == nil {
-		c.drop(DropWarning, e.tag, "", config.Pos{}, "no patterns matched tag=%q", e.tag)
+		// NoMatchMatch logs only the 1st, 2nd, 4th, 8th… occurrence
+		// (process-wide), then every 512th.
+		c.r.noMatch++
+		n := c.r.noMatch
+		if (n < 512 && n&(n-1) == 0) || n%512 == 0 {
+			c.drop(DropWarning, e.tag, "", config.Pos{}, "no patterns matched tag=%q", e.tag)
+		} else {
+			c.drop(DropSilent, e.tag, "", config.Pos{}, "no patterns matched tag=%q (occurrence %d is not logged: fluentd logs the 1st, 2nd, 4th, 8th… then every 512th)", e.tag, n)
+		}
 		return
 	}
 	c.step(Step{Kind: StepMatch, Plugin: res.match.typ, Pos: res.match.el.Pos, Tag: e.tag, Detail: res.match.detail})

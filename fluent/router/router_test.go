@@ -79,6 +79,12 @@ func TestFirstMatchWinsAndFilterOrder(t *testing.T) {
 	assert.Equal(t, len(j.Deliveries), 0)
 	assert.Equal(t, j.Drops[0].Kind, router.DropWarning)
 	assert.Equal(t, j.Drops[0].Reason, `no patterns matched tag="b"`)
+	var kinds []router.DropKind
+	for range 4 {
+		kinds = append(kinds, route(r, "c", rec()).Drops[0].Kind)
+	}
+	// occurrences 2..5: logged, not, logged, not
+	assert.DeepEqual(t, kinds, []router.DropKind{router.DropWarning, router.DropSilent, router.DropWarning, router.DropSilent})
 }
 
 func TestReemitStartsAtTopOfLabel(t *testing.T) {

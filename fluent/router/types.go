@@ -139,6 +139,13 @@ type Output struct {
 	QueueLimit int
 	RetryLimit int
 	RetryWait  time.Duration
+	// MaxRetryWait caps the exponential backoff (max_retry_wait; 0 = none).
+	MaxRetryWait time.Duration
+	// TimeSliceWait is how long after a slice ends it is flushed when
+	// FlushInterval is 0 (time-sliced outputs; default 10m).
+	TimeSliceWait time.Duration
+	// FlushAtShutdown: false for file buffers, true for memory buffers.
+	FlushAtShutdown bool
 
 	S3   *S3Config
 	TD   *TDConfig
