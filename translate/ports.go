@@ -110,9 +110,8 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 	return out
 }
 
-// deferPorts is only reached when an awsvpc namespace owner comes after a
-// container in the task; the owner is always the first container without
-// dependencies, so hand the ports over in wireLogging's pass.
+// deferPorts keeps the ports of a container whose awsvpc namespace owner
+// comes later in the task; handOverPorts gives them to the owner.
 func (tk *task) deferPorts(owner string, ports []types.ServicePortConfig, pub map[string]string) {
 	tk.t.pending = append(tk.t.pending, pendingPorts{owner: owner, ports: ports, published: pub})
 }
@@ -166,8 +165,8 @@ func portList(pms []taskdef.PortMapping) string {
 	return strings.Join(l, ", ")
 }
 
-// checkPorts finds host ports published by two services (or twice by one).
-func (t *translator) checkPorts() {
+// handOverPorts gives deferred awsvpc ports to their namespace owners.
+func (t *translator) handOverPorts() {
 	for _, pp := range t.pending {
 		if o := t.services[pp.owner]; o != nil {
 			o.cfg.Ports = append(o.cfg.Ports, pp.ports...)
@@ -177,6 +176,10 @@ func (t *translator) checkPorts() {
 		}
 	}
 	t.pending = nil
+}
+
+// checkPorts finds host ports published by two services (or twice by one).
+func (t *translator) checkPorts() {
 	seen := map[string]*service{}
 	for _, name := range sortedKeys(t.services) {
 		s := t.services[name]

@@ -47,6 +47,7 @@ func Translate(defs []taskdef.Def, local config.Local) (*types.Project, Report, 
 		t.task(&defs[i])
 	}
 	t.fakes()
+	t.handOverPorts()
 	t.wireLogging()
 	t.checkPorts()
 	if len(t.errs) > 0 {
