@@ -490,6 +490,23 @@ func TestListenersAfterCloseAndInTheWay(t *testing.T) {
 	assert.NilError(t, a.Close(), "Close twice is fine")
 }
 
+func TestUDPOverIPv6(t *testing.T) {
+	t.Parallel()
+	a := datadog.New()
+	t.Cleanup(func() { a.Close() })
+	udp, err := a.ListenUDP("[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	conn, err := net.Dial("udp", udp.String())
+	assert.NilError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("v6:1|c"))
+	assert.NilError(t, err)
+	poll(t, func() bool { return a.Counts().Metrics == 1 })
+	assert.Check(t, is.Equal(a.Metrics(datadog.MetricQuery{Name: "v6"}).Total.Sum, 1.0))
+}
+
 func TestSpanDedupeForgetsEvictedSpans(t *testing.T) {
 	t.Parallel()
 	store := datadog.NewMemoryStore(datadog.Limits{Spans: 2}, nil)

@@ -1,5 +1,5 @@
-// Package datadog is devenv's Datadog agent stub: a DogStatsD receiver (UDP
-// and Unix datagram socket) and a trace intake (HTTP, default port 8126) that
+// Package datadog is devenv's Datadog agent stub: a DogStatsD receiver (UDP,
+// Unix datagram and Unix stream sockets) and a trace intake (HTTP, default port 8126) that
 // the real clients, datadog-go and dd-trace-go, cannot tell from the agent,
 // plus an inspection API under /_devenv/ that shows what arrived.
 //
@@ -7,8 +7,9 @@
 //
 //   - dogstatsd.go: the datagram parser ([ParseDatagram]) for metrics, events
 //     and service checks, with every optional field of protocol v1.0-v1.3.
-//   - ingest.go: the listeners; a reader goroutine per socket hands raw
-//     datagrams to a parser goroutine through a bounded queue.
+//   - ingest.go: the listeners; a reader goroutine per socket (reading UDP
+//     in batches with recvmmsg) hands raw datagrams to a parser goroutine
+//     through a bounded queue, and counts what the kernel or the queue drop.
 //   - traces.go: the msgpack (and JSON) decoders of /v0.4/traces and the
 //     string-table format of /v0.5/traces.
 //   - store.go: the [Store] interface and its bounded in-memory ring with a
