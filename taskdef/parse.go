@@ -155,6 +155,9 @@ func syntaxError(data []byte, err error) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fieldpath.Invalidf("file is empty; it must hold one task definition JSON object")
 	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return fieldpath.Invalidf("malformed JSON at line 1, column 1: the file starts with a UTF-8 byte order mark; save it without one")
+	}
 	off := int(se.Offset) - 1 // the offending byte
 	if se.Offset >= int64(len(data)) && se.Error() == "unexpected end of JSON input" {
 		off = len(data)

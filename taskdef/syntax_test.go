@@ -35,6 +35,11 @@ func TestDecodeMalformedJSON(t *testing.T) {
 			want: []string{`x.json: malformed JSON at line 2, column 1: invalid character '{' after top-level value; a file holds exactly one JSON object; remove what follows it`},
 		},
 		{
+			name: "byte order mark",
+			in:   "\ufeff{}",
+			want: []string{`x.json: malformed JSON at line 1, column 1: the file starts with a UTF-8 byte order mark; save it without one`},
+		},
+		{
 			name: "empty file",
 			in:   " \n",
 			want: []string{`x.json: file is empty; it must hold one task definition JSON object`},
