@@ -12,6 +12,7 @@ package td
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -110,6 +111,7 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.httpError
+	e.JSONSerializer = jsonSerializer{}
 	e.Use(s.faults.Middleware(renderFault))
 
 	control.Mount(e, "td", s.faults, s.store.Reset)
@@ -360,8 +362,28 @@ func (s *Server) ensureTable(db, table string, at time.Time) error {
 }
 
 func (s *Server) logImport(e ImportEntry) {
-	s.log.Info("td import",
-		"db", e.Database, "table", e.Table, "unique_id", e.UniqueID,
+	attrs := []any{"db", e.Database, "table", e.Table, "unique_id", e.UniqueID,
 		"status", e.Status, "records", e.Records, "bytes", e.Size, "dup", e.Dup,
-		"time_problems", e.Validation.TimeProblems(), "error", e.Error, "user_agent", e.UserAgent)
+		"time_problems", e.Validation.TimeProblems(), "user_agent", e.UserAgent}
+	if e.Error != "" {
+		attrs = append(attrs, "error", e.Error)
+	}
+	s.log.Info("td import", attrs...)
+}
+
+// jsonSerializer writes JSON without HTML escaping, so messages read
+// "TD1 <apikey>" rather than "TD1 \u003capikey\u003e".
+type jsonSerializer struct{}
+
+func (jsonSerializer) Serialize(c echo.Context, i any, indent string) error {
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	return enc.Encode(i)
+}
+
+func (jsonSerializer) Deserialize(c echo.Context, i any) error {
+	return json.NewDecoder(c.Request().Body).Decode(i)
 }
