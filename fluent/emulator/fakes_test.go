@@ -28,6 +28,7 @@ type sinks struct {
 	s3            *fakes3.Server
 	s3Store       *fakes3.MemStore
 	td            *faketd.Server
+	tdStore       *faketd.MemStore
 
 	mu   sync.Mutex
 	reqs []fakes3.RequestRecord
@@ -43,7 +44,8 @@ func newSinks(t testing.TB) *sinks {
 	}))
 	s3srv := httptest.NewServer(s.s3.Handler())
 	t.Cleanup(s3srv.Close)
-	s.td = faketd.New(faketd.NewMemStore())
+	s.tdStore = faketd.NewMemStore()
+	s.td = faketd.New(s.tdStore)
 	tdsrv := httptest.NewServer(s.td)
 	t.Cleanup(tdsrv.Close)
 	s.s3URL, s.tdAddr = s3srv.URL, tdsrv.Listener.Addr().String()
@@ -98,7 +100,7 @@ func (s *sinks) s3Lines(t testing.TB, prefix string) map[string][]map[string]any
 // tdRecords returns the records of delish_dev.<table>.
 func (s *sinks) tdRecords(t testing.TB, table string) []map[string]any {
 	t.Helper()
-	raw, _, err := s.td.Store().Records("delish_dev", table, 0, 0)
+	raw, _, err := s.tdStore.Records("delish_dev", table, 0, 0)
 	if err != nil {
 		return nil
 	}

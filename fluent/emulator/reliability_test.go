@@ -22,6 +22,10 @@ type child struct {
 }
 
 func startChild(t *testing.T, env map[string]string, listen string) *child {
+	return startChildTB(t, env, listen)
+}
+
+func startChildTB(t testing.TB, env map[string]string, listen string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1", "LISTEN="+listen)
@@ -62,13 +66,17 @@ func (c *child) kill9(t *testing.T) {
 	c.cmd.Wait() //nolint:errcheck // killed on purpose
 }
 
-func (c *child) stop(t *testing.T) {
+func (c *child) stop(t *testing.T) { c.stopTB(t) }
+
+func (c *child) stopTB(t testing.TB) {
 	t.Helper()
 	assert.NilError(t, c.cmd.Process.Signal(syscall.SIGTERM))
 	assert.NilError(t, c.cmd.Wait())
 }
 
-func freePort(t *testing.T) string {
+func freePort(t *testing.T) string { return freePortTB(t) }
+
+func freePortTB(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	assert.NilError(t, err)

@@ -45,31 +45,33 @@ func flushThrough(t *testing.T, sink buffer.Sink, key string, records ...[]byte)
 }
 
 func TestTDImportAutoCreates(t *testing.T) {
-	fake := td.New(td.NewMemStore())
+	store := td.NewMemStore()
+	fake := td.New(store)
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	sink := NewTD(&router.TDConfig{APIKey: "k", Endpoint: srv.Listener.Addr().String(), UseSSL: false, AutoCreateTable: true, Fixed: true, Database: "delish_dev", Table: "event_click"})
 	assert.NilError(t, sink.Start(t.Context()))
-	_, err := fake.Store().Table("delish_dev", "event_click")
+	_, err := store.Table("delish_dev", "event_click")
 	assert.NilError(t, err)
 
 	r1, _ := msgpack.Marshal(map[string]any{"event_type": "click", "time": 1704164645})
 	r2, _ := msgpack.Marshal(map[string]any{"event_type": "click", "time": 1704164646})
 	b := flushThrough(t, sink, "delish_dev.event_click", r1, r2)
 	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
-	recs, total, err := fake.Store().Records("delish_dev", "event_click", 0, 0)
+	recs, total, err := store.Records("delish_dev", "event_click", 0, 0)
 	assert.NilError(t, err)
 	assert.Equal(t, total, 2)
 	var got map[string]any
 	assert.NilError(t, msgpack.Unmarshal(recs[1], &got))
 	assert.Equal(t, got["time"], uint32(1704164646))
-	imports, err := fake.Store().Imports()
+	imports, err := store.Imports()
 	assert.NilError(t, err)
 	assert.Equal(t, len(imports[len(imports)-1].UniqueID), 32)
 }
 
 func TestTDImportCreatesMissingTableFromKey(t *testing.T) {
-	fake := td.New(td.NewMemStore(), td.WithAutoCreate(false))
+	store := td.NewMemStore()
+	fake := td.New(store, td.WithAutoCreate(false))
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	sink := NewTD(&router.TDConfig{APIKey: "k", Endpoint: srv.URL, AutoCreateTable: true})
@@ -79,7 +81,7 @@ func TestTDImportCreatesMissingTableFromKey(t *testing.T) {
 	assert.NilError(t, err)
 	b := flushThrough(t, sink, key, r1)
 	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
-	_, total, err := fake.Store().Records("db_x", "tbl_y", 0, 0)
+	_, total, err := store.Records("db_x", "tbl_y", 0, 0)
 	assert.NilError(t, err)
 	assert.Equal(t, total, 1)
 }
