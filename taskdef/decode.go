@@ -17,8 +17,9 @@ import (
 // `aws ecs describe-task-definition` ({"taskDefinition": …, "tags": […]}).
 // file names the file in errors and in the returned Def.
 //
-// Decoding is strict and reports every problem of the file at once, as an
-// errors.Join of *fieldpath.FieldError, each matching fieldpath.ErrInvalid:
+// Decoding is strict and reports every problem of the file at once, as a
+// *fieldpath.FieldError or an errors.Join of them, each matching
+// fieldpath.ErrInvalid:
 // malformed JSON (with line and column), unknown fields (with the closest
 // known name), wrong types, missing required fields, duplicate container
 // names, references to containers or volumes that do not exist, and values
