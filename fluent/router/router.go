@@ -348,6 +348,10 @@ func (r *Router) emit(c *emitCtx, e *event) {
 		c.drop(DropError, e.tag, "", config.Pos{}, "re-emitted more than %d times: routing loop", r.maxDepth)
 		return
 	}
+	if len(e.tag) > maxTagLen {
+		c.drop(DropError, e.tag[:64]+"…", "", config.Pos{}, "re-emitted tag is longer than %d bytes: routing loop", maxTagLen)
+		return
+	}
 	res := c.p.resolve(e.tag)
 	for _, f := range res.filters {
 		if !f.f.filter(c, e) {
@@ -370,6 +374,10 @@ func (r *Router) emit(c *emitCtx, e *event) {
 	c.step(Step{Kind: StepMatch, Plugin: res.match.typ, Pos: res.match.el.Pos, Tag: e.tag, Detail: res.match.detail})
 	res.match.o.emit(c, e)
 }
+
+// maxTagLen bounds tags built by re-emission (a capture that expands
+// __TAG__ doubles the tag on every loop).
+const maxTagLen = 64 << 10
 
 // reemit routes e with a new tag from the top of the same pipeline.
 func (c *emitCtx) reemit(e *event) {

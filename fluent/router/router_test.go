@@ -128,6 +128,13 @@ func TestLoopGuard(t *testing.T) {
 	assert.Assert(t, strings.Contains(j.Drops[0].Reason, "routing loop"))
 }
 
+func TestLoopGuardDoublingTag(t *testing.T) {
+	r := build(t, "<match **>\n  @type rewrite_tag_filter\n  rewriterule1 k ^(.*)$ x.$1\n</match>\n")
+	j := route(r, "a", rec("k", "__TAG__"))
+	assert.Equal(t, len(j.Drops), 1)
+	assert.Assert(t, strings.Contains(j.Drops[0].Reason, "routing loop"), j.Drops[0].Reason)
+}
+
 func TestConfigErrors(t *testing.T) {
 	cases := []struct{ name, src, want string }{
 		{"unknown output", "<match **>\n  @type kafka\n</match>\n", `t.conf:2:9: unsupported output plugin "kafka" (supported: rewrite_tag_filter, forest, copy, s3, tdlog, stdout, null, file)`},
