@@ -431,14 +431,14 @@ type session struct {
 	scratch []byte
 }
 
-// errConnectionClosed is returned when fluentd would close the connection.
+// emitError is returned when fluentd would close the connection.
 type emitError struct {
 	tag    string
 	reason string
 }
 
 func (err *emitError) Error() string {
-	return fmt.Sprintf("emit transaction failed: tag=%q: %s", err.tag, err.reason)
+	return fmt.Sprintf("%s (tag %q)", err.reason, err.tag)
 }
 
 // Emit routes every event of the frame and appends the deliveries to

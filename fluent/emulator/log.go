@@ -66,7 +66,7 @@ func (h *LogHandler) Handle(_ context.Context, r slog.Record) error {
 		buf = append(buf, '=')
 		v := a.Value.Resolve()
 		switch v.Kind() {
-		case slog.KindString:
+		case slog.KindString, slog.KindAny:
 			buf = strconv.AppendQuote(buf, v.String())
 		default:
 			buf = append(buf, v.String()...)
