@@ -2,6 +2,7 @@ package localconf
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,4 +155,38 @@ func TestRewrittenConfigRoutesToFakes(t *testing.T) {
 	assert.Equal(t, td.TD.ImportBaseURL(), "http://fake-td:8080")
 	assert.Equal(t, td.TD.APIBaseURL(), "http://fake-td:8080")
 	assert.Equal(t, td.FlushInterval, time.Second)
+}
+
+func TestRewriteForestSubtypeInLabel(t *testing.T) {
+	files, changes, err := Rewrite(os.DirFS("testdata"), "forest-s3.conf", local)
+	assert.NilError(t, err)
+	got := string(files["forest-s3.conf"])
+	assert.Equal(t, got, `<label @APP>
+  <match app.**>
+    @type forest
+    subtype s3
+    <template>
+      s3_endpoint http://fake-s3:9000
+      force_path_style true
+      flush_interval 1s
+      s3_bucket logs
+      path app/${tag_parts[1]}/
+      buffer_path /var/log/fluent/s3-${tag}
+    </template>
+    <case app.slow>
+      flush_interval 1s
+    </case>
+  </match>
+</label>
+`)
+	var where []string
+	for _, c := range changes {
+		where = append(where, fmt.Sprintf("%d %s %s %q→%q", c.Line, c.Path, c.Key, c.Production, c.Local))
+	}
+	assert.DeepEqual(t, where, []string{
+		`6 <label @APP>/<match app.**>/<template> (s3) s3_endpoint ""→"http://fake-s3:9000"`,
+		`7 <label @APP>/<match app.**>/<template> (s3) force_path_style ""→"true"`,
+		`8 <label @APP>/<match app.**>/<template> (s3) flush_interval ""→"1s"`,
+		`14 <label @APP>/<match app.**>/<case app.slow> (s3) flush_interval "15m"→"1s"`,
+	})
 }
