@@ -77,3 +77,22 @@ func TestSecretLooking(t *testing.T) {
 		assert.Equal(t, translate.SecretLooking(name), want, name)
 	}
 }
+
+// TestSecretsEnvValuesStayOutOfTheReport: values from .devenv/secrets.env
+// reach the containers but are never shown by the report.
+func TestSecretsEnvValuesStayOutOfTheReport(t *testing.T) {
+	def, err := taskdef.Decode("taskdefs/app.json", []byte(`{"family": "app", "containerDefinitions": [{"name": "app", "image": "nginx:1.27",
+  "environment": [{"name": "TD_API_KEY", "value": "..."}],
+  "secrets": [{"name": "DD_API_KEY", "valueFrom": "dd"}]}]}`))
+	assert.NilError(t, err)
+	env, err := config.ParseSecretsEnv(".devenv/secrets.env", []byte("TD_API_KEY=SENTINEL-dev-td\napp.DD_API_KEY=SENTINEL-dev-dd\n"))
+	assert.NilError(t, err)
+	p, report, err := translate.Translate([]taskdef.Def{def}, config.Default().WithSecretsEnv(env))
+	assert.NilError(t, err)
+	assert.Equal(t, *p.Services["app"].Environment["TD_API_KEY"], "SENTINEL-dev-td")
+	assert.Equal(t, *p.Services["app"].Environment["DD_API_KEY"], "SENTINEL-dev-dd")
+	js, err := json.Marshal(report)
+	assert.NilError(t, err)
+	assert.Assert(t, !strings.Contains(report.Text()+string(js), "SENTINEL"), report.Text())
+	assert.Assert(t, strings.Contains(report.Text(), "(from .devenv/secrets.env, hidden)"), report.Text())
+}
