@@ -2,6 +2,7 @@ package datadog
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,28 @@ func reportRate(b *testing.B, n int, start time.Time, cpu time.Duration) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "datagrams/s")
 	if used := cpuTime() - cpu; cpu > 0 && used > 0 {
 		b.ReportMetric(float64(n)/used.Seconds(), "datagrams/cpu-s")
+	}
+}
+
+// BenchmarkStoreMemory fills a store to the default metrics capacity with
+// datadog-go-shaped messages (one per datagram, the costliest case) and
+// reports the heap it holds.
+func BenchmarkStoreMemory(b *testing.B) {
+	d := benchDatagrams()["single"]
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		s := NewMemoryStore(DefaultLimits, nil)
+		var batch Batch
+		for range DefaultLimits.Metrics {
+			batch.Reset()
+			ParseDatagram(d, &batch)
+			s.AddMetrics(batch.Metrics)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB-held")
+		runtime.KeepAlive(s)
 	}
 }

@@ -47,10 +47,11 @@ type Limits struct {
 	Retention time.Duration
 }
 
-// DefaultLimits keep about the last 15 minutes (fakeintake's retention) of a
-// busy service in a few tens of MB.
+// DefaultLimits keep the last 15 minutes (fakeintake's retention) of a busy
+// service. Memory grows with what is kept: 100,000 metrics of a typical
+// datadog-go shape hold about 50 MB.
 var DefaultLimits = Limits{
-	Metrics:       200_000,
+	Metrics:       100_000,
 	Events:        10_000,
 	ServiceChecks: 10_000,
 	ParseErrors:   1_000,
@@ -256,19 +257,21 @@ func (s *MemoryStore) Reset() {
 	clear(s.spanKeys)
 }
 
-// ring is a fixed-capacity FIFO that overwrites its oldest item when full.
+// ring is a bounded FIFO that overwrites its oldest item when full. Its
+// buffer grows on demand up to max items.
 type ring[T any] struct {
 	buf   []T
+	max   int
 	start int // index of the oldest item
 	n     int
 }
 
-func newRing[T any](capacity int) ring[T] { return ring[T]{buf: make([]T, 0, capacity)} }
+func newRing[T any](capacity int) ring[T] { return ring[T]{max: capacity} }
 
 // push appends v, returning the item it pushed out when the ring was full.
 func (r *ring[T]) push(v T) (old T, evicted bool) {
-	c := cap(r.buf)
-	if len(r.buf) < c { // still growing towards capacity
+	c := r.max
+	if len(r.buf) < c { // still growing towards capacity; items are contiguous
 		r.buf = append(r.buf, v)
 		r.n++
 		return old, false
@@ -311,7 +314,6 @@ func (r *ring[T]) collect(keep func(*T) bool) []T {
 }
 
 func (r *ring[T]) clear() {
-	clear(r.buf)
-	r.buf = r.buf[:0]
+	r.buf = nil // release the memory
 	r.start, r.n = 0, 0
 }
