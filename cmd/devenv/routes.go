@@ -70,7 +70,8 @@ failed to plant stays broken.
 anchors, captured values that make invalid TD names (which also lose the S3
 copy), variables that evaluate to "", forest buffer_path collisions, long
 flush intervals, and Docker fluentd driver options fluentd v0.12 cannot read
-(from --log-opt or the logConfiguration of --taskdef files).
+(from --log-opt or the logConfiguration of --taskdef files; without either,
+taskdefs/*.json in the working directory).
 
 Examples:
   echo '{"log_type":"EVENT","event_type":"click"}' | \
@@ -99,7 +100,7 @@ found hazards.`,
 	f.StringVar(&o.tz, "tz", "UTC", "fluentd's TZ: time slices and time_format use it")
 	f.StringArrayVar(&o.env, "env", nil, "KEY=VALUE for \"#{ENV['KEY']}\" in the config (repeatable)")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Docker fluentd driver option KEY=VALUE to lint (repeatable)")
-	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable)")
+	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable; default taskdefs/*.json)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per record (JSON Lines); with --lint, a JSON array of hazards")
 	f.BoolVar(&o.lint, "lint", false, "report production hazards of the config instead of routing records")
 	return cmd
@@ -410,7 +411,12 @@ func runRoutesLint(o routesOptions, stdout io.Writer) error {
 	if len(opts) > 0 {
 		fs = append(fs, driverFindings("--log-opt", opts)...)
 	}
-	for _, path := range o.taskdefs {
+	taskdefs := o.taskdefs
+	if len(taskdefs) == 0 && len(o.logOpts) == 0 {
+		// In a devenv project, lint the production task definitions.
+		taskdefs, _ = filepath.Glob(filepath.Join("taskdefs", "*.json"))
+	}
+	for _, path := range taskdefs {
 		found, err := taskdefDriverOptions(path)
 		if err != nil {
 			return err
