@@ -286,7 +286,7 @@ func (tk *task) convertDNS(l []string, c *taskdef.ContainerDefinition, p fieldpa
 		tk.deviate(c, p, Dropped, joinList(l), "", "the container shares "+s.netOwner+"'s network namespace and its DNS settings")
 		return nil
 	}
-	return types.StringList(l)
+	return types.StringList(slices.Clone(l))
 }
 
 func convertUlimits(l []taskdef.Ulimit) map[string]*types.UlimitsConfig {
@@ -335,9 +335,9 @@ func capabilities(lp *taskdef.LinuxParameters, add bool) []string {
 		return nil
 	}
 	if add {
-		return lp.Capabilities.Add
+		return slices.Clone(lp.Capabilities.Add)
 	}
-	return lp.Capabilities.Drop
+	return slices.Clone(lp.Capabilities.Drop)
 }
 
 func convertDevices(lp *taskdef.LinuxParameters) []types.DeviceMapping {
@@ -575,7 +575,7 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 		tk.t.fail(tk.def.File, p.Next("command"), fieldpath.Invalidf("empty health check command: give [\"CMD-SHELL\", \"...\"] or [\"CMD\", ...]"))
 		return nil
 	}
-	test := types.HealthCheckTest(hc.Command)
+	test := types.HealthCheckTest(slices.Clone(hc.Command))
 	if test[0] != "CMD" && test[0] != "CMD-SHELL" && test[0] != "NONE" {
 		test = append(types.HealthCheckTest{"CMD"}, hc.Command...)
 		tk.deviate(c, p.Next("command"), Rewritten, joinList(hc.Command), joinList(test), "ECS runs a command without CMD/CMD-SHELL prefix as CMD; Compose needs it explicit")

@@ -10,6 +10,7 @@ package translate
 
 import (
 	"errors"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,7 +30,8 @@ const ExtensionKey = "x-devenv"
 var serviceName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 // Translate converts defs into a Compose project named local.Project and the
-// deviation report. Every error found is returned, joined; each is a
+// deviation report. It does not modify defs or local, and the project
+// shares no maps or slices with them. Every error found is returned, joined; each is a
 // *fieldpath.FieldError naming file, container and field. On error the
 // project is nil.
 func Translate(defs []taskdef.Def, local config.Local) (*types.Project, Report, error) {
@@ -187,8 +189,8 @@ func (tk *task) container(i int) {
 
 func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.ContainerSpec {
 	return types.ContainerSpec{
-		Command:         types.ShellCommand(c.Command),
-		Entrypoint:      types.ShellCommand(c.EntryPoint),
+		Command:         types.ShellCommand(slices.Clone(c.Command)),
+		Entrypoint:      types.ShellCommand(slices.Clone(c.EntryPoint)),
 		Environment:     tk.convertEnvironment(c, p),
 		EnvFiles:        tk.convertEnvironmentFiles(c, p),
 		WorkingDir:      deref(c.WorkingDirectory),
@@ -197,8 +199,8 @@ func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, 
 		ExtraHosts:      tk.convertExtraHosts(c, p, s),
 		DNS:             tk.convertDNS(c.DnsServers, c, p.Next("dnsServers"), s),
 		DNSSearch:       tk.convertDNS(c.DnsSearchDomains, c, p.Next("dnsSearchDomains"), s),
-		Labels:          types.Labels(c.DockerLabels),
-		SecurityOpt:     c.DockerSecurityOptions,
+		Labels:          types.Labels(maps.Clone(c.DockerLabels)),
+		SecurityOpt:     slices.Clone(c.DockerSecurityOptions),
 		Ulimits:         convertUlimits(c.Ulimits),
 		Privileged:      derefBool(c.Privileged),
 		ReadOnly:        derefBool(c.ReadonlyRootFilesystem),

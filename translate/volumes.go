@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"maps"
 	"path"
 	"regexp"
 	"strings"
@@ -86,7 +87,7 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 		return types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: local}
 	case v.DockerVolumeConfiguration != nil:
 		dv := v.DockerVolumeConfiguration
-		cfg := types.VolumeConfig{DriverOpts: types.Options(dv.DriverOpts), Labels: types.Labels(dv.Labels)}
+		cfg := types.VolumeConfig{DriverOpts: types.Options(maps.Clone(dv.DriverOpts)), Labels: types.Labels(maps.Clone(dv.Labels))}
 		name := task
 		if dv.Scope == "shared" {
 			cfg.Name = v.Name // shared volumes keep their name across tasks and projects
