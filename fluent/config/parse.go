@@ -354,7 +354,7 @@ func (p *parser) doubleQuoted() (string, error) {
 			case '\n':
 				// line continuation: both dropped
 			default:
-				if isNameChar(n) {
+				if n != '_' && isNameChar(n) {
 					return "", p.errf(p.off, "unexpected back-slash escape character '%c'", n)
 				}
 				r, size := utf8.DecodeRune(p.src[p.off+1:])

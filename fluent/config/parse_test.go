@@ -34,6 +34,7 @@ line"
        {"a": "b#c"}]
   k12 {"x": 1}
   k13 '[not json]'
+  k14 "\_\.\$"
   time_format %Y-%m-%d %H:%M:%S
 </section1>
 `
@@ -54,6 +55,7 @@ line"
 		"k11":         `[1,2,{"a":"b#c"}]`,
 		"k12":         `{"x":1}`,
 		"k13":         "[not json]",
+		"k14":         "_.$",
 		"time_format": "%Y-%m-%d %H:%M:%S",
 	}
 	for k, v := range want {

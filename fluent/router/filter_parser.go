@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/devenv-sh/devenv/fluent/config"
 )
@@ -15,6 +16,7 @@ type parserFilter struct {
 	timeFormat       string
 	timeParse        bool
 	ignoreKeyMissing bool
+	suppressLog      bool
 	toError          bool
 	injectPrefix     string
 	hashValueField   string
@@ -43,6 +45,7 @@ func (r *Router) newParserFilter(el *config.Element) (*parserFilter, error) {
 		{"reserve_data", &f.reserveData},
 		{"time_parse", &f.timeParse},
 		{"ignore_key_not_exist", &f.ignoreKeyMissing},
+		{"suppress_parse_error_log", &f.suppressLog},
 		{"emit_invalid_record_to_error", &f.toError},
 	}
 	for _, b := range bools {
@@ -74,6 +77,8 @@ func (f *parserFilter) warn(c *emitCtx, e *event, format string, args ...any) bo
 			return false
 		}
 		c.drop(DropWarning, e.tag, "parser", f.el.Pos, "sent to @ERROR (no <label @ERROR>: logged as \"dump an error event\"): "+format, args...)
+	} else if f.suppressLog && !strings.Contains(format, "does not exist") {
+		c.drop(DropSilent, e.tag, "parser", f.el.Pos, "(suppress_parse_error_log) "+format, args...)
 	} else {
 		c.drop(DropWarning, e.tag, "parser", f.el.Pos, format, args...)
 	}

@@ -193,6 +193,7 @@ func TestFilterParserVariants(t *testing.T) {
 	assert.Equal(t, body(route(conf("  reserve_data true\n"), "a", rec("x", "1", "log", `{"y":2}`))), `{"x":"1","log":"{\"y\":2}","y":2}`)
 	assert.Equal(t, body(route(conf("  reserve_data true\n"), "a", rec("log", "nope"))), `{"log":"nope"}`)
 	assert.Equal(t, body(route(conf("  ignore_key_not_exist true\n"), "a", rec())), "drop:silent:log does not exist (ignore_key_not_exist)")
+	assert.Equal(t, body(route(conf("  suppress_parse_error_log true\n"), "a", rec("log", "x"))), "drop:silent:(suppress_parse_error_log) pattern not match with data 'x'")
 	assert.Equal(t, body(route(conf("  inject_key_prefix p_\n"), "a", rec("log", `{"y":2}`))), `{"p_y":2}`)
 	assert.Equal(t, body(route(conf("  hash_value_field h\n"), "a", rec("log", `{"y":2}`))), `{"h":{"y":2}}`)
 	j := route(conf("  time_format %s\n"), "a", rec("log", `{"time":"1700000000","v":1}`))
