@@ -30,7 +30,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // flushes them as one chunk.
 func flushThrough(t *testing.T, sink buffer.Sink, key string, records ...[]byte) *buffer.Buffer {
 	t.Helper()
-	b, err := buffer.Open(buffer.Config{Type: "memory", FlushInterval: time.Hour, RetryWait: 10 * time.Millisecond}, sink)
+	b, err := buffer.Open(buffer.Config{Type: "memory", FlushInterval: time.Hour, RetryWait: 10 * time.Millisecond, RetryLimit: buffer.DefaultRetryLimit}, sink)
 	assert.NilError(t, err)
 	for _, r := range records {
 		assert.NilError(t, b.Append(key, r))
@@ -43,6 +43,25 @@ func flushThrough(t *testing.T, sink buffer.Sink, key string, records ...[]byte)
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	return b
 }
+
+// chunkOf returns a staged-then-queued chunk holding data, from a memory
+// buffer that is never flushed.
+func chunkOf(t *testing.T, key, data string) *buffer.Chunk {
+	t.Helper()
+	var got *buffer.Chunk
+	b, err := buffer.Open(buffer.Config{Type: "memory", FlushAtShutdown: true}, sinkFunc(func(c *buffer.Chunk) error { got = c; return nil }))
+	assert.NilError(t, err)
+	assert.NilError(t, b.Append(key, []byte(data)))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	assert.NilError(t, b.Run(ctx, time.Second))
+	assert.Assert(t, got != nil)
+	return got
+}
+
+type sinkFunc func(*buffer.Chunk) error
+
+func (f sinkFunc) Write(_ context.Context, c *buffer.Chunk) error { return f(c) }
 
 func TestTDImportAutoCreates(t *testing.T) {
 	store := td.NewMemStore()
