@@ -131,4 +131,3 @@ func TestS3StartFailsOnAuthError(t *testing.T) {
 	err := NewS3(s3Config(srv.URL)).Start(t.Context())
 	assert.ErrorContains(t, err, "can't call S3 API")
 }
-
