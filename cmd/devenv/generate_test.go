@@ -91,7 +91,7 @@ func TestGenerateBadInputLeavesOutputUntouched(t *testing.T) {
 	for name, tc := range map[string]struct {
 		file, content, wantErr string
 	}{
-		"malformed json":             {"taskdefs/api-server.json", "{\"family\": \"x\",\n  \"containerDefinitions\": [}", "taskdefs/api-server.json"},
+		"malformed json":             {"taskdefs/api-server.json", "{\"family\": \"x\",\n  \"containerDefinitions\": [}", "taskdefs/api-server.json: malformed JSON at line 2, column 28"},
 		"ecr image without a rule":   {"taskdefs/extra.json", `{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1"}]}`, "add a rule to the images list of devenv.yaml"},
 		"port collision":             {"taskdefs/extra.json", `{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "nginx:1.27", "portMappings": [{"containerPort": 80, "hostPort": 1323}]}]}`, "host port 127.0.0.1:1323/tcp is also published by service"},
 		"unknown key in devenv.yaml": {"devenv.yaml", "project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key"},
