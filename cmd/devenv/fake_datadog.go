@@ -21,6 +21,7 @@ type fakeDatadogOptions struct {
 	streamSocket string        // --statsd-stream-socket
 	apmAddr      string        // --apm-addr
 	maxDatagram  int           // --max-datagram-size
+	readBuffer   int           // --read-buffer
 	retention    time.Duration // --retention
 }
 
@@ -63,6 +64,9 @@ APM port, aggregated at query time:
   POST /_devenv/faults {"times":2,"status":503,"path_prefix":"/v0.4/traces"}
 
 Everything is kept in memory, the newest first to stay, for --retention.
+Datagrams lost because the socket buffer overflowed are counted (Linux
+SO_RXQ_OVFL) in /_devenv/counts as dropped_kernel; raise --read-buffer if
+a burst overflows it.
 The DD_* variables of an ECS agent task (DD_API_KEY, DD_SITE, ...) are ignored.
 
 Examples:
@@ -95,6 +99,7 @@ func (o *fakeDatadogOptions) addFlags(f *pflag.FlagSet, prefix string) {
 	f.StringVar(&o.streamSocket, prefix+"statsd-stream-socket", "", "DogStatsD Unix stream socket path, for clients using unixstream:// (default: none)")
 	f.StringVar(&o.apmAddr, prefix+"apm-addr", "127.0.0.1:8126", "trace intake and /_devenv/ API address (port 0 picks a free port)")
 	f.IntVar(&o.maxDatagram, prefix+"max-datagram-size", 8192, "reject larger DogStatsD datagrams as oversize, as the agent's dogstatsd_buffer_size")
+	f.IntVar(&o.readBuffer, prefix+"read-buffer", 32<<20, "socket receive buffer (SO_RCVBUF) to ask for, in bytes; forced past net.core.rmem_max when allowed")
 	f.DurationVar(&o.retention, prefix+"retention", datadog.DefaultLimits.Retention, "forget what arrived longer ago than this")
 }
 
@@ -109,6 +114,9 @@ func openFakeDatadog(o fakeDatadogOptions, logw io.Writer) (*datadog.Agent, erro
 	if o.maxDatagram <= 0 {
 		return nil, &exitError{code: 2, msg: fmt.Sprintf("fake datadog: --max-datagram-size must be positive, got %d", o.maxDatagram)}
 	}
+	if o.readBuffer <= 0 {
+		return nil, &exitError{code: 2, msg: fmt.Sprintf("fake datadog: --read-buffer must be positive, got %d", o.readBuffer)}
+	}
 	if o.retention < 0 {
 		return nil, &exitError{code: 2, msg: fmt.Sprintf("fake datadog: --retention must not be negative, got %s", o.retention)}
 	}
@@ -117,6 +125,7 @@ func openFakeDatadog(o fakeDatadogOptions, logw io.Writer) (*datadog.Agent, erro
 	return datadog.New(
 		datadog.WithStore(datadog.NewMemoryStore(limits, nil)),
 		datadog.WithMaxDatagramSize(o.maxDatagram),
+		datadog.WithReadBuffer(o.readBuffer),
 		datadog.WithLogger(slog.New(slog.NewTextHandler(logw, nil)).With("fake", "datadog")),
 	), nil
 }

@@ -93,6 +93,7 @@ func TestFakeDatadogCommandBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--max-datagram-size", "0"},
 		{"--retention", "-1s"},
+		{"--read-buffer", "0"},
 		{"--apm-addr", ""},
 		{"--no-such-flag"},
 	} {
