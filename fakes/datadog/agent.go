@@ -474,10 +474,11 @@ func (a *Agent) intakeTraces(endpoint string, decode func([]byte) ([][]Span, err
 		if int64(len(body)) > a.maxRequestBytes {
 			return reject(http.StatusRequestEntityTooLarge, fmt.Errorf("%s body exceeds %d bytes (max_request_bytes)", endpoint, a.maxRequestBytes))
 		}
+		dec := decode
 		if mt, _, _ := mime.ParseMediaType(p.ContentType); endpoint == "/v0.4/traces" && (mt == "application/json" || mt == "text/json") {
-			decode = DecodeTracesJSON
+			dec = DecodeTracesJSON
 		}
-		traces, err := decode(body)
+		traces, err := dec(body)
 		if err != nil {
 			return reject(http.StatusBadRequest, fmt.Errorf("%s: %w", endpoint, err))
 		}

@@ -294,6 +294,10 @@ func TestTraceIntakeJSON(t *testing.T) {
 	assert.Assert(t, is.Len(spans, 1))
 	assert.Check(t, is.Equal(spans[0].TraceID, uint64(7)))
 	assert.Check(t, is.Equal(spans[0].Metrics["m"], 1.5))
+
+	// msgpack still works on the same endpoint afterwards.
+	resp = postTraces(t, s, "/v0.4/traces", encodeV04(t, sampleTraces()), 2)
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
 }
 
 // infoResponse is how dd-trace-go decodes GET /info
