@@ -331,19 +331,21 @@ func (c *FileConfig) TimeSlice(t EventTime) string {
 	return Strftime(t.Time(c.Location), c.TimeSliceFormat)
 }
 
-// FilePath is where out_file writes a chunk: `path.<slice>_<index>.log`
-// (a `*` in path is replaced by the slice instead), plus ".gz" when
-// compressed. With append, index is not used (`path.<slice>.log`).
+// FilePath is where out_file v0.12 writes a chunk: the path is split at
+// its `*` into prefix and suffix (no `*`: prefix path + ".", suffix
+// ".log"), and the file is prefix + slice + "_" + index + suffix, with
+// ".gz" when compressed. With append, the "_" + index part is left out.
+// The emulator picks the first index whose file does not exist.
 func (c *FileConfig) FilePath(timeSlice string, index int) string {
-	suffix := ".log"
+	prefix, suffix := c.Path+".", ".log"
+	if i := strings.IndexByte(c.Path, '*'); i >= 0 {
+		prefix, suffix = c.Path[:i], c.Path[i+1:]
+	}
 	if c.Compress {
 		suffix += ".gz"
 	}
-	if strings.Contains(c.Path, "*") {
-		return strings.Replace(c.Path, "*", timeSlice, 1)
-	}
 	if c.Append {
-		return fmt.Sprintf("%s.%s%s", c.Path, timeSlice, suffix)
+		return prefix + timeSlice + suffix
 	}
-	return fmt.Sprintf("%s.%s_%d%s", c.Path, timeSlice, index, suffix)
+	return fmt.Sprintf("%s%s_%d%s", prefix, timeSlice, index, suffix)
 }

@@ -318,3 +318,15 @@ func TestAppendMsgpack(t *testing.T) {
 		0xa1, 'c', 0xd0, 0xd8, 0xa1, 'd', 0xcd, 0x01, 0x2c}
 	assert.DeepEqual(t, got, want)
 }
+
+func TestFileOutput(t *testing.T) {
+	r := build(t, "<match **>\n  @type file\n  path /var/log/app.*.txt\n  compress gzip\n</match>\n<match never>\n  @type file\n  path /var/log/b\n  append true\n</match>\n")
+	j := route(r, "a", rec("k", "v"))
+	d := j.Deliveries[0]
+	assert.Equal(t, d.Output.BufferPath, "/var/log/app.*.txt.*")
+	assert.Equal(t, d.TimeSlice, "20240102")
+	assert.Equal(t, d.Output.File.FilePath(d.TimeSlice, 2), "/var/log/app.20240102_2.txt.gz")
+	assert.Equal(t, string(d.Line), "2024-01-02T03:04:05+00:00\ta\t{\"k\":\"v\"}\n")
+	outs := r.Outputs()
+	assert.Equal(t, outs[1].File.FilePath("20240102", 0), "/var/log/b.20240102.log")
+}

@@ -213,3 +213,24 @@ func TestTimezone(t *testing.T) {
 	assert.Equal(t, j.Deliveries[0].TimeSlice, "2024/01/02/12")
 	assert.Equal(t, string(j.Deliveries[0].Line), `{"log_type":"EVENT","event_type":"click","time":"2024-01-02 12:00:00"}`+"\n")
 }
+
+func TestConcurrentRoute(t *testing.T) {
+	r := newDelishRouter(t, delishEnv())
+	done := make(chan int)
+	for g := range 4 {
+		go func() {
+			n := 0
+			for i := range 200 {
+				j := r.Route(dockerEvent(`{"log_type":"EVENT","event_type":"e` + string(rune('a'+(g+i)%5)) + `"}`))
+				n += len(j.Deliveries)
+			}
+			done <- n
+		}()
+	}
+	total := 0
+	for range 4 {
+		total += <-done
+	}
+	assert.Equal(t, total, 4*200*2)
+	assert.Equal(t, len(r.Outputs()), 10) // 5 tags × (s3 + tdlog), planted once each
+}
