@@ -2,6 +2,7 @@ package datadog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -394,7 +395,9 @@ func (a *Agent) routes() *echo.Echo {
 	})
 	g.POST("/info", func(c echo.Context) error {
 		var info Info
-		if err := c.Bind(&info); err != nil {
+		dec := json.NewDecoder(c.Request().Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&info); err != nil {
 			return c.JSON(http.StatusBadRequest, apiError{Error: fmt.Sprintf("decode info: %v", err)})
 		}
 		a.mu.Lock()
