@@ -277,6 +277,24 @@ func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
 	assert.Check(t, is.Len(got, 0))
 }
 
+// TestDatadogGoTimestamps sends metrics with timestamps (protocol v1.3),
+// which datadog-go does not aggregate.
+func TestDatadogGoTimestamps(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	c := newStatsd(t, s.udp, statsd.WithoutTelemetry())
+	ts := time.Unix(1700000000, 0)
+	assert.NilError(t, c.GaugeWithTimestamp("ts.gauge", 3.25, []string{"k:v"}, 1, ts))
+	assert.NilError(t, c.CountWithTimestamp("ts.count", 9, nil, 1, ts.Add(time.Second)))
+	assert.NilError(t, c.Flush())
+	g := waitFor(t, s, datadog.MetricQuery{Name: "ts.gauge"}, func(a datadog.Aggregate) bool { return a.Messages == 1 })
+	assert.Check(t, is.Equal(g.Points[0].Timestamp, int64(1700000000)))
+	assert.Check(t, is.Equal(g.Points[0].Values[0], 3.25))
+	n := waitFor(t, s, datadog.MetricQuery{Name: "ts.count"}, func(a datadog.Aggregate) bool { return a.Messages == 1 })
+	assert.Check(t, is.Equal(n.Points[0].Timestamp, int64(1700000001)))
+	assert.Check(t, is.Equal(n.Total.Sum, 9.0))
+}
+
 // TestDatadogGoTelemetry waits for datadog-go's own telemetry (sent every
 // 10 s): it is flagged, hidden by default and shown on request.
 func TestDatadogGoTelemetry(t *testing.T) {
