@@ -83,6 +83,8 @@ const (
 	maxDepth         = 64
 	maxPrealloc      = 1024
 	maxFrameElements = 1 << 20
+	// MaxPayload bounds a PackedForward payload as sent.
+	MaxPayload = 256 << 20
 	// MaxDecompressed bounds a CompressedPackedForward payload.
 	MaxDecompressed = 256 << 20
 )
@@ -162,7 +164,7 @@ func (dec *Decoder) decodeFrame(f *Frame) error {
 		return dec.decodeOptions(f, n-2)
 	case msgpcode.IsString(c) || msgpcode.IsBin(c):
 		f.Mode = ModePackedForward
-		payload, err := d.DecodeBytes()
+		payload, err := dec.readPayload()
 		if err != nil {
 			return fmt.Errorf("decode PackedForward entries: %w", err)
 		}
@@ -200,6 +202,31 @@ func (dec *Decoder) decodeFrame(f *Frame) error {
 		f.Events = append(f.Events, ev)
 		return dec.decodeOptions(f, n-3)
 	}
+}
+
+// readPayload reads a str or bin value. The buffer grows with the bytes
+// that actually arrive, so a length prefix alone cannot allocate much
+// (msgpack's DecodeBytes allocates the announced length up front).
+func (dec *Decoder) readPayload() ([]byte, error) {
+	n, err := dec.d.DecodeBytesLen()
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 {
+		return nil, nil
+	}
+	if n > MaxPayload {
+		return nil, fmt.Errorf("payload of %d bytes exceeds the limit %d", n, MaxPayload)
+	}
+	var buf bytes.Buffer
+	buf.Grow(min(n, 64<<10))
+	if _, err := io.CopyN(&buf, dec.br, int64(n)); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func (dec *Decoder) decodeEntries(f *Frame) error {

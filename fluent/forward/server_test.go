@@ -310,3 +310,16 @@ func TestUDPHeartbeat(t *testing.T) {
 	assert.NilError(t, err)
 	assert.DeepEqual(t, buf[:n], []byte{0})
 }
+
+// TestHugeLengthPrefix: a PackedForward payload announcing 2 GiB must fail
+// on the missing bytes, not allocate them (found by FuzzDecode).
+func TestHugeLengthPrefix(t *testing.T) {
+	raw := []byte{0x92, 0xa1, 't', 0xc6, 0x8f, 0xd9, 0x20, 0x92, 0x01, 0x02}
+	dec := NewDecoder(bytes.NewReader(raw), nil)
+	var f Frame
+	err := dec.Decode(&f)
+	assert.Assert(t, err != nil)
+	raw = []byte{0x92, 0xa1, 't', 0xc6, 0x7f, 0xff, 0xff, 0xff}
+	dec = NewDecoder(bytes.NewReader(raw), nil)
+	assert.ErrorContains(t, dec.Decode(&f), "exceeds the limit")
+}
