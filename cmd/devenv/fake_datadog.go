@@ -20,6 +20,7 @@ type fakeDatadogOptions struct {
 	statsdSocket string        // --statsd-socket
 	streamSocket string        // --statsd-stream-socket
 	apmAddr      string        // --apm-addr
+	apmSocket    string        // --apm-socket
 	maxDatagram  int           // --max-datagram-size
 	readBuffer   int           // --read-buffer
 	retention    time.Duration // --retention
@@ -46,7 +47,9 @@ It receives what an application sends to the agent on its host:
              and /v0.5/traces, answered with rate_by_service as the agent
              does; spans are deduplicated by (trace_id, span_id). GET /info
              advertises exactly those two endpoints and client_drop_p0s false,
-             so dd-trace-go sends every trace.
+             so dd-trace-go sends every trace. With --apm-socket the same
+             API is also served on a Unix socket (the agent's is
+             /var/run/datadog/apm.socket, which dd-trace-go uses when present).
 
 Nothing is aggregated on the way in. What arrived is under /_devenv/ on the
 APM port, aggregated at query time:
@@ -98,6 +101,7 @@ func (o *fakeDatadogOptions) addFlags(f *pflag.FlagSet, prefix string) {
 	f.StringVar(&o.statsdSocket, prefix+"statsd-socket", "", "DogStatsD Unix datagram socket path, e.g. /var/run/datadog/dsd.socket (default: none)")
 	f.StringVar(&o.streamSocket, prefix+"statsd-stream-socket", "", "DogStatsD Unix stream socket path, for clients using unixstream:// (default: none)")
 	f.StringVar(&o.apmAddr, prefix+"apm-addr", "127.0.0.1:8126", "trace intake and /_devenv/ API address (port 0 picks a free port)")
+	f.StringVar(&o.apmSocket, prefix+"apm-socket", "", "also serve the trace intake on this Unix socket, e.g. /var/run/datadog/apm.socket (default: none)")
 	f.IntVar(&o.maxDatagram, prefix+"max-datagram-size", 8192, "reject larger DogStatsD datagrams as oversize, as the agent's dogstatsd_buffer_size")
 	f.IntVar(&o.readBuffer, prefix+"read-buffer", 32<<20, "socket receive buffer (SO_RCVBUF) to ask for, in bytes; forced past net.core.rmem_max when allowed")
 	f.DurationVar(&o.retention, prefix+"retention", datadog.DefaultLimits.Retention, "forget what arrived longer ago than this")
@@ -132,7 +136,7 @@ func openFakeDatadog(o fakeDatadogOptions, logw io.Writer) (*datadog.Agent, erro
 
 // config is where the stub listens.
 func (o fakeDatadogOptions) config() datadog.Config {
-	return datadog.Config{StatsdAddr: o.statsdAddr, StatsdSocket: o.statsdSocket, StatsdStreamSocket: o.streamSocket, APMAddr: o.apmAddr}
+	return datadog.Config{StatsdAddr: o.statsdAddr, StatsdSocket: o.statsdSocket, StatsdStreamSocket: o.streamSocket, APMAddr: o.apmAddr, APMSocket: o.apmSocket}
 }
 
 // runFakeDatadog serves the stub until ctx is done (SIGINT, SIGTERM), then
@@ -156,6 +160,10 @@ func runFakeDatadog(ctx context.Context, o fakeDatadogOptions, stdout, stderr io
 		if len(statsd) == 0 {
 			statsd = append(statsd, "off")
 		}
-		fmt.Fprintf(stdout, "fake datadog: serving http://%s (dogstatsd %s)\n", addrs.APM, strings.Join(statsd, ", "))
+		apm := "http://" + addrs.APM.String()
+		if addrs.APMSocket != "" {
+			apm += " and unix://" + addrs.APMSocket
+		}
+		fmt.Fprintf(stdout, "fake datadog: serving %s (dogstatsd %s)\n", apm, strings.Join(statsd, ", "))
 	})
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,7 +52,7 @@ func startFakeDatadog(t *testing.T, args ...string) (apm, statsd string, stop fu
 		io.Copy(io.Discard, pr)
 	}()
 	assert.Assert(t, lines.Scan(), "no output: %v", lines.Err())
-	m := regexp.MustCompile(`serving (http://\S+) \(dogstatsd udp (\S+)`).FindStringSubmatch(lines.Text())
+	m := regexp.MustCompile(`serving (http://\S+) .*\(dogstatsd udp (\S+)`).FindStringSubmatch(lines.Text())
 	assert.Assert(t, m != nil, "unexpected first line %q", lines.Text())
 	return m[1], strings.TrimSuffix(m[2], ","), stop
 }
@@ -60,7 +62,8 @@ func TestFakeDatadogCommandServesAndShutsDown(t *testing.T) {
 	assert.NilError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	socket := filepath.Join(dir, "dsd.socket")
-	apm, udp, stop := startFakeDatadog(t, "--statsd-socket", socket, "--max-datagram-size", "64")
+	apmSocket := filepath.Join(dir, "apm.socket")
+	apm, udp, stop := startFakeDatadog(t, "--statsd-socket", socket, "--apm-socket", apmSocket, "--max-datagram-size", "64")
 	c := datadog.NewClient(apm)
 	ctx := t.Context()
 	assert.NilError(t, c.Health(ctx))
@@ -82,7 +85,23 @@ func TestFakeDatadogCommandServesAndShutsDown(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(n.Oversize, uint64(2)), "--max-datagram-size 64 applies")
 
+	// The trace intake answers on the Unix socket too, as dd-trace-go uses it.
+	overUnix := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", apmSocket)
+	}}}
+	resp, err := overUnix.Get("http://localhost/info")
+	assert.NilError(t, err)
+	var info struct {
+		Endpoints []string `json:"endpoints"`
+	}
+	assert.NilError(t, json.NewDecoder(resp.Body).Decode(&info))
+	resp.Body.Close()
+	assert.Check(t, is.Contains(info.Endpoints, "/v0.4/traces"))
+	overUnix.CloseIdleConnections()
+
 	assert.NilError(t, stop(), "a clean shutdown exits 0")
+	_, err = os.Stat(apmSocket)
+	assert.Check(t, os.IsNotExist(err), "the APM socket file is removed on shutdown: %v", err)
 	_, err = os.Stat(socket)
 	assert.Check(t, os.IsNotExist(err), "the socket file is removed on shutdown: %v", err)
 	_, err = net.DialTimeout("tcp", strings.TrimPrefix(apm, "http://"), time.Second)

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -189,6 +190,10 @@ type Config struct {
 	// APMAddr is the trace intake and inspection API address, such as
 	// "127.0.0.1:8126".
 	APMAddr string
+	// APMSocket is the path of a Unix socket serving the same HTTP API, as
+	// the agent's /var/run/datadog/apm.socket that dd-trace-go prefers when
+	// it exists (DD_TRACE_AGENT_URL=unix://...).
+	APMSocket string
 }
 
 // Addrs are the addresses [Agent.Serve] bound, for a ready callback.
@@ -197,6 +202,7 @@ type Addrs struct {
 	StatsdSocket       string
 	StatsdStreamSocket string
 	APM                net.Addr
+	APMSocket          string
 }
 
 // Serve opens the listeners of cfg and serves until ctx is done, then shuts
@@ -223,6 +229,14 @@ func (a *Agent) Serve(ctx context.Context, cfg Config, ready func(Addrs)) (err e
 		}
 		addrs.StatsdStreamSocket = cfg.StatsdStreamSocket
 	}
+	if cfg.APMSocket != "" {
+		stopAPM, serr := a.serveUnixHTTP(cfg.APMSocket)
+		if serr != nil {
+			return serr
+		}
+		defer func() { err = errors.Join(err, stopAPM()) }()
+		addrs.APMSocket = cfg.APMSocket
+	}
 	if cfg.APMAddr == "" {
 		if ready != nil {
 			ready(addrs)
@@ -242,6 +256,38 @@ func (a *Agent) Serve(ctx context.Context, cfg Config, ready func(Addrs)) (err e
 			ready(addrs)
 		}
 	})
+}
+
+// serveUnixHTTP serves the HTTP API on a Unix socket at path (a stale
+// socket file is replaced) until the returned stop is called, which shuts the
+// server down gracefully and removes the socket.
+func (a *Agent) serveUnixHTTP(path string) (stop func() error, err error) {
+	if err := removeStaleSocket(path); err != nil {
+		return nil, fmt.Errorf("listen on unix %s: %w", path, err)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on unix %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o722); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen on unix %s: %w", path, err)
+	}
+	a.logger.Info("trace intake listening", "socket", path)
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), control.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			return fmt.Errorf("shut down unix %s: %w", path, err)
+		}
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve unix %s: %w", path, err)
+		}
+		return nil
+	}, nil
 }
 
 // Info is the body of GET /info: what the trace agent advertises, in the
