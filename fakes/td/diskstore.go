@@ -16,8 +16,12 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// JournalName is the file a DiskStore keeps in its directory.
-const JournalName = "td.journal"
+// JournalName is the file a DiskStore keeps in its directory; LockName is
+// the file it locks while open.
+const (
+	JournalName = "td.journal"
+	LockName    = "td.lock"
+)
 
 // journalMagic starts every journal; the version changes with the frame
 // format.
@@ -39,8 +43,10 @@ type DiskStore struct {
 	mem       *MemStore
 	dir       string
 	f         *os.File
-	size      int64 // bytes of valid journal
-	recovered int64 // torn bytes cut off at open
+	lock      *os.File // LockName, held while open
+	size      int64    // bytes of valid journal
+	recovered int64    // torn bytes cut off at open
+	closed    bool
 }
 
 var _ Store = (*DiskStore)(nil)
@@ -71,22 +77,35 @@ func OpenDiskStore(dir string) (*DiskStore, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir %s: %w", dir, err)
 	}
-	s := &DiskStore{mem: NewMemStore(), dir: dir}
+	lock, err := lockDir(dir, LockName)
+	if err != nil {
+		return nil, err
+	}
+	s := &DiskStore{mem: NewMemStore(), dir: dir, lock: lock}
+	if err := s.open(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// open creates the journal if needed, replays it and opens it for appending.
+func (s *DiskStore) open() error {
 	path := s.path()
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if err := s.writeEmptyJournal(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := s.replay(); err != nil {
-		return nil, err
+		return err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
+		return fmt.Errorf("open journal %s: %w", path, err)
 	}
 	s.f = f
-	return s, nil
+	return nil
 }
 
 func (s *DiskStore) path() string { return filepath.Join(s.dir, JournalName) }
@@ -393,10 +412,16 @@ func (s *DiskStore) Reset() error {
 	return s.mem.Reset()
 }
 
-// Close implements Store.
+// Close implements Store. It releases the data dir's lock; closing again
+// does nothing.
 func (s *DiskStore) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	defer s.lock.Close()
 	if err := s.f.Sync(); err != nil {
 		s.f.Close()
 		return fmt.Errorf("sync journal %s: %w", s.path(), err)

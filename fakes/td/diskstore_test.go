@@ -62,7 +62,7 @@ func TestDiskStoreSurvivesRestart(t *testing.T) {
 	assert.Equal(t, len(before.Imports), 4)
 	assert.NilError(t, s.Close())
 
-	c2, _ := openDisk(t, dir)
+	c2, s2 := openDisk(t, dir)
 	after := snapshot(t, c2)
 	assert.DeepEqual(t, after, before)
 
@@ -77,6 +77,7 @@ func TestDiskStoreSurvivesRestart(t *testing.T) {
 	assert.NilError(t, c2.Reset(ctx))
 	_, err = c2.Import(ctx, "delish", "fresh", fluentdChunk(t, 1))
 	assert.NilError(t, err)
+	assert.NilError(t, s2.Close())
 	c3, _ := openDisk(t, dir)
 	tables, err := c3.Tables(ctx)
 	assert.NilError(t, err)
@@ -137,4 +138,16 @@ func TestDiskStoreRefusesCorruptJournal(t *testing.T) {
 		_, err := OpenDiskStore(dir)
 		assert.ErrorContains(t, err, "not a devenv TD journal")
 	})
+}
+
+func TestDiskStoreLocksItsDir(t *testing.T) {
+	dir := t.TempDir()
+	first, err := OpenDiskStore(dir)
+	assert.NilError(t, err)
+	_, err = OpenDiskStore(dir)
+	assert.ErrorContains(t, err, "another fake td is using it")
+	assert.NilError(t, first.Close())
+	second, err := OpenDiskStore(dir)
+	assert.NilError(t, err, "the lock is released on Close")
+	assert.NilError(t, second.Close())
 }
