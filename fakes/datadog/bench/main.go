@@ -105,15 +105,18 @@ func run(args []string, out io.Writer) error {
 		if elapsed >= *duration {
 			break
 		}
-		// Catch up with the schedule, at most 10 ms of datagrams at a time
-		// so that a sender that falls behind still stops on time.
-		due := min(uint64(float64(*rate)*elapsed.Seconds()), sent+uint64(*rate/100)+1)
-		for sent < due {
+		// Catch up with the schedule in batches, rechecking the clock
+		// after each one so that a sender that fell behind stops on time.
+		for due := uint64(float64(*rate) * elapsed.Seconds()); sent < due; {
 			n, err := pc.WriteBatch(batch[:min(uint64(len(batch)), due-sent)], 0)
 			if err != nil {
 				return fmt.Errorf("send datagram %d: %w", sent, err)
 			}
 			sent += uint64(n)
+			if elapsed = time.Since(start); elapsed >= *duration {
+				break
+			}
+			due = uint64(float64(*rate) * elapsed.Seconds())
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
