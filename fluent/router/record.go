@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -76,7 +77,7 @@ func RecordFromMap(m map[string]any) Record {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	r := make(Record, 0, len(m))
 	for _, k := range keys {
 		r = append(r, Field{Key: k, Value: fromGo(m[k])})
@@ -104,14 +105,6 @@ func fromGo(v any) any {
 		return float64(x)
 	}
 	return v
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // ---- JSON (Oj compat mode) ----
@@ -542,8 +535,6 @@ func ToS(v any) string {
 		return x
 	case []byte:
 		return string(x)
-	case Record, []any:
-		return string(appendInspect(nil, v))
 	}
 	return string(appendInspect(nil, v))
 }

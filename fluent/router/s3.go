@@ -168,7 +168,7 @@ func (c *S3Config) ObjectKey(now time.Time, timeSlice string, index int, chunkID
 		case "%{time_slice}":
 			return timeSlice
 		case "%{index}":
-			return rubySprintf(c.IndexFormat, index)
+			return fmt.Sprintf(c.IndexFormat, index)
 		case "%{file_extension}":
 			return c.FileExtension
 		case "%{hex_random}":
@@ -227,10 +227,4 @@ func hexRandom(id []byte, n int) string {
 		rs = rs[:n]
 	}
 	return string(rs)
-}
-
-// rubySprintf supports the integer formats index_format uses (%d, %02d,
-// %03d, %x …).
-func rubySprintf(format string, n int) string {
-	return fmt.Sprintf(format, n)
 }
