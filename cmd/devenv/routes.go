@@ -36,6 +36,7 @@ type routesOptions struct {
 	taskdefs      []string // --taskdef
 	json          bool     // --json
 	lint          bool     // --lint
+	v1            bool     // --v1
 }
 
 func newRoutesCommand() *cobra.Command {
@@ -103,6 +104,7 @@ found hazards.`,
 	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable; default taskdefs/*.json)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per record (JSON Lines); with --lint, a JSON array of hazards")
 	f.BoolVar(&o.lint, "lint", false, "report production hazards of the config instead of routing records")
+	f.BoolVar(&o.v1, "v1", false, "read the config with fluentd v1's syntax differences (quoted section arguments, #{hostname}, <match /regexp/>); plugins keep v0.12 semantics")
 	return cmd
 }
 
@@ -149,11 +151,17 @@ func loadRouter(o routesOptions) (*router.Router, error) {
 	if !filepath.IsLocal(o.config) {
 		dir, name = filepath.Split(o.config)
 	}
-	root, err := config.Parse(os.DirFS(dir), name, config.WithEnv(env))
+	popts := []config.Option{config.WithEnv(env)}
+	ropts := []router.Option{router.WithHostname(o.hostname), router.WithLocation(loc)}
+	if o.v1 {
+		popts = append(popts, config.WithV1(o.hostname))
+		ropts = append(ropts, router.WithV1())
+	}
+	root, err := config.Parse(os.DirFS(dir), name, popts...)
 	if err != nil {
 		return nil, fmt.Errorf("parse fluentd config: %w", err)
 	}
-	r, err := router.New(root, router.WithHostname(o.hostname), router.WithLocation(loc))
+	r, err := router.New(root, ropts...)
 	if err != nil {
 		return nil, fmt.Errorf("load fluentd config: %w", err)
 	}

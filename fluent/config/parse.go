@@ -18,7 +18,18 @@ type Option func(*options)
 
 type options struct {
 	env      map[string]string // WithEnv
+	v1       bool              // WithV1
+	hostname string            // WithV1
 	maxDepth int
+}
+
+// WithV1 parses with fluentd v1's differences from v0.12 (spec §1.2,
+// §1.6): a quoted section argument is unquoted (`<match "a.b">`), and
+// embedded Ruby may also use `#{hostname}` (the given hostname) and
+// `#{worker_id}` ("0"). Without it the parser follows v0.12, the version
+// production runs.
+func WithV1(hostname string) Option {
+	return func(o *options) { o.v1, o.hostname = true, hostname }
 }
 
 // WithEnv sets the environment that `"#{ENV['X']}"` reads. A variable that
@@ -209,6 +220,41 @@ func (p *parser) section() (*Element, error) {
 		return nil, p.errf(nameStart, "expected a section name after '<'")
 	}
 	el := &Element{Name: string(p.src[nameStart:p.off]), Pos: p.pos(start)}
+	if p.o.v1 {
+		// v1 reads the argument with scan_string: quotes are removed.
+		q := p.off
+		for q < len(p.src) && isSpace(p.src[q]) {
+			q++
+		}
+		if q > p.off && q < len(p.src) && (p.src[q] == '"' || p.src[q] == '\'') {
+			p.off = q
+			var arg string
+			var err error
+			if p.src[q] == '"' {
+				arg, err = p.doubleQuoted()
+			} else {
+				arg, err = p.singleQuoted()
+			}
+			if err != nil {
+				return nil, err
+			}
+			for !p.eof() && isSpace(p.src[p.off]) {
+				p.off++
+			}
+			if p.eof() || p.src[p.off] != '>' {
+				return nil, p.errf(p.off, "expected '>' to close section <%s", el.Name)
+			}
+			p.off++
+			el.Arg = arg
+			if !p.lineEnd() {
+				return nil, p.errf(p.off, "expected end of line after tag %s", el)
+			}
+			if err := p.body(el, el); err != nil {
+				return nil, err
+			}
+			return el, nil
+		}
+	}
 	argStart := p.off
 	for !p.eof() && p.src[p.off] != '>' && p.src[p.off] != '\n' {
 		p.off++
@@ -409,6 +455,16 @@ func (p *parser) embedded() (string, error) {
 		return "", p.errf(start, "unterminated embedded Ruby code #{...}")
 	}
 	code := string(p.src[start+2 : i-1])
+	if p.o.v1 {
+		switch strings.TrimSpace(code) {
+		case "hostname":
+			p.off = i
+			return p.o.hostname, nil
+		case "worker_id":
+			p.off = i
+			return "0", nil
+		}
+	}
 	m := envRef.FindStringSubmatch(code)
 	if m == nil {
 		return "", p.errf(start, "unsupported embedded Ruby code #{%s}: only #{ENV['NAME']} can be evaluated", code)

@@ -163,3 +163,18 @@ func TestLabelAndSystem(t *testing.T) {
 	assert.Equal(t, root.Elements[1].Arg, "@X")
 	assert.Equal(t, root.Elements[1].Elements[0].Arg, "**")
 }
+
+func TestV1Syntax(t *testing.T) {
+	src := "<match \"a.b c\">\n  k \"#{hostname}-#{worker_id}\"\n</match>\n<match 'x'>\n</match>\n"
+	root, err := ParseBytes(nil, "f.conf", []byte(src), WithV1("fluentd01"))
+	assert.NilError(t, err)
+	assert.Equal(t, root.Elements[0].Arg, "a.b c")
+	assert.Equal(t, root.Elements[1].Arg, "x")
+	v, _ := root.Elements[0].Get("k")
+	assert.Equal(t, v, "fluentd01-0")
+	// v0.12 keeps the quotes in the argument and has no hostname helper.
+	_, err = ParseBytes(nil, "f.conf", []byte(src))
+	assert.Error(t, err, "f.conf:2:6: unsupported embedded Ruby code #{hostname}: only #{ENV['NAME']} can be evaluated")
+	root = parse(t, "<match \"a.b\">\n</match>\n", nil)
+	assert.Equal(t, root.Elements[0].Arg, `"a.b"`)
+}

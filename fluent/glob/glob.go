@@ -16,6 +16,8 @@
 package glob
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -38,11 +40,12 @@ type node struct {
 	alts [][]node
 }
 
-// Pattern is one compiled glob.
+// Pattern is one compiled glob (or, in v1, a /regexp/).
 type Pattern struct {
 	src string
 	all bool
 	seq []node
+	re  *regexp.Regexp
 }
 
 // String returns the glob as written.
@@ -134,6 +137,9 @@ func Compile(pat string) *Pattern {
 func (p *Pattern) Match(tag string) bool {
 	if p.all {
 		return true
+	}
+	if p.re != nil {
+		return p.re.MatchString(tag)
 	}
 	return match(p.seq, tag, 0, atEnd)
 }
@@ -232,4 +238,22 @@ func (l List) Match(tag string) bool {
 		}
 	}
 	return false
+}
+
+// CompileListV1 is CompileList with fluentd v1's addition: a pattern
+// written `/…/` is an unanchored regular expression (Ruby's `^`/`$` are
+// line anchors, hence (?m)). It fails only for a regexp Go cannot compile.
+func CompileListV1(arg string) (List, error) {
+	l := CompileList(arg)
+	for i, p := range l {
+		s := p.src
+		if len(s) >= 2 && strings.HasPrefix(s, "/") && strings.HasSuffix(s, "/") {
+			re, err := regexp.Compile("(?m)" + s[1:len(s)-1])
+			if err != nil {
+				return nil, fmt.Errorf("pattern %s: %w", s, err)
+			}
+			l[i] = &Pattern{src: s, re: re}
+		}
+	}
+	return l, nil
 }

@@ -67,3 +67,24 @@ func TestList(t *testing.T) {
 		t.Error("empty pattern list must mean **")
 	}
 }
+
+func TestCompileListV1(t *testing.T) {
+	l, err := CompileListV1(`/^app\.(web|api)$/ b.**`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tag, want := range map[string]bool{"app.web": true, "app.api": true, "app.db": false, "b.c": true} {
+		if got := l.Match(tag); got != want {
+			t.Errorf("Match(%q) = %v, want %v", tag, got, want)
+		}
+	}
+	if CompileList(`/a/`).Match("a") {
+		t.Error("v0.12 must read /a/ as a literal glob")
+	}
+	if !CompileList(`/a/`).Match("/a/") {
+		t.Error("v0.12 /a/ glob must match the literal tag /a/")
+	}
+	if _, err := CompileListV1(`/(/`); err == nil || err.Error() != "pattern /(/: error parsing regexp: missing closing ): `(?m)(`" {
+		t.Errorf("err = %v", err)
+	}
+}

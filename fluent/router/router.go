@@ -46,6 +46,10 @@ func WithLocation(loc *time.Location) Option { return func(r *Router) { r.loc = 
 // does. Default: every start succeeds.
 func WithStart(f func(*Output) error) Option { return func(r *Router) { r.start = f } }
 
+// WithV1 routes with fluentd v1's `<match /regexp/>` patterns (spec
+// §1.4). Without it, patterns are v0.12 globs only.
+func WithV1() Option { return func(r *Router) { r.v1 = true } }
+
 // WithMaxEmitDepth bounds re-emission chains (default 32); deeper chains
 // are dropped with DropError as a routing loop.
 func WithMaxEmitDepth(n int) Option { return func(r *Router) { r.maxDepth = n } }
@@ -56,6 +60,7 @@ type Router struct {
 	loc      *time.Location       // WithLocation
 	start    func(*Output) error  // WithStart
 	maxDepth int                  // WithMaxEmitDepth
+	v1       bool                 // WithV1
 	mu       sync.Mutex           // guards everything below and plugin state
 	root     *pipeline            // the root router
 	labels   map[string]*pipeline // <label @NAME>
@@ -221,7 +226,14 @@ func (r *Router) addEntry(p *pipeline, el *config.Element) error {
 	if tp == nil {
 		return config.Errorf(el.Pos, "missing '@type' parameter on <%s> directive", el.Name)
 	}
-	e := &entry{filter: el.Name == "filter", pats: glob.CompileList(el.Arg), el: el, typ: typ, detail: el.String()}
+	pats := glob.CompileList(el.Arg)
+	if r.v1 {
+		var err error
+		if pats, err = glob.CompileListV1(el.Arg); err != nil {
+			return config.Errorf(el.Pos, "<%s>: %v", el.Name, err)
+		}
+	}
+	e := &entry{filter: el.Name == "filter", pats: pats, el: el, typ: typ, detail: el.String()}
 	var err error
 	if e.filter {
 		e.f, err = r.newFilter(typ, tp, el)

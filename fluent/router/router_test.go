@@ -234,3 +234,15 @@ func TestConcurrentRoute(t *testing.T) {
 	assert.Equal(t, total, 4*200*2)
 	assert.Equal(t, len(r.Outputs()), 10) // 5 tags × (s3 + tdlog), planted once each
 }
+
+func TestV1RegexpPatterns(t *testing.T) {
+	root, err := config.ParseBytes(nil, "t.conf", []byte("<match \"/^app\\\\.(web|api)$/\">\n  @type stdout\n</match>\n<match **>\n  @type null\n</match>\n"), config.WithV1("h"))
+	assert.NilError(t, err)
+	r, err := router.New(root, router.WithV1())
+	assert.NilError(t, err)
+	assert.Equal(t, len(route(r, "app.web", rec()).Deliveries), 1)
+	assert.Equal(t, len(route(r, "app.db", rec()).Deliveries), 0)
+	r, err = router.New(root)
+	assert.NilError(t, err)
+	assert.Equal(t, len(route(r, "app.web", rec()).Deliveries), 0) // v0.12: a literal glob
+}
