@@ -90,8 +90,13 @@ func lintEnv(el *config.Element) []Hazard {
 			continue
 		}
 		msg := fmt.Sprintf("%s is %s, which is empty or unset here: fluentd reads it as \"\"", p.Key, p.Raw)
-		if p.Key == "database" || p.Key == "table" {
+		switch p.Key {
+		case "database", "table":
 			msg += "; TD rejects an empty name at configure time, so every forest plant fails and the S3 copy is lost too (T44)"
+		case "s3_bucket":
+			msg += "; the bucket check at start fails, so the plant fails and the TD copy is lost too"
+		case "aws_key_id", "aws_sec_key", "apikey":
+			msg += "; empty credentials are still used as given (not the default credential chain)"
 		}
 		hs = append(hs, Hazard{Code: "empty-env", Pos: p.ValuePos, Message: msg})
 	}
