@@ -74,6 +74,12 @@ flush intervals, and Docker fluentd driver options fluentd v0.12 cannot read
 (from --log-opt or the logConfiguration of --taskdef files; without either,
 taskdefs/*.json in the working directory).
 
+--json prints one object per record (JSON Lines): {n, tag, time, record,
+final_tags, steps: [{kind, plugin, at, tag, new_tag, detail}], deliveries:
+[{type, output, tag, time, bucket, key, database, table, path, record, line}],
+drops: [{kind, tag, plugin, at, reason}]}. --lint --json prints
+[{at, code, message}].
+
 Examples:
   echo '{"log_type":"EVENT","event_type":"click"}' | \
     devenv routes --config fluentd/fluent.conf --docker-tag docker.delish \
