@@ -150,8 +150,11 @@ func (a *Agent) Handler() http.Handler { return a.handler }
 // Counts returns the running totals.
 func (a *Agent) Counts() Counts { return a.counters.snapshot() }
 
-// Reset forgets everything received and zeroes the counts.
+// Reset forgets everything received and zeroes the counts. Datagrams
+// already read from the sockets are parsed first, so none of them shows up
+// after Reset returns.
 func (a *Agent) Reset() error {
+	a.sync()
 	a.store.Reset()
 	a.counters.reset()
 	return nil

@@ -25,6 +25,9 @@ type packet struct {
 	data      []byte
 	transport string
 	truncated bool
+	// synced, when set, marks a barrier rather than a datagram: the parser
+	// closes it once everything queued before it is stored.
+	synced chan struct{}
 }
 
 // counters are the stub's running totals, reset by Reset.
@@ -281,25 +284,46 @@ func (a *Agent) parse() {
 	var b Batch
 	for p := range a.queue {
 		b.Reset()
-		a.parseOne(p, &b)
+		barrier := a.parseOne(p, &b)
 	drain:
-		for range maxBatch - 1 {
+		for i := 1; i < maxBatch && barrier == nil; i++ {
 			select {
 			case p, ok := <-a.queue:
 				if !ok {
 					break drain
 				}
-				a.parseOne(p, &b)
+				barrier = a.parseOne(p, &b)
 			default:
 				break drain
 			}
 		}
 		a.commit(&b)
+		if barrier != nil {
+			close(barrier)
+		}
 	}
 }
 
-// parseOne parses one datagram into b and stamps what it added.
-func (a *Agent) parseOne(p packet, b *Batch) {
+// sync waits until every datagram queued so far is parsed and stored. It
+// returns at once on a closed agent, whose queue is already drained.
+func (a *Agent) sync() {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	a.queue <- packet{synced: done} // under mu: Close cannot close the queue meanwhile
+	a.mu.Unlock()
+	<-done
+}
+
+// parseOne parses one datagram into b and stamps what it added. For a
+// barrier it returns the channel to close once b is stored.
+func (a *Agent) parseOne(p packet, b *Batch) chan struct{} {
+	if p.synced != nil {
+		return p.synced
+	}
 	if p.transport == TransportUDP {
 		a.counters.packetsUDP.Add(1)
 	} else {
@@ -336,6 +360,7 @@ func (a *Agent) parseOne(p packet, b *Batch) {
 	for i := nerr; i < len(b.Errors); i++ {
 		b.Errors[i].Received, b.Errors[i].Transport = now, p.transport
 	}
+	return nil
 }
 
 // commit stores a parsed batch and logs its errors (the first ones after a

@@ -43,3 +43,30 @@ func TestRingMatchesASliceModel(t *testing.T) {
 		}
 	}
 }
+
+// TestResetForgetsQueuedDatagrams checks Reset waits for the datagrams
+// already read, so none of them is stored after it.
+func TestResetForgetsQueuedDatagrams(t *testing.T) {
+	a := New()
+	t.Cleanup(func() { a.Close() })
+	for range 5000 {
+		a.queue <- packet{data: []byte("queued:1|c"), transport: TransportUDP}
+	}
+	if err := a.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if c := a.Counts(); c != (Counts{}) {
+		t.Fatalf("counts after reset: %+v", c)
+	}
+	if r := a.Metrics(MetricQuery{}); len(r.Points) != 0 {
+		t.Fatalf("%d metrics stored after reset", len(r.Points))
+	}
+	a.queue <- packet{data: []byte("after:1|c"), transport: TransportUDP}
+	a.Close()
+	if r := a.Metrics(MetricQuery{}); len(r.Points) != 1 || r.Points[0].Name != "after" {
+		t.Fatalf("after reset and close: %+v", r.Points)
+	}
+	if err := a.Reset(); err != nil { // a closed agent still resets
+		t.Fatal(err)
+	}
+}
