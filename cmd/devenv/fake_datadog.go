@@ -68,9 +68,10 @@ APM port, aggregated at query time:
 
 Everything is kept in memory for --retention; past 100,000 metrics or spans
 (10,000 events or service checks) the oldest are forgotten first. Datagrams
-lost because the socket buffer overflowed are counted (Linux
-SO_RXQ_OVFL) in /_devenv/counts as dropped_kernel; raise --read-buffer if
-a burst overflows it. The DD_* variables of an ECS agent task (DD_API_KEY, DD_SITE, ...) are ignored.
+lost because the socket buffer overflowed are counted (Linux SO_RXQ_OVFL) in
+/_devenv/counts as dropped_kernel; raise --read-buffer if a burst overflows
+it. The DD_* variables of an ECS agent task (DD_API_KEY, DD_SITE, ...) are
+ignored.
 
 Examples:
   devenv fake datadog
