@@ -399,3 +399,41 @@ func retryNoDelay(aws.Retryer) aws.Retryer {
 func faultSlowDown(times int, method, pathPrefix string) control.Fault {
 	return control.Fault{Times: times, Status: http.StatusServiceUnavailable, Code: "SlowDown", Method: method, PathPrefix: pathPrefix}
 }
+
+func TestSDKDataDirSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	serve := func() (*fake, *s3sdk.Client) {
+		store, err := OpenDiskStore(dir)
+		assert.NilError(t, err)
+		srv := New(store)
+		ts := httptest.NewTLSServer(srv.Handler())
+		f := &fake{srv: srv, ts: ts, client: NewClient(ts.URL)}
+		f.client.HTTP = ts.Client()
+		return f, f.sdk(t)
+	}
+	f, c := serve()
+	mustCreateBucket(t, c, "durable")
+	small := randomBytes(t, 1000)
+	big := randomBytes(t, 10<<20+1)
+	_, err := c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("durable"), Key: aws.String("small"), Body: bytes.NewReader(small)})
+	assert.NilError(t, err)
+	up, err := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 5 << 20 }).
+		Upload(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("durable"), Key: aws.String("big"), Body: bytes.NewReader(big)})
+	assert.NilError(t, err)
+	f.ts.Close()
+
+	f, c = serve()
+	defer f.ts.Close()
+	for key, want := range map[string][]byte{"small": small, "big": big} {
+		out, err := c.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String("durable"), Key: aws.String(key)})
+		assert.NilError(t, err, key)
+		got, err := io.ReadAll(out.Body)
+		assert.NilError(t, err)
+		out.Body.Close()
+		assert.Assert(t, bytes.Equal(got, want), key)
+		if key == "big" {
+			assert.Equal(t, aws.ToString(out.ETag), aws.ToString(up.ETag))
+		}
+	}
+}

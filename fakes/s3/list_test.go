@@ -1,0 +1,179 @@
+package s3
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+func putRaw(t *testing.T, f *fake, path string, body []byte, header map[string]string) {
+	t.Helper()
+	resp, b := f.send(t, rawReq{method: http.MethodPut, path: path, body: body, header: header})
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(b))
+}
+
+// elements returns the text of every <name> element in an XML body.
+func elements(body []byte, name string) []string {
+	var out []string
+	s := string(body)
+	for {
+		_, rest, ok := strings.Cut(s, "<"+name+">")
+		if !ok {
+			return out
+		}
+		v, after, _ := strings.Cut(rest, "</"+name+">")
+		out = append(out, v)
+		s = after
+	}
+}
+
+// The cases of ceph/s3-tests test_bucket_list{,v2}_encoding_basic,
+// _delimiter_basic, _maxkeys_zero and _both_continuationtoken_startafter.
+func TestListObjectsLikeS3Tests(t *testing.T) {
+	f := newFake(t, false)
+	putRaw(t, f, "/enc", nil, nil)
+	for _, k := range []string{"foo+1/bar", "foo/bar/xyzzy", "quux ab/thud", "asdf+b"} {
+		putRaw(t, f, "/enc/"+strings.ReplaceAll(strings.ReplaceAll(k, "+", "%2B"), " ", "%20"), []byte(k), nil)
+	}
+	for _, listType := range []string{"", "&list-type=2"} {
+		resp, body := f.send(t, rawReq{method: http.MethodGet, path: "/enc?delimiter=%2F&encoding-type=url" + listType})
+		assert.Equal(t, resp.StatusCode, 200)
+		assert.DeepEqual(t, elements(body, "Key"), []string{"asdf%2Bb"})
+		assert.DeepEqual(t, elements(body, "Prefix")[1:], []string{"foo%2B1/", "foo/", "quux%20ab/"})
+		assert.DeepEqual(t, elements(body, "EncodingType"), []string{"url"})
+	}
+
+	resp, body := f.send(t, rawReq{method: http.MethodGet, path: "/enc?max-keys=0"})
+	assert.Equal(t, resp.StatusCode, 200)
+	assert.DeepEqual(t, elements(body, "IsTruncated"), []string{"false"})
+	assert.Assert(t, is.Len(elements(body, "Key"), 0))
+
+	// continuation-token wins over start-after, and both are echoed.
+	resp, body = f.send(t, rawReq{method: http.MethodGet, path: "/enc?list-type=2&max-keys=1"})
+	assert.Equal(t, resp.StatusCode, 200)
+	tok := elements(body, "NextContinuationToken")[0]
+	resp, body = f.send(t, rawReq{method: http.MethodGet, path: "/enc?list-type=2&start-after=quux&continuation-token=" + tok})
+	assert.Equal(t, resp.StatusCode, 200)
+	assert.DeepEqual(t, elements(body, "ContinuationToken"), []string{tok})
+	assert.DeepEqual(t, elements(body, "StartAfter"), []string{"quux"})
+	assert.DeepEqual(t, elements(body, "Key"), []string{"foo+1/bar", "foo/bar/xyzzy", "quux ab/thud"})
+	assert.Assert(t, is.Len(elements(body, "Owner"), 0), "v2 lists owners only with fetch-owner")
+	resp, body = f.send(t, rawReq{method: http.MethodGet, path: "/enc?list-type=2&fetch-owner=true"})
+	assert.Equal(t, resp.StatusCode, 200)
+	assert.Equal(t, len(elements(body, "Owner")), 4)
+
+	// v1 with a delimiter returns NextMarker, and resuming at it does not
+	// repeat the prefix.
+	resp, body = f.send(t, rawReq{method: http.MethodGet, path: "/enc?delimiter=%2F&max-keys=2"})
+	assert.Equal(t, resp.StatusCode, 200)
+	assert.DeepEqual(t, elements(body, "NextMarker"), []string{"foo+1/"})
+	resp, body = f.send(t, rawReq{method: http.MethodGet, path: "/enc?delimiter=%2F&max-keys=2&marker=foo%2B1%2F"})
+	assert.Equal(t, resp.StatusCode, 200)
+	assert.DeepEqual(t, elements(body, "Prefix")[1:], []string{"foo/", "quux ab/"})
+	assert.DeepEqual(t, elements(body, "IsTruncated"), []string{"false"})
+}
+
+func TestGetObjectHeadersAndConditions(t *testing.T) {
+	f := newFake(t, true)
+	c := f.sdk(t)
+	ctx := t.Context()
+	mustCreateBucket(t, c, "cond")
+	// A body with no checksum gets S3's default CRC64NVME, which the SDK
+	// validates on download.
+	putRaw(t, f, "/cond/plain", []byte("plain body"), map[string]string{"Cache-Control": "max-age=60", "Content-Disposition": "attachment", "X-Amz-Meta-Team": "api"})
+	out, err := c.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String("cond"), Key: aws.String("plain")})
+	assert.NilError(t, err)
+	out.Body.Close()
+	assert.Equal(t, aws.ToString(out.ChecksumCRC64NVME), checksumAlgs[2].sum([]byte("plain body")))
+	assert.Equal(t, aws.ToString(out.CacheControl), "max-age=60")
+	assert.Equal(t, aws.ToString(out.ContentDisposition), "attachment")
+	assert.Equal(t, out.Metadata["team"], "api")
+
+	resp, _ := f.send(t, rawReq{method: http.MethodGet, path: "/cond/plain", header: map[string]string{"If-None-Match": aws.ToString(out.ETag)}})
+	assert.Equal(t, resp.StatusCode, http.StatusNotModified)
+	resp, _ = f.send(t, rawReq{method: http.MethodGet, path: "/cond/plain", header: map[string]string{"If-Match": aws.ToString(out.ETag)}})
+	assert.Equal(t, resp.StatusCode, http.StatusOK)
+	resp, _ = f.send(t, rawReq{method: http.MethodGet, path: "/cond/plain?response-content-type=text%2Fplain"})
+	assert.Equal(t, resp.Header.Get("Content-Type"), "text/plain")
+	resp, _ = f.send(t, rawReq{method: http.MethodGet, path: "/cond/plain", header: map[string]string{"Range": "bytes=0-1", "X-Amz-Checksum-Mode": "ENABLED"}})
+	assert.Equal(t, resp.StatusCode, http.StatusPartialContent)
+	assert.Equal(t, resp.Header.Get("X-Amz-Checksum-Crc64nvme"), "", "no whole-object checksum on a range")
+
+	resp, body := f.send(t, rawReq{method: http.MethodPut, path: "/cond/plain", body: []byte("x"), header: map[string]string{"If-None-Match": "*"}})
+	assert.Equal(t, resp.StatusCode, http.StatusPreconditionFailed)
+	assert.Equal(t, xmlCode(body), "PreconditionFailed")
+}
+
+func TestListMultipartUploads(t *testing.T) {
+	f := newFake(t, false)
+	putRaw(t, f, "/uploads", nil, nil)
+	a := initiate(t, f, "uploads", "logs/a")
+	initiate(t, f, "uploads", "other/b")
+	resp, body := f.send(t, rawReq{method: http.MethodGet, path: "/uploads?uploads&prefix=logs%2F"})
+	assert.Equal(t, resp.StatusCode, 200, string(body))
+	assert.DeepEqual(t, elements(body, "UploadId"), []string{a})
+	assert.DeepEqual(t, elements(body, "Key"), []string{"logs/a"})
+}
+
+func TestInspectionAPI(t *testing.T) {
+	f := newFake(t, false)
+	ctx := t.Context()
+	putRaw(t, f, "/inspect", nil, nil)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("line 1\nline 2\n"))
+	zw.Close()
+	putRaw(t, f, "/inspect/logs/a.gz", gz.Bytes(), map[string]string{"Content-Type": "application/x-gzip"})
+	putRaw(t, f, "/inspect/logs/broken.gz", []byte{0x1f, 0x8b, 0, 1, 2}, nil)
+	putRaw(t, f, "/inspect/raw.bin", gz.Bytes(), nil)
+
+	got, err := f.client.Object(ctx, "inspect", "logs/a.gz", true)
+	assert.NilError(t, err)
+	assert.Equal(t, string(got), "line 1\nline 2\n")
+	got, err = f.client.Object(ctx, "inspect", "logs/a.gz", false)
+	assert.NilError(t, err)
+	assert.Assert(t, bytes.Equal(got, gz.Bytes()))
+	got, err = f.client.Object(ctx, "inspect", "raw.bin", true)
+	assert.NilError(t, err)
+	assert.Equal(t, string(got), "line 1\nline 2\n", "decompress=true gunzips gzip content whatever the key")
+	_, err = f.client.Object(ctx, "inspect", "logs/broken.gz", true)
+	assert.ErrorContains(t, err, "422")
+	_, err = f.client.Object(ctx, "inspect", "logs/missing.gz", true)
+	assert.ErrorContains(t, err, "404")
+
+	// Without the decompress parameter, .gz keys are gunzipped.
+	resp, body := f.send(t, rawReq{method: http.MethodGet, path: "/_devenv/object?bucket=inspect&key=logs/a.gz"})
+	assert.Equal(t, resp.StatusCode, 200)
+	assert.Equal(t, string(body), "line 1\nline 2\n")
+
+	objs, err := f.client.Objects(ctx, "", "logs/")
+	assert.NilError(t, err)
+	assert.Equal(t, len(objs), 2)
+	assert.Equal(t, objs[0].Bucket, "inspect")
+	assert.Equal(t, objs[0].Key, "logs/a.gz")
+	assert.Equal(t, objs[0].ContentType, "application/x-gzip")
+	assert.Equal(t, objs[0].Size, int64(gz.Len()))
+
+	buckets, err := f.client.Buckets(ctx)
+	assert.NilError(t, err)
+	assert.Equal(t, buckets[0].Name, "inspect")
+	counts, err := f.client.Counts(ctx)
+	assert.NilError(t, err)
+	assert.DeepEqual(t, counts, map[string]int{"CreateBucket": 1, "PutObject": 3})
+	assert.NilError(t, f.client.Health(ctx))
+
+	assert.NilError(t, f.client.Reset(ctx))
+	objs, err = f.client.Objects(ctx, "", "")
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(objs, 0))
+	reqs, err := f.client.Requests(ctx, RequestFilter{})
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(reqs, 0))
+}
