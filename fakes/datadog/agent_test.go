@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -251,7 +252,8 @@ func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
 	transports := []string{}
 	for _, e := range events {
 		transports = append(transports, e.Transport)
-		e.Received, e.Transport = time.Time{}, ""
+		assert.Check(t, strings.HasPrefix(e.Raw, "_e{13,30}:deploy | done|line one\\nline two | with pipe|d:1700000000|"), e.Raw)
+		e.Received, e.Transport, e.Raw = time.Time{}, "", ""
 		assert.Check(t, is.DeepEqual(e, datadog.Event{
 			Title: "deploy | done", Text: "line one\nline two | with pipe", Timestamp: 1700000000,
 			Host: "host-1", AggregationKey: "deploy-42", Priority: "low", SourceType: "devenv",
@@ -261,7 +263,8 @@ func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
 	slices.Sort(transports)
 	assert.Check(t, is.DeepEqual(transports, []string{"udp", "uds"}))
 	for _, c := range checks {
-		c.Received, c.Transport = time.Time{}, ""
+		assert.Check(t, strings.Contains(c.Raw, `|m:timeout\nretrying m\: soon`), c.Raw)
+		c.Received, c.Transport, c.Raw = time.Time{}, "", ""
 		assert.Check(t, is.DeepEqual(c, datadog.ServiceCheck{
 			Name: "db.can_connect", Status: 2, Timestamp: 1700000000, Host: "host-1",
 			Message: "timeout\nretrying m: soon", Tags: []string{"env:test", "db:main"}, ContainerID: containerID,

@@ -60,7 +60,9 @@ type Metric struct {
 	// Extra keeps fields the parser does not know, verbatim.
 	Extra []string `json:"extra,omitempty"`
 	// Telemetry is set on datadog-go's own metrics (see [TelemetryPrefix]).
-	Telemetry bool      `json:"telemetry,omitempty"`
+	Telemetry bool `json:"telemetry,omitempty"`
+	// Raw is the message as received.
+	Raw       string    `json:"raw"`
 	Received  time.Time `json:"received"`
 	Transport string    `json:"transport,omitempty"`
 }
@@ -71,19 +73,21 @@ type Event struct {
 	// Text has its escaped newlines ("\\n" on the wire) restored.
 	Text string `json:"text"`
 	// Timestamp is the "|d:" field in Unix seconds, 0 when absent.
-	Timestamp      int64     `json:"timestamp,omitempty"`
-	Host           string    `json:"host,omitempty"`
-	AggregationKey string    `json:"aggregation_key,omitempty"`
-	Priority       string    `json:"priority,omitempty"`
-	SourceType     string    `json:"source_type,omitempty"`
-	AlertType      string    `json:"alert_type,omitempty"`
-	Tags           []string  `json:"tags,omitempty"`
-	ContainerID    string    `json:"container_id,omitempty"`
-	ExternalEnv    string    `json:"external_env,omitempty"`
-	Cardinality    string    `json:"cardinality,omitempty"`
-	Extra          []string  `json:"extra,omitempty"`
-	Received       time.Time `json:"received"`
-	Transport      string    `json:"transport,omitempty"`
+	Timestamp      int64    `json:"timestamp,omitempty"`
+	Host           string   `json:"host,omitempty"`
+	AggregationKey string   `json:"aggregation_key,omitempty"`
+	Priority       string   `json:"priority,omitempty"`
+	SourceType     string   `json:"source_type,omitempty"`
+	AlertType      string   `json:"alert_type,omitempty"`
+	Tags           []string `json:"tags,omitempty"`
+	ContainerID    string   `json:"container_id,omitempty"`
+	ExternalEnv    string   `json:"external_env,omitempty"`
+	Cardinality    string   `json:"cardinality,omitempty"`
+	Extra          []string `json:"extra,omitempty"`
+	// Raw is the message as received.
+	Raw       string    `json:"raw"`
+	Received  time.Time `json:"received"`
+	Transport string    `json:"transport,omitempty"`
 }
 
 // ServiceCheck is one DogStatsD service check ("_sc|...") as received.
@@ -96,13 +100,15 @@ type ServiceCheck struct {
 	Host      string   `json:"host,omitempty"`
 	Tags      []string `json:"tags,omitempty"`
 	// Message has its escapes ("\\n", "m\\:") restored.
-	Message     string    `json:"message,omitempty"`
-	ContainerID string    `json:"container_id,omitempty"`
-	ExternalEnv string    `json:"external_env,omitempty"`
-	Cardinality string    `json:"cardinality,omitempty"`
-	Extra       []string  `json:"extra,omitempty"`
-	Received    time.Time `json:"received"`
-	Transport   string    `json:"transport,omitempty"`
+	Message     string   `json:"message,omitempty"`
+	ContainerID string   `json:"container_id,omitempty"`
+	ExternalEnv string   `json:"external_env,omitempty"`
+	Cardinality string   `json:"cardinality,omitempty"`
+	Extra       []string `json:"extra,omitempty"`
+	// Raw is the message as received.
+	Raw       string    `json:"raw"`
+	Received  time.Time `json:"received"`
+	Transport string    `json:"transport,omitempty"`
 }
 
 // ParseError is one message (or datagram) that could not be parsed.
@@ -195,7 +201,7 @@ func parseMetric(line string, b *Batch) error {
 		return fmt.Errorf("metric %s: empty value", name)
 	}
 	typ, rest, _ := strings.Cut(rest, "|")
-	m := Metric{Name: name, Rate: 1, Telemetry: strings.HasPrefix(name, TelemetryPrefix)}
+	m := Metric{Name: name, Rate: 1, Telemetry: strings.HasPrefix(name, TelemetryPrefix), Raw: line}
 	switch MetricType(typ) {
 	case Count, Gauge, Timing, Histogram, Set, Distribution:
 		m.Type = MetricType(typ)
@@ -303,6 +309,7 @@ func parseEvent(line string, b *Batch) error {
 		return fmt.Errorf("event: title and text lengths %d,%d do not match the %d bytes that follow", titleLen, textLen, len(body))
 	}
 	e := Event{
+		Raw:   line,
 		Title: body[:titleLen],
 		Text:  strings.ReplaceAll(body[titleLen+1:titleLen+1+textLen], `\n`, "\n"),
 	}
@@ -359,7 +366,7 @@ func parseServiceCheck(line string, b *Batch) error {
 	if err != nil || st < 0 || st > 3 {
 		return fmt.Errorf("service check %s: status %q: want 0, 1, 2 or 3", name, truncate(status, 16))
 	}
-	sc := ServiceCheck{Name: name, Status: st}
+	sc := ServiceCheck{Name: name, Status: st, Raw: line}
 	for field := range strings.SplitSeq(rest, "|") {
 		if field == "" {
 			continue

@@ -56,7 +56,10 @@ func TestParseMetric(t *testing.T) {
 			b := parse(tc.in)
 			assert.Check(t, is.Len(b.Errors, 0), "%v", b.Errors)
 			assert.Assert(t, is.Len(b.Metrics, 1))
-			assert.DeepEqual(t, b.Metrics[0], tc.want)
+			got := b.Metrics[0]
+			assert.Check(t, is.Equal(got.Raw, tc.in))
+			got.Raw = ""
+			assert.DeepEqual(t, got, tc.want)
 		})
 	}
 }
@@ -83,7 +86,10 @@ func TestParseEvent(t *testing.T) {
 			b := parse(tc.in)
 			assert.Check(t, is.Len(b.Errors, 0), "%v", b.Errors)
 			assert.Assert(t, is.Len(b.Events, 1))
-			assert.DeepEqual(t, b.Events[0], tc.want)
+			got := b.Events[0]
+			assert.Check(t, is.Equal(got.Raw, tc.in))
+			got.Raw = ""
+			assert.DeepEqual(t, got, tc.want)
 		})
 	}
 }
@@ -107,7 +113,10 @@ func TestParseServiceCheck(t *testing.T) {
 			b := parse(tc.in)
 			assert.Check(t, is.Len(b.Errors, 0), "%v", b.Errors)
 			assert.Assert(t, is.Len(b.ServiceChecks, 1))
-			assert.DeepEqual(t, b.ServiceChecks[0], tc.want)
+			got := b.ServiceChecks[0]
+			assert.Check(t, is.Equal(got.Raw, tc.in))
+			got.Raw = ""
+			assert.DeepEqual(t, got, tc.want)
 		})
 	}
 }
