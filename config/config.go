@@ -6,6 +6,8 @@ package config
 
 import (
 	"fmt"
+	"io/fs"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,6 +25,15 @@ const (
 	DefaultBindAddress   = "127.0.0.1"
 	DefaultFlushInterval = time.Second
 	DefaultVolumesDir    = ".devenv/volumes"
+	// DefaultFluentdService is the service whose fluentd configuration
+	// devenv rewrites when devenv.yaml names a config but no service.
+	DefaultFluentdService = "fluentd"
+	// DefaultFluentdMountPath is where the fluent/fluentd images read their
+	// configuration (FLUENTD_CONF under /fluentd/etc).
+	DefaultFluentdMountPath = "/fluentd/etc/fluent.conf"
+	// FluentdLocalDir holds the local copy of fluentd's configuration
+	// (git-ignored, written by devenv generate).
+	FluentdLocalDir = ".devenv/fluentd"
 )
 
 // StandIn names a service devenv provides in place of a production image or
@@ -35,6 +46,15 @@ const (
 	StandInFakeTD      StandIn = "fake-td"      // fake Treasure Data import API
 	StandInDatadogStub StandIn = "datadog-stub" // DogStatsD and agent intake stub
 	StandInFluentd     StandIn = "fluentd"      // devenv's fluentd emulator
+)
+
+// Ports the fakes listen on inside the stack, and publish on the bind
+// address so that tests on the host can inspect them.
+const (
+	FakeS3Port        = 4566 // S3 API and /_devenv/ (devenv fake s3)
+	FakeTDPort        = 8081 // Treasure Data import and API endpoints, /_devenv/ (devenv fake td)
+	DatadogStatsDPort = 8125 // DogStatsD, UDP (devenv fake datadog)
+	DatadogAPMPort    = 8126 // trace intake and /_devenv/ (devenv fake datadog)
 )
 
 // StandIns lists every valid StandIn, sorted.
@@ -98,9 +118,9 @@ type Local struct {
 	Output string
 	// BindAddress is the host address published ports bind to.
 	BindAddress string
-	// FluentdFlushInterval replaces longer flush intervals in the local copy
-	// of fluentd's configuration.
-	FluentdFlushInterval time.Duration
+	// Fluentd says which service runs fluentd with which configuration,
+	// and how the local copy of that configuration differs.
+	Fluentd Fluentd
 	// Images are tried in order; the first match wins.
 	Images []ImageRule
 	// Hosts, sorted by Host then Port.
@@ -120,13 +140,71 @@ type Local struct {
 // Default returns the settings used when there is no devenv.yaml.
 func Default() Local {
 	return Local{
-		File:                 DefaultFile,
-		Project:              DefaultProject,
-		TaskDefs:             []string{DefaultTaskDefs},
-		Output:               DefaultOutput,
-		BindAddress:          DefaultBindAddress,
-		FluentdFlushInterval: DefaultFlushInterval,
+		File:        DefaultFile,
+		Project:     DefaultProject,
+		TaskDefs:    []string{DefaultTaskDefs},
+		Output:      DefaultOutput,
+		BindAddress: DefaultBindAddress,
+		Fluentd: Fluentd{
+			Service:       DefaultFluentdService,
+			MountPath:     DefaultFluentdMountPath,
+			FlushInterval: DefaultFlushInterval,
+		},
 	}
+}
+
+// Fluentd is the fluentd section of devenv.yaml: the production
+// configuration file that the local stack runs a rewritten copy of (S3 and
+// Treasure Data outputs pointed at the fakes, flush intervals shortened).
+type Fluentd struct {
+	// Config is the production fluent.conf, relative to the project
+	// ("fluentd/fluent.conf"); "" means no local copy is made.
+	Config string
+	// Service is the Compose service (ECS container) running fluentd.
+	Service string
+	// MountPath is where that container reads Config; the local copy is
+	// mounted there read-only.
+	MountPath string
+	// FlushInterval replaces the flush intervals of the local copy.
+	FlushInterval time.Duration
+}
+
+// Paths returns, for file (a path relative to the project, Config itself or
+// a file it includes), where devenv writes its local copy (under
+// FluentdLocalDir, at its path relative to Config's folder) and where the
+// container reads it (the same relative path from MountPath's folder). ok
+// is false for a file outside Config's folder, which devenv cannot place.
+func (f Fluentd) Paths(file string) (local, container string, ok bool) {
+	if f.Config == "" {
+		return "", "", false
+	}
+	rel := file
+	if dir := path.Dir(f.Config); dir != "." {
+		var found bool
+		rel, found = strings.CutPrefix(file, dir+"/")
+		if !found {
+			return "", "", false
+		}
+	}
+	if !fs.ValidPath(rel) {
+		return "", "", false
+	}
+	return path.Join(FluentdLocalDir, rel), path.Join(path.Dir(f.MountPath), rel), true
+}
+
+// FakeURL returns the URL at which the stack's containers reach fake f
+// (fake-s3 or fake-td), or "" when f is not listed under fakes.
+func (l Local) FakeURL(f StandIn) string {
+	if !slices.Contains(l.Fakes, f) {
+		return ""
+	}
+	switch f {
+	case StandInFakeS3:
+		return "http://" + string(f) + ":" + strconv.Itoa(FakeS3Port)
+	case StandInFakeTD:
+		return "http://" + string(f) + ":" + strconv.Itoa(FakeTDPort)
+	}
+	return ""
 }
 
 // ImageRule returns the first rule matching image, a Docker image reference.

@@ -18,7 +18,10 @@ func TestParseReference(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, l.Project, "delish")
 	assert.Equal(t, l.BindAddress, "127.0.0.1")
-	assert.Equal(t, l.FluentdFlushInterval, time.Second)
+	assert.DeepEqual(t, l.Fluentd, config.Fluentd{Config: "fluentd/fluent.conf", Service: "fluentd", MountPath: "/fluentd/etc/fluent.conf", FlushInterval: time.Second})
+	assert.Equal(t, l.FakeURL(config.StandInFakeS3), "http://fake-s3:4566")
+	assert.Equal(t, l.FakeURL(config.StandInFakeTD), "http://fake-td:8081")
+	assert.Equal(t, l.FakeURL(config.StandInDatadogStub), "")
 	assert.DeepEqual(t, l.TaskDefs, []string{"taskdefs"})
 
 	r, ok := l.ImageRule("1234567890.dkr.ecr.ap-northeast-1.amazonaws.com/delish-server:899")
@@ -67,6 +70,11 @@ func TestParseErrors(t *testing.T) {
 		"bad yaml":         {"project: [\n", "devenv.yaml: parse yaml:"},
 		"go outside":       {"images:\n  - match: a\n    go: ../elsewhere\n", "devenv.yaml:3: images[0].go: \"../elsewhere\": give a Go main package as a relative path starting with ./"},
 		"fallback on pull": {"images:\n  - match: a\n    pull: true\n    fallback: fluentd\n", "devenv.yaml:4: images[0].fallback: a fallback only applies to build or go rules"},
+		"config outside":   {"fluentd:\n  config: ../fluent.conf\n", "devenv.yaml:2: fluentd.config: \"../fluent.conf\": give the production fluent.conf as a path inside the project, e.g. fluentd/fluent.conf"},
+		"relative mount":   {"fluentd:\n  config: fluent.conf\n  mountPath: etc/fluent.conf\n", "devenv.yaml:3: fluentd.mountPath: \"etc/fluent.conf\": give the absolute path of the config file inside the container, e.g. /fluentd/etc/fluent.conf"},
+		"bad service":      {"fluentd:\n  config: fluent.conf\n  service: -x\n", "devenv.yaml:3: fluentd.service: \"-x\" is not a service name"},
+		"service alone":    {"fluentd:\n  service: collector\n", "devenv.yaml:2: fluentd.service: has no effect without fluentd.config: name the production fluent.conf too"},
+		"unknown fluentd":  {"fluentd:\n  conf: fluent.conf\n", "devenv.yaml:2: fluentd.conf: unknown key (known: config, flushInterval, mountPath, service)"},
 		"unknown fake":     {"fakes: [fake-sqs]\n", "devenv.yaml:1: fakes[0]: unknown fake \"fake-sqs\" (known: fake-s3, fake-td, datadog-stub)"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -75,6 +83,27 @@ func TestParseErrors(t *testing.T) {
 			assert.Assert(t, is.Contains(err.Error(), tc.want))
 		})
 	}
+}
+
+func TestFluentdPaths(t *testing.T) {
+	f := config.Fluentd{Config: "fluentd/fluent.conf", MountPath: "/fluentd/etc/fluent.conf"}
+	for file, want := range map[string][2]string{
+		"fluentd/fluent.conf":       {".devenv/fluentd/fluent.conf", "/fluentd/etc/fluent.conf"},
+		"fluentd/conf.d/s3.conf":    {".devenv/fluentd/conf.d/s3.conf", "/fluentd/etc/conf.d/s3.conf"},
+		"shared/outputs.conf":       {"", ""},
+		"fluentd-other/fluent.conf": {"", ""},
+	} {
+		local, container, ok := f.Paths(file)
+		assert.Equal(t, ok, want[0] != "", file)
+		assert.DeepEqual(t, [2]string{local, container}, want)
+	}
+	top := config.Fluentd{Config: "fluent.conf", MountPath: "/etc/fluent/fluent.conf"}
+	local, container, ok := top.Paths("inc/a.conf")
+	assert.Assert(t, ok)
+	assert.Equal(t, local, ".devenv/fluentd/inc/a.conf")
+	assert.Equal(t, container, "/etc/fluent/inc/a.conf")
+	_, _, ok = config.Fluentd{}.Paths("fluent.conf")
+	assert.Assert(t, !ok, "no config, no local copy")
 }
 
 func TestRepository(t *testing.T) {

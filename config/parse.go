@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"path"
 	"reflect"
@@ -49,6 +50,9 @@ type document struct {
 }
 
 type fluentdDoc struct {
+	Config        string `yaml:"config"`
+	Service       string `yaml:"service"`
+	MountPath     string `yaml:"mountPath"`
 	FlushInterval string `yaml:"flushInterval"`
 }
 
@@ -275,12 +279,8 @@ func (p *parser) validate(d *document, l *Local) {
 		}
 		l.BindAddress = d.BindAddress
 	}
-	if d.Fluentd != nil && d.Fluentd.FlushInterval != "" {
-		dur, err := time.ParseDuration(d.Fluentd.FlushInterval)
-		if err != nil || dur <= 0 {
-			p.errorf([]string{"fluentd", "flushInterval"}, "%q is not a positive duration such as 1s or 500ms", d.Fluentd.FlushInterval)
-		}
-		l.FluentdFlushInterval = dur
+	if d.Fluentd != nil {
+		p.fluentd(d.Fluentd, &l.Fluentd)
 	}
 	for i, img := range d.Images {
 		l.Images = append(l.Images, p.image(i, img))
@@ -336,6 +336,43 @@ func (p *parser) validate(d *document, l *Local) {
 			seen[f] = true
 			l.Fakes = append(l.Fakes, StandIn(f))
 		}
+	}
+}
+
+func (p *parser) fluentd(d *fluentdDoc, f *Fluentd) {
+	at := func(k string) []string { return []string{"fluentd", k} }
+	if d.Config != "" {
+		if c := path.Clean(d.Config); !fs.ValidPath(c) || c == "." {
+			p.errorf(at("config"), "%q: give the production fluent.conf as a path inside the project, e.g. fluentd/fluent.conf", d.Config)
+		} else {
+			f.Config = c
+		}
+	}
+	if d.Service != "" {
+		if !serviceName.MatchString(d.Service) {
+			p.errorf(at("service"), "%q is not a service name: give the container that runs fluentd, e.g. fluentd", d.Service)
+		}
+		f.Service = d.Service
+	}
+	if d.MountPath != "" {
+		if !path.IsAbs(d.MountPath) || path.Clean(d.MountPath) != d.MountPath || d.MountPath == "/" {
+			p.errorf(at("mountPath"), "%q: give the absolute path of the config file inside the container, e.g. %s", d.MountPath, DefaultFluentdMountPath)
+		}
+		f.MountPath = d.MountPath
+	}
+	if d.Config == "" {
+		for _, k := range []struct{ key, value string }{{"service", d.Service}, {"mountPath", d.MountPath}} {
+			if k.value != "" {
+				p.errorf(at(k.key), "has no effect without fluentd.config: name the production fluent.conf too")
+			}
+		}
+	}
+	if d.FlushInterval != "" {
+		dur, err := time.ParseDuration(d.FlushInterval)
+		if err != nil || dur <= 0 {
+			p.errorf(at("flushInterval"), "%q is not a positive duration such as 1s or 500ms", d.FlushInterval)
+		}
+		f.FlushInterval = dur
 	}
 }
 

@@ -40,7 +40,8 @@ func TestDockerAcceptsTranslatedLogging(t *testing.T) {
 
 	defs, err := taskdef.Load(os.DirFS("testdata/delish"), "taskdefs")
 	assert.NilError(t, err)
-	p, _, err := translate.Translate(defs, readLocal(t, "testdata/delish/local.yaml"))
+	local := readLocal(t, "testdata/delish/local.yaml")
+	p, _, err := translate.Translate(defs, local, fluentdOption(t, "testdata/delish", local)...)
 	assert.NilError(t, err)
 	api := p.Services["api-server"]
 	assert.Equal(t, api.Logging.Options["fluentd-async"], "true")

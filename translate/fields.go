@@ -61,8 +61,8 @@ func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 		ext["fallback"] = string(rule.Fallback)
 	}
 	if rule.Fallback == config.StandInFluentd || rule.StandIn == config.StandInFluentd {
-		// The local copy of fluent.conf uses this flush interval.
-		ext["fluentdFlushInterval"] = tk.t.local.FluentdFlushInterval.String()
+		// The fluentd emulator reads the configuration where the image does.
+		ext["fluentdConfig"] = tk.t.local.Fluentd.MountPath
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/devenv-sh/devenv/composefile"
 	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/fluent/localconf"
 	"github.com/devenv-sh/devenv/taskdef"
 	"github.com/devenv-sh/devenv/translate"
 )
@@ -41,7 +42,7 @@ func TestGolden(t *testing.T) {
 				golden(t, filepath.Join(dir, "want.error.txt"), []byte(err.Error()+"\n"))
 				return
 			}
-			p, report, err := translate.Translate(defs, local)
+			p, report, err := translate.Translate(defs, local, fluentdOption(t, dir, local)...)
 			if err != nil {
 				golden(t, filepath.Join(dir, "want.error.txt"), []byte(err.Error()+"\n"))
 				return
@@ -56,6 +57,38 @@ func TestGolden(t *testing.T) {
 			assert.Assert(t, bytes.Equal(out, again), "rendering is not deterministic")
 		})
 	}
+}
+
+// fluentdOption makes the local copy of the case's fluentd configuration,
+// as devenv generate does, when local.yaml names one.
+func fluentdOption(t *testing.T, dir string, local config.Local) []translate.Option {
+	t.Helper()
+	f := local.Fluentd
+	if f.Config == "" {
+		return nil
+	}
+	files, changes, err := localconf.Rewrite(os.DirFS(dir), f.Config, localconf.Settings{
+		S3Endpoint:    local.FakeURL(config.StandInFakeS3),
+		TDEndpoint:    local.FakeURL(config.StandInFakeTD),
+		FlushInterval: f.FlushInterval,
+	})
+	assert.NilError(t, err)
+	fc := translate.FluentdConfig{Files: []string{f.Config}}
+	for name := range files {
+		if name != f.Config {
+			fc.Files = append(fc.Files, name)
+		}
+	}
+	inserted := 0
+	for _, c := range changes {
+		line := c.Line - inserted
+		if c.Inserted {
+			inserted++
+			line--
+		}
+		fc.Changes = append(fc.Changes, translate.FluentdChange{File: c.File, Line: line, Inserted: c.Inserted, Section: c.Path, Key: c.Key, Production: c.Production, Local: c.Local, Why: c.Why})
+	}
+	return []translate.Option{translate.WithFluentdConfig(fc)}
 }
 
 func readLocal(t *testing.T, file string) config.Local {

@@ -24,13 +24,19 @@ const (
 
 // Deviation is one way the local stack differs from production.
 type Deviation struct {
-	// File is the task definition file, as the caller named it.
+	// File is the task definition file, as the caller named it, or, for a
+	// change in the local copy of fluentd's configuration, that file.
 	File string `json:"file"`
+	// Line is the line in File for a fluentd configuration change (0 for
+	// task definition fields).
+	Line int `json:"line,omitempty"`
 	// Service is the Compose service the deviation belongs to ("" for task-wide ones).
 	Service string `json:"service,omitempty"`
 	// Container is the ECS container name ("" for task-level fields).
 	Container string `json:"container,omitempty"`
-	// Path is the field's JSON path in the task definition.
+	// Path is the field's JSON path in the task definition, or the
+	// section path and key of a fluentd configuration parameter
+	// (`<match a.**>/<store>[0] (s3).s3_endpoint`).
 	Path string `json:"path"`
 	// Kind says what devenv did.
 	Kind Kind `json:"kind"`
@@ -81,6 +87,8 @@ func (r Report) Services() []string {
 //
 //	service api-server (taskdefs/api-server.json)
 //	  rewritten  containerDefinitions[0](api-server).image: <production> → <local>: <why>
+//	service fluentd (taskdefs/fluentd.json)
+//	  rewritten  fluentd/fluent.conf:47: <match a.**>/<store>[0] (s3).s3_endpoint: (not set) → http://fake-s3:4566: <why>
 func (r Report) Text() string {
 	var b strings.Builder
 	for _, svc := range r.Services() {
@@ -93,11 +101,21 @@ func (r Report) Text() string {
 		if svc == "" {
 			fmt.Fprintf(&b, "task definitions\n")
 		} else {
-			fmt.Fprintf(&b, "service %s (%s)\n", svc, group[0].File)
+			file := group[0].File
+			for _, d := range group {
+				if d.Line == 0 {
+					file = d.File
+					break
+				}
+			}
+			fmt.Fprintf(&b, "service %s (%s)\n", svc, file)
 		}
 		for _, d := range group {
 			where := d.Path
-			if svc == "" {
+			switch {
+			case d.Line > 0:
+				where = fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Path)
+			case svc == "":
 				where = d.File + ": " + d.Path
 			}
 			fmt.Fprintf(&b, "  %-11s %s: %s → %s: %s\n", d.Kind, where, show(d.Production), show(d.Local), d.Why)
@@ -114,7 +132,9 @@ func show(s string) string {
 }
 
 func sortReport(r Report) {
+	// Task definition fields first, then fluentd configuration lines (which
+	// have a line number), each by file and service.
 	slices.SortStableFunc(r, func(a, b Deviation) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Service, b.Service))
+		return cmp.Or(cmp.Compare(min(a.Line, 1), min(b.Line, 1)), cmp.Compare(a.File, b.File), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Line, b.Line))
 	})
 }

@@ -33,8 +33,14 @@ var serviceName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 // deviation report. It does not modify defs or local, and the project
 // shares no maps or slices with them. Every error found is returned, joined; each is a
 // *fieldpath.FieldError naming file, container and field. On error the
-// project is nil.
-func Translate(defs []taskdef.Def, local config.Local) (*types.Project, Report, error) {
+// project is nil. When local names a fluentd configuration
+// (local.Fluentd.Config), its local copy must be given with
+// WithFluentdConfig.
+func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.Project, Report, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	t := &translator{local: local, services: map[string]*service{}}
 	if local.BindAddress == "" {
 		t.local.BindAddress = config.DefaultBindAddress
@@ -49,6 +55,10 @@ func Translate(defs []taskdef.Def, local config.Local) (*types.Project, Report, 
 		t.task(&defs[i])
 	}
 	t.fakes()
+	t.standIns()
+	if len(t.errs) == 0 {
+		t.mountFluentdConfig(o.fluentd)
+	}
 	t.handOverPorts()
 	t.wireLogging()
 	t.checkPorts()

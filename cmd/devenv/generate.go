@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/devenv-sh/devenv/composefile"
 	"github.com/devenv-sh/devenv/config"
+	fluentconfig "github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/fluent/localconf"
 	"github.com/devenv-sh/devenv/taskdef"
 	"github.com/devenv-sh/devenv/translate"
 )
@@ -38,6 +42,9 @@ type stack struct {
 	project *types.Project
 	report  translate.Report
 	inputs  []string
+	// fluentdFiles is the local copy of the fluentd configuration: path
+	// under config.FluentdLocalDir → contents (nil without fluentd.config).
+	fluentdFiles map[string][]byte
 }
 
 // loadStack reads devenv.yaml, the secrets file and the task definitions and
@@ -74,7 +81,15 @@ func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*stack
 	if err != nil {
 		return nil, err
 	}
-	p, report, err := translate.Translate(defs, local)
+	fluentdFiles, fc, err := localFluentd(local, os.DirFS("."))
+	if err != nil {
+		return nil, err
+	}
+	var topts []translate.Option
+	if fc != nil {
+		topts = append(topts, translate.WithFluentdConfig(*fc))
+	}
+	p, report, err := translate.Translate(defs, local, topts...)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +100,79 @@ func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*stack
 	if data != nil {
 		inputs = append(inputs, o.configFile)
 	}
+	if fc != nil {
+		inputs = append(inputs, local.Fluentd.Config)
+	}
 	if o.secretsEnv != "" {
 		inputs = append(inputs, o.secretsEnv)
 	}
-	return &stack{local: local, project: p, report: report, inputs: inputs}, nil
+	return &stack{local: local, project: p, report: report, inputs: inputs, fluentdFiles: fluentdFiles}, nil
+}
+
+// localFluentd makes the local copy of the fluentd configuration that
+// local names (fluentd.config), reading it (and its @includes) from fsys,
+// the project folder: S3 and tdlog outputs pointed at the fakes, flush
+// intervals shortened. It returns the files to write, keyed by their path
+// under config.FluentdLocalDir (the config itself, even when unchanged, and
+// every included file that changes), and the translate input describing
+// them. Without fluentd.config it returns nils.
+func localFluentd(local config.Local, fsys fs.FS) (map[string][]byte, *translate.FluentdConfig, error) {
+	f := local.Fluentd
+	if f.Config == "" {
+		return nil, nil, nil
+	}
+	settings := localconf.Settings{
+		S3Endpoint:    local.FakeURL(config.StandInFakeS3),
+		TDEndpoint:    local.FakeURL(config.StandInFakeTD),
+		FlushInterval: f.FlushInterval,
+	}
+	files, changes, err := localconf.Rewrite(fsys, f.Config, settings)
+	if err != nil {
+		var perr *fluentconfig.Error
+		switch {
+		case errors.As(err, &perr):
+			return nil, nil, perr // file:line:col: message
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, nil, fmt.Errorf("%s: fluentd.config: %s does not exist: give the production fluent.conf, relative to the project", local.File, f.Config)
+		case errors.Is(err, localconf.ErrNoEndpoint):
+			return nil, nil, fmt.Errorf("%s: fluentd.config: %s: %w: list fake-s3 and fake-td under fakes in %s so its outputs have a local destination", local.File, f.Config, err, local.File)
+		}
+		return nil, nil, fmt.Errorf("%s: fluentd.config: %w", local.File, err)
+	}
+	if _, ok := files[f.Config]; !ok {
+		data, err := fs.ReadFile(fsys, f.Config)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read %s: %w", f.Config, err)
+		}
+		files[f.Config] = data
+	}
+	fc := &translate.FluentdConfig{Files: []string{f.Config}}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if name != f.Config {
+			fc.Files = append(fc.Files, name)
+		}
+	}
+	out := map[string][]byte{}
+	for _, name := range fc.Files {
+		dst, _, ok := f.Paths(name)
+		if !ok {
+			// Translate reports it, naming the file and what to do.
+			continue
+		}
+		out[strings.TrimPrefix(dst, config.FluentdLocalDir+"/")] = files[name]
+	}
+	// localconf numbers lines in the local copy; the report names lines of
+	// the production file: an inserted parameter by the line it follows.
+	inserted := map[string]int{}
+	for _, c := range changes {
+		line := c.Line - inserted[c.File]
+		if c.Inserted {
+			inserted[c.File]++
+			line--
+		}
+		fc.Changes = append(fc.Changes, translate.FluentdChange{File: c.File, Line: line, Inserted: c.Inserted, Section: c.Path, Key: c.Key, Production: c.Production, Local: c.Local, Why: c.Why})
+	}
+	return out, fc, nil
 }
 
 // loadTaskDefs loads files or folders; paths inside the working directory
@@ -152,22 +236,35 @@ before it is written; it is written atomically, so a failed run leaves the
 previous file untouched. Published ports bind to 127.0.0.1 unless devenv.yaml
 says otherwise. See 'devenv plan' for every difference from production.
 
+When devenv.yaml names a fluentd configuration (fluentd.config), generate
+also writes its local copy under .devenv/fluentd/ (git-ignored; atomically,
+before the Compose file): the config itself and every @include'd file that
+changes, with S3 outputs pointed at http://fake-s3:4566 (force_path_style
+true), tdlog outputs at http://fake-td:8081 (use_ssl false) and flush
+intervals set to fluentd.flushInterval; every other byte is the production
+file's. The fluentd service mounts the copy read-only at fluentd.mountPath.
+With -o - or --check nothing is written to disk, .devenv/ included: -o - is a
+preview (run generate without it, or devenv up, before starting the stack);
+--check compares only the committed Compose file, though a broken fluent.conf
+still fails it.
+
 Examples:
-  devenv generate                          # write docker-compose.gen.yaml
-  devenv generate -o -                     # print it instead
+  devenv generate                          # write docker-compose.gen.yaml and .devenv/fluentd/
+  devenv generate -o -                     # print the Compose file instead; write nothing
   devenv generate --taskdefs taskdefs/api-server.json --taskdefs other/
   devenv generate --check                  # in CI: is the committed file current?
 
-Exit codes: 0 written (or up to date with --check); 1 bad input, or with
---check, the file is missing or stale.`,
+Exit codes: 0 written (or up to date with --check); 1 bad input (a fluent.conf
+error is reported as FILE:LINE:COL: ...), or with --check, the file is missing
+or stale.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGenerate(cmd.Context(), o, cmd.Flags().Changed("config"), cmd.Flags().Changed("output"), cmd)
 		},
 	}
 	o.addFlags(cmd)
-	cmd.Flags().StringVarP(&o.output, "output", "o", config.DefaultOutput, "file to write, - for standard output (default: output from devenv.yaml)")
-	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing; fail if the output file is not what generate would write")
+	cmd.Flags().StringVarP(&o.output, "output", "o", config.DefaultOutput, "file to write, - for standard output and no .devenv/ files (default: output from devenv.yaml)")
+	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing (not even .devenv/fluentd/); fail if the output file is not what generate would write")
 	return cmd
 }
 
@@ -208,6 +305,14 @@ func runGenerate(ctx context.Context, o generateOptions, configExplicit, outputE
 		_, err := cmd.OutOrStdout().Write(data)
 		return err
 	default:
+		// The runtime copy first: the compose file mounts it.
+		if st.fluentdFiles != nil {
+			if err := localconf.Write(config.FluentdLocalDir, st.fluentdFiles); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: local copy of %s (%d changes: devenv plan)\n",
+				strings.Join(localNames(st.fluentdFiles), ", "), st.local.Fluentd.Config, countLines(st.report))
+		}
 		if err := composefile.WriteFile(out, data); err != nil {
 			return err
 		}
@@ -215,4 +320,24 @@ func runGenerate(ctx context.Context, o generateOptions, configExplicit, outputE
 			out, len(st.project.Services), strings.Join(st.inputs, ", "), len(st.report))
 		return nil
 	}
+}
+
+// localNames lists the paths of the local fluentd copy, sorted.
+func localNames(files map[string][]byte) []string {
+	names := make([]string, 0, len(files))
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		names = append(names, config.FluentdLocalDir+"/"+n)
+	}
+	return names
+}
+
+// countLines counts the deviations that are fluentd configuration lines.
+func countLines(r translate.Report) int {
+	n := 0
+	for _, d := range r {
+		if d.Line > 0 {
+			n++
+		}
+	}
+	return n
 }

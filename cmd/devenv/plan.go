@@ -25,6 +25,13 @@ func newPlanCommand() *cobra.Command {
 and print every deviation grouped by service: the field, its production value,
 the local value, and why. Secret values are never shown.
 
+With fluentd.config in devenv.yaml, each parameter the local copy of
+fluent.conf changes (S3 and tdlog endpoints, flush intervals) is listed under
+the fluentd service as FILE:LINE: SECTION.KEY, where LINE is the production
+file's line (for an inserted parameter, the line it is inserted after). These
+are rewritten, never unsupported, so --strict ignores them. plan writes
+nothing; a fluent.conf error is reported as FILE:LINE:COL: ... with exit 1.
+
 Kinds: rewritten (kept with a local value), defaulted (production's default
 written out), dropped (no local effect), unsupported (production behaviour the
 local stack cannot reproduce).
@@ -41,7 +48,7 @@ Exit codes: 0 ok; 1 bad input; 2 with --strict, an unsupported field.`,
 		},
 	}
 	o.addFlags(cmd)
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the report as JSON: {project, services, deviations: [{file, service, container, path, kind, production, local, why}]}")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the report as JSON: {project, services, deviations: [{file, line, service, container, path, kind, production, local, why}]} (line only for fluent.conf changes)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "exit 2 when any deviation is unsupported")
 	return cmd
 }
@@ -66,6 +73,7 @@ func runPlan(ctx context.Context, o planOptions, configExplicit bool, cmd *cobra
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // fluent.conf sections read <match ...>
 		if err := enc.Encode(out); err != nil {
 			return err
 		}

@@ -1,0 +1,86 @@
+package translate
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/devenv-sh/devenv/config"
+)
+
+// standInPort is a port a stand-in listens on inside the stack and
+// publishes, as itself, on the bind address.
+type standInPort struct {
+	port  int
+	proto string
+	why   string
+}
+
+// standInCommand returns the arguments of the devenv binary (the
+// entrypoint of every stand-in image) that run stand-in s, and the ports it
+// serves. The addresses are the ones the local fluent.conf and the
+// containers use (config.FakeS3Port, config.FakeTDPort, ...).
+func (t *translator) standInCommand(s config.StandIn) ([]string, []standInPort) {
+	addr := func(port int) string { return "0.0.0.0:" + strconv.Itoa(port) }
+	switch s {
+	case config.StandInFakeS3:
+		return []string{"fake", "s3", "--addr", addr(config.FakeS3Port)},
+			[]standInPort{{config.FakeS3Port, "tcp", "the fake S3 API and its /_devenv/ inspection API, reachable from the host for tests"}}
+	case config.StandInFakeTD:
+		return []string{"fake", "td", "--addr", addr(config.FakeTDPort)},
+			[]standInPort{{config.FakeTDPort, "tcp", "the fake Treasure Data endpoints and its /_devenv/ inspection API, reachable from the host for tests"}}
+	case config.StandInDatadogStub:
+		return []string{"fake", "datadog", "--statsd-addr", addr(config.DatadogStatsDPort), "--apm-addr", addr(config.DatadogAPMPort)},
+			[]standInPort{
+				{config.DatadogStatsDPort, "udp", "DogStatsD, as the agent serves it"},
+				{config.DatadogAPMPort, "tcp", "the trace intake and the stub's /_devenv/ inspection API, reachable from the host for tests"},
+			}
+	case config.StandInFluentd:
+		return []string{"fluentd", "--config", t.local.Fluentd.MountPath}, nil
+	}
+	return nil, nil
+}
+
+// standIns gives every service that runs a devenv stand-in (a fake listed
+// in devenv.yaml, or an image replaced by a stand-in) the stand-in's
+// command and ports. For a replaced container, a production command or
+// entry point is dropped and each added port is reported.
+func (t *translator) standIns() {
+	for _, name := range sortedKeys(t.services) {
+		s := t.services[name]
+		ext, _ := s.cfg.Extensions[ExtensionKey].(map[string]any)
+		si, _ := ext["standIn"].(string)
+		if si == "" {
+			continue
+		}
+		command, ports := t.standInCommand(config.StandIn(si))
+		fromTask := s.container != ""
+		if fromTask {
+			if len(s.cfg.Entrypoint) > 0 {
+				t.deviate(Deviation{File: s.file, Service: name, Container: s.container, Path: s.path.Next("entryPoint").String(), Kind: Dropped, Production: strings.Join(s.cfg.Entrypoint, " "), Local: "", Why: "the " + si + " stand-in image's entry point is the devenv binary"})
+			}
+			t.deviate(Deviation{File: s.file, Service: name, Container: s.container, Path: s.path.Next("command").String(), Kind: Rewritten, Production: strings.Join(s.cfg.Command, " "), Local: strings.Join(command, " "), Why: "runs the " + si + " stand-in (the devenv binary is its image's entry point)"})
+		}
+		s.cfg.Entrypoint = nil
+		s.cfg.Command = types.ShellCommand(command)
+		if s.netOwner != "" || s.cfg.NetworkMode == "none" || s.cfg.NetworkMode == "host" {
+			continue // ports are published by the namespace owner, or not at all
+		}
+		for _, p := range ports {
+			key := portKey(p.port, p.proto)
+			if slices.ContainsFunc(s.cfg.Ports, func(pc types.ServicePortConfig) bool {
+				return int(pc.Target) == p.port && pc.Protocol == p.proto
+			}) {
+				continue
+			}
+			pub := strconv.Itoa(p.port)
+			s.cfg.Ports = append(s.cfg.Ports, types.ServicePortConfig{Target: uint32(p.port), Published: pub, Protocol: p.proto, HostIP: t.local.BindAddress, Mode: "ingress"})
+			s.published[key] = pub
+			if fromTask {
+				t.deviate(Deviation{File: s.file, Service: name, Container: s.container, Path: s.path.Next("portMappings").String(), Kind: Rewritten, Production: "", Local: joinHostPort(t.local.BindAddress, pub) + ":" + key, Why: "published: " + p.why})
+			}
+		}
+	}
+}
