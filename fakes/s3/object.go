@@ -205,8 +205,12 @@ func (s *Server) getObject(c echo.Context, st *request) error {
 		}
 	}
 	c.Response().WriteHeader(status)
-	_, err = io.Copy(c.Response(), io.LimitReader(rd, length))
-	return err
+	if _, err := io.Copy(c.Response(), io.LimitReader(rd, length)); err != nil {
+		// The status is sent; all that is left is to say why the body is
+		// short (usually the client went away).
+		s.log.Warn("s3 get object: response cut short", "bucket", st.bucket, "key", st.key, "err", err)
+	}
+	return nil
 }
 
 // setObjectHeaders sets the stored headers of an object, with the

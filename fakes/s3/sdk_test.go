@@ -253,6 +253,7 @@ func TestSDKDeleteObjectsAndCopy(t *testing.T) {
 	head, err := c.HeadObject(ctx, &s3sdk.HeadObjectInput{Bucket: aws.String("dst"), Key: aws.String("copied/x")})
 	assert.NilError(t, err)
 	assert.Equal(t, aws.ToString(head.ETag), aws.ToString(cp.CopyObjectResult.ETag))
+	assert.Equal(t, aws.ToInt64(head.ContentLength), int64(len("body-x")))
 	assert.Equal(t, head.Metadata["k"], "x")
 	got, err := f.client.Object(ctx, "dst", "copied/x", false)
 	assert.NilError(t, err)
@@ -300,6 +301,14 @@ func TestSDKUploadManagerMultipart(t *testing.T) {
 	res, err := up.Upload(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("big"), Key: aws.String("blob"), Body: bytes.NewReader(data)})
 	assert.NilError(t, err)
 	assert.Assert(t, strings.HasSuffix(aws.ToString(res.ETag), `-3"`), "ETag %s", aws.ToString(res.ETag))
+	// The uploader asks for CRC32; S3 answers a COMPOSITE checksum of the part checksums.
+	var partSums []Checksum
+	for off := 0; off < len(data); off += 5 << 20 {
+		partSums = append(partSums, Checksum{Algorithm: "CRC32", Value: crc32Of(data[off:min(off+5<<20, len(data))])})
+	}
+	want, _ := checksumAlgs[0].composite(partSums)
+	assert.Equal(t, aws.ToString(res.ChecksumCRC32), want)
+	assert.Equal(t, res.ChecksumType, types.ChecksumTypeComposite)
 
 	counts, err := f.client.Counts(ctx)
 	assert.NilError(t, err)

@@ -74,6 +74,12 @@ func (s *Server) authenticate(r *http.Request, st *request) error {
 			return nil
 		}
 		v.amzDate = r.Header.Get("X-Amz-Date")
+		if v.amzDate == "" {
+			// SigV4 accepts the Date header when X-Amz-Date is absent.
+			if t, err := http.ParseTime(r.Header.Get("Date")); err == nil {
+				v.amzDate = t.UTC().Format(amzDateFormat)
+			}
+		}
 		return s.verifyHeader(r, st, v)
 	case q.Get("X-Amz-Algorithm") != "" || q.Get("X-Amz-Signature") != "":
 		st.auth.scheme = "sigv4-presigned"

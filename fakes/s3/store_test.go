@@ -6,7 +6,10 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,4 +225,49 @@ func TestDiskStoreRejectsUnsafeNames(t *testing.T) {
 	assert.ErrorContains(t, s.CreateUpload(ctx, UploadInfo{ID: "../../x", Bucket: "ok-bucket", Key: "k"}), "invalid upload id")
 	_, _, err = s.ListParts(ctx, "ok-bucket", "k", "../../x")
 	assert.Assert(t, errors.Is(err, ErrNoSuchUpload))
+}
+
+// Concurrent writers, readers and listers of the same keys must keep every
+// read whole (run with -race).
+func TestStoreConcurrentAccess(t *testing.T) {
+	stores(t, func(t *testing.T, s Store) {
+		ctx := t.Context()
+		assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "busy", Created: t0}))
+		versions := []string{strings.Repeat("a", 3000), strings.Repeat("b", 5000)}
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 25 {
+					key := fmt.Sprintf("k%d", i%5)
+					if _, err := s.PutObject(ctx, "busy", ObjectInfo{Key: key}, newTestContent(versions[(w+i)%2], nil)); err != nil {
+						errs <- err
+						return
+					}
+					_, rd, err := s.GetObject(ctx, "busy", key)
+					if err != nil {
+						errs <- err
+						return
+					}
+					b, err := io.ReadAll(rd)
+					rd.Close()
+					if err != nil || (string(b) != versions[0] && string(b) != versions[1]) {
+						errs <- fmt.Errorf("torn read of %s: %d bytes, %v", key, len(b), err)
+						return
+					}
+					if err := s.ListObjects(ctx, "busy", "k", "", func(ObjectInfo) bool { return true }); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
 }
