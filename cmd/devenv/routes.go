@@ -275,6 +275,7 @@ type stepJSON struct {
 type deliveryJSON struct {
 	Type     string          `json:"type"`
 	Output   string          `json:"output"`
+	Flush    string          `json:"flush_interval,omitempty"`
 	Tag      string          `json:"tag"`
 	Time     int64           `json:"time"`
 	Bucket   string          `json:"bucket,omitempty"`
@@ -315,6 +316,9 @@ func journeyReport(n int, j router.Journey, loc *time.Location) journeyJSON {
 			rep.FinalTags = append(rep.FinalTags, d.Tag)
 		}
 		dj := deliveryJSON{Type: d.Output.Type, Output: d.Output.ID, Tag: d.Tag, Time: d.Time.Sec, Record: router.AppendJSON(nil, d.Record)}
+		if d.Output.FlushInterval > 0 {
+			dj.Flush = d.Output.FlushInterval.String()
+		}
 		if d.Record == nil {
 			dj.Record = json.RawMessage("null")
 		}
@@ -371,15 +375,19 @@ func writeJourneyText(w io.Writer, rep journeyJSON) {
 		fmt.Fprintf(w, "  final tag %s\n", strings.Join(rep.FinalTags, ", "))
 	}
 	for _, d := range rep.Deliveries {
+		buf := "            via " + d.Output
+		if d.Flush != "" {
+			buf += ", flushed every " + d.Flush
+		}
 		switch d.Type {
 		case "s3":
-			fmt.Fprintf(w, "  -> s3     s3://%s/%s\n", d.Bucket, d.Key)
+			fmt.Fprintf(w, "  -> s3     s3://%s/%s\n%s\n", d.Bucket, d.Key, buf)
 			fmt.Fprintf(w, "            %s\n", strings.TrimSuffix(d.Line, "\n"))
 		case "tdlog":
-			fmt.Fprintf(w, "  -> tdlog  %s.%s\n", d.Database, d.Table)
+			fmt.Fprintf(w, "  -> tdlog  %s.%s\n%s\n", d.Database, d.Table, buf)
 			fmt.Fprintf(w, "            %s\n", d.Record)
 		case "file":
-			fmt.Fprintf(w, "  -> file   %s\n", d.Path)
+			fmt.Fprintf(w, "  -> file   %s\n%s\n", d.Path, buf)
 			fmt.Fprintf(w, "            %s\n", strings.TrimSuffix(d.Line, "\n"))
 		default:
 			fmt.Fprintf(w, "  -> %-6s %s\n", d.Type, strings.TrimSuffix(d.Line, "\n"))
