@@ -321,3 +321,61 @@ func TestPresignedURLChecksumInQueryIsEnforced(t *testing.T) {
 	resp, body = do(t, f.ts.Client(), presign(""))
 	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
 }
+
+// TestSignedChunkedUploadWithTrailer sends STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER:
+// signed chunks (aws-sdk-go-v2's stream signer), then the checksum trailer
+// and its signature over "name:value\n" chained from the last chunk's.
+func TestSignedChunkedUploadWithTrailer(t *testing.T) {
+	f := newFake(t, false, WithCredentials(testAccessKey, testSecretKey))
+	ctx := t.Context()
+	mustCreateBucket(t, f.sdk(t), "trail")
+	data := bytes.Repeat([]byte("trailer-data;"), 3000)
+	now := time.Now().UTC()
+
+	build := func(key, trailerValue string) *http.Request {
+		creds := aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecretKey}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, f.ts.URL+"/trail/"+key, nil)
+		assert.NilError(t, err)
+		req.Header.Set("Content-Encoding", "aws-chunked")
+		req.Header.Set("X-Amz-Decoded-Content-Length", fmt.Sprint(len(data)))
+		req.Header.Set("X-Amz-Content-Sha256", payloadStreamingSignedTrail)
+		req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+		assert.NilError(t, v4.NewSigner().SignHTTP(ctx, creds, req, payloadStreamingSignedTrail, "s3", "us-east-1", now))
+		_, seedHex, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
+		seed, err := hex.DecodeString(seedHex)
+		assert.NilError(t, err)
+		ss := v4.NewStreamSigner(creds, "s3", "us-east-1", seed)
+		var body bytes.Buffer
+		var prev []byte
+		for _, c := range [][]byte{data[:16384], data[16384:], nil} {
+			prev, err = ss.GetSignature(ctx, nil, c, now)
+			assert.NilError(t, err)
+			fmt.Fprintf(&body, "%x;chunk-signature=%x\r\n", len(c), prev)
+			if len(c) > 0 {
+				body.Write(c)
+				body.WriteString("\r\n")
+			}
+		}
+		trailer := "x-amz-checksum-crc32:" + trailerValue + "\n"
+		sum := sha256.Sum256([]byte(trailer))
+		date := now.Format("20060102")
+		sts := "AWS4-HMAC-SHA256-TRAILER\n" + now.Format(amzDateFormat) + "\n" + date + "/us-east-1/s3/aws4_request\n" +
+			hex.EncodeToString(prev) + "\n" + hex.EncodeToString(sum[:])
+		sig := hmacSHA256(signingKey(testSecretKey, date, "us-east-1", "s3"), sts)
+		fmt.Fprintf(&body, "x-amz-checksum-crc32:%s\r\nx-amz-trailer-signature:%x\r\n\r\n", crc32Of(data), sig)
+		req.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
+		req.ContentLength = int64(body.Len())
+		return req
+	}
+
+	resp, body := do(t, f.ts.Client(), build("ok", crc32Of(data)))
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
+	got, err := f.client.Object(ctx, "trail", "ok", false)
+	assert.NilError(t, err)
+	assert.Assert(t, bytes.Equal(got, data))
+
+	// The trailer signature covers another value than the one sent.
+	resp, body = do(t, f.ts.Client(), build("bad", crc32Of([]byte("x"))))
+	assert.Equal(t, resp.StatusCode, http.StatusForbidden)
+	assert.Equal(t, xmlCode(body), "SignatureDoesNotMatch")
+}
