@@ -511,6 +511,27 @@ func TestListenersAfterCloseAndInTheWay(t *testing.T) {
 	assert.NilError(t, a.Close(), "Close twice is fine")
 }
 
+func TestUnixgramDatagramOverReadBuffer(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	conn, err := net.Dial("unixgram", s.socket)
+	assert.NilError(t, err)
+	defer conn.Close()
+	if _, err := conn.Write(bytes.Repeat([]byte("x"), 70000)); err != nil {
+		t.Skipf("the system refuses a 70000-byte unix datagram: %v", err)
+	}
+	_, err = conn.Write([]byte("next:1|c"))
+	assert.NilError(t, err)
+	poll(t, func() bool { return s.agent.Counts().Metrics == 1 })
+	n := s.agent.Counts()
+	assert.Check(t, is.Equal(n.Oversize, uint64(1)))
+	assert.Check(t, is.Equal(n.ParseErrors, uint64(1)))
+	errs, err := s.client.ParseErrors(t.Context())
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(errs, 1))
+	assert.Check(t, is.Equal(errs[0].Reason, "datagram truncated: larger than the 65536-byte read buffer"))
+}
+
 func TestUDPOverIPv6(t *testing.T) {
 	t.Parallel()
 	a := datadog.New()

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -250,7 +249,7 @@ func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, c
 			a.enqueue(packet{
 				data:      append([]byte(nil), data...),
 				transport: transport,
-				truncated: flags&syscall.MSG_TRUNC != 0,
+				truncated: flags&msgTrunc != 0,
 			})
 		}
 		for {

@@ -45,3 +45,6 @@ func kernelDrops(oob []byte) (uint32, bool) {
 	}
 	return 0, false
 }
+
+// msgTrunc is the receive flag of a datagram cut to the read buffer.
+const msgTrunc = syscall.MSG_TRUNC

@@ -15,3 +15,6 @@ func tuneSocket(conn syscall.Conn, size int) int {
 
 // kernelDrops is only available on Linux.
 func kernelDrops([]byte) (uint32, bool) { return 0, false }
+
+// msgTrunc is 0: truncated datagrams are only detected on Linux.
+const msgTrunc = 0
