@@ -64,7 +64,7 @@ var Mapping = []Rule{
 
 	// Container definition.
 	{"containerDefinitions[].name", "service name", "mapped", "must be a valid Compose service name, unique across all task definitions"},
-	{"containerDefinitions[].image", "image, build, pull_policy, x-devenv", "rewritten", "the first images rule of devenv.yaml whose match is the repository: build → `build`; go → a Go main package built FROM scratch (`x-devenv.go`); standIn → `devenv/<stand-in>:local`; pull → unchanged. An ECR image without a rule, or a placeholder, is an error"},
+	{"containerDefinitions[].image", "image, build, pull_policy, x-devenv", "rewritten", "the first images rule of devenv.yaml whose match is the repository: build → `build`; go → a Go main package built FROM scratch (`x-devenv.go`); standIn → `devenv/<stand-in>:local` with the stand-in's command and ports (README); pull → unchanged. An ECR image without a rule, or a placeholder, is an error"},
 	{"containerDefinitions[].repositoryCredentials", "", "dropped", "local pulls use your own Docker login"},
 	{"containerDefinitions[].cpu", "cpu_shares", "mapped", "CPU units are relative shares, as in ECS (minimum 2)"},
 	{"containerDefinitions[].memory", "mem_limit", "mapped", "MiB → bytes"},
@@ -73,11 +73,11 @@ var Mapping = []Rule{
 	{"containerDefinitions[].portMappings", "ports", "rewritten", "long syntax on bindAddress (127.0.0.1 by default); see portMappings[] rows; host port collisions between services are errors naming both"},
 	{"containerDefinitions[].essential", "x-devenv.essential", "mapped", "`devenv up` stops the stack when an essential container exits (ECS default true)"},
 	{"containerDefinitions[].restartPolicy", "restart", "rewritten", "enabled → `unless-stopped`; ignoredExitCodes and restartAttemptPeriod have no Compose equivalent"},
-	{"containerDefinitions[].entryPoint", "entrypoint", "mapped", "`$` written as `$$`"},
-	{"containerDefinitions[].command", "command", "mapped", "`$` written as `$$`"},
+	{"containerDefinitions[].entryPoint", "entrypoint", "mapped", "`$` written as `$$`; dropped, reported, for a container replaced by a devenv stand-in"},
+	{"containerDefinitions[].command", "command", "mapped", "`$` written as `$$`; a container replaced by a devenv stand-in runs the stand-in's command, reported"},
 	{"containerDefinitions[].environment", "environment", "rewritten", "`$` written as `$$`; secret-looking names (KEY, SECRET, TOKEN, PASSWORD, ...) get stand-ins from devenv.yaml secrets, --secrets-env, or a `devenv-fake-...` value, never the production value; devenv.yaml environment overrides and hosts rewrites apply"},
 	{"containerDefinitions[].environmentFiles", "env_file", "rewritten", "S3 objects are not fetched: optional local file `.devenv/env/<container>/<object name>`"},
-	{"containerDefinitions[].mountPoints", "volumes", "mapped", "through the task volume (see volumes[] rows); readOnly → read_only"},
+	{"containerDefinitions[].mountPoints", "volumes", "mapped", "through the task volume (see volumes[] rows); readOnly → read_only. The fluentd service (devenv.yaml fluentd.service) also gets the local copy of fluentd.config bind-mounted read-only at fluentd.mountPath, reported with every line it changes"},
 	{"containerDefinitions[].volumesFrom", "volumes_from", "mapped", "`<container>[:ro]`; an unknown container is an error"},
 	{"containerDefinitions[].linuxParameters", "", "structural", "see linuxParameters rows"},
 	{"containerDefinitions[].secrets", "environment", "rewritten", "never fetched: stand-in from devenv.yaml secrets, --secrets-env, or a `devenv-fake-...` value; the parameter ARN is not written either"},

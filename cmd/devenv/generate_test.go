@@ -232,3 +232,34 @@ func TestGenerateBrokenFluentConfWritesNothing(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Assert(t, bytes.Equal(compose, again))
 }
+
+// TestGenerateIncludedFluentConf: an @include'd file that changes is
+// written beside the config and mounted at its relative path; one that
+// does not change is left to the image.
+func TestGenerateIncludedFluentConf(t *testing.T) {
+	referenceProject(t)
+	assert.NilError(t, os.MkdirAll("fluentd/conf.d", 0o755))
+	assert.NilError(t, os.WriteFile("fluentd/fluent.conf", []byte("<source>\n  @type forward\n</source>\n@include conf.d/*.conf\n"), 0o644))
+	assert.NilError(t, os.WriteFile("fluentd/conf.d/a.conf", []byte("<match a.**>\n  @type stdout\n</match>\n"), 0o644))
+	assert.NilError(t, os.WriteFile("fluentd/conf.d/b.conf", []byte("<match b.**>\n  @type s3\n  s3_bucket logs\n  flush_interval 60s\n</match>\n"), 0o644))
+	code, _, stderr := devenvRun(t, "generate")
+	assert.Equal(t, code, 0, stderr)
+	main, err := os.ReadFile(".devenv/fluentd/fluent.conf")
+	assert.NilError(t, err)
+	prod, err := os.ReadFile("fluentd/fluent.conf")
+	assert.NilError(t, err)
+	assert.Assert(t, bytes.Equal(main, prod), "an unchanged config is copied as is")
+	b, err := os.ReadFile(".devenv/fluentd/conf.d/b.conf")
+	assert.NilError(t, err)
+	assert.Equal(t, string(b), "<match b.**>\n  @type s3\n  s3_endpoint http://fake-s3:4566\n  force_path_style true\n  s3_bucket logs\n  flush_interval 1s\n</match>\n")
+	_, err = os.Stat(".devenv/fluentd/conf.d/a.conf")
+	assert.Assert(t, os.IsNotExist(err))
+	compose, err := os.ReadFile("docker-compose.gen.yaml")
+	assert.NilError(t, err)
+	assert.Assert(t, is.Contains(string(compose), "        source: ./.devenv/fluentd/conf.d/b.conf\n        target: /fluentd/etc/conf.d/b.conf\n        read_only: true\n"))
+
+	code, stdout, stderr := devenvRun(t, "plan")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, "  rewritten   fluentd/conf.d/b.conf:4: <match b.**> (s3).flush_interval: 60s → 1s: "))
+	assert.Assert(t, is.Contains(stdout, "  rewritten   fluentd/conf.d/b.conf:2: <match b.**> (s3).s3_endpoint: (not set) → http://fake-s3:4566: "))
+}
