@@ -98,7 +98,7 @@ found hazards.`,
 	f := cmd.Flags()
 	f.StringVar(&o.config, "config", "fluentd/fluent.conf", "fluentd config file")
 	f.StringVar(&o.tag, "tag", "", "tag of the JSON records read from stdin")
-	f.StringVar(&o.dockerTag, "docker-tag", "", "treat stdin lines as container output sent by Docker's fluentd driver with this tag")
+	f.StringVar(&o.dockerTag, "docker-tag", "", "treat stdin lines as container output sent by Docker's fluentd driver with this tag (the driver's tag log-opt: a literal or a template such as docker.{{.Name}})")
 	f.StringVar(&o.containerID, "container-id", strings.Repeat("0", 64), "container_id for --docker-tag records")
 	f.StringVar(&o.containerName, "container-name", "/app", "container_name for --docker-tag records (Docker keeps the leading /)")
 	f.StringVar(&o.source, "source", "stdout", "source for --docker-tag records (stdout or stderr)")
@@ -195,13 +195,19 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
 	sc.Split(scanLinesKeepCR)
 	ctr := docker.Container{ID: o.containerID, Name: o.containerName}
+	dockerTag := ""
+	if o.dockerTag != "" {
+		if dockerTag, err = docker.Tag(o.dockerTag, docker.TagInfo{Container: ctr, DaemonName: "docker"}); err != nil {
+			return &exitError{code: 2, msg: "--docker-tag: " + err.Error()}
+		}
+	}
 	n := 0
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
 		var events []router.Event
 		if o.dockerTag != "" {
 			for _, rec := range docker.Records(ctr, o.source, text, fmt.Sprintf("partial-%d", line)) {
-				events = append(events, router.Event{Tag: o.dockerTag, Time: et, Record: rec})
+				events = append(events, router.Event{Tag: dockerTag, Time: et, Record: rec})
 			}
 		} else {
 			if strings.TrimSpace(text) == "" {

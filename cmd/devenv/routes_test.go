@@ -65,6 +65,13 @@ func TestRoutesDockerJSON(t *testing.T) {
 	assert.Equal(t, first.Deliveries[1].Record["time"], float64(1704164645))
 }
 
+func TestRoutesDockerTagTemplate(t *testing.T) {
+	code, stdout, stderr := routesRun(t, "x\n", append([]string{"--docker-tag", "docker.{{.Name}}", "--container-name", "/delish-api-1", "--json"}, delishArgs...)...)
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, `"tag":"docker.delish-api-1"`))
+	assert.Assert(t, is.Contains(stdout, `no patterns matched tag=\"docker.delish-api-1\"`))
+}
+
 func TestRoutesTaggedRecords(t *testing.T) {
 	code, stdout, stderr := routesRun(t, readTestdata(t, "records.jsonl"),
 		append([]string{"--tag", "delish.event.signup"}, delishArgs...)...)

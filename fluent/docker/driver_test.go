@@ -54,3 +54,21 @@ func TestCheckOptions(t *testing.T) {
 	assert.Equal(t, d.Kind, router.DropConnectionClosed)
 	assert.Assert(t, strings.HasPrefix(d.Reason, "MessagePack::UnknownExtTypeError: "))
 }
+
+func TestTag(t *testing.T) {
+	info := TagInfo{Container: Container{ID: "0123456789abcdef" + strings.Repeat("0", 48), Name: "/delish-api-1"}, ImageName: "delish-server:latest", DaemonName: "docker"}
+	for tmpl, want := range map[string]string{
+		"":                                "0123456789ab",
+		"docker.delish":                   "docker.delish",
+		"docker.{{.Name}}":                "docker.delish-api-1",
+		"{{.DaemonName}}.{{upper .Name}}": "docker.DELISH-API-1",
+		"{{.FullID}}":                     info.Container.ID,
+		"{{truncate .ImageName 6}}":       "delish",
+	} {
+		got, err := Tag(tmpl, info)
+		assert.NilError(t, err, tmpl)
+		assert.Equal(t, got, want, tmpl)
+	}
+	_, err := Tag("{{.Nope}}", info)
+	assert.ErrorContains(t, err, `render log tag template "{{.Nope}}"`)
+}
