@@ -54,6 +54,8 @@ What arrived is under /_devenv/ on the same port:
   GET  /_devenv/requests?op=PutObject       request log: body mode, checksums, auth, status
   GET  /_devenv/counts, /_devenv/buckets, /_devenv/health; POST /_devenv/reset
   POST /_devenv/faults {"times":2,"status":503,"code":"SlowDown"}   fail the next requests
+       (answered as S3 XML; "path_prefix":"/BUCKET/" limits a fault to one bucket,
+       in path-style form even for virtual-hosted requests; "latency_ms" delays)
 
 With --data-dir every object is written to a temporary file, synced and renamed
 before the answer, so a restart, or SIGTERM, loses nothing acknowledged.
@@ -86,7 +88,7 @@ use, unreadable data dir); 2 on bad flags.`,
 	f.StringVar(&o.dataDir, "data-dir", "", "keep buckets and objects in this directory across restarts (default: in memory)")
 	f.StringVar(&o.accessKey, "access-key", "", "require SigV4 signatures by this access key (default $DEVENV_S3_ACCESS_KEY; none: accept any)")
 	f.StringVar(&o.secretKey, "secret-key", "", "secret of --access-key (default $DEVENV_S3_SECRET_KEY)")
-	f.StringArrayVar(&o.domains, "domain", []string{"s3.localhost", "localhost"}, "base domain for virtual-hosted-style addressing, BUCKET.DOMAIN (repeatable)")
+	f.StringArrayVar(&o.domains, "domain", []string{"s3.localhost", "localhost"}, "base domain for virtual-hosted-style addressing, BUCKET.DOMAIN (repeatable; replaces the defaults)")
 	f.StringVar(&o.region, "region", "us-east-1", "region the fake reports for its buckets")
 	return cmd
 }

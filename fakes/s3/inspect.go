@@ -125,9 +125,6 @@ func (s *Server) record(c echo.Context, st *request) {
 		rec.Op = "Unknown"
 	}
 	s.requests.add(rec)
-	if s.onRequest != nil {
-		s.onRequest(rec)
-	}
 	s.log.Info("s3 request", "op", rec.Op, "bucket", rec.Bucket, "key", rec.Key, "status", rec.Status,
 		"code", rec.Code, "body_mode", rec.BodyMode, "integrity", rec.Integrity, "bytes", rec.BodyBytes,
 		"auth", rec.Auth, "ua", rec.UserAgent)

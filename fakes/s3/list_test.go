@@ -177,3 +177,21 @@ func TestInspectionAPI(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(reqs, 0))
 }
+
+func TestRequestLogKeepsTheLatest(t *testing.T) {
+	f := newFake(t, false, WithRequestLogSize(3))
+	putRaw(t, f, "/ring", nil, nil)
+	for i := range 5 {
+		putRaw(t, f, "/ring/k"+string(rune('0'+i)), []byte("x"), nil)
+	}
+	reqs, err := f.client.Requests(t.Context(), RequestFilter{})
+	assert.NilError(t, err)
+	var keys []string
+	for _, r := range reqs {
+		keys = append(keys, r.Key)
+	}
+	assert.DeepEqual(t, keys, []string{"k2", "k3", "k4"})
+	counts, err := f.client.Counts(t.Context())
+	assert.NilError(t, err)
+	assert.Equal(t, counts["PutObject"], 5, "counts cover every request, not only the remembered ones")
+}

@@ -109,8 +109,8 @@ func (s *MemStore) ListObjects(_ context.Context, bucket, prefix, after string, 
 }
 
 // PutObject implements [Store].
-func (s *MemStore) PutObject(_ context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
-	if _, err := s.HeadBucket(context.Background(), bucket); err != nil {
+func (s *MemStore) PutObject(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
+	if _, err := s.HeadBucket(ctx, bucket); err != nil {
 		return ObjectInfo{}, err
 	}
 	data, err := readContent(content)

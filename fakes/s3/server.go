@@ -41,15 +41,14 @@ type Server struct {
 	faults control.Faults
 	echo   *echo.Echo
 
-	clock         func() time.Time    // WithClock
-	random        io.Reader           // WithRandom
-	log           *slog.Logger        // WithLogger
-	credentials   map[string]string   // WithCredentials: access key → secret key
-	domains       []string            // WithDomains, longest first
-	region        string              // WithRegion
-	maxObjectSize int64               // WithMaxObjectSize
-	requests      *requestLog         // WithRequestLogSize
-	onRequest     func(RequestRecord) // WithRequestHook
+	clock         func() time.Time  // WithClock
+	random        io.Reader         // WithRandom
+	log           *slog.Logger      // WithLogger
+	credentials   map[string]string // WithCredentials: access key → secret key
+	domains       []string          // WithDomains, longest first
+	region        string            // WithRegion
+	maxObjectSize int64             // WithMaxObjectSize
+	requests      *requestLog       // WithRequestLogSize
 	idMu          sync.Mutex
 	dispatch      map[string]handler
 }
@@ -103,10 +102,6 @@ func WithMaxObjectSize(n int64) Option { return func(s *Server) { s.maxObjectSiz
 func WithRequestLogSize(n int) Option {
 	return func(s *Server) { s.requests = newRequestLog(n) }
 }
-
-// WithRequestHook sets a function called with the record of every S3
-// request once it is answered.
-func WithRequestHook(fn func(RequestRecord)) Option { return func(s *Server) { s.onRequest = fn } }
 
 // New returns a fake S3 over store.
 func New(store Store, opts ...Option) *Server {
