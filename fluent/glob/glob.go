@@ -10,7 +10,7 @@
 //   - `X.**` matches `X`, `X.`, `X.y…` but not `Xy`;
 //   - `**.X` matches `X` and `….X`;
 //   - `{a,b}` is alternation (nestable; an unclosed `{` is closed at the end);
-//   - `?` matches one character; `\c` escapes c; every other character is
+//   - `\c` escapes c; every other character (`?` and `[` included) is
 //     literal; a trailing `.` is dropped (fluentd never emits it);
 //   - like Ruby's `\Z`, the end also accepts one trailing "\n".
 package glob
@@ -104,8 +104,6 @@ func Compile(pat string) *Pattern {
 			dot = true
 		case r == '*':
 			add(node{kind: kStar})
-		case r == '?':
-			add(node{kind: kAny})
 		case r == '{':
 			stack = append(stack, nil)
 			regex = append(regex, nil)
@@ -168,12 +166,6 @@ func match(seq []node, s string, i int, k func(string, int) bool) bool {
 			}
 		}
 		return false
-	case kAny:
-		if i >= len(s) || s[i] == '\n' {
-			return false
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		return match(tail, s, i+size, k)
 	case kAnyStar:
 		end := i
 		for end < len(s) && s[end] != '\n' {
