@@ -27,7 +27,6 @@ type kind uint8
 const (
 	kLit      kind = iota // literal text
 	kStar                 // [^.]*
-	kAny                  // . (one character except \n)
 	kAnyStar              // .*
 	kRecDot               // (?:.*\.|\A)
 	kNoNonDot             // (?![^.])
