@@ -125,9 +125,52 @@ func Compile(pat string) *Pattern {
 		regex = regex[:len(regex)-1]
 		alts := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		add(node{kind: kAlt, alts: alts})
+		// fluentd closes an unclosed `{` with Regexp.union of the
+		// alternatives' regexp SOURCE strings, which matches them as
+		// literal text: `{a.*` matches "a\.[^\.]*" verbatim.
+		lits := make([][]node, len(alts))
+		for i, alt := range alts {
+			lits[i] = []node{{kind: kLit, lit: source(alt)}}
+		}
+		add(node{kind: kAlt, alts: lits})
 	}
 	return &Pattern{src: pat, seq: regex[0]}
+}
+
+// source is the Ruby regexp source fluentd built for seq.
+func source(seq []node) string {
+	var b strings.Builder
+	for _, n := range seq {
+		switch n.kind {
+		case kLit:
+			for _, r := range n.lit {
+				if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+					b.WriteRune(r)
+				} else {
+					b.WriteByte('\\')
+					b.WriteRune(r)
+				}
+			}
+		case kStar:
+			b.WriteString(`[^\.]*`)
+		case kAnyStar:
+			b.WriteString(`.*`)
+		case kRecDot:
+			b.WriteString(`(?:.*\.|\A)`)
+		case kNoNonDot:
+			b.WriteString(`(?![^\.])`)
+		case kAlt:
+			b.WriteString("(?-mix:")
+			for i, a := range n.alts {
+				if i > 0 {
+					b.WriteByte('|')
+				}
+				b.WriteString("(?-mix:" + source(a) + ")")
+			}
+			b.WriteString(")")
+		}
+	}
+	return b.String()
 }
 
 // Match reports whether tag matches the pattern.

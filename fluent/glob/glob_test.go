@@ -36,6 +36,8 @@ func TestMatch(t *testing.T) {
 		{"a.{b,c.{d,e}}", "a.c.e", true},
 		{"a.{b,c", "a.c", true},
 		{"a.{b,c", "a.b", true},
+		{"a.{b.*", "a.b.x", false}, // unclosed: the alternative is literal regexp source
+		{"a.{b.*", `a.b\.[^\.]*`, true},
 		{"{a,b}.*", "b.x", true},
 		{"a-b", "a-b", true},
 		{"a?c", "abc", false}, // v0.12 has no '?' wildcard
