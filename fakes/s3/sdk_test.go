@@ -358,6 +358,17 @@ func TestSDKErrors(t *testing.T) {
 	assert.Assert(t, errors.As(err, &owned), "%v", err)
 	_, err = c.CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("Bad_Name")})
 	assert.Equal(t, apiCode(err), "InvalidBucketName")
+
+	head, err := c.HeadBucket(ctx, &s3sdk.HeadBucketInput{Bucket: aws.String("bucket2")})
+	assert.NilError(t, err)
+	assert.Equal(t, aws.ToString(head.BucketRegion), "us-east-1")
+	loc, err := c.GetBucketLocation(ctx, &s3sdk.GetBucketLocationInput{Bucket: aws.String("bucket2")})
+	assert.NilError(t, err)
+	assert.Equal(t, string(loc.LocationConstraint), "", "us-east-1 is reported as an empty constraint")
+	list, err := c.ListBuckets(ctx, &s3sdk.ListBucketsInput{})
+	assert.NilError(t, err)
+	assert.Equal(t, len(list.Buckets), 1)
+	assert.Equal(t, aws.ToString(list.Buckets[0].Name), "bucket2")
 }
 
 func TestSDKRetriesInjectedSlowDown(t *testing.T) {

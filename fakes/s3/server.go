@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -170,7 +171,8 @@ func renderControlError(err error, c echo.Context) {
 		return
 	}
 	status, msg := http.StatusInternalServerError, err.Error()
-	if he, ok := err.(*echo.HTTPError); ok {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
 		status = he.Code
 		if m, ok := he.Message.(string); ok {
 			msg = m
