@@ -83,10 +83,12 @@ func collect(t *testing.T, j router.Journey, store objectStore) result {
 			assert.Assert(t, strings.HasPrefix(key, keyPrefix), key)
 			r.s3Keys = append(r.s3Keys, strings.TrimPrefix(key, keyPrefix))
 			r.s3 = append(r.s3, strings.TrimSuffix(string(d.Line), "\n"))
+			assert.Equal(t, d.ChunkKey, d.TimeSlice)
 			assert.Assert(t, strings.HasSuffix(string(d.Line), "\n"))
 		case "tdlog":
 			db, table, err := d.Output.TD.Target(d.Tag)
 			assert.NilError(t, err)
+			assert.Equal(t, d.ChunkKey, db+"."+table)
 			r.td = append(r.td, db+"."+table)
 			r.tdRecs = append(r.tdRecs, string(router.AppendJSON(nil, d.Record)))
 		default:

@@ -268,11 +268,13 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 		} else {
 			d.TimeSlice = o.File.TimeSlice(e.time)
 		}
+		d.ChunkKey = d.TimeSlice
 		d.Line = l.fmt.Format(make([]byte, 0, 256), e.tag, e.time, &e.rec)
 		d.Record = e.rec.Clone()
 		c.j.Deliveries = append(c.j.Deliveries, d)
 	case "tdlog":
-		if _, _, err := o.TD.Target(e.tag); err != nil {
+		db, table, err := o.TD.Target(e.tag)
+		if err != nil {
 			c.drop(DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v", err)
 			return
 		}
@@ -281,7 +283,7 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 			c.drop(DropError, e.tag, "tdlog", o.Conf.Pos, "Skipped a broken record: too many number of keys (%d keys)", len(e.rec))
 			return
 		}
-		c.j.Deliveries = append(c.j.Deliveries, Delivery{Output: o, Tag: e.tag, Time: e.time, Record: e.rec.Clone()})
+		c.j.Deliveries = append(c.j.Deliveries, Delivery{Output: o, Tag: e.tag, Time: e.time, Record: e.rec.Clone(), ChunkKey: db + "." + table})
 	}
 }
 

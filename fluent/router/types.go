@@ -104,6 +104,9 @@ type Delivery struct {
 	// TimeSlice is the chunk key for time-sliced outputs (s3, file): the
 	// event time formatted with time_slice_format in the output's zone.
 	TimeSlice string
+	// ChunkKey is the buffer key fluentd v0.12 groups chunks by: the
+	// TimeSlice for s3/file, "db.table" for tdlog, "" otherwise.
+	ChunkKey string
 }
 
 // Journey is everything that happened to one input event.
