@@ -190,3 +190,31 @@ func TestRewriteForestSubtypeInLabel(t *testing.T) {
 		`14 <label @APP>/<match app.**>/<case app.slow> (s3) flush_interval "15m"→"1s"`,
 	})
 }
+
+// TestRewriteChangesOnlyListedParams parses the original and the rewrite
+// and compares the trees: the only differences are the listed keys.
+func TestRewriteChangesOnlyListedParams(t *testing.T) {
+	orig, err := config.Parse(os.DirFS("testdata/delish"), "fluent.conf")
+	assert.NilError(t, err)
+	files, changes, err := Rewrite(os.DirFS("testdata/delish"), "fluent.conf", local)
+	assert.NilError(t, err)
+	rewritten, err := config.ParseBytes(nil, "fluent.conf", files["fluent.conf"])
+	assert.NilError(t, err)
+	changed := map[string]string{}
+	for _, c := range changes {
+		changed[c.Key] = c.Local
+	}
+	strip := func(root *config.Element) string {
+		var lines []string
+		for _, l := range strings.Split(root.Dump(), "\n") {
+			k, _, ok := strings.Cut(strings.TrimSpace(l), "=")
+			if _, isChanged := changed[k]; ok && isChanged {
+				continue
+			}
+			lines = append(lines, l)
+		}
+		return strings.Join(lines, "\n")
+	}
+	assert.Equal(t, strip(rewritten), strip(orig))
+	assert.Assert(t, strip(orig) != orig.Dump(), "the production config must contain some of the changed keys")
+}
