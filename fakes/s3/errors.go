@@ -30,6 +30,7 @@ const (
 	ErrInvalidBucketName                 ErrorCode = "InvalidBucketName"
 	ErrInvalidDigest                     ErrorCode = "InvalidDigest"
 	ErrInvalidPart                       ErrorCode = "InvalidPart"
+	ErrInvalidPartNumber                 ErrorCode = "InvalidPartNumber"
 	ErrInvalidPartOrder                  ErrorCode = "InvalidPartOrder"
 	ErrInvalidRange                      ErrorCode = "InvalidRange"
 	ErrInvalidRequest                    ErrorCode = "InvalidRequest"
@@ -69,6 +70,7 @@ var codes = map[ErrorCode]codeInfo{
 	ErrInvalidBucketName:                 {http.StatusBadRequest, "The specified bucket is not valid."},
 	ErrInvalidDigest:                     {http.StatusBadRequest, "The Content-MD5 you specified was invalid."},
 	ErrInvalidPart:                       {http.StatusBadRequest, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
+	ErrInvalidPartNumber:                 {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"},
 	ErrInvalidPartOrder:                  {http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number."},
 	ErrInvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"},
 	ErrInvalidRequest:                    {http.StatusBadRequest, "Invalid Request"},

@@ -166,7 +166,7 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 		size += p.Size
 	}
 	info := u.Object
-	info.Key, info.Size, info.Parts = st.key, size, len(numbers)
+	info.Key, info.Size, info.PartSizes = st.key, size, sizes
 	info.ETag = `"` + hex.EncodeToString(md5s.Sum(nil)) + "-" + strconv.Itoa(len(numbers)) + `"`
 	info.LastModified = s.clock().UTC()
 	info.Checksum = multipartChecksum(u, checksums, sizes)

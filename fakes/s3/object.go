@@ -182,6 +182,17 @@ func (s *Server) getObject(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
+	if v, ok := st.query["partNumber"]; ok {
+		if r.Header.Get("Range") != "" {
+			return errorf(ErrInvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+		}
+		if start, length, partial, err = partRange(v[0], info); err != nil {
+			return err
+		}
+		if len(info.PartSizes) > 0 {
+			h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(len(info.PartSizes)))
+		}
+	}
 	setObjectHeaders(h, info, st.query)
 	h.Set("Accept-Ranges", "bytes")
 	if !partial && info.Checksum.Value != "" && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
@@ -335,6 +346,29 @@ func parseRange(h string, size int64) (start, length int64, partial bool, err er
 	return a, b - a + 1, true, nil
 }
 
+// partRange selects part n (1-based, as in ?partNumber=n) of an object. An
+// object that was not uploaded in parts has one part, itself.
+func partRange(v string, info ObjectInfo) (start, length int64, partial bool, err error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPartNumber {
+		return 0, 0, false, &Error{Code: ErrInvalidArgument, Message: "Part number must be an integer between 1 and 10000, inclusive",
+			Fields: []Field{{"ArgumentName", "partNumber"}, {"ArgumentValue", v}}}
+	}
+	if len(info.PartSizes) == 0 {
+		if n != 1 {
+			return 0, 0, false, with(ErrInvalidPartNumber, "PartNumberRequested", v, "ActualPartCount", "1")
+		}
+		return 0, info.Size, false, nil
+	}
+	if n > len(info.PartSizes) {
+		return 0, 0, false, with(ErrInvalidPartNumber, "PartNumberRequested", v, "ActualPartCount", strconv.Itoa(len(info.PartSizes)))
+	}
+	for _, sz := range info.PartSizes[:n-1] {
+		start += sz
+	}
+	return start, info.PartSizes[n-1], true, nil
+}
+
 func (s *Server) deleteObject(c echo.Context, st *request) error {
 	if err := s.store.DeleteObject(c.Request().Context(), st.bucket, st.key); err != nil {
 		return noSuchBucket(err, st.bucket)
@@ -433,7 +467,7 @@ func (s *Server) copyObject(c echo.Context, st *request) error {
 		}
 		dst.StorageClass = newClass
 	}
-	dst.Key, dst.Parts = st.key, 0
+	dst.Key, dst.PartSizes = st.key, nil
 	dst.LastModified = s.clock().UTC()
 	alg := defaultChecksum
 	if a, ok := checksumByName(info.Checksum.Algorithm); ok {

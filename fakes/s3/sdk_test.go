@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -323,6 +324,18 @@ func TestSDKUploadManagerMultipart(t *testing.T) {
 	out.Body.Close()
 	assert.Assert(t, bytes.Equal(got, data))
 	assert.Equal(t, aws.ToInt32(out.PartsCount), int32(0)) // only reported for ?partNumber
+
+	// GetObject with PartNumber (how transfermanager downloads) returns one part.
+	part, err := c.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("blob"), PartNumber: aws.Int32(3)})
+	assert.NilError(t, err)
+	got, err = io.ReadAll(part.Body)
+	assert.NilError(t, err)
+	part.Body.Close()
+	assert.Assert(t, bytes.Equal(got, data[10<<20:]))
+	assert.Equal(t, aws.ToInt32(part.PartsCount), int32(3))
+	assert.Equal(t, aws.ToString(part.ContentRange), fmt.Sprintf("bytes %d-%d/%d", 10<<20, len(data)-1, len(data)))
+	_, err = c.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("blob"), PartNumber: aws.Int32(4)})
+	assert.Equal(t, apiCode(err), "InvalidPartNumber")
 
 	// Abort and ListParts on a second upload.
 	cr, err := c.CreateMultipartUpload(ctx, &s3sdk.CreateMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("aborted")})

@@ -144,8 +144,9 @@ type ObjectInfo struct {
 	ETag         string    `json:"etag"`
 	LastModified time.Time `json:"last_modified"`
 	Checksum     Checksum  `json:"checksum,omitzero"`
-	// Parts is the number of parts of an object made by a multipart upload.
-	Parts int `json:"parts,omitempty"`
+	// PartSizes are the sizes of the parts of an object made by a
+	// multipart upload, in order; GetObject's partNumber selects one.
+	PartSizes []int64 `json:"part_sizes,omitempty"`
 
 	ContentType        string `json:"content_type,omitempty"`
 	ContentEncoding    string `json:"content_encoding,omitempty"`

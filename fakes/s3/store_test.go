@@ -178,7 +178,7 @@ func TestStoreMultipartContract(t *testing.T) {
 
 		_, err = s.CompleteUpload(ctx, "mpu", "abc123", []int{1, 4}, ObjectInfo{Key: "obj"})
 		assert.Assert(t, errors.Is(err, ErrInvalidPart))
-		info, err := s.CompleteUpload(ctx, "mpu", "abc123", []int{1, 2, 3}, ObjectInfo{Key: "obj", Size: 18, ETag: `"x-3"`, Parts: 3})
+		info, err := s.CompleteUpload(ctx, "mpu", "abc123", []int{1, 2, 3}, ObjectInfo{Key: "obj", Size: 18, ETag: `"x-3"`, PartSizes: []int64{6, 7, 5}})
 		assert.NilError(t, err)
 		assert.Equal(t, info.ETag, `"x-3"`)
 		assert.Equal(t, readAll(t, s, "mpu", "obj"), "first,second,third")
