@@ -65,8 +65,16 @@ func escape(n *yaml.Node, isKey bool) {
 
 // WriteFile writes data to path atomically: a temporary file in the same
 // folder, synced, then renamed over path. On error path is untouched and no
-// temporary file is left behind.
+// temporary file is left behind. A symbolic link is followed (its target is
+// replaced, the link kept); an existing path that is not a regular file
+// (/dev/null, a folder, a FIFO) is an error, never replaced.
 func WriteFile(path string, data []byte) (err error) {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("write %s: not a regular file, so it cannot be replaced atomically (use -o - for standard output)", path)
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

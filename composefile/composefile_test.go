@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -91,4 +92,30 @@ func TestWriteFileAtomic(t *testing.T) {
 	entries, err = os.ReadDir(dir)
 	assert.NilError(t, err)
 	assert.Equal(t, len(entries), 2, "temporary file left behind after a failed rename")
+}
+
+// TestWriteFileSpecialFiles: a FIFO (like /dev/null, not a regular file) is
+// refused and left in place; a symbolic link keeps pointing at its target,
+// which gets the new content.
+func TestWriteFileSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	assert.NilError(t, syscall.Mkfifo(fifo, 0o644))
+	err := composefile.WriteFile(fifo, []byte("x"))
+	assert.ErrorContains(t, err, "not a regular file")
+	fi, err := os.Lstat(fifo)
+	assert.NilError(t, err)
+	assert.Assert(t, fi.Mode()&os.ModeNamedPipe != 0, "the FIFO was replaced")
+
+	target := filepath.Join(dir, "real.yaml")
+	assert.NilError(t, os.WriteFile(target, []byte("old\n"), 0o644))
+	link := filepath.Join(dir, "link.yaml")
+	assert.NilError(t, os.Symlink("real.yaml", link))
+	assert.NilError(t, composefile.WriteFile(link, []byte("new\n")))
+	fi, err = os.Lstat(link)
+	assert.NilError(t, err)
+	assert.Assert(t, fi.Mode()&os.ModeSymlink != 0, "the link was replaced")
+	data, err := os.ReadFile(target)
+	assert.NilError(t, err)
+	assert.Equal(t, string(data), "new\n")
 }

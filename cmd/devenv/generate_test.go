@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	yaml "go.yaml.in/yaml/v4"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -262,4 +265,53 @@ func TestGenerateIncludedFluentConf(t *testing.T) {
 	assert.Equal(t, code, 0, stderr)
 	assert.Assert(t, is.Contains(stdout, "  rewritten   fluentd/conf.d/b.conf:4: <match b.**> (s3).flush_interval: 60s → 1s: "))
 	assert.Assert(t, is.Contains(stdout, "  rewritten   fluentd/conf.d/b.conf:2: <match b.**> (s3).s3_endpoint: (not set) → http://fake-s3:4566: "))
+}
+
+// TestGenerateStandInCommandsParse: the command each stand-in service runs
+// in docker-compose.gen.yaml is a devenv command line whose flags exist,
+// listening on the ports the service publishes and the local fluent.conf
+// targets.
+func TestGenerateStandInCommandsParse(t *testing.T) {
+	referenceProject(t)
+	code, stdout, stderr := devenvRun(t, "generate", "-o", "-")
+	assert.Equal(t, code, 0, stderr)
+	var doc struct {
+		Services map[string]struct {
+			Command []string `yaml:"command"`
+			Ports   []struct {
+				Target    int    `yaml:"target"`
+				Published string `yaml:"published"`
+				HostIP    string `yaml:"host_ip"`
+				Protocol  string `yaml:"protocol"`
+			} `yaml:"ports"`
+			XDevenv map[string]any `yaml:"x-devenv"`
+		} `yaml:"services"`
+	}
+	assert.NilError(t, yaml.Unmarshal([]byte(stdout), &doc))
+	want := map[string]map[string]string{
+		"fake-s3":  {"addr": "0.0.0.0:4566"},
+		"fake-td":  {"addr": "0.0.0.0:8081"},
+		"dd-agent": {"statsd-addr": "0.0.0.0:8125", "apm-addr": "0.0.0.0:8126"},
+	}
+	for name, flags := range want {
+		svc, ok := doc.Services[name]
+		assert.Assert(t, ok, name)
+		assert.Assert(t, svc.XDevenv["standIn"] != nil, name)
+		root := newRootCommand(strings.NewReader(""), io.Discard, io.Discard)
+		cmd, args, err := root.Find(svc.Command)
+		assert.NilError(t, err, name)
+		assert.Equal(t, cmd.CommandPath(), "devenv "+strings.Join(svc.Command[:2], " "), name)
+		assert.NilError(t, cmd.ParseFlags(args), name)
+		published := map[string]bool{}
+		for _, p := range svc.Ports {
+			assert.Equal(t, p.HostIP, "127.0.0.1", name)
+			assert.Equal(t, p.Published, strconv.Itoa(p.Target), name)
+			published[strconv.Itoa(p.Target)] = true
+		}
+		for flag, value := range flags {
+			assert.Equal(t, cmd.Flags().Lookup(flag).Value.String(), value, "%s --%s", name, flag)
+			_, port, _ := strings.Cut(value, ":")
+			assert.Assert(t, published[port], "%s publishes %s", name, port)
+		}
+	}
 }
