@@ -4,6 +4,7 @@ import (
 	"crypto/md5" //nolint:gosec // S3's multipart ETag.
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -115,6 +116,60 @@ func (s *Server) uploadPart(c echo.Context, st *request) error {
 		h.Set(b.alg.header, p.Checksum.Value)
 	}
 	return c.NoContent(http.StatusOK)
+}
+
+// uploadPartCopy makes a part from (a byte range of) an existing object.
+func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
+	r := c.Request()
+	ctx := r.Context()
+	n, err := strconv.Atoi(st.query.Get("partNumber"))
+	if err != nil || n < 1 || n > maxPartNumber {
+		return &Error{Code: ErrInvalidArgument, Message: "Part number must be an integer between 1 and 10000, inclusive",
+			Fields: []Field{{"ArgumentName", "partNumber"}, {"ArgumentValue", st.query.Get("partNumber")}}}
+	}
+	id := st.query.Get("uploadId")
+	u, _, err := s.store.ListParts(ctx, st.bucket, st.key, id)
+	if err != nil {
+		return noSuchUpload(err, id)
+	}
+	srcBucket, srcKey, err := copySource(r.Header.Get("X-Amz-Copy-Source"))
+	if err != nil {
+		return err
+	}
+	info, rd, err := s.store.GetObject(ctx, srcBucket, srcKey)
+	if err != nil {
+		return objectErr(err, &request{bucket: srcBucket, key: srcKey})
+	}
+	defer rd.Close()
+	if status, cond := checkConditions(r.Header, "X-Amz-Copy-Source-", info); status != 0 {
+		return with(ErrPreconditionFailed, "Condition", "x-amz-copy-source-"+strings.ToLower(cond))
+	}
+	start, length := int64(0), info.Size
+	if v := r.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
+		var partial bool
+		start, length, partial, err = parseRange(v, info.Size)
+		if err != nil || !partial {
+			return errorf(ErrInvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		}
+	}
+	if _, err := rd.Seek(start, io.SeekStart); err != nil {
+		return err
+	}
+	alg := defaultChecksum
+	if a, ok := checksumByName(u.ChecksumAlgorithm); ok {
+		alg = a
+	}
+	content := &body{src: io.LimitReader(rd, length), declared: length, max: length,
+		tooLarge: func(int64) *Error { return with(ErrInternalError) }, md5: md5.New(), sum: alg.new(), alg: alg, st: &request{}}
+	p, err := s.store.PutPart(ctx, st.bucket, st.key, id, PartInfo{Number: n, LastModified: s.clock().UTC()}, content)
+	if err != nil {
+		return noSuchUpload(err, id)
+	}
+	res := copyPartResult{Xmlns: s3Namespace, LastModified: xmlTime(p.LastModified), ETag: p.ETag}
+	if u.ChecksumAlgorithm != "" {
+		res.xmlChecksums = checksumElements(p.Checksum)
+	}
+	return writeXML(c, http.StatusOK, res)
 }
 
 func (s *Server) completeUpload(c echo.Context, st *request) error {

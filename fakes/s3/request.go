@@ -26,6 +26,7 @@ const (
 	opDeleteObject            = "DeleteObject"
 	opCreateMultipartUpload   = "CreateMultipartUpload"
 	opUploadPart              = "UploadPart"
+	opUploadPartCopy          = "UploadPartCopy"
 	opCompleteMultipartUpload = "CompleteMultipartUpload"
 	opAbortMultipartUpload    = "AbortMultipartUpload"
 	opListParts               = "ListParts"
@@ -129,8 +130,7 @@ func (st *request) parse(r *http.Request) error {
 		case has("partNumber") || has("uploadId"):
 			st.op = opUploadPart
 			if r.Header.Get("X-Amz-Copy-Source") != "" {
-				st.op = "UploadPartCopy"
-				return errorf(ErrNotImplemented, "UploadPartCopy is not implemented by devenv's fake S3.")
+				st.op = opUploadPartCopy
 			}
 		case r.Header.Get("X-Amz-Copy-Source") != "":
 			st.op = opCopyObject

@@ -470,3 +470,42 @@ func TestSDKDataDirSurvivesRestart(t *testing.T) {
 		}
 	}
 }
+
+func TestSDKUploadPartCopy(t *testing.T) {
+	f := newFake(t, true)
+	c := f.sdk(t)
+	ctx := t.Context()
+	mustCreateBucket(t, c, "copyparts")
+	src := randomBytes(t, 5<<20+100)
+	_, err := c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("copyparts"), Key: aws.String("src"), Body: bytes.NewReader(src)})
+	assert.NilError(t, err)
+	cr, err := c.CreateMultipartUpload(ctx, &s3sdk.CreateMultipartUploadInput{Bucket: aws.String("copyparts"), Key: aws.String("dst")})
+	assert.NilError(t, err)
+	var parts []types.CompletedPart
+	for i, rng := range []string{fmt.Sprintf("bytes=0-%d", 5<<20-1), fmt.Sprintf("bytes=%d-%d", 5<<20, len(src)-1)} {
+		out, err := c.UploadPartCopy(ctx, &s3sdk.UploadPartCopyInput{Bucket: aws.String("copyparts"), Key: aws.String("dst"),
+			UploadId: cr.UploadId, PartNumber: aws.Int32(int32(i + 1)), CopySource: aws.String("copyparts/src"), CopySourceRange: aws.String(rng)})
+		assert.NilError(t, err)
+		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: out.CopyPartResult.ETag})
+	}
+	_, err = c.CompleteMultipartUpload(ctx, &s3sdk.CompleteMultipartUploadInput{Bucket: aws.String("copyparts"), Key: aws.String("dst"),
+		UploadId: cr.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	assert.NilError(t, err)
+	got, err := f.client.Object(ctx, "copyparts", "dst", false)
+	assert.NilError(t, err)
+	assert.Assert(t, bytes.Equal(got, src))
+}
+
+// The C++ SDK sends bodies with Transfer-Encoding: chunked and no
+// Content-Length; S3 takes them.
+func TestPutWithoutContentLength(t *testing.T) {
+	f := newFake(t, false)
+	putRaw(t, f, "/telen", nil, nil)
+	data := bytes.Repeat([]byte("streamed "), 10000)
+	resp, body := f.send(t, rawReq{method: http.MethodPut, path: "/telen/k", body: data, chunkedTE: true,
+		header: map[string]string{"X-Amz-Checksum-Crc32": crc32Of(data)}})
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
+	got, err := f.client.Object(t.Context(), "telen", "k", false)
+	assert.NilError(t, err)
+	assert.Assert(t, bytes.Equal(got, data))
+}

@@ -294,6 +294,7 @@ func (s *Server) handlers() map[string]handler {
 		opDeleteObject:            s.deleteObject,
 		opCreateMultipartUpload:   s.createUpload,
 		opUploadPart:              s.uploadPart,
+		opUploadPartCopy:          s.uploadPartCopy,
 		opCompleteMultipartUpload: s.completeUpload,
 		opAbortMultipartUpload:    s.abortUpload,
 		opListParts:               s.listParts,

@@ -114,6 +114,14 @@ type copyObjectResult struct {
 	xmlChecksums
 }
 
+type copyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	LastModified string   `xml:"LastModified"`
+	ETag         string   `xml:"ETag"`
+	xmlChecksums
+}
+
 // xmlChecksums are the Checksum* elements of responses and requests.
 type xmlChecksums struct {
 	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
