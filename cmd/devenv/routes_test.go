@@ -139,10 +139,14 @@ func BenchmarkRoutes10k(b *testing.B) {
 		env: []string{"AWS_S3_BUCKET=delish-logs", "TD_DATABASE=delish_dev"}}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(input)))
+	cpu0 := routesProcessCPU()
 	for b.Loop() {
 		if err := runRoutes(b.Context(), opts, strings.NewReader(input), io.Discard, time.Now); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N), "s/10k-records")
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/10k-records")
+	if cpu := routesProcessCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/10k-records")
+	}
 }
