@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,22 @@ func FuzzParseDatagram(f *testing.F) {
 		for _, c := range b.ServiceChecks {
 			if c.Name == "" || c.Status < 0 || c.Status > 3 {
 				t.Fatalf("bad service check %+v", c)
+			}
+		}
+		// A message parses the same alone as among others: the slices the
+		// messages of a datagram share never overlap.
+		for _, m := range b.Metrics {
+			var alone Batch
+			ParseDatagram([]byte(m.Raw), &alone)
+			if len(alone.Metrics) != 1 || !reflect.DeepEqual(alone.Metrics[0], m) {
+				t.Fatalf("%q parses as %+v alone, %+v in its datagram", m.Raw, alone.Metrics, m)
+			}
+		}
+		for _, e := range b.Events {
+			var alone Batch
+			ParseDatagram([]byte(e.Raw), &alone)
+			if len(alone.Events) != 1 || !reflect.DeepEqual(alone.Events[0], e) {
+				t.Fatalf("%q parses as %+v alone, %+v in its datagram", e.Raw, alone.Events, e)
 			}
 		}
 		if _, err := json.Marshal(aggregateMetrics(b.Metrics, true)); err != nil {
