@@ -293,7 +293,7 @@ func (a *arena) floatSlice(n int) []float64 {
 		return make([]float64, 0, n)
 	}
 	a.floats = a.floats[:l+n]
-	return a.floats[l:l:l+n]
+	return a.floats[l : l : l+n]
 }
 
 // appendTags appends the tags of a comma-separated list to tags, skipping
@@ -303,7 +303,7 @@ func (a *arena) appendTags(tags []string, list string) []string {
 		n := strings.Count(list, ",") + 1
 		if l := len(a.strs); cap(a.strs)-l >= n {
 			a.strs = a.strs[:l+n]
-			tags = a.strs[l:l:l+n]
+			tags = a.strs[l : l : l+n]
 		} else {
 			tags = make([]string, 0, n)
 		}
