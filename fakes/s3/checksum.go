@@ -4,9 +4,9 @@ import (
 	"crypto/sha1" //nolint:gosec // S3's SHA1 checksum, not a security use.
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"hash"
 	"hash/crc32"
-	"hash/crc64"
 	"strconv"
 	"strings"
 )
@@ -20,10 +20,7 @@ type checksumAlg struct {
 	poly   uint64 // reflected polynomial of a CRC; 0 for SHA
 }
 
-var (
-	crc32cTable    = crc32.MakeTable(crc32.Castagnoli)
-	crc64nvmeTable = crc64.MakeTable(crc64nvmePoly)
-)
+var crc32cTable = crc32.MakeTable(crc32.Castagnoli)
 
 // crc64nvmePoly is the reflected polynomial of CRC-64/NVME.
 const crc64nvmePoly = 0x9a6c9329ac4bc9b5
@@ -32,7 +29,7 @@ const crc64nvmePoly = 0x9a6c9329ac4bc9b5
 var checksumAlgs = []checksumAlg{
 	{"CRC32", "x-amz-checksum-crc32", 4, func() hash.Hash { return crc32.NewIEEE() }, crc32.IEEE},
 	{"CRC32C", "x-amz-checksum-crc32c", 4, func() hash.Hash { return crc32.New(crc32cTable) }, crc32.Castagnoli},
-	{"CRC64NVME", "x-amz-checksum-crc64nvme", 8, func() hash.Hash { return crc64.New(crc64nvmeTable) }, crc64nvmePoly},
+	{"CRC64NVME", "x-amz-checksum-crc64nvme", 8, func() hash.Hash { return &crc64nvme{} }, crc64nvmePoly},
 	{"SHA1", "x-amz-checksum-sha1", 20, sha1.New, 0},
 	{"SHA256", "x-amz-checksum-sha256", 32, sha256.New, 0},
 }
@@ -173,3 +170,56 @@ func crcCombine(poly uint64, width int, crc1, crc2 uint64, len2 int64) uint64 {
 	}
 	return crc1 ^ crc2
 }
+
+// crc64nvmeTables are slicing-by-8 tables for CRC-64/NVME. (hash/crc64 only
+// keeps such tables for its two built-in polynomials and rebuilds them on
+// every Write for any other, which made this checksum the costliest part of
+// a small PutObject.)
+var crc64nvmeTables = func() *[8][256]uint64 {
+	var t [8][256]uint64
+	for i := range 256 {
+		crc := uint64(i)
+		for range 8 {
+			if crc&1 == 1 {
+				crc = crc>>1 ^ crc64nvmePoly
+			} else {
+				crc >>= 1
+			}
+		}
+		t[0][i] = crc
+	}
+	for i := range 256 {
+		crc := t[0][i]
+		for j := 1; j < 8; j++ {
+			crc = t[0][crc&0xff] ^ crc>>8
+			t[j][i] = crc
+		}
+	}
+	return &t
+}()
+
+// crc64nvme is a hash.Hash64 computing CRC-64/NVME.
+type crc64nvme struct{ crc uint64 }
+
+func (h *crc64nvme) Write(p []byte) (int, error) {
+	t := crc64nvmeTables
+	crc := ^h.crc
+	n := len(p)
+	for len(p) >= 8 {
+		crc ^= binary.LittleEndian.Uint64(p)
+		crc = t[7][crc&0xff] ^ t[6][crc>>8&0xff] ^ t[5][crc>>16&0xff] ^ t[4][crc>>24&0xff] ^
+			t[3][crc>>32&0xff] ^ t[2][crc>>40&0xff] ^ t[1][crc>>48&0xff] ^ t[0][crc>>56]
+		p = p[8:]
+	}
+	for _, b := range p {
+		crc = t[0][byte(crc)^b] ^ crc>>8
+	}
+	h.crc = ^crc
+	return n, nil
+}
+
+func (h *crc64nvme) Sum(b []byte) []byte { return binary.BigEndian.AppendUint64(b, h.crc) }
+func (h *crc64nvme) Sum64() uint64       { return h.crc }
+func (h *crc64nvme) Reset()              { h.crc = 0 }
+func (h *crc64nvme) Size() int           { return 8 }
+func (h *crc64nvme) BlockSize() int      { return 1 }
