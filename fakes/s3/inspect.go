@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -125,6 +126,9 @@ func (s *Server) record(c echo.Context, st *request) {
 		rec.Op = "Unknown"
 	}
 	s.requests.add(rec)
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
 	s.log.Info("s3 request", "op", rec.Op, "bucket", rec.Bucket, "key", rec.Key, "status", rec.Status,
 		"code", rec.Code, "body_mode", rec.BodyMode, "integrity", rec.Integrity, "bytes", rec.BodyBytes,
 		"auth", rec.Auth, "ua", rec.UserAgent)

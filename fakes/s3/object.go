@@ -268,7 +268,11 @@ func checkConditions(h http.Header, prefix string, info ObjectInfo) (int, string
 		notModified = http.StatusPreconditionFailed // CopyObject has no 304
 	}
 	modified := func(name string) (bool, bool) {
-		t, err := http.ParseTime(h.Get(prefix + name))
+		v := h.Get(prefix + name)
+		if v == "" {
+			return false, false
+		}
+		t, err := http.ParseTime(v)
 		if err != nil {
 			return false, false
 		}
