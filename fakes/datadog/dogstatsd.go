@@ -59,6 +59,9 @@ type Metric struct {
 	Timestamp int64 `json:"timestamp,omitempty"`
 	// Extra keeps fields the parser does not know, verbatim.
 	Extra []string `json:"extra,omitempty"`
+	// Warnings name what Datadog would change or drop although the stub
+	// accepted it: see [metricWarnings].
+	Warnings []string `json:"warnings,omitempty"`
 	// Telemetry is set on datadog-go's own metrics (see [TelemetryPrefix]).
 	Telemetry bool `json:"telemetry,omitempty"`
 	// Raw is the message as received.
@@ -261,8 +264,45 @@ func parseMetric(line string, b *Batch, ar *arena) error {
 			m.Extra = append(m.Extra, field)
 		}
 	}
+	m.Warnings = metricWarnings(&m)
 	b.Metrics = append(b.Metrics, m)
 	return nil
+}
+
+// maxNameLen is the longest metric name or tag Datadog keeps whole.
+const maxNameLen = 200
+
+// metricWarnings lists what Datadog would do differently from what the
+// message says: a name that does not start with a letter, has characters
+// outside [A-Za-z0-9_.] (turned into underscores) or is over 200 characters
+// (cut); a tag over 200 characters; a sample rate above 1; a "|T" timestamp
+// on a type other than gauge or count (ignored by the agent).
+func metricWarnings(m *Metric) []string {
+	var w []string
+	if c := m.Name[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+		w = append(w, "name does not start with a letter")
+	}
+	for i := 0; i < len(m.Name); i++ {
+		if c := m.Name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.') {
+			w = append(w, "name has characters outside [A-Za-z0-9_.], which Datadog turns into underscores")
+			break
+		}
+	}
+	if len(m.Name) > maxNameLen {
+		w = append(w, fmt.Sprintf("name is %d characters, over Datadog's %d", len(m.Name), maxNameLen))
+	}
+	for _, t := range m.Tags {
+		if len(t) > maxNameLen {
+			w = append(w, fmt.Sprintf("tag %s… is %d characters, over Datadog's %d", t[:32], len(t), maxNameLen))
+		}
+	}
+	if m.Rate > 1 {
+		w = append(w, fmt.Sprintf("sample rate %g is above 1", m.Rate))
+	}
+	if m.Timestamp != 0 && m.Type != Gauge && m.Type != Count {
+		w = append(w, "a timestamp (|T) only applies to gauges and counts")
+	}
+	return w
 }
 
 // parseFinite parses a float and rejects NaN and infinities, which no client

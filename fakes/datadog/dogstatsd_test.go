@@ -38,8 +38,8 @@ func TestParseMetric(t *testing.T) {
 		{"external env and cardinality", "x:1|g|e:it-false,cn-app|card:low", Metric{Name: "x", Type: Gauge, Values: []float64{1}, Rate: 1, ExternalEnv: "it-false,cn-app", Cardinality: "low"}},
 		{
 			"every field, datadog-go order",
-			"ns.req:2:4|d|@0.25|#a:b,c|c:cid|e:ext|T1700000000|card:high",
-			Metric{Name: "ns.req", Type: Distribution, Values: []float64{2, 4}, Rate: 0.25, Tags: []string{"a:b", "c"}, ContainerID: "cid", ExternalEnv: "ext", Timestamp: 1700000000, Cardinality: "high"},
+			"ns.req:2:4|g|@0.25|#a:b,c|c:cid|e:ext|T1700000000|card:high",
+			Metric{Name: "ns.req", Type: Gauge, Values: []float64{2, 4}, Rate: 0.25, Tags: []string{"a:b", "c"}, ContainerID: "cid", ExternalEnv: "ext", Timestamp: 1700000000, Cardinality: "high"},
 		},
 		{
 			"fields in another order",
@@ -50,7 +50,8 @@ func TestParseMetric(t *testing.T) {
 		{"unknown field kept", "x:1|c|z:zz|#a", Metric{Name: "x", Type: Count, Values: []float64{1}, Rate: 1, Tags: []string{"a"}, Extra: []string{"z:zz"}}},
 		{"trailing pipe", "x:1|c|", Metric{Name: "x", Type: Count, Values: []float64{1}, Rate: 1}},
 		{"telemetry flagged", "datadog.dogstatsd.client.metrics:5|c|#client:go", Metric{Name: "datadog.dogstatsd.client.metrics", Type: Count, Values: []float64{5}, Rate: 1, Tags: []string{"client:go"}, Telemetry: true}},
-		{"unicode name", "café.visits:1|c", Metric{Name: "café.visits", Type: Count, Values: []float64{1}, Rate: 1}},
+		{"unicode name", "café.visits:1|c", Metric{Name: "café.visits", Type: Count, Values: []float64{1}, Rate: 1,
+			Warnings: []string{"name has characters outside [A-Za-z0-9_.], which Datadog turns into underscores"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := parse(tc.in)
@@ -61,6 +62,27 @@ func TestParseMetric(t *testing.T) {
 			got.Raw = ""
 			assert.DeepEqual(t, got, tc.want)
 		})
+	}
+}
+
+func TestMetricWarnings(t *testing.T) {
+	long := strings.Repeat("n", 201)
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"fine.name_1:1|c|#a:b|@0.5|T1", nil},
+		{"1st.metric:1|c", []string{"name does not start with a letter"}},
+		{"my-app.hits:1|c", []string{"name has characters outside [A-Za-z0-9_.], which Datadog turns into underscores"}},
+		{"_x y:1|g", []string{"name does not start with a letter", "name has characters outside [A-Za-z0-9_.], which Datadog turns into underscores"}},
+		{long + ":1|c", []string{"name is 201 characters, over Datadog's 200"}},
+		{"x:1|c|#" + long, []string{"tag nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn… is 201 characters, over Datadog's 200"}},
+		{"x:1|c|@2", []string{"sample rate 2 is above 1"}},
+		{"x:1|h|T1700000000", []string{"a timestamp (|T) only applies to gauges and counts"}},
+	} {
+		b := parse(tc.in)
+		assert.Assert(t, is.Len(b.Metrics, 1), tc.in)
+		assert.Check(t, is.DeepEqual(b.Metrics[0].Warnings, tc.want), tc.in)
 	}
 }
 
