@@ -57,7 +57,8 @@ APM port, aggregated at query time:
          points, and per series and in total: count, sum, min, max, avg, last,
          scaled_sum (value/rate), set members, percentiles for ms/h/d.
          datadog-go's own datadog.dogstatsd.client.* telemetry is left out
-         unless telemetry=true.
+         unless telemetry=true. Each point keeps its raw line and warnings
+         (names Datadog would rewrite, tags over 200 characters, ...).
   GET  /_devenv/events?title=deploy*   /_devenv/service_checks?name=db.up&status=2
   GET  /_devenv/spans?service=api&error=true   /_devenv/traces?trace_id=42
   GET  /_devenv/payloads, /_devenv/parse_errors, /_devenv/counts (packets,
