@@ -172,7 +172,8 @@ type Fluentd struct {
 // Paths returns, for file (a path relative to the project, Config itself or
 // a file it includes), where devenv writes its local copy (under
 // FluentdLocalDir, at its path relative to Config's folder) and where the
-// container reads it (the same relative path from MountPath's folder). ok
+// container reads it (MountPath for Config, the same relative path from
+// MountPath's folder for an included file). ok
 // is false for a file outside Config's folder, which devenv cannot place.
 func (f Fluentd) Paths(file string) (local, container string, ok bool) {
 	if f.Config == "" {
@@ -188,6 +189,10 @@ func (f Fluentd) Paths(file string) (local, container string, ok bool) {
 	}
 	if !fs.ValidPath(rel) {
 		return "", "", false
+	}
+	if file == f.Config {
+		// The container reads the config at MountPath, whatever its name here.
+		return path.Join(FluentdLocalDir, rel), f.MountPath, true
 	}
 	return path.Join(FluentdLocalDir, rel), path.Join(path.Dir(f.MountPath), rel), true
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,12 @@ func TestFluentdPaths(t *testing.T) {
 	assert.Assert(t, ok)
 	assert.Equal(t, local, ".devenv/fluentd/inc/a.conf")
 	assert.Equal(t, container, "/etc/fluent/inc/a.conf")
+	// The config is mounted where the container reads it, whatever its name.
+	named := config.Fluentd{Config: "fluentd/fluent-prod.conf", MountPath: "/fluentd/etc/fluent.conf"}
+	local, container, ok = named.Paths("fluentd/fluent-prod.conf")
+	assert.Assert(t, ok)
+	assert.Equal(t, local, ".devenv/fluentd/fluent-prod.conf")
+	assert.Equal(t, container, "/fluentd/etc/fluent.conf")
 	_, _, ok = config.Fluentd{}.Paths("fluent.conf")
 	assert.Assert(t, !ok, "no config, no local copy")
 }
@@ -165,10 +172,20 @@ func FuzzParse(f *testing.F) {
 	assert.NilError(f, err)
 	f.Add(data)
 	f.Add([]byte("images:\n  - match: a\n    build: {context: .}\n"))
+	f.Add([]byte("fluentd:\n  config: ./conf/../fluent.conf\n  mountPath: /etc/fluent/fluent.conf\n  flushInterval: 500ms\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := config.Parse("f.yaml", b)
-		if err == nil && l.BindAddress == "" {
+		if err != nil {
+			return
+		}
+		if l.BindAddress == "" {
 			t.Fatal("parsed settings without a bind address")
+		}
+		if f := l.Fluentd; f.Config != "" {
+			local, container, ok := f.Paths(f.Config)
+			if !ok || !strings.HasPrefix(local, config.FluentdLocalDir+"/") || container != f.MountPath {
+				t.Fatalf("fluentd config %q: local copy at %q, mounted at %q (ok %v), want under %s at %q", f.Config, local, container, ok, config.FluentdLocalDir, f.MountPath)
+			}
 		}
 	})
 }
