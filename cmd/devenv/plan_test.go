@@ -108,3 +108,13 @@ func TestPlanStrict(t *testing.T) {
 	assert.Assert(t, is.Contains(stdout, "unsupported containerDefinitions[0](extra).logConfiguration.logDriver"))
 	assert.Assert(t, is.Contains(stderr, "devenv: 1 unsupported fields (--strict)"))
 }
+
+// TestPlanFluentConfMissing: a fluentd.config that does not exist is one
+// line naming devenv.yaml's key, exit 1.
+func TestPlanFluentConfMissing(t *testing.T) {
+	referenceProject(t)
+	assert.NilError(t, os.Remove("fluentd/fluent.conf"))
+	code, _, stderr := devenvRun(t, "plan")
+	assert.Equal(t, code, 1)
+	assert.Equal(t, stderr, "devenv: devenv.yaml: fluentd.config: fluentd/fluent.conf does not exist: give the production fluent.conf, relative to the project\n")
+}
