@@ -17,6 +17,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -26,6 +27,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/devenv-sh/devenv/fakes/control"
@@ -51,6 +53,8 @@ type Server struct {
 	maxObjectSize int64             // WithMaxObjectSize
 	requests      *requestLog       // WithRequestLogSize
 	idMu          sync.Mutex
+	idSeed        [8]byte       // random, read once
+	requestCount  atomic.Uint64 // numbers requests for their IDs
 	dispatch      map[string]handler
 }
 
@@ -136,6 +140,7 @@ func New(store Store, opts ...Option) *Server {
 	if s.requests == nil {
 		s.requests = newRequestLog(1000)
 	}
+	copy(s.idSeed[:], s.newID(len(s.idSeed)))
 	s.dispatch = s.handlers()
 	s.echo = s.routes()
 	return s
@@ -245,11 +250,15 @@ func (s *Server) track(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		st.start = s.clock()
-		id := s.newID(32)
-		st.id = strings.ToUpper(hex.EncodeToString(id[:8]))
+		// Request IDs only need to be unique: a per-server random seed
+		// plus a counter, with no random read per request.
+		var id [16]byte
+		copy(id[:8], s.idSeed[:])
+		binary.BigEndian.PutUint64(id[8:], binary.BigEndian.Uint64(s.idSeed[:])+s.requestCount.Add(1))
+		st.id = strings.ToUpper(hex.EncodeToString(id[8:]))
 		h := c.Response().Header()
 		h["X-Amz-Request-Id"] = []string{st.id}
-		h["X-Amz-Id-2"] = []string{base64.StdEncoding.EncodeToString(id[8:])}
+		h["X-Amz-Id-2"] = []string{base64.StdEncoding.EncodeToString(id[:])}
 		h["Server"] = []string{"AmazonS3"}
 		if err := st.parse(c.Request()); err != nil {
 			s.renderError(c, st, err)
