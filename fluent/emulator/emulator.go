@@ -45,8 +45,10 @@ type Emulator struct {
 	outCancel context.CancelFunc
 	outWG     sync.WaitGroup
 
+	// outputs maps *router.Output to its *outputState (read on every
+	// delivery, so lock-free); order lists them under mu.
+	outputs sync.Map
 	mu      sync.Mutex
-	outputs map[*router.Output]*outputState
 	order   []*outputState
 
 	stdoutMu sync.Mutex
@@ -122,7 +124,7 @@ func WithShutdownTimeout(d time.Duration) Option {
 // (forest instances start when their first event arrives). Output flush
 // loops run until Serve returns or Close is called.
 func New(root *config.Element, opts ...Option) (*Emulator, error) {
-	e := &Emulator{outputs: map[*router.Output]*outputState{}}
+	e := &Emulator{}
 	for _, o := range opts {
 		o(e)
 	}
@@ -207,7 +209,7 @@ func (e *Emulator) startOutput(o *router.Output) error {
 	e.logger.Info("started output", "type", o.Type, "id", o.ID, "buffer_type", cfg.Type, "buffer_path", cfg.Path,
 		"flush_interval", cfg.FlushInterval.String(), "recovered_staged", bs.RecoveredB, "recovered_queued", bs.RecoveredQ, "torn_records_trimmed", bs.TornTrimmed)
 	e.mu.Lock()
-	e.outputs[o] = st
+	e.outputs.Store(o, st)
 	e.order = append(e.order, st)
 	e.mu.Unlock()
 	e.outWG.Add(1)
@@ -489,12 +491,11 @@ func (s *session) deliver(d *router.Delivery) error {
 		e.delivered.Add(1)
 		return err
 	}
-	e.mu.Lock()
-	st := e.outputs[d.Output]
-	e.mu.Unlock()
-	if st == nil {
+	v, ok := e.outputs.Load(d.Output)
+	if !ok {
 		return nil // out_null, or an output whose start failed
 	}
+	st := v.(*outputState)
 	var key string
 	var data []byte
 	switch d.Output.Type {

@@ -55,7 +55,7 @@ func TestLoggerToFakes(t *testing.T) {
 	// out_s3's request sequence for the click instance: list, head bucket,
 	// create bucket at start; HEAD per index until 404, then PUT.
 	var ops []string
-	for _, r := range sk.requests() {
+	for _, r := range sk.requests(t) {
 		if r.Key == "" || len(r.Key) > 18 && r.Key[:24] == "logs/delish-event/click/" {
 			ops = append(ops, r.Op+" "+r.Key)
 		}

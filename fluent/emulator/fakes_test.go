@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,19 +28,12 @@ type sinks struct {
 	s3Store       *fakes3.MemStore
 	td            *faketd.Server
 	tdStore       *faketd.MemStore
-
-	mu   sync.Mutex
-	reqs []fakes3.RequestRecord
 }
 
 func newSinks(t testing.TB) *sinks {
 	t.Helper()
 	s := &sinks{s3Store: fakes3.NewMemStore()}
-	s.s3 = fakes3.New(s.s3Store, fakes3.WithRequestHook(func(r fakes3.RequestRecord) {
-		s.mu.Lock()
-		s.reqs = append(s.reqs, r)
-		s.mu.Unlock()
-	}))
+	s.s3 = fakes3.New(s.s3Store)
 	s3srv := httptest.NewServer(s.s3.Handler())
 	t.Cleanup(s3srv.Close)
 	s.tdStore = faketd.NewMemStore()
@@ -60,10 +52,12 @@ func (s *sinks) env(buf, flush string) map[string]string {
 	}
 }
 
-func (s *sinks) requests() []fakes3.RequestRecord {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]fakes3.RequestRecord(nil), s.reqs...)
+// requests returns the S3 requests the fake answered, oldest first.
+func (s *sinks) requests(t testing.TB) []fakes3.RequestRecord {
+	t.Helper()
+	reqs, err := fakes3.NewClient(s.s3URL).Requests(context.Background(), fakes3.RequestFilter{})
+	assert.NilError(t, err)
+	return reqs
 }
 
 // s3Lines returns every JSON line of every object under prefix, by key.

@@ -7,13 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"gotest.tools/v3/assert"
 
+	"github.com/devenv-sh/devenv/fakes/control"
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
 	"github.com/devenv-sh/devenv/fluent/router"
 )
@@ -21,28 +20,27 @@ import (
 type s3Fake struct {
 	url   string
 	store *fakes3.MemStore
-	mu    sync.Mutex
-	ops   []string
+	seen  int // requests already returned by takeOps
 }
 
 func newS3Fake(t *testing.T) *s3Fake {
 	f := &s3Fake{store: fakes3.NewMemStore()}
-	srv := fakes3.New(f.store, fakes3.WithRequestHook(func(r fakes3.RequestRecord) {
-		f.mu.Lock()
-		f.ops = append(f.ops, r.Op+" "+r.Key)
-		f.mu.Unlock()
-	}))
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewServer(fakes3.New(f.store).Handler())
 	t.Cleanup(hs.Close)
 	f.url = hs.URL
 	return f
 }
 
-func (f *s3Fake) takeOps() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ops := f.ops
-	f.ops = nil
+// takeOps returns "Op key" for the requests since the last call.
+func (f *s3Fake) takeOps(t *testing.T) []string {
+	t.Helper()
+	reqs, err := fakes3.NewClient(f.url).Requests(t.Context(), fakes3.RequestFilter{})
+	assert.NilError(t, err)
+	var ops []string
+	for _, r := range reqs[f.seen:] {
+		ops = append(ops, r.Op+" "+r.Key)
+	}
+	f.seen = len(reqs)
 	return ops
 }
 
@@ -73,10 +71,10 @@ func TestS3StartCreatesBucketAndIndexAdvances(t *testing.T) {
 	fake := newS3Fake(t)
 	sink := NewS3(s3Config(fake.url))
 	assert.NilError(t, sink.Start(t.Context()))
-	assert.DeepEqual(t, fake.takeOps(), []string{"ListObjects ", "HeadBucket ", "CreateBucket "})
+	assert.DeepEqual(t, fake.takeOps(t), []string{"ListObjects ", "HeadBucket ", "CreateBucket "})
 	// A second start finds the bucket.
 	assert.NilError(t, sink.Start(t.Context()))
-	assert.DeepEqual(t, fake.takeOps(), []string{"ListObjects ", "HeadBucket "})
+	assert.DeepEqual(t, fake.takeOps(t), []string{"ListObjects ", "HeadBucket "})
 
 	b := flushThrough(t, sink, "2024/01/02/03", []byte("{\"a\":1}\n"), []byte("{\"a\":2}\n"))
 	waitFor(t, "first object", func() bool { return b.Stats().Flushed == 1 })
@@ -84,7 +82,7 @@ func TestS3StartCreatesBucketAndIndexAdvances(t *testing.T) {
 	b2 := flushThrough(t, sink, "2024/01/02/03", []byte("{\"a\":3}\n"))
 	waitFor(t, "second object", func() bool { return b2.Stats().Flushed == 1 })
 	assert.Equal(t, fake.object(t, "logs/click/2024/01/02/03_1_fluentd01.gz"), "{\"a\":3}\n")
-	assert.DeepEqual(t, fake.takeOps(), []string{
+	assert.DeepEqual(t, fake.takeOps(t), []string{
 		"HeadObject logs/click/2024/01/02/03_0_fluentd01.gz", "PutObject logs/click/2024/01/02/03_0_fluentd01.gz",
 		"HeadObject logs/click/2024/01/02/03_0_fluentd01.gz", "HeadObject logs/click/2024/01/02/03_1_fluentd01.gz",
 		"PutObject logs/click/2024/01/02/03_1_fluentd01.gz",
@@ -98,11 +96,8 @@ func TestS3RetriesAfterServerErrors(t *testing.T) {
 	fake := newS3Fake(t)
 	sink := NewS3(s3Config(fake.url))
 	assert.NilError(t, sink.Start(t.Context()))
-	resp, err := http.Post(fake.url+"/_devenv/faults", "application/json",
-		strings.NewReader(`{"times":2,"status":503,"code":"SlowDown","method":"PUT"}`))
+	err := control.NewClient(fake.url).InjectFault(t.Context(), control.Fault{Times: 2, Status: 503, Code: "SlowDown", Method: "PUT"})
 	assert.NilError(t, err)
-	resp.Body.Close()
-	assert.Assert(t, resp.StatusCode/100 == 2, "fault status %d", resp.StatusCode)
 	b := flushThrough(t, sink, "2024/01/02/03", []byte("{\"a\":1}\n"))
 	waitFor(t, "object after retries", func() bool { return b.Stats().Flushed == 1 })
 	assert.Equal(t, b.Stats().FlushErrors, int64(2))
