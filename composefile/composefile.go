@@ -7,8 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/devenv-sh/devenv/internal/atomicfile"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -63,45 +62,11 @@ func escape(n *yaml.Node, isKey bool) {
 	}
 }
 
-// WriteFile writes data to path atomically: a temporary file in the same
-// folder, synced, then renamed over path. On error path is untouched and no
-// temporary file is left behind. A symbolic link is followed (its target is
-// replaced, the link kept); an existing path that is not a regular file
-// (/dev/null, a folder, a FIFO) is an error, never replaced.
-func WriteFile(path string, data []byte) (err error) {
-	if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		path = resolved
-	}
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("write %s: not a regular file, so it cannot be replaced atomically (use -o - for standard output)", path)
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+// WriteFile writes data to path atomically, with mode 0644: see
+// [atomicfile.WriteFile] for the contract (symbolic links followed, a
+// destination that is not a regular file refused, nothing half-written).
+func WriteFile(path string, data []byte) error {
+	return atomicfile.WriteFile(path, data, 0o644)
 }
 
 // Load parses rendered bytes with compose-go's loader, schema validation

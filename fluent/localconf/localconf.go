@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/internal/atomicfile"
 )
 
 // Settings are the local endpoints and timing.
@@ -372,7 +373,7 @@ func (rw *rewriter) apply() (map[string][]byte, []Change, error) {
 }
 
 // Write stores files under dir (paths as returned by Rewrite), each
-// atomically: a temporary file in the same directory, then a rename.
+// atomically with [atomicfile.WriteFile], creating folders as needed.
 func Write(dir string, files map[string][]byte) error {
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -384,24 +385,8 @@ func Write(dir string, files map[string][]byte) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("write local fluentd config: %w", err)
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(dst), ".fluent-*.tmp")
-		if err != nil {
+		if err := atomicfile.WriteFile(dst, files[n], 0o644); err != nil {
 			return fmt.Errorf("write local fluentd config: %w", err)
-		}
-		_, werr := tmp.Write(files[n])
-		cerr := tmp.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr == nil {
-			werr = os.Chmod(tmp.Name(), 0o644)
-		}
-		if werr == nil {
-			werr = os.Rename(tmp.Name(), dst)
-		}
-		if werr != nil {
-			os.Remove(tmp.Name())
-			return fmt.Errorf("write local fluentd config %s: %w", dst, werr)
 		}
 	}
 	return nil
