@@ -356,6 +356,12 @@ func (e *Emulator) Serve(ctx context.Context) error {
 	}
 	e.logger.Info("shutting down fluentd")
 	all = append(all, e.Close())
+	st := e.Stats()
+	e.logger.Info("forward input stats", "connections", st.Forward.Connections, "frames", st.Forward.Frames,
+		"events", st.Forward.Events, "acks", st.Forward.Acks, "decode_errors", st.Forward.DecodeErrors,
+		"emit_errors", st.Forward.EmitErrors, "event_times", st.Forward.EventTimes,
+		"delivered", st.Delivered, "dropped_silent", st.Drops[router.DropSilent], "dropped_warning", st.Drops[router.DropWarning],
+		"dropped_error", st.Drops[router.DropError], "dropped_connection_closed", st.Drops[router.DropConnectionClosed])
 	return errors.Join(all...)
 }
 
