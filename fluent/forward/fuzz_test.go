@@ -1,6 +1,7 @@
 package forward
 
 import (
+	"bufio"
 	"bytes"
 	"testing"
 )
@@ -29,6 +30,31 @@ func FuzzDecode(f *testing.F) {
 				return
 			}
 			if fr.Tag == "" && fr.Mode == 0 {
+				t.Fatalf("frame without mode")
+			}
+		}
+	})
+}
+
+// FuzzDecodeJSON feeds arbitrary bytes to the JSON-mode frame decoder.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, seed := range []string{
+		`["docker.delish",1704164645,{"log":"x","container_id":"c"},{"chunk":"abc"}]`,
+		`["t",[[1,{"a":1}],[2.5,{"b":[1,2]}]]]`,
+		`["t",0,{}]["t",1,{"k":"v"}]`,
+		`{"not":"an array"}`,
+		`["t",1e400,{}]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dec := NewJSONDecoder(bufio.NewReader(bytes.NewReader(data)), func() Time { return Time{Sec: 1} })
+		var fr Frame
+		for range 100 {
+			if err := dec.Decode(&fr); err != nil {
+				return
+			}
+			if fr.Mode == 0 {
 				t.Fatalf("frame without mode")
 			}
 		}

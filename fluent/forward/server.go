@@ -1,7 +1,9 @@
 package forward
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,12 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 )
+
+// frameDecoder is a msgpack Decoder or a JSONDecoder.
+type frameDecoder interface {
+	Decode(f *Frame) error
+	Buffered() int
+}
 
 // Session receives the frames of one connection, in order.
 type Session interface {
@@ -139,8 +147,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer c.Close()
 	sess := s.h.NewSession(c.RemoteAddr())
-	dec := NewDecoder(c, func() Time { return Time{Sec: s.now().Unix()} })
-	enc := msgpack.NewEncoder(c)
+	now := func() Time { return Time{Sec: s.now().Unix()} }
+	br := bufio.NewReaderSize(c, 64<<10)
+	var dec frameDecoder = NewDecoder(br, now)
+	ack := func(chunk string) error { return msgpack.NewEncoder(c).Encode(map[string]string{"ack": chunk}) }
+	// fluentd switches a connection to JSON when its first byte is '{' or '['.
+	if first, err := br.Peek(1); err == nil && (first[0] == '{' || first[0] == '[') {
+		dec = NewJSONDecoder(br, now)
+		ack = func(chunk string) error { return json.NewEncoder(c).Encode(map[string]string{"ack": chunk}) }
+	}
 	var f Frame
 	for {
 		err := dec.Decode(&f)
@@ -174,7 +189,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 				s.logger.Warn("forward error: closing connection", "error", err, "tag", f.Tag, "remote", c.RemoteAddr().String())
 				return
 			}
-			if err := enc.Encode(map[string]string{"ack": f.Chunk}); err != nil {
+			if err := ack(f.Chunk); err != nil {
 				return
 			}
 			s.acks.Add(1)

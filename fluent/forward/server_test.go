@@ -116,6 +116,8 @@ func TestFluentLoggerGolang(t *testing.T) {
 		{name: "async", mutate: func(c *fluent.Config) { c.Async = true }},
 		{name: "async-ack", mutate: func(c *fluent.Config) { c.Async = true; c.RequestAck = true }},
 		{name: "sub-second", mutate: func(c *fluent.Config) { c.SubSecondPrecision = true }, wantSub: true},
+		{name: "json", mutate: func(c *fluent.Config) { c.MarshalAsJSON = true }},
+		{name: "json-ack", mutate: func(c *fluent.Config) { c.MarshalAsJSON = true; c.RequestAck = true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
@@ -133,6 +135,11 @@ func TestFluentLoggerGolang(t *testing.T) {
 			waitFor(t, "50 events", func() bool { return rec.events() == 50 })
 			frames := rec.snapshot()
 			ev := frames[0].Events[0]
+			if cfg.MarshalAsJSON {
+				// JSON numbers: the record's integers stay integers.
+				v, _ := ev.Record.Get("n")
+				assert.Equal(t, v, int64(0))
+			}
 			assert.Equal(t, frames[0].Tag, "docker.delish")
 			assert.Equal(t, frames[0].Mode, ModeMessage)
 			v, _ := ev.Record.Get("log")
