@@ -41,8 +41,9 @@ SIGINT or SIGTERM. devenv uses it where the real fluentd image cannot be built.
 
 Input: every <source> of type forward listens on its bind:port (TCP, plus UDP
 heartbeats) and accepts the forward protocol's Message, Forward, PackedForward
-and CompressedPackedForward modes, from Docker's fluentd log driver or any
-fluent-logger. A "chunk" option is acknowledged only after the events are
+and CompressedPackedForward modes (and JSON frames, as in_forward does), from
+Docker's fluentd log driver or any fluent-logger. EventTime is accepted and
+counted; --strict-eventtime closes the connection as fluentd v0.12 does. A "chunk" option is acknowledged only after the events are
 appended to their output buffers and fsynced. Malformed msgpack, a frame of the
 wrong shape, or an event fluentd would fail on closes that connection (fluentd
 logs "forward error"); the emulator keeps serving.

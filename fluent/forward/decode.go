@@ -3,7 +3,8 @@
 // additions clients send today: EventTime (msgpack ext type 0) and
 // CompressedPackedForward. See shared/spec/fluentd-semantics.md §3.
 //
-// A Decoder turns a byte stream into Frames; a Server accepts TCP
+// A Decoder turns a msgpack byte stream into Frames (a JSONDecoder does the
+// same for connections that start with '{' or '['); a Server accepts TCP
 // connections (and UDP heartbeats), hands each frame to a Session and
 // answers `chunk` options with `{"ack": chunk}` once the session says the
 // events are durably buffered.
