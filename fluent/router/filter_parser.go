@@ -134,26 +134,26 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 		return f.warn(c, e, "parse failed undefined method `delete' for %s", ToS(x))
 	}
 	t := e.time
-	if tv != nil && f.timeParse {
-		s, ok := tv.(string)
-		if !ok {
-			return f.warn(c, e, "invalid time format: value must be string: %s", ToS(tv))
-		}
-		var pt int64
+	// JSONParser#parse: `if value` (nil and false keep the event time), then
+	// Time.strptime(value, time_format) or, without time_format, value.to_i.
+	if tv != nil && tv != false && f.timeParse {
 		if f.timeFormat == "" {
-			n, err := parseRubyTimeString(s, c.r)
+			n, err := rubyToI(tv)
 			if err != nil {
-				return f.warn(c, e, "invalid time format: value = %s, error_class = ArgumentError", s)
+				return f.warn(c, e, "invalid time value: value = %s, error = %v", ToS(tv), err)
 			}
-			pt = n
+			t = EventTime{Sec: n}
 		} else {
+			s, ok := tv.(string)
+			if !ok {
+				return f.warn(c, e, "invalid time format: value must be string: %s", ToS(tv))
+			}
 			tt, err := Strptime(s, f.timeFormat, c.r.loc)
 			if err != nil {
 				return f.warn(c, e, "invalid time format: value = %s, error_class = ArgumentError, error = invalid strptime format - `%s'", s, f.timeFormat)
 			}
-			pt = tt.Unix()
+			t = EventTime{Sec: tt.Unix()}
 		}
-		t = EventTime{Sec: pt}
 	}
 	rec, isRec := v.(Record)
 	if !isRec {
@@ -194,15 +194,4 @@ func deleteChars(s, chars string) string {
 		}
 	}
 	return string(out)
-}
-
-// parseRubyTimeString approximates Time.parse for a parser without
-// time_format: RFC 3339-like strings.
-func parseRubyTimeString(s string, r *Router) (int64, error) {
-	for _, f := range []string{"%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"} {
-		if t, err := Strptime(s, f, r.loc); err == nil {
-			return t.Unix(), nil
-		}
-	}
-	return 0, errStrptime
 }

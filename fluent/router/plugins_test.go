@@ -330,3 +330,49 @@ func TestFileOutput(t *testing.T) {
 	outs := r.Outputs()
 	assert.Equal(t, outs[1].File.FilePath("20240102", 0), "/var/log/b.20240102.log")
 }
+
+// TestFilterParserTimeToI: without time_format, v0.12's JSONParser does
+// `time = value.to_i` (FD012 lib/fluent/parser.rb JSONParser#parse), so the
+// event time follows Ruby's Integer/Float/String#to_i, and a value without
+// to_i raises NoMethodError → ParserError → warning + drop.
+func TestFilterParserTimeToI(t *testing.T) {
+	r := build(t, "<filter **>\n  @type parser\n  format json\n  key_name log\n</filter>\n<match **>\n  @type stdout\n</match>\n")
+	const td = 1704164645
+	for _, c := range []struct {
+		time string
+		want int64
+	}{
+		{`1700000000`, 1700000000},
+		{`1700000000.9`, 1700000000},
+		{`-1.9`, -1},
+		{`"2024-01-02T03:04:05Z"`, 2024},
+		{`"  \t\n-12_3abc"`, -123},
+		{`"+42"`, 42},
+		{`"1__2"`, 1},
+		{`"1_"`, 1},
+		{`"_1"`, 0},
+		{`"0d19"`, 19},
+		{`"0x1A"`, 0},
+		{`"abc"`, 0},
+		{`""`, 0},
+		{`null`, td},  // falsy: the event time is kept
+		{`false`, td}, // falsy too
+	} {
+		j := r.Route(router.Event{Tag: "a", Time: router.EventTime{Sec: td}, Record: rec("log", `{"time":`+c.time+`,"v":1}`)})
+		assert.Equal(t, len(j.Deliveries), 1, c.time)
+		assert.Equal(t, j.Deliveries[0].Time.Sec, c.want, c.time)
+		assert.DeepEqual(t, j.Deliveries[0].Record, rec("v", int64(1)))
+	}
+	for time, reason := range map[string]string{
+		`true`:                   "invalid time value: value = true, error = NoMethodError: undefined method `to_i' for true:TrueClass",
+		`{"a":1}`:                "invalid time value: value = {\"a\"=>1}, error = NoMethodError: undefined method `to_i' for {\"a\"=>1}:Hash",
+		`[1]`:                    "invalid time value: value = [1], error = NoMethodError: undefined method `to_i' for [1]:Array",
+		`99999999999999999999`:   "invalid time value: value = 99999999999999999999, error = integer out of range for an event time",
+		`"99999999999999999999"`: "invalid time value: value = 99999999999999999999, error = integer out of range for an event time",
+	} {
+		j := route(r, "a", rec("log", `{"time":`+time+`}`))
+		assert.Equal(t, len(j.Deliveries), 0, time)
+		assert.Equal(t, j.Drops[0].Kind, router.DropWarning, time)
+		assert.Equal(t, j.Drops[0].Reason, reason, time)
+	}
+}
