@@ -46,6 +46,9 @@ const (
 	StandInFakeTD      StandIn = "fake-td"      // fake Treasure Data import API
 	StandInDatadogStub StandIn = "datadog-stub" // DogStatsD and agent intake stub
 	StandInFluentd     StandIn = "fluentd"      // devenv's fluentd emulator
+	// StandInPause holds a task's shared namespaces (devenv pause); devenv
+	// adds it by itself, so it is not a choice in devenv.yaml.
+	StandInPause StandIn = "pause"
 )
 
 // Ports the fakes listen on inside the stack, and publish on the bind

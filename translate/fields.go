@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -176,7 +177,7 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 	}
 	// Overrides of variables production does not set.
 	for _, scope := range []string{"*", c.Name} {
-		for _, name := range sortedKeys(tk.t.local.Environment[scope]) {
+		for _, name := range slices.Sorted(maps.Keys(tk.t.local.Environment[scope])) {
 			if _, ok := env[name]; ok {
 				continue
 			}
@@ -319,7 +320,13 @@ func (tk *task) convertSystemControls(c *taskdef.ContainerDefinition, p fieldpat
 			continue
 		}
 		if s.netOwner != "" && strings.HasPrefix(*sc.Namespace, "net.") {
-			tk.deviate(c, p.Next("systemControls").Index(i), Dropped, *sc.Namespace+"="+deref(sc.Value), "", "network sysctls belong to the namespace owner "+s.netOwner)
+			if owner := tk.t.services[s.netOwner]; owner != nil {
+				if owner.cfg.Sysctls == nil {
+					owner.cfg.Sysctls = types.Mapping{}
+				}
+				owner.cfg.Sysctls[*sc.Namespace] = deref(sc.Value)
+			}
+			tk.deviate(c, p.Next("systemControls").Index(i), Rewritten, *sc.Namespace+"="+deref(sc.Value), "set on "+s.netOwner, "network sysctls apply to the task's network namespace, which "+s.netOwner+" holds")
 			continue
 		}
 		m[*sc.Namespace] = deref(sc.Value)
@@ -425,7 +432,7 @@ func (tk *task) convertCPU(c *taskdef.ContainerDefinition, p fieldpath.Path) int
 
 // convertNetworkMode implements the task's network mode: bridge and absent
 // use the project network; host and none carry over; awsvpc puts every
-// container into the namespace owner's network namespace.
+// container into the namespace holder's network namespace.
 func (tk *task) convertNetworkMode(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) string {
 	if derefBool(c.DisableNetworking) {
 		return "none"
@@ -449,7 +456,7 @@ func (tk *task) convertPidMode(c *taskdef.ContainerDefinition) string {
 	case "host":
 		return "host"
 	case "task":
-		if c.Name != tk.owner {
+		if tk.owner != "" {
 			return "service:" + tk.owner
 		}
 	}
@@ -463,10 +470,9 @@ func (tk *task) convertIpcMode(c *taskdef.ContainerDefinition) string {
 	case "none":
 		return "none"
 	case "task":
-		if c.Name != tk.owner {
+		if tk.owner != "" {
 			return "service:" + tk.owner
 		}
-		return "shareable"
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package translate
 import (
 	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,7 +50,7 @@ func (tk *task) convertLogConfiguration(c *taskdef.ContainerDefinition, p fieldp
 // network, so the address is the collector's published port on the bind
 // address. fluentd-async lets a container start before its collector.
 func (t *translator) wireLogging() {
-	for _, name := range sortedKeys(t.services) {
+	for _, name := range slices.Sorted(maps.Keys(t.services)) {
 		s := t.services[name]
 		if s.cfg.Logging == nil || s.cfg.Logging.Driver != "fluentd" {
 			continue
@@ -91,6 +92,9 @@ func (t *translator) wireLogging() {
 				cport = 24224
 			}
 			pub := target.published[portKey(cport, "tcp")]
+			if h := t.services[target.netOwner]; h != nil {
+				pub = h.published[portKey(cport, "tcp")] // an awsvpc task's holder publishes its ports
+			}
 			if pub == "" {
 				t.fail(s.file, s.logPath.Next("options").Next("fluentd-address"), fieldpath.Invalidf("service %s does not publish a fixed host port for container port %d, which the fluentd log driver needs: give that portMapping a hostPort", rule.Service, cport))
 				continue

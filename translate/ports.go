@@ -2,6 +2,8 @@ package translate
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,12 +96,10 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 	}
 	tk.deviate(c, p, Rewritten, "0.0.0.0", tk.t.local.BindAddress, "published ports bind to the local address from devenv.yaml (bindAddress) so the stack is not exposed to the network")
 	if s.netOwner != "" {
-		tk.deviate(c, p, Rewritten, portList(c.PortMappings), "published by "+s.netOwner, "in an awsvpc task the namespace owner publishes every container's ports")
+		tk.deviate(c, p, Rewritten, portList(c.PortMappings), "published by "+s.netOwner, "in an awsvpc task the namespace holder publishes every container's ports")
 		owner := tk.t.services[s.netOwner]
 		if owner == nil {
-			// The owner is translated later; hand the ports over when it is.
-			tk.deferPorts(s.netOwner, out, s.published)
-			return nil
+			return nil // the holder could not be added; that error is reported
 		}
 		owner.cfg.Ports = append(owner.cfg.Ports, out...)
 		for k, v := range s.published {
@@ -108,18 +108,6 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 		return nil
 	}
 	return out
-}
-
-// deferPorts keeps the ports of a container whose awsvpc namespace owner
-// comes later in the task; handOverPorts gives them to the owner.
-func (tk *task) deferPorts(owner string, ports []types.ServicePortConfig, pub map[string]string) {
-	tk.t.pending = append(tk.t.pending, pendingPorts{owner: owner, ports: ports, published: pub})
-}
-
-type pendingPorts struct {
-	owner     string
-	ports     []types.ServicePortConfig
-	published map[string]string
 }
 
 func portKey(port int, proto string) string {
@@ -165,23 +153,10 @@ func portList(pms []taskdef.PortMapping) string {
 	return strings.Join(l, ", ")
 }
 
-// handOverPorts gives deferred awsvpc ports to their namespace owners.
-func (t *translator) handOverPorts() {
-	for _, pp := range t.pending {
-		if o := t.services[pp.owner]; o != nil {
-			o.cfg.Ports = append(o.cfg.Ports, pp.ports...)
-			for k, v := range pp.published {
-				o.published[k] = v
-			}
-		}
-	}
-	t.pending = nil
-}
-
 // checkPorts finds host ports published by two services (or twice by one).
 func (t *translator) checkPorts() {
 	seen := map[string]*service{}
-	for _, name := range sortedKeys(t.services) {
+	for _, name := range slices.Sorted(maps.Keys(t.services)) {
 		s := t.services[name]
 		sort.SliceStable(s.cfg.Ports, func(i, j int) bool {
 			a, b := s.cfg.Ports[i], s.cfg.Ports[j]

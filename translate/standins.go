@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,8 @@ func (t *translator) standInCommand(s config.StandIn) ([]string, []standInPort) 
 			}
 	case config.StandInFluentd:
 		return []string{"fluentd", "--config", t.local.Fluentd.MountPath}, nil
+	case config.StandInPause:
+		return []string{"pause"}, nil
 	}
 	return nil, nil
 }
@@ -48,7 +51,7 @@ func (t *translator) standInCommand(s config.StandIn) ([]string, []standInPort) 
 // command and ports. For a replaced container, a production command or
 // entry point is dropped and each added port is reported.
 func (t *translator) standIns() {
-	for _, name := range sortedKeys(t.services) {
+	for _, name := range slices.Sorted(maps.Keys(t.services)) {
 		s := t.services[name]
 		ext, _ := s.cfg.Extensions[ExtensionKey].(map[string]any)
 		si, _ := ext["standIn"].(string)
@@ -65,19 +68,23 @@ func (t *translator) standIns() {
 		}
 		s.cfg.Entrypoint = nil
 		s.cfg.Command = types.ShellCommand(command)
-		if s.netOwner != "" || s.cfg.NetworkMode == "none" || s.cfg.NetworkMode == "host" {
-			continue // ports are published by the namespace owner, or not at all
+		if s.cfg.NetworkMode == "none" || s.cfg.NetworkMode == "host" {
+			continue // no ports to publish
+		}
+		pubBy := s // in an awsvpc task, the namespace holder publishes
+		if o := t.services[s.netOwner]; o != nil {
+			pubBy = o
 		}
 		for _, p := range ports {
 			key := portKey(p.port, p.proto)
-			if slices.ContainsFunc(s.cfg.Ports, func(pc types.ServicePortConfig) bool {
+			if slices.ContainsFunc(pubBy.cfg.Ports, func(pc types.ServicePortConfig) bool {
 				return int(pc.Target) == p.port && pc.Protocol == p.proto
 			}) {
 				continue
 			}
 			pub := strconv.Itoa(p.port)
-			s.cfg.Ports = append(s.cfg.Ports, types.ServicePortConfig{Target: uint32(p.port), Published: pub, Protocol: p.proto, HostIP: t.local.BindAddress, Mode: "ingress"})
-			s.published[key] = pub
+			pubBy.cfg.Ports = append(pubBy.cfg.Ports, types.ServicePortConfig{Target: uint32(p.port), Published: pub, Protocol: p.proto, HostIP: t.local.BindAddress, Mode: "ingress"})
+			pubBy.published[key] = pub
 			if fromTask {
 				t.deviate(Deviation{File: s.file, Service: name, Container: s.container, Path: s.path.Next("portMappings").String(), Kind: Rewritten, Production: "", Local: joinHostPort(t.local.BindAddress, pub) + ":" + key, Why: "published: " + p.why})
 			}

@@ -59,14 +59,13 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	if len(t.errs) == 0 {
 		t.mountFluentdConfig(o.fluentd)
 	}
-	t.handOverPorts()
 	t.wireLogging()
 	t.checkPorts()
 	if len(t.errs) > 0 {
 		return nil, nil, errors.Join(t.errs...)
 	}
 	p := &types.Project{Name: t.local.Project, Services: types.Services{}}
-	for _, name := range sortedKeys(t.services) {
+	for _, name := range slices.Sorted(maps.Keys(t.services)) {
 		p.Services[name] = t.services[name].cfg
 	}
 	if len(t.volumes) > 0 {
@@ -82,7 +81,6 @@ type translator struct {
 	volumes  types.Volumes
 	report   Report
 	errs     []error
-	pending  []pendingPorts
 }
 
 // service is a Compose service being built, with where it came from.
@@ -106,7 +104,7 @@ type task struct {
 	def    *taskdef.Def
 	td     *taskdef.TaskDefinition
 	mode   string // effective network mode
-	owner  string // awsvpc/pid/ipc namespace owner container
+	owner  string // the namespace holder service ("" when the task has none)
 	vols   map[string]*taskdef.Volume
 	byName map[string]int
 }
@@ -143,23 +141,49 @@ func (t *translator) task(def *taskdef.Def) {
 	if tk.mode == "" {
 		tk.mode = taskdef.NetworkModeBridge
 	}
-	tk.owner = tk.namespaceOwner()
+	tk.addHolder()
 	tk.taskFields()
 	for i := range td.ContainerDefinitions {
 		tk.container(i)
 	}
 }
 
-// namespaceOwner picks the container whose namespaces the others join in
-// awsvpc mode (and for pid/ipc "task"): the first container that depends on
-// no other, so that joining its namespace cannot create a dependency cycle.
-func (tk *task) namespaceOwner() string {
-	for _, c := range tk.td.ContainerDefinitions {
-		if len(c.DependsOn) == 0 && len(c.VolumesFrom) == 0 {
-			return c.Name
-		}
+// HolderSuffix names the namespace holder of a task: <family>-pause.
+const HolderSuffix = "-pause"
+
+// addHolder adds the service that holds the task's shared namespaces when
+// the task has any (awsvpc network, pidMode or ipcMode task), as the ECS
+// pause container does: a devenv stand-in running `devenv pause`, started
+// before and independent of every task container. Each container joins it
+// (network_mode, pid, ipc service:<holder>) and, in awsvpc mode, the
+// holder publishes the ports of the whole task. No task container owns a
+// namespace, so a one-shot container (essential false, or awaited with
+// SUCCESS/COMPLETE) exiting does not take the namespace with it.
+func (tk *task) addHolder() {
+	td := tk.td
+	if tk.mode != taskdef.NetworkModeAWSVPC && td.PidMode != "task" && td.IpcMode != "task" {
+		return
 	}
-	return tk.td.ContainerDefinitions[0].Name
+	t := tk.t
+	name := td.Family + HolderSuffix
+	if prev, ok := t.services[name]; ok {
+		t.fail(tk.def.File, fieldpath.Path{}.Next("family"), fieldpath.Invalidf("the namespace holder of task %s would be service %q, which %s already uses: rename that container under services in %s", td.Family, name, prev.file, t.local.File))
+		return
+	}
+	tk.owner = name
+	s := &service{file: tk.def.File, published: map[string]string{}, cfg: types.ServiceConfig{
+		Name:          name,
+		ContainerSpec: types.ContainerSpec{Image: standInImage(config.StandInPause), PullPolicy: types.PullPolicyNever},
+		Extensions:    types.Extensions{ExtensionKey: map[string]any{"task": td.Family, "essential": false, "standIn": string(config.StandInPause)}},
+	}}
+	if td.IpcMode == "task" {
+		s.cfg.Ipc = "shareable"
+	}
+	t.services[name] = s
+	if tk.mode == taskdef.NetworkModeAWSVPC {
+		tk.deviate(nil, fieldpath.Path{}.Next("networkMode"), Rewritten, "awsvpc", "service "+name+" holds the network namespace",
+			"devenv adds a pause container ("+standInImage(config.StandInPause)+", running devenv pause) that holds the task's network namespace and publishes its ports, as the ECS pause container does; every container joins it and reaches the others on localhost")
+	}
 }
 
 func (tk *task) containerPath(i int) fieldpath.Path {
@@ -179,7 +203,7 @@ func (tk *task) container(i int) {
 		return
 	}
 	s := &service{file: tk.def.File, container: c.Name, path: p, published: map[string]string{}}
-	if tk.mode == taskdef.NetworkModeAWSVPC && c.Name != tk.owner {
+	if tk.mode == taskdef.NetworkModeAWSVPC {
 		s.netOwner = tk.owner
 	}
 	cs := tk.containerSpec(c, p, s)
@@ -282,15 +306,6 @@ func deref(s *string) string {
 }
 
 func derefBool(b *bool) bool { return b != nil && *b }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 func joinList(l []string) string { return strings.Join(l, ", ") }
 
