@@ -65,3 +65,25 @@ func TestDecodeReferences(t *testing.T) {
 		},
 	})
 }
+
+func TestDecodeCycles(t *testing.T) {
+	runErrorCases(t, []errorCase{
+		{
+			name: "mutual links",
+			in:   task(`{"name": "a", "image": "nginx", "links": ["b"]}`, `{"name": "b", "image": "nginx", "links": ["a:alias"]}`),
+			want: []string{`x.json: containerDefinitions[0](a).links[0]: dependency cycle a → b → a (through dependsOn, links and volumesFrom): containers cannot wait for each other; remove one of these references`},
+		},
+		{
+			name: "three containers through every kind of reference",
+			in: task(`{"name": "web", "image": "nginx", "dependsOn": [{"containerName": "db", "condition": "START"}]}`,
+				`{"name": "db", "image": "postgres", "volumesFrom": [{"sourceContainer": "data"}]}`,
+				`{"name": "data", "image": "busybox", "links": ["web"]}`),
+			want: []string{`x.json: containerDefinitions[0](web).dependsOn[0].containerName: dependency cycle web → db → data → web (through dependsOn, links and volumesFrom): containers cannot wait for each other; remove one of these references`},
+		},
+		{
+			name: "a diamond is no cycle",
+			in: task(`{"name": "web", "image": "nginx", "dependsOn": [{"containerName": "db", "condition": "START"}, {"containerName": "cache", "condition": "START"}]}`,
+				`{"name": "db", "image": "postgres", "links": ["cache"]}`, `{"name": "cache", "image": "redis"}`),
+		},
+	})
+}

@@ -130,6 +130,7 @@ func (d *decoder) validate(t *TaskDefinition, base fieldpath.Path) {
 		d.validateContainer(t, c, p, refs)
 		essential = essential || c.Essential == nil || *c.Essential
 	}
+	d.validateCycles(t, containers, names)
 	if !essential {
 		d.check(containers, fieldpath.Invalidf(`no essential container; mark at least one container "essential": true`))
 	}

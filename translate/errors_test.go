@@ -86,3 +86,21 @@ a.json: containerDefinitions[0](web).links[0]: link to "db", which is not a cont
 		})
 	}
 }
+
+// TestCycleInTheProject: two tasks whose containers log to each other's
+// collector make a cycle only in the finished project (the log collector
+// dependencies devenv adds); Translate reports it with its location.
+func TestCycleInTheProject(t *testing.T) {
+	collector := func(family, host string) taskdef.Def {
+		return taskdef.Def{File: family + ".json", Task: taskdef.TaskDefinition{Family: family, ContainerDefinitions: []taskdef.ContainerDefinition{{
+			Name: family, Image: "fluent/fluentd:v1.17-1",
+			PortMappings:     []taskdef.PortMapping{{ContainerPort: ptr(24224), HostPort: ptr(map[string]int{"a": 24224, "b": 24225}[family])}},
+			LogConfiguration: &taskdef.LogConfiguration{LogDriver: "fluentd", Options: map[string]string{"fluentd-address": host + ":24224"}},
+		}}}}
+	}
+	local := config.Default()
+	local.Hosts = []config.HostRule{{Host: "logs-a.example.com", Service: "b"}, {Host: "logs-b.example.com", Service: "a"}}
+	p, _, err := translate.Translate([]taskdef.Def{collector("a", "logs-a.example.com"), collector("b", "logs-b.example.com")}, local)
+	assert.Assert(t, p == nil)
+	assert.Error(t, err, "a.json: containerDefinitions[0](a): service a: dependency cycle a → b → a in the Compose project (depends_on, network_mode, volumes_from and links, including the log collector dependencies devenv adds): docker compose cannot start it; remove one of these references or map the log driver's host to another collector in devenv.yaml")
+}

@@ -61,6 +61,9 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	}
 	t.wireLogging()
 	t.checkPorts()
+	if len(t.errs) == 0 {
+		t.checkCycles()
+	}
 	if len(t.errs) > 0 {
 		return nil, nil, errors.Join(t.errs...)
 	}
