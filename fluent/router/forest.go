@@ -154,7 +154,7 @@ func (f *forest) expand(s, tag string, missing *[]string) string {
 	if !strings.Contains(s, "${") && !strings.Contains(s, "__") {
 		return s
 	}
-	parts := rubySplitDot(tag)
+	parts := rubySplit(tag, ".")
 	s = forestTagParts.ReplaceAllStringFunc(s, func(ph string) string {
 		m := forestTagParts.FindStringSubmatch(ph)
 		a, op, b := m[2], m[3], m[4]

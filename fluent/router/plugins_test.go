@@ -233,7 +233,7 @@ func TestRecordTransformer(t *testing.T) {
 `)
 	j := route(r, "app.web.x", rec("v", int64(5), "drop_me", true))
 	assert.Equal(t, strings.SplitN(strings.TrimSpace(string(j.Deliveries[0].Line)), ": ", 2)[1],
-		`{"v":5,"host":"host-1","tag":"app.web.x","part":"web","prefix":"app","suffix":"web.x","copied":"5","mixed":"v=5 ${unknown}","when":"2024-01-02 03:04:05 +0000"}`)
+		`{"v":5,"host":"host-1","tag":"app.web.x","part":"web","prefix":"app","suffix":"web.x","copied":"5","mixed":"v=5 ","when":"2024-01-02 03:04:05 +0000"}`)
 	r = build(t, "<filter **>\n  @type record_transformer\n  renew_record true\n  auto_typecast true\n  keep_keys a\n  <record>\n    n ${v}\n  </record>\n</filter>\n<match **>\n  @type stdout\n</match>\n")
 	j = route(r, "t", rec("a", "x", "b", "y", "v", int64(5)))
 	assert.Equal(t, strings.SplitN(strings.TrimSpace(string(j.Deliveries[0].Line)), ": ", 2)[1], `{"a":"x","n":5}`)
@@ -375,4 +375,45 @@ func TestFilterParserTimeToI(t *testing.T) {
 		assert.Equal(t, j.Drops[0].Kind, router.DropWarning, time)
 		assert.Equal(t, j.Drops[0].Reason, reason, time)
 	}
+}
+
+// TestRecordTransformerV012 follows PlaceholderExpander in FD012
+// lib/fluent/plugin/filter_record_transformer.rb: ${time}, then record keys,
+// then tag/tag_parts/tag_prefix/tag_suffix/hostname (later wins); unknown
+// placeholders are nil (→ "" in gsub, null with auto_typecast); <record>
+// values starting with { or [ are JSON (parse_value).
+func TestRecordTransformerV012(t *testing.T) {
+	out := func(t *testing.T, body string, record router.Record) string {
+		t.Helper()
+		r := build(t, "<filter **>\n  @type record_transformer\n"+body+"</filter>\n<match **>\n  @type stdout\n</match>\n")
+		j := route(r, "app.web.", record)
+		assert.Equal(t, len(j.Deliveries), 1, "%+v", j.Drops)
+		return strings.SplitN(strings.TrimSpace(string(j.Deliveries[0].Line)), ": ", 2)[1]
+	}
+	cases := []struct {
+		name, body string
+		rec        router.Record
+		want       string
+	}{
+		{"underscore names unknown", "  <record>\n    x <__TAG__|__HOSTNAME__|__TIME__>\n  </record>\n", rec(), `{"x":"<||>"}`},
+		{"unknown and out of range", "  <record>\n    x <${nope}|${tag_parts[2]}|${tag_parts[01]}|${tag_parts[-3]}|${tag_parts[-1]}|${tag_suffix[-2]}>\n  </record>\n", rec(), `{"x":"<||||web|app.web>"}`},
+		{"record time overrides ${time}", "  <record>\n    x ${time}\n  </record>\n", rec("time", "mine"), `{"time":"mine","x":"mine"}`},
+		{"built-ins override record keys", "  <record>\n    x ${tag}/${hostname}\n  </record>\n", rec("tag", "r", "hostname", "h"), `{"tag":"r","hostname":"h","x":"app.web./host-1"}`},
+		{"record key beyond tag parts", "  <record>\n    x ${tag_parts[5]}\n  </record>\n", rec("tag_parts[5]", "v"), `{"tag_parts[5]":"v","x":"v"}`},
+		{"json value", "  <record>\n    x {\"${tag_parts[0]}\":[\"${v}\",1,null]}\n    y \"[broken\"\n  </record>\n", rec("v", int64(2)), `{"v":2,"x":{"app":["2",1,null]},"y":"[broken"}`},
+		{"auto_typecast unknown is null", "  auto_typecast true\n  <record>\n    x ${nope}\n    y ${v}\n  </record>\n", rec("v", []any{int64(1)}), `{"v":[1],"x":null,"y":[1]}`},
+		{"keep_keys missing key is null", "  renew_record true\n  keep_keys a,b\n", rec("a", "x"), `{"a":"x","b":null}`},
+		{"remove_keys not trimmed", "  remove_keys a, b,,c\n", rec("a", 1, " b", 2, "b", 3, "c", 4), `{"b":3}`},
+		{"renew_time_key to_i", "  renew_time_key t\n", rec("t", "12abc"), `{"t":"12abc"}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, out(t, c.body, c.rec), c.want)
+		})
+	}
+	r := build(t, "<filter **>\n  @type record_transformer\n  renew_time_key t\n</filter>\n<match **>\n  @type stdout\n</match>\n")
+	j := route(r, "a", rec("t", "12abc"))
+	assert.Equal(t, j.Deliveries[0].Time.Sec, int64(12))
+	err := buildErr(t, "<filter **>\n  @type record_transformer\n  keep_keys a\n</filter>\n")
+	assert.ErrorContains(t, err, "`renew_record` must be true to use `keep_keys`")
 }

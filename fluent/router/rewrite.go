@@ -222,7 +222,7 @@ func (f *rewriteTagFilter) expand(s, tag, hostname string) string {
 		default:
 			if strings.HasPrefix(ph, "${tag_parts[") {
 				if parts == nil {
-					parts = rubySplitDot(tag)
+					parts = rubySplit(tag, ".")
 				}
 				k, _ := strconv.Atoi(ph[len("${tag_parts[") : len(ph)-2])
 				if k < len(parts) {
@@ -291,16 +291,6 @@ func (f *rewriteTagFilter) emit(c *emitCtx, e *event) {
 	}
 	c.step(Step{Kind: StepRetag, Plugin: "rewrite_tag_filter", Pos: rule.pos, Tag: e.tag, NewTag: newTag, Detail: rule.detail})
 	c.reemit(&event{tag: newTag, time: e.time, rec: e.rec})
-}
-
-// rubySplitDot is Ruby's String#split('.'): trailing empty strings are
-// dropped.
-func rubySplitDot(s string) []string {
-	parts := strings.Split(s, ".")
-	for len(parts) > 0 && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
-	}
-	return parts
 }
 
 // CompileRubyRegexp compiles a Ruby (Onigmo) regexp source, as

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // errToIRange is returned by rubyToI for a value Ruby would turn into a
@@ -46,6 +47,8 @@ func rubyToI(v any) (int64, error) {
 		return rubyStringToI(x)
 	case []byte:
 		return rubyStringToI(string(x))
+	case nil:
+		return 0, nil // NilClass#to_i
 	}
 	return 0, fmt.Errorf("NoMethodError: undefined method `to_i' for %s:%s", rubyInspect(v), rubyClassName(v))
 }
@@ -116,4 +119,15 @@ func rubyClassName(v any) string {
 		return "Hash"
 	}
 	return rubyClass(v)
+}
+
+// rubySplit is Ruby's String#split(sep) with a non-space string separator:
+// pieces are not trimmed, empty pieces are kept except trailing ones, and
+// "" splits into no pieces. "a.b." → [a b], "a,,b" → [a "" b].
+func rubySplit(s, sep string) []string {
+	parts := strings.Split(s, sep)
+	for len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	return parts
 }
