@@ -30,23 +30,9 @@ func NewFile(cfg *router.FileConfig, root func(string) string) *File {
 	return &File{cfg: cfg, root: root}
 }
 
-// Write writes one chunk.
+// Write writes one chunk. A new file appears whole: it is written to a
+// temporary file and hard-linked to the first free index.
 func (f *File) Write(_ context.Context, c *buffer.Chunk) error {
-	var path string
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if f.cfg.Append {
-		path = f.root(f.cfg.FilePath(c.Key, 0))
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	}
-	for i := 0; path == ""; i++ {
-		p := f.root(f.cfg.FilePath(c.Key, i))
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			path = p
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write out_file %s: %w", path, err)
-	}
 	r, err := c.Open()
 	if err != nil {
 		return err
@@ -61,7 +47,48 @@ func (f *File) Write(_ context.Context, c *buffer.Chunk) error {
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(path, flags, 0o644)
+	if f.cfg.Append {
+		return appendFile(f.root(f.cfg.FilePath(c.Key, 0)), data)
+	}
+	first := f.root(f.cfg.FilePath(c.Key, 0))
+	dir := filepath.Dir(first)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write out_file %s: %w", first, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".out_file-*")
+	if err != nil {
+		return fmt.Errorf("write out_file %s: %w", first, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write out_file %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write out_file %s: %w", tmp.Name(), err)
+	}
+	prev := ""
+	for i := 0; ; i++ {
+		path := f.root(f.cfg.FilePath(c.Key, i))
+		if path == prev {
+			return fmt.Errorf("write out_file %s: the file exists and the path has no index", path)
+		}
+		prev = path
+		err := os.Link(tmp.Name(), path)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("write out_file %s: %w", path, err)
+		}
+	}
+}
+
+func appendFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write out_file %s: %w", path, err)
+	}
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("write out_file %s: %w", path, err)
 	}
