@@ -241,3 +241,27 @@ func TestExpectContinueRefusedWithoutReadingBody(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, recs[0].BodyBytes, int64(0))
 }
+
+// An injected fault answers before the body is read: a client sending
+// Expect: 100-continue gets the S3 error without ever sending the body, and
+// fluentd would retry the chunk.
+func TestFaultBeforeExpectContinue(t *testing.T) {
+	f := newFake(t, false)
+	addr := f.ts.Listener.Addr().String()
+	_, port, err := net.SplitHostPort(addr)
+	assert.NilError(t, err)
+	hc := hostDialer(addr)
+	hc.Transport.(*http.Transport).ExpectContinueTimeout = 5 * time.Second
+	rb := &rubyS3{t: t, hc: hc, endpoint: "s3.localhost:" + port, bucket: "faulty"}
+	resp, body, _ := rb.request(http.MethodPut, "/", "", nil, 0, nil)
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
+	assert.NilError(t, f.client.InjectFault(t.Context(), faultSlowDown(1, http.MethodPut, "/faulty/logs/")))
+
+	resp, body, got100 := rb.request(http.MethodPut, "/logs/x_0.gz", "", []byte("chunk"), rubyContentMD5, nil)
+	assert.Equal(t, resp.StatusCode, http.StatusServiceUnavailable)
+	assert.Equal(t, xmlCode(body), "SlowDown")
+	assert.Assert(t, !got100)
+	resp, body, got100 = rb.request(http.MethodPut, "/logs/x_0.gz", "", []byte("chunk"), rubyContentMD5, nil)
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
+	assert.Assert(t, got100)
+}
