@@ -51,6 +51,7 @@ or presigned URL) by that key; without them any signature is accepted.
 What arrived is under /_devenv/ on the same port:
   GET  /_devenv/objects?bucket=B&prefix=P   objects with metadata
   GET  /_devenv/object?bucket=B&key=K       content (gunzipped for .gz keys; decompress=false for raw)
+  GET  /_devenv/wait?bucket=B&prefix=P&count=N&timeout=30s   block until N objects exist
   GET  /_devenv/requests?op=PutObject       request log: body mode, checksums, auth, status
   GET  /_devenv/counts, /_devenv/buckets, /_devenv/health; POST /_devenv/reset
   POST /_devenv/faults {"times":2,"status":503,"code":"SlowDown"}   fail the next requests

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/devenv-sh/devenv/fakes/control"
 )
@@ -41,6 +42,17 @@ func (c *Client) Object(ctx context.Context, bucket, key string, decompress bool
 	return c.GetBytes(ctx, "/object", url.Values{
 		"bucket": {bucket}, "key": {key}, "decompress": {strconv.FormatBool(decompress)},
 	})
+}
+
+// WaitObjects blocks until bucket holds at least n objects under prefix
+// and returns them, or fails after timeout (at most 5 minutes) or when ctx
+// ends. A bucket that does not exist yet counts as empty.
+func (c *Client) WaitObjects(ctx context.Context, bucket, prefix string, n int, timeout time.Duration) ([]ObjectRecord, error) {
+	var out []ObjectRecord
+	err := c.Get(ctx, "/wait", url.Values{
+		"bucket": {bucket}, "prefix": {prefix}, "count": {strconv.Itoa(n)}, "timeout": {timeout.String()},
+	}, &out)
+	return out, err
 }
 
 // RequestFilter selects requests from the log; empty fields match all.

@@ -3,6 +3,7 @@ package s3
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -126,12 +127,78 @@ func (s *Server) record(c echo.Context, st *request) {
 		rec.Op = "Unknown"
 	}
 	s.requests.add(rec)
+	if rec.Status < 300 && writeOps[rec.Op] {
+		s.notifyChange()
+	}
 	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
 	s.log.Info("s3 request", "op", rec.Op, "bucket", rec.Bucket, "key", rec.Key, "status", rec.Status,
 		"code", rec.Code, "body_mode", rec.BodyMode, "integrity", rec.Integrity, "bytes", rec.BodyBytes,
 		"auth", rec.Auth, "ua", rec.UserAgent)
+}
+
+// writeOps are the operations that change what is stored.
+var writeOps = map[string]bool{
+	opCreateBucket: true, opDeleteBucket: true, opPutObject: true, opCopyObject: true,
+	opDeleteObject: true, opDeleteObjects: true, opCompleteMultipartUpload: true,
+}
+
+// notifyChange wakes the requests waiting in /_devenv/wait.
+func (s *Server) notifyChange() {
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// changes returns a channel closed at the next stored change.
+func (s *Server) changes() <-chan struct{} {
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	return s.changed
+}
+
+// maxWait bounds the timeout of /_devenv/wait.
+const maxWait = 5 * time.Minute
+
+// inspectWait answers once bucket holds at least count objects under
+// prefix (200 with them), or after timeout (408 with how many there were).
+// A missing bucket counts as empty: fluentd may not have created it yet.
+func (s *Server) inspectWait(c echo.Context) error {
+	bucket, prefix := c.QueryParam("bucket"), c.QueryParam("prefix")
+	count, err := strconv.Atoi(c.QueryParam("count"))
+	if err != nil || count < 1 {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("count: want a positive integer, got %q", c.QueryParam("count")))
+	}
+	timeout := 30 * time.Second
+	if v := c.QueryParam("timeout"); v != "" {
+		if timeout, err = time.ParseDuration(v); err != nil || timeout <= 0 || timeout > maxWait {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("timeout: want a duration up to %s such as 10s, got %q", maxWait, v))
+		}
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+	defer cancel()
+	for {
+		changed := s.changes()
+		var objs []ObjectRecord
+		err := s.store.ListObjects(ctx, bucket, prefix, "", func(o ObjectInfo) bool {
+			objs = append(objs, ObjectRecord{Bucket: bucket, ObjectInfo: o})
+			return true
+		})
+		if err != nil && !errors.Is(err, ErrNoSuchBucket) {
+			return err
+		}
+		if len(objs) >= count {
+			return c.JSON(http.StatusOK, objs)
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return echo.NewHTTPError(http.StatusRequestTimeout,
+				fmt.Sprintf("waited %s for %d objects under %s/%s; there are %d", timeout, count, bucket, prefix, len(objs)))
+		}
+	}
 }
 
 // renderFault answers an injected fault as S3 XML. A fault without a code
@@ -184,6 +251,9 @@ type ObjectRecord struct {
 //	GET /_devenv/objects?bucket=&prefix=         → [ObjectRecord...] (every bucket when bucket is empty)
 //	GET /_devenv/object?bucket=&key=&decompress= → the object's bytes; gunzipped when decompress=1,
 //	                                               or by default when the key ends in .gz or the object is gzip-encoded
+//	GET /_devenv/wait?bucket=&prefix=&count=&timeout=
+//	                                             → [ObjectRecord...] once at least count objects exist
+//	                                               (408 after timeout, default 30s)
 //	GET /_devenv/requests?op=&bucket=            → [RequestRecord...], oldest first
 //	GET /_devenv/counts                          → {"PutObject": 3, ...}
 func (s *Server) mountInspection(e *echo.Echo) {
@@ -197,6 +267,7 @@ func (s *Server) mountInspection(e *echo.Echo) {
 	})
 	g.GET("/objects", s.inspectObjects)
 	g.GET("/object", s.inspectObject)
+	g.GET("/wait", s.inspectWait)
 	g.GET("/requests", func(c echo.Context) error {
 		op, bucket := c.QueryParam("op"), c.QueryParam("bucket")
 		out := []RequestRecord{}

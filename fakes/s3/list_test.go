@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -194,4 +195,31 @@ func TestRequestLogKeepsTheLatest(t *testing.T) {
 	counts, err := f.client.Counts(t.Context())
 	assert.NilError(t, err)
 	assert.Equal(t, counts["PutObject"], 5, "counts cover every request, not only the remembered ones")
+}
+
+func TestWaitObjects(t *testing.T) {
+	f := newFake(t, false)
+	ctx := t.Context()
+	type result struct {
+		objs []ObjectRecord
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		objs, err := f.client.WaitObjects(ctx, "later", "logs/", 2, 10*time.Second)
+		done <- result{objs, err}
+	}()
+	// The bucket does not exist yet: waiting starts from empty.
+	putRaw(t, f, "/later", nil, nil)
+	putRaw(t, f, "/later/logs/1.gz", []byte("1"), nil)
+	putRaw(t, f, "/later/other/x", []byte("x"), nil)
+	putRaw(t, f, "/later/logs/2.gz", []byte("2"), nil)
+	r := <-done
+	assert.NilError(t, r.err)
+	assert.Equal(t, len(r.objs), 2)
+	assert.Equal(t, r.objs[1].Key, "logs/2.gz")
+
+	_, err := f.client.WaitObjects(ctx, "later", "logs/", 3, 20*time.Millisecond)
+	assert.ErrorContains(t, err, "408")
+	assert.ErrorContains(t, err, "there are 2")
 }

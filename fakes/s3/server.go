@@ -55,6 +55,8 @@ type Server struct {
 	idMu          sync.Mutex
 	idSeed        [8]byte       // random, read once
 	requestCount  atomic.Uint64 // numbers requests for their IDs
+	changeMu      sync.Mutex
+	changed       chan struct{} // closed and replaced on every stored change
 	dispatch      map[string]handler
 }
 
@@ -141,6 +143,7 @@ func New(store Store, opts ...Option) *Server {
 		s.requests = newRequestLog(1000)
 	}
 	copy(s.idSeed[:], s.newID(len(s.idSeed)))
+	s.changed = make(chan struct{})
 	s.dispatch = s.handlers()
 	s.echo = s.routes()
 	return s
