@@ -138,6 +138,31 @@ type Local struct {
 	Volumes map[string]string
 	// Fakes are stand-ins added to the stack as services of their own.
 	Fakes []StandIn
+	// Services holds per-container local choices, keyed by
+	// "<family>/<container>": another service name (to resolve names used
+	// by two task definitions) and other host ports (to resolve host port
+	// collisions, including awsvpc tasks, whose host port is their
+	// container port in production).
+	Services map[string]ServiceRule
+}
+
+// ServiceRule is one entry of the services section of devenv.yaml.
+type ServiceRule struct {
+	Family    string
+	Container string
+	// Name is the Compose service name ("" keeps the container name).
+	Name string
+	// Ports maps "containerPort/protocol" ("8080/tcp") to the host port
+	// published locally.
+	Ports map[string]int
+}
+
+// ServiceName returns the Compose service name of a task's container.
+func (l Local) ServiceName(family, container string) string {
+	if r, ok := l.Services[family+"/"+container]; ok && r.Name != "" {
+		return r.Name
+	}
+	return container
 }
 
 // Default returns the settings used when there is no devenv.yaml.

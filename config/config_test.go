@@ -57,7 +57,12 @@ func TestParseDefaults(t *testing.T) {
 // TestParseErrors pins the exact messages: file:line, key path, what to do.
 func TestParseErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ yaml, want string }{
-		"unknown top key":  {"project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key (known: bindAddress, environment, fakes, fluentd, hosts, images, output, project, secrets, taskdefs, volumes)"},
+		"unknown top key":  {"project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key (known: bindAddress, environment, fakes, fluentd, hosts, images, output, project, secrets, services, taskdefs, volumes)"},
+		"bad service key":  {"services:\n  web:\n    name: web2\n", "devenv.yaml:2: services.web: want <task family>/<container name>, like api-server/web"},
+		"bad port key":     {"services:\n  app/web:\n    ports:\n      http: 8080\n", "devenv.yaml:4: services.\"app/web\".ports.http: want a container port (1-65535), optionally with /tcp or /udp, like 8080 or 8125/udp"},
+		"bad host port no": {"services:\n  app/web:\n    ports:\n      \"8080\": 70000\n", "devenv.yaml:4: services.\"app/web\".ports.8080: host port 70000 must be a number from 1 to 65535"},
+		"same name twice":  {"services:\n  a/web:\n    name: web2\n  b/web:\n    name: web2\n", "devenv.yaml:5: services.\"b/web\".name: \"web2\" is also the name of a/web: give each service its own"},
+		"empty service":    {"services:\n  a/web: {}\n", "devenv.yaml:2: services.\"a/web\": give a name, ports, or both"},
 		"unknown nested":   {"images:\n  - match: a\n    build:\n      contxt: .\n", "devenv.yaml:4: images[0].build.contxt: unknown key (known: args, context, dockerfile, target)"},
 		"two actions":      {"images:\n  - match: a\n    pull: true\n    standIn: fake-s3\n", "devenv.yaml:2: images[0]: give only one of build, go, standIn, pull (got standIn, pull)"},
 		"no action":        {"images:\n  - match: a\n", "devenv.yaml:2: images[0]: say what to run instead: one of build, go, standIn or pull: true"},
@@ -84,6 +89,14 @@ func TestParseErrors(t *testing.T) {
 			assert.Assert(t, is.Contains(err.Error(), tc.want))
 		})
 	}
+}
+
+func TestParseServices(t *testing.T) {
+	l, err := config.Parse("devenv.yaml", []byte("services:\n  api/web:\n    name: api-web\n    ports:\n      \"8080\": 18080\n      8125/udp: 18125\n"))
+	assert.NilError(t, err)
+	assert.DeepEqual(t, l.Services["api/web"], config.ServiceRule{Family: "api", Container: "web", Name: "api-web", Ports: map[string]int{"8080/tcp": 18080, "8125/udp": 18125}})
+	assert.Equal(t, l.ServiceName("api", "web"), "api-web")
+	assert.Equal(t, l.ServiceName("other", "web"), "web")
 }
 
 func TestFluentdPaths(t *testing.T) {

@@ -47,6 +47,12 @@ type document struct {
 	Environment map[string]map[string]string `yaml:"environment"`
 	Volumes     map[string]string            `yaml:"volumes"`
 	Fakes       []string                     `yaml:"fakes"`
+	Services    map[string]serviceDoc        `yaml:"services"`
+}
+
+type serviceDoc struct {
+	Name  string         `yaml:"name"`
+	Ports map[string]int `yaml:"ports"`
 }
 
 type fluentdDoc struct {
@@ -324,6 +330,7 @@ func (p *parser) validate(d *document, l *Local) {
 		}
 	}
 	l.Volumes = d.Volumes
+	p.services(d.Services, l)
 	seen := map[string]bool{}
 	for i, f := range d.Fakes {
 		at := []string{"fakes", fmt.Sprintf("[%d]", i)}
@@ -337,6 +344,74 @@ func (p *parser) validate(d *document, l *Local) {
 			l.Fakes = append(l.Fakes, StandIn(f))
 		}
 	}
+}
+
+var (
+	taskName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	portKey  = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp))?$`)
+)
+
+// services validates the services section: "family/container" → a local
+// service name and host ports for container ports.
+func (p *parser) services(d map[string]serviceDoc, l *Local) {
+	names := map[string]string{}
+	for _, k := range sortedKeys(d) {
+		at := []string{"services", k}
+		family, container, ok := strings.Cut(k, "/")
+		if !ok || !taskName.MatchString(family) || !taskName.MatchString(container) {
+			p.errorf(at, "want <task family>/<container name>, like api-server/web")
+			continue
+		}
+		sd := d[k]
+		r := ServiceRule{Family: family, Container: container, Name: sd.Name}
+		if sd.Name != "" {
+			if !serviceName.MatchString(sd.Name) {
+				p.errorf(append(at, "name"), "%q is not a Compose service name: use letters, digits, '-', '_' and '.', starting with a letter or digit", sd.Name)
+			} else if prev, dup := names[sd.Name]; dup {
+				p.errorf(append(at, "name"), "%q is also the name of %s: give each service its own", sd.Name, prev)
+			}
+			names[sd.Name] = k
+		}
+		for _, pk := range sortedKeys(sd.Ports) {
+			m := portKey.FindStringSubmatch(pk)
+			host := sd.Ports[pk]
+			switch {
+			case m == nil || atoiPort(m[1]) == 0:
+				p.errorf(append(at, "ports", pk), "want a container port (1-65535), optionally with /tcp or /udp, like 8080 or 8125/udp")
+				continue
+			case host < 1 || host > 65535:
+				p.errorf(append(at, "ports", pk), "host port %d must be a number from 1 to 65535", host)
+				continue
+			}
+			proto := m[3]
+			if proto == "" {
+				proto = "tcp"
+			}
+			if r.Ports == nil {
+				r.Ports = map[string]int{}
+			}
+			r.Ports[m[1]+"/"+proto] = host
+		}
+		if sd.Name == "" && len(sd.Ports) == 0 {
+			p.errorf(at, "give a name, ports, or both")
+			continue
+		}
+		if l.Services == nil {
+			l.Services = map[string]ServiceRule{}
+		}
+		l.Services[k] = r
+	}
+}
+
+func atoiPort(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	if n > 65535 {
+		return 0
+	}
+	return n
 }
 
 func (p *parser) fluentd(d *fluentdDoc, f *Fluentd) {

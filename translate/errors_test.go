@@ -64,7 +64,7 @@ a.json: containerDefinitions[0](web).links[0]: link to "db", which is not a cont
 			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{web(func(c *taskdef.ContainerDefinition) {
 				c.PortMappings = []taskdef.PortMapping{{ContainerPort: ptr(80), HostPort: ptr(8080)}, {ContainerPort: ptr(81), HostPort: ptr(8080)}}
 			})}}}},
-			"a.json: containerDefinitions[0](web).portMappings: host port 127.0.0.1:8080/tcp is also published by another of its port mappings: change one hostPort (0 lets Docker pick one)",
+			"a.json: containerDefinitions[0](web).portMappings: host port 127.0.0.1:8080/tcp is also published by another of its port mappings: publish it on another host port under services in devenv.yaml, e.g. services: {a/web: {ports: {\"81\": <free port>}}}",
 		},
 		"fluentd collector without a fixed port": {
 			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{

@@ -512,12 +512,20 @@ func (tk *task) convertLinks(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 	}
 	var out []string
 	for i, l := range c.Links {
-		name, _, _ := strings.Cut(l, ":")
+		name, alias, hasAlias := strings.Cut(l, ":")
 		if _, ok := tk.byName[name]; !ok {
 			tk.t.fail(tk.def.File, p.Next("links").Index(i), fieldpath.Invalidf("link to %q, which is not a container of this task", name))
 			continue
 		}
-		out = append(out, l)
+		svc := tk.svc(name)
+		switch {
+		case hasAlias:
+			out = append(out, svc+":"+alias)
+		case svc != name:
+			out = append(out, svc+":"+name) // the production name stays reachable
+		default:
+			out = append(out, l)
+		}
 	}
 	return out
 }
@@ -555,7 +563,7 @@ func (tk *task) convertDependsOn(c *taskdef.ContainerDefinition, p fieldpath.Pat
 		if dep.Condition == taskdef.ConditionComplete {
 			tk.deviate(c, dp.Next("condition"), Rewritten, "COMPLETE", cond, "Compose cannot wait for an exit with any code; locally the dependency must exit 0")
 		}
-		d[dep.ContainerName] = types.ServiceDependency{Condition: cond, Required: true}
+		d[tk.svc(dep.ContainerName)] = types.ServiceDependency{Condition: cond, Required: true}
 	}
 	if c.StartTimeout != nil {
 		tk.deviate(c, p.Next("startTimeout"), Dropped, itoa(*c.StartTimeout)+"s", "", "Compose has no dependency timeout")
@@ -610,7 +618,7 @@ func (tk *task) convertVolumesFrom(c *taskdef.ContainerDefinition, p fieldpath.P
 			tk.t.fail(tk.def.File, p.Next("volumesFrom").Index(i).Next("sourceContainer"), fieldpath.Invalidf("%q is not a container of this task", v.SourceContainer))
 			continue
 		}
-		s := v.SourceContainer
+		s := tk.svc(v.SourceContainer)
 		if derefBool(v.ReadOnly) {
 			s += ":ro"
 		}

@@ -73,20 +73,9 @@ func fluentdOption(t *testing.T, dir string, local config.Local) []translate.Opt
 		FlushInterval: f.FlushInterval,
 	})
 	assert.NilError(t, err)
-	fc := translate.FluentdConfig{Files: []string{f.Config}}
-	for name := range files {
-		if name != f.Config {
-			fc.Files = append(fc.Files, name)
-		}
-	}
-	inserted := 0
+	fc := translate.FluentdConfig{Files: localconf.Files(f.Config, files)}
 	for _, c := range changes {
-		line := c.Line - inserted
-		if c.Inserted {
-			inserted++
-			line--
-		}
-		fc.Changes = append(fc.Changes, translate.FluentdChange{File: c.File, Line: line, Inserted: c.Inserted, Section: c.Path, Key: c.Key, Production: c.Production, Local: c.Local, Why: c.Why})
+		fc.Changes = append(fc.Changes, translate.FluentdChange{File: c.File, Line: c.ProductionLine, Inserted: c.Inserted, Section: c.Path, Key: c.Key, Production: c.Production, Local: c.Local, Why: c.Why})
 	}
 	return []translate.Option{translate.WithFluentdConfig(fc)}
 }

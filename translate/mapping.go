@@ -28,7 +28,7 @@ var Mapping = []Rule{
 	{"taskRoleArn", "", "dropped", "no AWS credentials are given to local containers; the fakes need none"},
 	{"executionRoleArn", "", "dropped", "images and secrets are not fetched from AWS"},
 	{"networkMode", "network_mode", "rewritten", "bridge/absent: the project network (links work); host: `host`; none: `none`; awsvpc: devenv adds a pause service `<family>-pause` (image `devenv/pause:local`, command `devenv pause`) that holds the network namespace and publishes all the task's ports; every container gets `service:<family>-pause`, so containers reach each other on localhost and no task container (an init container that exits, say) owns the namespace"},
-	{"containerDefinitions", "services", "mapped", "one service per container, named after it; 0 containers, invalid names and names used twice are errors"},
+	{"containerDefinitions", "services", "mapped", "one service per container, named after it (or as `services.<family>/<container>.name` in devenv.yaml says); invalid names and names used twice are errors pointing at that key"},
 	{"volumes", "volumes, services.*.volumes", "structural", "resolved through each container's mountPoints (see volumes[] rows)"},
 	{"placementConstraints", "", "dropped", "there is one local host"},
 	{"requiresCompatibilities", "", "dropped", "launch types do not exist locally"},
@@ -63,14 +63,14 @@ var Mapping = []Rule{
 	{"volumes[].configuredAtLaunch", "volumes", "rewritten", "EBS volume attached at launch → named volume, empty at first"},
 
 	// Container definition.
-	{"containerDefinitions[].name", "service name", "mapped", "must be a valid Compose service name, unique across all task definitions"},
+	{"containerDefinitions[].name", "service name", "mapped", "must be a valid Compose service name, unique across all task definitions; `services.<family>/<container>.name` in devenv.yaml renames the service (dependsOn, links, volumesFrom follow; a link keeps the production name as alias)"},
 	{"containerDefinitions[].image", "image, build, pull_policy, x-devenv", "rewritten", "the first images rule of devenv.yaml whose match is the repository: build → `build`; go → a Go main package built FROM scratch (`x-devenv.go`); standIn → `devenv/<stand-in>:local` with the stand-in's command and ports (README); pull → unchanged. An ECR image without a rule, or a placeholder, is an error"},
 	{"containerDefinitions[].repositoryCredentials", "", "dropped", "local pulls use your own Docker login"},
 	{"containerDefinitions[].cpu", "cpu_shares", "mapped", "CPU units are relative shares, as in ECS (minimum 2)"},
 	{"containerDefinitions[].memory", "mem_limit", "mapped", "MiB → bytes"},
 	{"containerDefinitions[].memoryReservation", "mem_reservation", "mapped", "MiB → bytes"},
 	{"containerDefinitions[].links", "links", "mapped", "bridge mode only (dropped, reported, otherwise); a link to an unknown container is an error"},
-	{"containerDefinitions[].portMappings", "ports", "rewritten", "long syntax on bindAddress (127.0.0.1 by default); see portMappings[] rows; host port collisions between services are errors naming both"},
+	{"containerDefinitions[].portMappings", "ports", "rewritten", "long syntax on bindAddress (127.0.0.1 by default); see portMappings[] rows; host port collisions between services are errors naming both and the devenv.yaml `services.<family>/<container>.ports` entry that resolves them"},
 	{"containerDefinitions[].essential", "x-devenv.essential", "mapped", "`devenv up` stops the stack when an essential container exits (ECS default true)"},
 	{"containerDefinitions[].restartPolicy", "restart", "rewritten", "enabled → `unless-stopped`; ignoredExitCodes and restartAttemptPeriod have no Compose equivalent"},
 	{"containerDefinitions[].entryPoint", "entrypoint", "mapped", "`$` written as `$$`; dropped, reported, for a container replaced by a devenv stand-in"},
@@ -108,7 +108,7 @@ var Mapping = []Rule{
 
 	// Port mappings.
 	{"containerDefinitions[].portMappings[].containerPort", "ports[].target", "mapped", ""},
-	{"containerDefinitions[].portMappings[].hostPort", "ports[].published", "mapped", "fixed stays fixed; 0 or absent in bridge mode → Docker picks one, as ECS does; awsvpc → containerPort"},
+	{"containerDefinitions[].portMappings[].hostPort", "ports[].published", "mapped", "fixed stays fixed; 0 or absent in bridge mode → Docker picks one, as ECS does; awsvpc → containerPort; `services.<family>/<container>.ports` in devenv.yaml chooses another host port"},
 	{"containerDefinitions[].portMappings[].protocol", "ports[].protocol", "mapped", "tcp (default) or udp"},
 	{"containerDefinitions[].portMappings[].name", "ports[].name", "mapped", ""},
 	{"containerDefinitions[].portMappings[].appProtocol", "ports[].app_protocol", "mapped", ""},

@@ -1,10 +1,10 @@
 package translate
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -74,7 +74,18 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 				continue
 			}
 			published := ""
+			ruleKey := tk.td.Family + "/" + c.Name
+			if hp, ok := tk.t.local.Services[ruleKey].Ports[portKey(target, proto)]; ok {
+				tk.t.usedRules[ruleKey+" "+portKey(target, proto)] = true
+				published = strconv.Itoa(hp)
+				prod := "container port " + strconv.Itoa(target)
+				if pm.HostPort != nil && *pm.HostPort != 0 {
+					prod = strconv.Itoa(*pm.HostPort)
+				}
+				tk.deviate(c, pp.Next("hostPort"), Rewritten, prod, published, "host port chosen under services in "+tk.t.local.File)
+			}
 			switch {
+			case published != "":
 			case tk.mode == taskdef.NetworkModeAWSVPC:
 				published = strconv.Itoa(target)
 			case pm.HostPort != nil && *pm.HostPort != 0 && pm.ContainerPortRange == nil:
@@ -104,6 +115,9 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 		owner.cfg.Ports = append(owner.cfg.Ports, out...)
 		for k, v := range s.published {
 			owner.published[k] = v
+		}
+		for _, pc := range out {
+			owner.portOwner[portKey(int(pc.Target), pc.Protocol)] = c.Name
 		}
 		return nil
 	}
@@ -153,42 +167,65 @@ func portList(pms []taskdef.PortMapping) string {
 	return strings.Join(l, ", ")
 }
 
+// sortPorts orders every service's ports by container port and protocol.
+func (t *translator) sortPorts() {
+	for _, s := range t.services {
+		slices.SortStableFunc(s.cfg.Ports, func(a, b types.ServicePortConfig) int {
+			return cmp.Or(cmp.Compare(a.Target, b.Target), cmp.Compare(a.Protocol, b.Protocol))
+		})
+	}
+}
+
+// hostPort is one host port a service takes, and the container port
+// (with its task container) behind it.
+type hostPort struct {
+	key       string // "127.0.0.1:8080/tcp"
+	target    string // "8080" or "8125/udp", as devenv.yaml services ports keys
+	container string // the task container whose port it is ("" for a fake)
+}
+
 // checkPorts finds host ports published by two services (or twice by one).
 func (t *translator) checkPorts() {
 	seen := map[string]*service{}
 	for _, name := range slices.Sorted(maps.Keys(t.services)) {
 		s := t.services[name]
-		sort.SliceStable(s.cfg.Ports, func(i, j int) bool {
-			a, b := s.cfg.Ports[i], s.cfg.Ports[j]
-			if a.Target != b.Target {
-				return a.Target < b.Target
-			}
-			return a.Protocol < b.Protocol
-		})
-		var keys []string
+		var taken []hostPort
 		if s.cfg.NetworkMode == "host" {
 			// A host-mode container takes the port on every address.
-			for k := range s.published {
-				keys = append(keys, t.local.BindAddress+":"+k)
+			for k, v := range s.published {
+				taken = append(taken, hostPort{key: t.local.BindAddress + ":" + k, target: v, container: s.container})
 			}
 		} else {
 			for _, pc := range s.cfg.Ports {
 				if pc.Published != "" {
-					keys = append(keys, pc.HostIP+":"+pc.Published+"/"+pc.Protocol)
+					target := strconv.Itoa(int(pc.Target))
+					if pc.Protocol == "udp" {
+						target += "/udp"
+					}
+					c := s.container
+					if o, ok := s.portOwner[portKey(int(pc.Target), pc.Protocol)]; ok {
+						c = o
+					}
+					taken = append(taken, hostPort{key: pc.HostIP + ":" + pc.Published + "/" + pc.Protocol, target: target, container: c})
 				}
 			}
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if prev, ok := seen[k]; ok {
-				who := "service " + prev.cfg.Name + " (" + prev.file + ")"
-				if prev == s {
-					who = "another of its port mappings"
-				}
-				t.fail(s.file, s.path.Next("portMappings"), fieldpath.Invalidf("host port %s is also published by %s: change one hostPort (0 lets Docker pick one)", k, who))
+		slices.SortFunc(taken, func(a, b hostPort) int { return cmp.Compare(a.key, b.key) })
+		for _, hp := range taken {
+			prev, ok := seen[hp.key]
+			if !ok {
+				seen[hp.key] = s
 				continue
 			}
-			seen[k] = s
+			who := "service " + prev.cfg.Name + " (" + prev.file + ")"
+			if prev == s {
+				who = "another of its port mappings"
+			}
+			fix := "change the task definition's hostPort (0 lets Docker pick one)"
+			if hp.container != "" {
+				fix = fmt.Sprintf("publish it on another host port under services in %s, e.g. services: {%s/%s: {ports: {%q: <free port>}}}", t.local.File, s.family, hp.container, hp.target)
+			}
+			t.fail(s.file, s.path.Next("portMappings"), fieldpath.Invalidf("host port %s is also published by %s: %s", hp.key, who, fix))
 		}
 	}
 }

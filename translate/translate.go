@@ -41,7 +41,7 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	for _, opt := range opts {
 		opt(&o)
 	}
-	t := &translator{local: local, services: map[string]*service{}}
+	t := &translator{local: local, services: map[string]*service{}, usedRules: map[string]bool{}}
 	if local.BindAddress == "" {
 		t.local.BindAddress = config.DefaultBindAddress
 	}
@@ -54,12 +54,14 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	for i := range defs {
 		t.task(&defs[i])
 	}
+	t.checkServiceRules()
 	t.fakes()
 	t.standIns()
 	if len(t.errs) == 0 {
 		t.mountFluentdConfig(o.fluentd)
 	}
 	t.wireLogging()
+	t.sortPorts()
 	t.checkPorts()
 	if len(t.errs) == 0 {
 		t.checkCycles()
@@ -84,12 +86,16 @@ type translator struct {
 	volumes  types.Volumes
 	report   Report
 	errs     []error
+	// usedRules records the devenv.yaml services entries ("family/container")
+	// and ports ("family/container 8080/tcp") that matched.
+	usedRules map[string]bool
 }
 
 // service is a Compose service being built, with where it came from.
 type service struct {
 	cfg       types.ServiceConfig
 	file      string
+	family    string // the task family ("" for a fake)
 	container string
 	path      fieldpath.Path
 	// netOwner is the service whose network namespace this one joins ("" if own).
@@ -97,6 +103,9 @@ type service struct {
 	// published maps "containerPort/protocol" to the fixed host port, for
 	// resolving host rules (fluentd log driver addresses).
 	published map[string]string
+	// portOwner maps "containerPort/protocol" to the task container whose
+	// port a namespace holder publishes.
+	portOwner map[string]string
 	// logPath is where the fluentd log configuration is, for wireLogging.
 	logPath fieldpath.Path
 }
@@ -121,7 +130,7 @@ func (t *translator) deviate(d Deviation) { t.report = append(t.report, d) }
 func (tk *task) deviate(c *taskdef.ContainerDefinition, p fieldpath.Path, kind Kind, prod, local, why string) {
 	d := Deviation{File: tk.def.File, Path: p.String(), Kind: kind, Production: prod, Local: local, Why: why}
 	if c != nil {
-		d.Service, d.Container = c.Name, c.Name
+		d.Service, d.Container = tk.t.local.ServiceName(tk.td.Family, c.Name), c.Name
 	}
 	tk.t.deviate(d)
 }
@@ -174,7 +183,7 @@ func (tk *task) addHolder() {
 		return
 	}
 	tk.owner = name
-	s := &service{file: tk.def.File, published: map[string]string{}, cfg: types.ServiceConfig{
+	s := &service{file: tk.def.File, family: td.Family, published: map[string]string{}, portOwner: map[string]string{}, cfg: types.ServiceConfig{
 		Name:          name,
 		ContainerSpec: types.ContainerSpec{Image: standInImage(config.StandInPause), PullPolicy: types.PullPolicyNever},
 		Extensions:    types.Extensions{ExtensionKey: map[string]any{"task": td.Family, "essential": false, "standIn": string(config.StandInPause)}},
@@ -201,18 +210,22 @@ func (tk *task) container(i int) {
 		t.fail(tk.def.File, p.Next("name"), fieldpath.Invalidf("%q is not a valid Compose service name: use letters, digits, '-', '_' and '.', starting with a letter or digit", c.Name))
 		return
 	}
-	if prev, ok := t.services[c.Name]; ok {
-		t.fail(tk.def.File, p.Next("name"), fieldpath.Invalidf("container %q is also defined in %s: Compose service names must be unique across task definitions; rename one", c.Name, prev.file))
+	name := tk.svc(c.Name)
+	if prev, ok := t.services[name]; ok {
+		t.fail(tk.def.File, p.Next("name"), fieldpath.Invalidf("service name %q is also used in %s: Compose service names must be unique across task definitions; give this container another service name under services in %s, e.g. services: {%s/%s: {name: %s-%s}}", name, prev.file, t.local.File, tk.td.Family, c.Name, tk.td.Family, c.Name))
 		return
 	}
-	s := &service{file: tk.def.File, container: c.Name, path: p, published: map[string]string{}}
+	s := &service{file: tk.def.File, family: tk.td.Family, container: c.Name, path: p, published: map[string]string{}}
+	if name != c.Name {
+		tk.deviate(c, p.Next("name"), Rewritten, c.Name, name, "service name chosen under services in "+t.local.File+"; links keep "+c.Name+" as an alias")
+	}
 	if tk.mode == taskdef.NetworkModeAWSVPC {
 		s.netOwner = tk.owner
 	}
 	cs := tk.containerSpec(c, p, s)
 	ws := tk.workloadSpec(c, p, s)
 	s.cfg = types.ServiceConfig{
-		Name:          c.Name,
+		Name:          name,
 		Restart:       tk.convertRestartPolicy(c, p),
 		Links:         tk.convertLinks(c, p, s),
 		ContainerSpec: cs,
@@ -221,7 +234,36 @@ func (tk *task) container(i int) {
 	}
 	tk.convertImage(c, p, &s.cfg)
 	tk.droppedContainerFields(c, p)
-	t.services[c.Name] = s
+	t.services[name] = s
+}
+
+// svc returns the Compose service name of one of the task's containers
+// (devenv.yaml services.<family>/<container>.name, else the container name)
+// and records that the rule was used.
+func (tk *task) svc(container string) string {
+	key := tk.td.Family + "/" + container
+	if _, ok := tk.t.local.Services[key]; ok {
+		tk.t.usedRules[key] = true
+	}
+	return tk.t.local.ServiceName(tk.td.Family, container)
+}
+
+// checkServiceRules fails on devenv.yaml services entries that name no
+// container, or a port the container does not publish: a typo there would
+// otherwise be silently ignored.
+func (t *translator) checkServiceRules() {
+	for _, key := range slices.Sorted(maps.Keys(t.local.Services)) {
+		at := fieldpath.Path{}.Next("services").Next(key)
+		if !t.usedRules[key] {
+			t.fail(t.local.File, at, fieldpath.Invalidf("no task definition has container %s (family/container): fix the entry or remove it", key))
+			continue
+		}
+		for _, pk := range slices.Sorted(maps.Keys(t.local.Services[key].Ports)) {
+			if !t.usedRules[key+" "+pk] {
+				t.fail(t.local.File, at.Next("ports").Next(pk), fieldpath.Invalidf("container %s publishes no container port %s: fix the port or remove it", key, pk))
+			}
+		}
+	}
 }
 
 func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.ContainerSpec {
