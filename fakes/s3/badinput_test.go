@@ -160,7 +160,6 @@ func TestBadRequests(t *testing.T) {
 		{"bucket name leading hyphen", rawReq{method: http.MethodPut, path: "/-abc"}, 400, "InvalidBucketName"},
 		{"bucket name xn-- prefix", rawReq{method: http.MethodPut, path: "/xn--abc"}, 400, "InvalidBucketName"},
 		{"bucket name too long", rawReq{method: http.MethodPut, path: "/" + strings.Repeat("a", 64)}, 400, "InvalidBucketName"},
-		{"bucket exists", rawReq{method: http.MethodPut, path: "/reqs"}, 409, "BucketAlreadyOwnedByYou"},
 		{"create bucket malformed XML", rawReq{method: http.MethodPut, path: "/new-bucket", body: []byte("<CreateBucketConfiguration><Location")}, 400, "MalformedXML"},
 		{"delete objects malformed XML", rawReq{method: http.MethodPost, path: "/reqs?delete", body: []byte("<Delete><Object>"), header: map[string]string{"Content-Md5": md5b64([]byte("<Delete><Object>"))}}, 400, "MalformedXML"},
 		{"delete objects empty", rawReq{method: http.MethodPost, path: "/reqs?delete", body: []byte("<Delete></Delete>"), header: map[string]string{"Content-Md5": md5b64([]byte("<Delete></Delete>"))}}, 400, "MalformedXML"},

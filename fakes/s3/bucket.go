@@ -65,7 +65,12 @@ func (s *Server) createBucket(c echo.Context, st *request) error {
 	}
 	err := s.store.CreateBucket(c.Request().Context(), BucketInfo{Name: st.bucket, Created: s.clock().UTC()})
 	if errors.Is(err, ErrBucketAlreadyOwnedByYou) {
-		return with(ErrBucketAlreadyOwnedByYou, "BucketName", st.bucket)
+		// S3 answers 200 to re-creating a bucket you own in us-east-1 (its
+		// legacy behaviour) and 409 BucketAlreadyOwnedByYou elsewhere.
+		if s.region != "us-east-1" {
+			return with(ErrBucketAlreadyOwnedByYou, "BucketName", st.bucket)
+		}
+		err = nil
 	}
 	if err != nil {
 		return err

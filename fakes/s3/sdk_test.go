@@ -367,6 +367,11 @@ func TestSDKErrors(t *testing.T) {
 	var nf *types.NotFound
 	assert.Assert(t, errors.As(err, &nf), "%v", err)
 	_, err = c.CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("bucket2")})
+	assert.NilError(t, err, "us-east-1 answers 200 to re-creating an owned bucket")
+	tokyo := newFake(t, true, WithRegion("ap-northeast-1"))
+	tc := tokyo.sdk(t, func(o *s3sdk.Options) { o.Region = "ap-northeast-1" })
+	mustCreateBucket(t, tc, "bucket2")
+	_, err = tc.CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("bucket2")})
 	var owned *types.BucketAlreadyOwnedByYou
 	assert.Assert(t, errors.As(err, &owned), "%v", err)
 	_, err = c.CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("Bad_Name")})
