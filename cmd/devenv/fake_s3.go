@@ -95,9 +95,9 @@ use, unreadable data dir); 2 on bad flags.`,
 }
 
 // openFakeS3 builds the fake S3 the options describe, logging to logw. The
-// caller serves its Handler; a command serving every fake in one process
-// reuses it. The store needs no closing: every write is synced before it is
-// acknowledged.
+// caller serves its Handler and calls Close when shutting down; a command
+// serving every fake in one process reuses it. The store needs no closing:
+// every write is synced before it is acknowledged.
 func openFakeS3(o fakeS3Options, logw io.Writer) (*s3.Server, error) {
 	var store s3.Store = s3.NewMemStore()
 	if o.dataDir != "" {
@@ -133,6 +133,10 @@ func runFakeS3(ctx context.Context, o fakeS3Options, stdout, stderr io.Writer) e
 	if o.accessKey != "" {
 		auth = "SigV4 required for access key " + o.accessKey
 	}
+	go func() {
+		<-ctx.Done()
+		srv.Close() // release /_devenv/wait long-polls so shutdown is quick
+	}()
 	return control.Serve(ctx, o.addr, srv.Handler(), func(a net.Addr) {
 		fmt.Fprintf(stdout, "fake s3: serving http://%s (data %s; %s; virtual hosts *.%s)\n",
 			a, storage, auth, strings.Join(o.domains, ", *."))

@@ -194,6 +194,8 @@ func (s *Server) inspectWait(c echo.Context) error {
 		}
 		select {
 		case <-changed:
+		case <-s.closing:
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "the fake is shutting down")
 		case <-ctx.Done():
 			return echo.NewHTTPError(http.StatusRequestTimeout,
 				fmt.Sprintf("waited %s for %d objects under %s/%s; there are %d", timeout, count, bucket, prefix, len(objs)))

@@ -222,4 +222,13 @@ func TestWaitObjects(t *testing.T) {
 	_, err := f.client.WaitObjects(ctx, "later", "logs/", 3, 20*time.Millisecond)
 	assert.ErrorContains(t, err, "408")
 	assert.ErrorContains(t, err, "there are 2")
+
+	// Close releases waiters at once.
+	go func() {
+		_, err := f.client.WaitObjects(ctx, "later", "logs/", 3, time.Minute)
+		done <- result{err: err}
+	}()
+	f.srv.Close()
+	r = <-done
+	assert.ErrorContains(t, r.err, "503")
 }

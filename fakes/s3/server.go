@@ -57,6 +57,8 @@ type Server struct {
 	requestCount  atomic.Uint64 // numbers requests for their IDs
 	changeMu      sync.Mutex
 	changed       chan struct{} // closed and replaced on every stored change
+	closing       chan struct{} // closed by Close
+	closeOnce     sync.Once
 	dispatch      map[string]handler
 }
 
@@ -144,6 +146,7 @@ func New(store Store, opts ...Option) *Server {
 	}
 	copy(s.idSeed[:], s.newID(len(s.idSeed)))
 	s.changed = make(chan struct{})
+	s.closing = make(chan struct{})
 	s.dispatch = s.handlers()
 	s.echo = s.routes()
 	return s
@@ -151,6 +154,13 @@ func New(store Store, opts ...Option) *Server {
 
 // Handler returns the HTTP handler serving S3 and the /_devenv API.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// Close releases the requests blocked in /_devenv/wait (they answer 503),
+// so that a graceful shutdown need not wait for their timeouts. The server
+// keeps answering everything else. It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+}
 
 // Reset forgets every bucket, object and upload, the request log and the
 // counts.
