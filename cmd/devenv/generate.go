@@ -146,12 +146,7 @@ func localFluentd(local config.Local, fsys fs.FS) (map[string][]byte, *translate
 		}
 		files[f.Config] = data
 	}
-	fc := &translate.FluentdConfig{Files: []string{f.Config}}
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if name != f.Config {
-			fc.Files = append(fc.Files, name)
-		}
-	}
+	fc := &translate.FluentdConfig{Files: localconf.Files(f.Config, files)}
 	out := map[string][]byte{}
 	for _, name := range fc.Files {
 		dst, _, ok := f.Paths(name)
@@ -161,16 +156,9 @@ func localFluentd(local config.Local, fsys fs.FS) (map[string][]byte, *translate
 		}
 		out[strings.TrimPrefix(dst, config.FluentdLocalDir+"/")] = files[name]
 	}
-	// localconf numbers lines in the local copy; the report names lines of
-	// the production file: an inserted parameter by the line it follows.
-	inserted := map[string]int{}
+	// The report names lines of the production file.
 	for _, c := range changes {
-		line := c.Line - inserted[c.File]
-		if c.Inserted {
-			inserted[c.File]++
-			line--
-		}
-		fc.Changes = append(fc.Changes, translate.FluentdChange{File: c.File, Line: line, Inserted: c.Inserted, Section: c.Path, Key: c.Key, Production: c.Production, Local: c.Local, Why: c.Why})
+		fc.Changes = append(fc.Changes, translate.FluentdChange{File: c.File, Line: c.ProductionLine, Inserted: c.Inserted, Section: c.Path, Key: c.Key, Production: c.Production, Local: c.Local, Why: c.Why})
 	}
 	return out, fc, nil
 }

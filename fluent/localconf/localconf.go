@@ -16,14 +16,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/fluent/router"
 	"github.com/devenv-sh/devenv/internal/atomicfile"
 )
 
@@ -34,8 +37,9 @@ type Settings struct {
 	// TDEndpoint is the fake TD's address, e.g. "http://fake-td:8080"
 	// (written to both endpoint and api_endpoint).
 	TDEndpoint string
-	// FlushInterval replaces every buffered output's flush_interval
-	// (default 1s).
+	// FlushInterval shortens every buffered output's flush_interval to at
+	// most this (default 1s): a missing or longer production value is set
+	// to it, a production value fluentd reads as this or shorter is kept.
 	FlushInterval time.Duration
 }
 
@@ -43,9 +47,13 @@ type Settings struct {
 // production.
 type Change struct {
 	// File and Line locate the changed (or inserted) line in the rewritten
-	// file; for a replaced value the line number is the same in both.
+	// file.
 	File string `json:"file"`
 	Line int    `json:"line"`
+	// ProductionLine is the line in the production file: the replaced
+	// value's line, or for an insertion the line it follows (the section's
+	// type line, or its header when it has none).
+	ProductionLine int `json:"production_line"`
 	// Path names the section, e.g.
 	// `<match delish.event.**>/<template>/<store>[0] (s3)`.
 	Path string `json:"path"`
@@ -245,8 +253,13 @@ func (rw *rewriter) set(el *config.Element, path string, w want, insert bool) {
 		if p.Value == w.value && p.Raw == w.value {
 			return
 		}
+		if w.key == "flush_interval" {
+			if d, _ := router.ParseDuration(p.Value); d <= rw.s.FlushInterval {
+				return // already as short: only shorten
+			}
+		}
 		rw.edits = append(rw.edits, edit{file: p.ValuePos.File, start: p.ValuePos.Offset, end: p.ValueEnd, text: w.value, seq: len(rw.edits),
-			change: Change{File: p.ValuePos.File, Line: p.ValuePos.Line, Path: path, Key: w.key, Production: p.Raw, Local: w.value, Why: w.why}})
+			change: Change{File: p.ValuePos.File, Line: p.ValuePos.Line, ProductionLine: p.ValuePos.Line, Path: path, Key: w.key, Production: p.Raw, Local: w.value, Why: w.why}})
 		return
 	}
 	if !insert {
@@ -265,14 +278,30 @@ func (rw *rewriter) set(el *config.Element, path string, w want, insert bool) {
 		indent = "\x01" + strconv.Itoa(el.Pos.Offset)
 	}
 	rw.edits = append(rw.edits, edit{file: anchorFile, start: -anchorOff - 1, end: -anchorOff - 1, text: indent + "\x02" + w.key + " " + w.value, seq: len(rw.edits),
-		change: Change{File: anchorFile, Line: anchorLine, Path: path, Key: w.key, Local: w.value, Inserted: true, Why: w.why}})
+		change: Change{File: anchorFile, Line: anchorLine, ProductionLine: anchorLine, Path: path, Key: w.key, Local: w.value, Inserted: true, Why: w.why}})
 }
 
+// formatDuration writes d as fluentd v0.12's time_value reads it back:
+// whole seconds as "5s", anything else as bare float seconds ("0.5"), since
+// time_value's unanchored /([0-9]+)s/ would read "0.5s" as 5 s.
 func formatDuration(d time.Duration) string {
 	if d%time.Second == 0 {
 		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
 	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+}
+
+// Files returns the file names of a local copy in the order devenv lists
+// them: main first, then every other file Rewrite changed (includes),
+// sorted.
+func Files(main string, files map[string][]byte) []string {
+	names := []string{main}
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		if n != main {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // lineStart/lineEnd find the line around off.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"gotest.tools/v3/assert"
@@ -116,7 +117,7 @@ func TestRewriteIncludesQuotingAndCRLF(t *testing.T) {
 	td := string(files["conf.d/20-td.conf"])
 	assert.Assert(t, strings.Contains(td, "\ttype tdlog\r\n\tendpoint http://fake-td:8080\r\n"), "%q", td)
 	assert.Assert(t, strings.Contains(td, "\tuse_ssl false\r\n"), "%q", td)
-	assert.Assert(t, strings.Contains(td, "  flush_interval 1.5s\r\n</match>"), "%q", td)
+	assert.Assert(t, strings.Contains(td, "  flush_interval 1.5\r\n</match>"), "%q", td)
 	checkGolden(t, "include", files, changes)
 }
 
@@ -181,13 +182,13 @@ func TestRewriteForestSubtypeInLabel(t *testing.T) {
 `)
 	var where []string
 	for _, c := range changes {
-		where = append(where, fmt.Sprintf("%d %s %s %q→%q", c.Line, c.Path, c.Key, c.Production, c.Local))
+		where = append(where, fmt.Sprintf("%d(%d) %s %s %q→%q", c.Line, c.ProductionLine, c.Path, c.Key, c.Production, c.Local))
 	}
 	assert.DeepEqual(t, where, []string{
-		`6 <label @APP>/<match app.**>/<template> (s3) s3_endpoint ""→"http://fake-s3:9000"`,
-		`7 <label @APP>/<match app.**>/<template> (s3) force_path_style ""→"true"`,
-		`8 <label @APP>/<match app.**>/<template> (s3) flush_interval ""→"1s"`,
-		`14 <label @APP>/<match app.**>/<case app.slow> (s3) flush_interval "15m"→"1s"`,
+		`6(5) <label @APP>/<match app.**>/<template> (s3) s3_endpoint ""→"http://fake-s3:9000"`,
+		`7(5) <label @APP>/<match app.**>/<template> (s3) force_path_style ""→"true"`,
+		`8(5) <label @APP>/<match app.**>/<template> (s3) flush_interval ""→"1s"`,
+		`14(11) <label @APP>/<match app.**>/<case app.slow> (s3) flush_interval "15m"→"1s"`,
 	})
 }
 
@@ -217,4 +218,48 @@ func TestRewriteChangesOnlyListedParams(t *testing.T) {
 	}
 	assert.Equal(t, strip(rewritten), strip(orig))
 	assert.Assert(t, strip(orig) != orig.Dump(), "the production config must contain some of the changed keys")
+}
+
+// TestFlushIntervalOnlyShortened: fluentd v0.12 reads flush_interval with
+// time_value, whose unanchored /([0-9]+)s/ makes "0.5s" 5 seconds; so the
+// local value is written as bare float seconds when it is not whole, and a
+// production value fluentd reads as the local interval or shorter is kept.
+func TestFlushIntervalOnlyShortened(t *testing.T) {
+	for _, d := range []time.Duration{500 * time.Millisecond, 1500 * time.Millisecond, 250 * time.Millisecond, 2 * time.Second, time.Minute} {
+		got, err := router.ParseDuration(formatDuration(d))
+		assert.NilError(t, err)
+		assert.Equal(t, got, d, formatDuration(d))
+	}
+	conf := func(v string) string {
+		return "<match a>\n  @type file\n  path /tmp/a\n  flush_interval " + v + "\n</match>\n"
+	}
+	for _, c := range []struct {
+		prod, local string // local "" = unchanged
+	}{
+		{"0.5", ""},    // 0.5 s ≤ 1 s: kept
+		{"1s", ""},     // equal: kept
+		{"0", ""},      // flush on every loop: kept
+		{"0.5s", "1s"}, // fluentd reads 5 s
+		{"1.5", "1s"},
+		{"10ms", "1s"}, // fluentd reads 10 minutes
+	} {
+		files, changes, err := Rewrite(fstest.MapFS{"f.conf": {Data: []byte(conf(c.prod))}}, "f.conf", local)
+		assert.NilError(t, err)
+		if c.local == "" {
+			assert.Equal(t, len(files), 0, c.prod)
+			assert.Equal(t, len(changes), 0, c.prod)
+			continue
+		}
+		assert.Equal(t, string(files["f.conf"]), conf(c.local), c.prod)
+		assert.DeepEqual(t, changes, []Change{{File: "f.conf", Line: 4, ProductionLine: 4, Path: "<match a> (file)", Key: "flush_interval",
+			Production: c.prod, Local: c.local, Why: changes[0].Why}})
+	}
+	files, _, err := Rewrite(fstest.MapFS{"f.conf": {Data: []byte(conf("1s"))}}, "f.conf", Settings{FlushInterval: 500 * time.Millisecond})
+	assert.NilError(t, err)
+	assert.Equal(t, string(files["f.conf"]), conf("0.5"))
+}
+
+func TestFiles(t *testing.T) {
+	assert.DeepEqual(t, Files("main.conf", map[string][]byte{"z.conf": nil, "main.conf": nil, "a/b.conf": nil}), []string{"main.conf", "a/b.conf", "z.conf"})
+	assert.DeepEqual(t, Files("main.conf", map[string][]byte{"x.conf": nil}), []string{"main.conf", "x.conf"})
 }

@@ -37,7 +37,6 @@ func (r *Router) newParserFilter(el *config.Element) (*parserFilter, error) {
 		return nil, config.Errorf(el.Pos, "filter parser: 'key_name' parameter is required")
 	}
 	f.keyName = kp.Value
-	var err error
 	bools := []struct {
 		key string
 		dst *bool
@@ -50,9 +49,7 @@ func (r *Router) newParserFilter(el *config.Element) (*parserFilter, error) {
 	}
 	for _, b := range bools {
 		if p := el.Param(b.key); p != nil {
-			if *b.dst, err = ParseBool(p.Value); err != nil {
-				return nil, config.Errorf(p.ValuePos, "filter parser: %s: %v", b.key, err)
-			}
+			*b.dst = boolValue(p.Value)
 		}
 	}
 	if v, ok := el.Get("time_key"); ok {

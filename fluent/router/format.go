@@ -74,11 +74,7 @@ func newFormatter(el *config.Element, def string, loc *time.Location) (*Formatte
 	}{{"include_time_key", &f.IncludeTimeKey}, {"include_tag_key", &f.IncludeTagKey},
 		{"output_time", &f.OutputTime}, {"output_tag", &f.OutputTag}, {"add_newline", &f.AddNewline}} {
 		if p := el.Param(b.key); p != nil {
-			v, err := ParseBool(p.Value)
-			if err != nil {
-				return nil, config.Errorf(p.ValuePos, "%s: %v", b.key, err)
-			}
-			*b.dst = v
+			*b.dst = boolValue(p.Value)
 		}
 	}
 	if v, ok := el.Get("time_key"); ok {
@@ -169,12 +165,12 @@ func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *Record) []b
 func outputLocation(el *config.Element, def *time.Location) (*time.Location, error) {
 	loc := def
 	if p := el.Param("utc"); p != nil {
-		if b, err := ParseBool(p.Value); err == nil && b {
+		if boolValue(p.Value) {
 			loc = time.UTC
 		}
 	}
 	if p := el.Param("localtime"); p != nil {
-		if b, err := ParseBool(p.Value); err == nil && !b {
+		if !boolValue(p.Value) {
 			loc = time.UTC
 		}
 	}

@@ -278,11 +278,7 @@ func lintFlushConf(el *config.Element, typ string) []Hazard {
 	if p == nil {
 		return nil
 	}
-	d, err := ParseDuration(p.Value)
-	if err != nil {
-		return nil
-	}
-	return lintFlush(el, typ, d)
+	return lintFlush(el, typ, timeValue(p.Value))
 }
 
 func lintFlush(el *config.Element, typ string, d time.Duration) []Hazard {

@@ -20,11 +20,7 @@ type copyOutput struct {
 func (r *Router) newCopy(el *config.Element, plantTag string, static bool) (*copyOutput, error) {
 	c := &copyOutput{el: el}
 	if p := el.Param("deep_copy"); p != nil {
-		b, err := ParseBool(p.Value)
-		if err != nil {
-			return nil, config.Errorf(p.ValuePos, "copy: deep_copy: %v", err)
-		}
-		c.deepCopy = b
+		c.deepCopy = boolValue(p.Value)
 	}
 	for _, st := range el.Children("store") {
 		typ, tp := st.Type()
@@ -156,20 +152,12 @@ func (r *Router) configureBuffer(o *Output, el *config.Element, timeSliced bool)
 		return config.Errorf(p.ValuePos, "unsupported buffer_type %q (supported: file, memory)", o.BufferType)
 	}
 	if p := el.Param("flush_interval"); p != nil {
-		d, err := ParseDuration(p.Value)
-		if err != nil {
-			return config.Errorf(p.ValuePos, "flush_interval: %v", err)
-		}
-		o.FlushInterval = d
+		o.FlushInterval = timeValue(p.Value)
 	} else if !timeSliced && o.FlushInterval == 0 {
 		o.FlushInterval = 60 * time.Second
 	}
 	if p := el.Param("buffer_chunk_limit"); p != nil {
-		n, err := ParseSize(p.Value)
-		if err != nil {
-			return config.Errorf(p.ValuePos, "buffer_chunk_limit: %v", err)
-		}
-		o.ChunkLimit = n
+		o.ChunkLimit = sizeValue(p.Value)
 	} else if !timeSliced && o.Type != "tdlog" {
 		o.ChunkLimit = 8 << 20
 	}
@@ -190,27 +178,15 @@ func (r *Router) configureBuffer(o *Output, el *config.Element, timeSliced bool)
 		dst *time.Duration
 	}{{"max_retry_wait", &o.MaxRetryWait}, {"time_slice_wait", &o.TimeSliceWait}} {
 		if p := el.Param(dp.key); p != nil {
-			d, err := ParseDuration(p.Value)
-			if err != nil {
-				return config.Errorf(p.ValuePos, "%s: %v", dp.key, err)
-			}
-			*dp.dst = d
+			*dp.dst = timeValue(p.Value)
 		}
 	}
 	o.FlushAtShutdown = o.BufferType == "memory"
 	if p := el.Param("flush_at_shutdown"); p != nil {
-		b, err := ParseBool(p.Value)
-		if err != nil {
-			return config.Errorf(p.ValuePos, "flush_at_shutdown: %v", err)
-		}
-		o.FlushAtShutdown = b
+		o.FlushAtShutdown = boolValue(p.Value)
 	}
 	if p := el.Param("retry_wait"); p != nil {
-		d, err := ParseDuration(p.Value)
-		if err != nil {
-			return config.Errorf(p.ValuePos, "retry_wait: %v", err)
-		}
-		o.RetryWait = d
+		o.RetryWait = timeValue(p.Value)
 	}
 	if o.BufferType != "file" {
 		o.BufferPath = ""
@@ -314,11 +290,7 @@ func newFileConfig(el *config.Element, loc *time.Location) (*FileConfig, error) 
 		c.Compress = true
 	}
 	if p := el.Param("append"); p != nil {
-		b, err := ParseBool(p.Value)
-		if err != nil {
-			return nil, config.Errorf(p.ValuePos, "file: append: %v", err)
-		}
-		c.Append = b
+		c.Append = boolValue(p.Value)
 	}
 	f, err := newFormatter(el, "out_file", loc)
 	if err != nil {

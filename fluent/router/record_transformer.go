@@ -29,7 +29,7 @@ type recordTransformer struct {
 func (r *Router) newRecordTransformer(el *config.Element) (*recordTransformer, error) {
 	f := &recordTransformer{el: el}
 	if p := el.Param("enable_ruby"); p != nil {
-		if b, _ := ParseBool(p.Value); b {
+		if boolValue(p.Value) {
 			return nil, config.Errorf(p.ValuePos, "record_transformer: enable_ruby is not supported (devenv cannot run Ruby)")
 		}
 	}
@@ -38,11 +38,7 @@ func (r *Router) newRecordTransformer(el *config.Element) (*recordTransformer, e
 		dst *bool
 	}{{"renew_record", &f.renewRecord}, {"auto_typecast", &f.autoTypecast}} {
 		if p := el.Param(b.key); p != nil {
-			v, err := ParseBool(p.Value)
-			if err != nil {
-				return nil, config.Errorf(p.ValuePos, "record_transformer: %s: %v", b.key, err)
-			}
-			*b.dst = v
+			*b.dst = boolValue(p.Value)
 		}
 	}
 	if v, ok := el.Get("remove_keys"); ok {

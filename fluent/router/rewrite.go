@@ -38,11 +38,7 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 	f := &rewriteTagFilter{el: el}
 	f.removeTagPrefix, _ = el.Get("remove_tag_prefix")
 	if p := el.Param("capitalize_regex_backreference"); p != nil {
-		b, err := ParseBool(p.Value)
-		if err != nil {
-			return nil, config.Errorf(p.ValuePos, "rewrite_tag_filter: capitalize_regex_backreference: %v", err)
-		}
-		f.capitalize = b
+		f.capitalize = boolValue(p.Value)
 	}
 	for _, sec := range el.Elements {
 		if sec.Name != "rule" {
@@ -59,11 +55,7 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 		rule.pattern, rule.pos = pp.Value, pp.ValuePos
 		rule.tag, _ = sec.Get("tag")
 		if p := sec.Param("invert"); p != nil {
-			b, err := ParseBool(p.Value)
-			if err != nil {
-				return nil, config.Errorf(p.ValuePos, "rewrite_tag_filter: invert: %v", err)
-			}
-			rule.invert = b
+			rule.invert = boolValue(p.Value)
 		}
 		f.rules = append(f.rules, rule)
 	}

@@ -131,3 +131,61 @@ func rubySplit(s, sep string) []string {
 	}
 	return parts
 }
+
+// rubyStringToF is Ruby's String#to_f: leading whitespace, then the longest
+// prefix of the form [+-]digits[.digits][e[+-]digits] (single underscores
+// between digits allowed, the integer part may be empty before a fraction)
+// is read; nothing readable gives 0. "1.5" → 1.5, ".5" → 0.5, "1e3x" →
+// 1000, "1." → 1, "abc" → 0.
+func rubyStringToF(s string) float64 {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
+		i++
+	}
+	var b []byte
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		b = append(b, s[i])
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) {
+			if s[i] >= '0' && s[i] <= '9' {
+				b = append(b, s[i])
+				i++
+				n++
+				continue
+			}
+			if s[i] == '_' && n > 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
+				i++
+				continue
+			}
+			break
+		}
+		return n
+	}
+	intDigits := digits()
+	fracDigits := 0
+	if i+1 < len(s) && s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
+		b = append(b, '.')
+		i++
+		fracDigits = digits()
+	}
+	if intDigits+fracDigits == 0 {
+		return 0
+	}
+	if i+1 < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			b = append(b, 'e')
+			b = append(b, s[i+1:j]...)
+			i = j
+			digits()
+		}
+	}
+	f, _ := strconv.ParseFloat(string(b), 64) // out of range: ±Inf or 0, as Ruby
+	return f
+}

@@ -88,11 +88,7 @@ func (r *Router) newS3Config(el *config.Element, loc *time.Location) (*S3Config,
 	}{{"force_path_style", &c.ForcePathStyle}, {"check_object", &c.CheckObject}, {"check_bucket", &c.CheckBucket},
 		{"check_apikey_on_start", &c.CheckAPIKey}, {"auto_create_bucket", &c.AutoCreateBucket}, {"overwrite", &c.Overwrite}} {
 		if p := el.Param(b.key); p != nil {
-			v, err := ParseBool(p.Value)
-			if err != nil {
-				return nil, config.Errorf(p.ValuePos, "s3: %s: %v", b.key, err)
-			}
-			*b.dst = v
+			*b.dst = boolValue(p.Value)
 		}
 	}
 	if p := el.Param("hex_random_length"); p != nil {

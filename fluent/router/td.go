@@ -48,11 +48,7 @@ func newTDConfig(el *config.Element) (*TDConfig, error) {
 		dst *bool
 	}{{"use_ssl", &c.UseSSL}, {"auto_create_table", &c.AutoCreateTable}} {
 		if p := el.Param(b.key); p != nil {
-			v, err := ParseBool(p.Value)
-			if err != nil {
-				return nil, config.Errorf(p.ValuePos, "tdlog: %s: %v", b.key, err)
-			}
-			*b.dst = v
+			*b.dst = boolValue(p.Value)
 		}
 	}
 	dp, tp := el.Param("database"), el.Param("table")

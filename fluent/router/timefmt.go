@@ -3,6 +3,7 @@ package router
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -397,65 +398,89 @@ func parseZone(s string, j *int) (*time.Location, bool) {
 	return time.FixedZone("", sign*(hh*3600+mm*60)), true
 }
 
-// ParseDuration reads a fluentd :time value: "600s", "10m", "1h", "1d", or
-// a (float) number of seconds.
+// ParseDuration reads a :time parameter as fluentd v0.12 does
+// (Config.time_value, FD012 lib/fluent/config/types.rb): the first of the
+// unanchored regexps /([0-9]+)s/, /([0-9]+)m/, /([0-9]+)h/, /([0-9]+)d/
+// that matches anywhere in the text gives digits × unit; otherwise the
+// text's String#to_f is a number of seconds. So "600s" is 600 s and "1.5" is
+// 1.5 s, but "0.5s" is 5 s, "1.5h" is 5 h, "10ms" is 10 minutes and "soon"
+// is 0. fluentd never rejects a value, so the error is always nil (the
+// signature is kept for callers that check it).
 func ParseDuration(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	mult := time.Second
-	if v != "" {
-		switch v[len(v)-1] {
-		case 's':
-			v = v[:len(v)-1]
-		case 'm':
-			mult, v = time.Minute, v[:len(v)-1]
-		case 'h':
-			mult, v = time.Hour, v[:len(v)-1]
-		case 'd':
-			mult, v = 24*time.Hour, v[:len(v)-1]
-		}
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid time value %q", v)
-	}
-	return time.Duration(f * float64(mult)), nil
+	return timeValue(v), nil
 }
 
-// ParseSize reads a fluentd :size value: "128m", "8k", "1g", "1t" (powers
-// of 1024, case-insensitive) or a number of bytes.
+// ParseSize reads a :size parameter as fluentd v0.12 does
+// (Config.size_value): the first of /([0-9]+)k/i, /([0-9]+)m/i,
+// /([0-9]+)g/i, /([0-9]+)t/i matching anywhere gives digits × 1024^n;
+// otherwise String#to_i. "128m" and "128mb" are 134217728, "1.5k" is 5120,
+// "8 MB" is 8 (no digit directly before the M). The error is always nil.
 func ParseSize(v string) (int64, error) {
-	v = strings.TrimSpace(v)
-	mult := int64(1)
-	if v != "" {
-		switch v[len(v)-1] {
-		case 'k', 'K':
-			mult = 1 << 10
-		case 'm', 'M':
-			mult = 1 << 20
-		case 'g', 'G':
-			mult = 1 << 30
-		case 't', 'T':
-			mult = 1 << 40
-		}
-		if mult > 1 {
-			v = v[:len(v)-1]
-		}
-	}
-	n, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid size value %q", v)
-	}
-	return int64(n * float64(mult)), nil
+	return sizeValue(v), nil
 }
 
-// ParseBool reads a fluentd :bool value ("true"/"yes" or "false"/"no";
-// an empty value means true, as for a bare flag).
+// ParseBool reads a :bool parameter as fluentd v0.12 does
+// (Config.bool_value): "true", "yes" and "" (a bare flag) are true; "false",
+// "no" and anything else (nil in Ruby, falsy) are false. The comparison is
+// exact: "True" is false. The error is always nil.
 func ParseBool(v string) (bool, error) {
-	switch strings.TrimSpace(v) {
-	case "true", "yes", "":
-		return true, nil
-	case "false", "no":
-		return false, nil
+	return boolValue(v), nil
+}
+
+func boolValue(v string) bool {
+	return v == "true" || v == "yes" || v == ""
+}
+
+func timeValue(v string) time.Duration {
+	for _, u := range []struct {
+		c    byte
+		unit time.Duration
+	}{{'s', time.Second}, {'m', time.Minute}, {'h', time.Hour}, {'d', 24 * time.Hour}} {
+		if n, ok := digitsBefore(v, u.c, false); ok {
+			if n > math.MaxInt64/int64(u.unit) {
+				return math.MaxInt64
+			}
+			return time.Duration(n) * u.unit
+		}
 	}
-	return false, fmt.Errorf("invalid bool value %q", v)
+	return time.Duration(rubyStringToF(v) * float64(time.Second))
+}
+
+func sizeValue(v string) int64 {
+	for i, c := range []byte{'k', 'm', 'g', 't'} {
+		if n, ok := digitsBefore(v, c, true); ok {
+			shift := 10 * (i + 1)
+			if n > math.MaxInt64>>shift {
+				return math.MaxInt64
+			}
+			return n << shift
+		}
+	}
+	n, _ := rubyStringToI(v)
+	return n
+}
+
+// digitsBefore finds Ruby's first match of /([0-9]+)c/ (or /…/i) in s and
+// returns the captured digits' value. The leftmost match starts at the first
+// digit of the first digit run that is directly followed by c.
+func digitsBefore(s string, c byte, fold bool) (int64, bool) {
+	start := -1
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= '0' && b <= '9' {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && (b == c || (fold && b|0x20 == c)) {
+			n, err := strconv.ParseInt(s[start:i], 10, 64)
+			if err != nil {
+				return math.MaxInt64, true // a Bignum in Ruby: saturate
+			}
+			return n, true
+		}
+		start = -1
+	}
+	return 0, false
 }

@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -71,17 +72,70 @@ func TestStrftime(t *testing.T) {
 		"2024/01/02/03 04:05.006 +0900 +09:00 002 Tue Jan  2 1704132245 % %Q")
 }
 
+// TestParseTypes follows FD012 lib/fluent/config/types.rb: time_value is
+//
+//	case str.to_s
+//	when /([0-9]+)s/ then $~[1].to_i
+//	when /([0-9]+)m/ then $~[1].to_i * 60
+//	when /([0-9]+)h/ then $~[1].to_i * 60 * 60
+//	when /([0-9]+)d/ then $~[1].to_i * 24 * 60 * 60
+//	else str.to_f
+//
+// size_value the same with /([0-9]+)k/i … /([0-9]+)t/i (× 1024^n) and
+// str.to_i, and bool_value 'true'/'yes'/” → true, 'false'/'no' → false,
+// else nil (falsy).
 func TestParseTypes(t *testing.T) {
-	for in, want := range map[string]time.Duration{"600s": 600 * time.Second, "10m": 10 * time.Minute, "1h": time.Hour, "1d": 24 * time.Hour, "1.5": 1500 * time.Millisecond} {
-		got, err := router.ParseDuration(in)
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"600s", 600 * time.Second},
+		{"10m", 10 * time.Minute},
+		{"1h", time.Hour},
+		{"1d", 24 * time.Hour},
+		{"1.5", 1500 * time.Millisecond},
+		{"0.5", 500 * time.Millisecond},
+		{"0.5s", 5 * time.Second},   // /([0-9]+)s/ captures "5"
+		{"1.5h", 5 * time.Hour},     // "5h"
+		{"10ms", 10 * time.Minute},  // no digit right before the s; "10m"
+		{"1h30m", 30 * time.Minute}, // m is tried before h
+		{"2d3s", 3 * time.Second},   // s first
+		{"5 s", 5 * time.Second},    // no match: "5 s".to_f
+		{"soon", 0},                 // "soon".to_f
+		{" 1e1x", 10 * time.Second}, // to_f reads "1e1"
+		{"1_0", 10 * time.Second},   // to_f: underscore between digits
+		{"", 0},
+		{"99999999999999999999s", math.MaxInt64},
+	} {
+		got, err := router.ParseDuration(c.in)
+		assert.NilError(t, err)
+		assert.Equal(t, got, c.want, c.in)
+	}
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{
+		{"128m", 128 << 20},
+		{"128mb", 128 << 20}, // unanchored
+		{"128MB", 128 << 20}, // /i
+		{"8k", 8 << 10},
+		{"1G", 1 << 30},
+		{"2t", 2 << 40},
+		{"1.5k", 5 << 10}, // "5k"
+		{"1m2k", 2 << 10}, // k is tried first
+		{"8 MB", 8},       // no match: "8 MB".to_i
+		{"100", 100},
+		{"-5", -5},
+		{"-1k", 1 << 10}, // the sign is outside the capture
+		{"abc", 0},
+	} {
+		got, err := router.ParseSize(c.in)
+		assert.NilError(t, err)
+		assert.Equal(t, got, c.want, c.in)
+	}
+	for in, want := range map[string]bool{"true": true, "yes": true, "": true, "false": false, "no": false, "True": false, "1": false, "maybe": false, " true": false} {
+		got, err := router.ParseBool(in)
 		assert.NilError(t, err)
 		assert.Equal(t, got, want, in)
 	}
-	for in, want := range map[string]int64{"128m": 128 << 20, "8k": 8 << 10, "1G": 1 << 30, "100": 100} {
-		got, err := router.ParseSize(in)
-		assert.NilError(t, err)
-		assert.Equal(t, got, want, in)
-	}
-	_, err := router.ParseDuration("soon")
-	assert.Error(t, err, `invalid time value "soon"`)
 }
