@@ -286,6 +286,12 @@ func (d *decoder) validateContainer(t *TaskDefinition, c *ContainerDefinition, p
 			d.check(mpp.Next("containerPath"), fieldpath.Invalidf("must not be empty; give the path inside the container"))
 		}
 	}
+	for i, kv := range c.Environment {
+		d.varName(p.Next("environment").Index(i).Next("name"), deref(kv.Name))
+	}
+	for i, sec := range c.Secrets {
+		d.varName(p.Next("secrets").Index(i).Next("name"), sec.Name)
+	}
 	for i, ef := range c.EnvironmentFiles {
 		d.enum(p.Next("environmentFiles").Index(i).Next("type"), ef.Type, environmentFileTypes)
 	}
@@ -325,6 +331,24 @@ func (d *decoder) validateContainer(t *TaskDefinition, c *ContainerDefinition, p
 	if rp := c.RestartPolicy; rp != nil {
 		d.between(p.Next("restartPolicy").Next("restartAttemptPeriod"), rp.RestartAttemptPeriod, 60, 1800, " seconds")
 	}
+}
+
+// varName checks an environment variable name (environment or secrets):
+// Docker passes NAME=value, so a name cannot be empty or hold '=' or NUL.
+func (d *decoder) varName(p fieldpath.Path, name string) {
+	switch {
+	case name == "":
+		d.check(p, fieldpath.Invalidf("must not be empty; name the environment variable"))
+	case strings.ContainsAny(name, "=\x00"):
+		d.check(p, fieldpath.Invalidf("invalid variable name %q; a name cannot contain '=' or NUL", truncate(name)))
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // validateLinks checks "name" and "name:alias" links.

@@ -112,3 +112,19 @@ func TestDecodeAllErrorsAtOnce(t *testing.T) {
 		},
 	}})
 }
+
+func TestDecodeVariableNames(t *testing.T) {
+	runErrorCases(t, []errorCase{{
+		name: "empty and '=' in environment and secrets names",
+		in: task(`{"name": "web", "image": "nginx",
+			"environment": [{"name": "", "value": "x"}, {"name": "A=B", "value": "x"}, {"value": "no name"}, {"name": "OK", "value": "x"}],
+			"secrets": [{"name": "", "valueFrom": "p"}, {"name": "A=B", "valueFrom": "p"}, {"name": "TOKEN", "valueFrom": "p"}]}`),
+		want: []string{
+			`x.json: containerDefinitions[0](web).environment[0].name: must not be empty; name the environment variable`,
+			`x.json: containerDefinitions[0](web).environment[1].name: invalid variable name "A=B"; a name cannot contain '=' or NUL`,
+			`x.json: containerDefinitions[0](web).environment[2].name: must not be empty; name the environment variable`,
+			`x.json: containerDefinitions[0](web).secrets[0].name: must not be empty; name the environment variable`,
+			`x.json: containerDefinitions[0](web).secrets[1].name: invalid variable name "A=B"; a name cannot contain '=' or NUL`,
+		},
+	}})
+}
