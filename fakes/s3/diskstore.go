@@ -566,16 +566,14 @@ func (s *DiskStore) ListParts(_ context.Context, bucket, key, uploadID string) (
 	return u, parts, nil
 }
 
-// CompleteUpload implements [Store].
+// CompleteUpload implements [Store]. The parts are copied into the new
+// object without holding the lock; only the final rename takes it.
 func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, parts []int, info ObjectInfo) (ObjectInfo, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.upload(bucket, info.Key, uploadID); err != nil {
+	s.mu.RLock()
+	_, err := s.upload(bucket, info.Key, uploadID)
+	s.mu.RUnlock()
+	if err != nil {
 		return ObjectInfo{}, err
-	}
-	b, ok := s.buckets[bucket]
-	if !ok {
-		return ObjectInfo{}, ErrNoSuchBucket
 	}
 	var readers []io.Reader
 	for _, n := range parts {
@@ -584,7 +582,7 @@ func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, p
 			return ObjectInfo{}, ErrInvalidPart
 		}
 		if err != nil {
-			return ObjectInfo{}, err
+			return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", uploadID, err)
 		}
 		defer f.Close()
 		var p PartInfo
@@ -597,6 +595,16 @@ func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, p
 	tmp, err := s.writeFile(io.MultiReader(readers...), func() any { return info })
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", uploadID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[bucket]
+	if _, err := s.upload(bucket, info.Key, uploadID); err != nil || !ok {
+		os.Remove(tmp)
+		if err == nil {
+			err = ErrNoSuchBucket
+		}
+		return ObjectInfo{}, err
 	}
 	if err := commit(tmp, s.objectPath(bucket, info.Key)); err != nil {
 		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", uploadID, err)
