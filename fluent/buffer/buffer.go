@@ -99,6 +99,9 @@ type Chunk struct {
 	Size int64
 	// Records is the number of records appended (or recovered).
 	Records int
+	// Recovered reports that the chunk was found on disk at Open: an earlier
+	// process may have written it to the sink just before it died.
+	Recovered bool
 
 	path string
 	f    *os.File
@@ -274,7 +277,7 @@ func (b *Buffer) recover() error {
 		if err != nil {
 			continue
 		}
-		c := &Chunk{Key: key, ID: id, path: p}
+		c := &Chunk{Key: key, ID: id, path: p, Recovered: true}
 		if err := b.trim(c); err != nil {
 			return err
 		}

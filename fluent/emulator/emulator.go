@@ -174,7 +174,7 @@ func (e *Emulator) startOutput(o *router.Output) error {
 	defer cancel()
 	switch o.Type {
 	case "s3":
-		s := output.NewS3(o.S3, output.WithS3HTTPClient(e.opts.httpClient), output.WithS3Clock(e.now))
+		s := output.NewS3(o.S3, output.WithS3HTTPClient(e.opts.httpClient), output.WithS3Clock(e.now), output.WithS3Logger(e.logger))
 		if err := s.Start(ctx); err != nil {
 			e.logger.Error("failed to start output", "type", o.Type, "id", o.ID, "error", err)
 			return err

@@ -10,9 +10,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -32,6 +35,7 @@ type S3 struct {
 	cfg    *router.S3Config
 	client *s3.Client
 	now    func() time.Time
+	logger *slog.Logger
 }
 
 // S3Option configures an S3 sink.
@@ -40,7 +44,11 @@ type S3Option func(*s3Settings)
 type s3Settings struct {
 	httpClient *http.Client
 	now        func() time.Time
+	logger     *slog.Logger
 }
+
+// WithS3Logger sets the logger.
+func WithS3Logger(l *slog.Logger) S3Option { return func(s *s3Settings) { s.logger = l } }
 
 // WithS3HTTPClient sets the HTTP client the AWS SDK uses.
 func WithS3HTTPClient(c *http.Client) S3Option { return func(s *s3Settings) { s.httpClient = c } }
@@ -60,6 +68,9 @@ func NewS3(cfg *router.S3Config, opts ...S3Option) *S3 {
 	if set.now == nil {
 		set.now = time.Now
 	}
+	if set.logger == nil {
+		set.logger = slog.New(slog.DiscardHandler)
+	}
 	var creds aws.CredentialsProvider = aws.AnonymousCredentials{}
 	if cfg.AWSKeyID != "" || cfg.AWSSecretKey != "" {
 		creds = credentials.NewStaticCredentialsProvider(cfg.AWSKeyID, cfg.AWSSecretKey, "")
@@ -76,7 +87,7 @@ func NewS3(cfg *router.S3Config, opts ...S3Option) *S3 {
 	if set.httpClient != nil {
 		o.HTTPClient = set.httpClient
 	}
-	return &S3{cfg: cfg, client: s3.New(o), now: set.now}
+	return &S3{cfg: cfg, client: s3.New(o), now: set.now, logger: set.logger}
 }
 
 func httpStatus(err error) int {
@@ -121,6 +132,12 @@ func (s *S3) Start(ctx context.Context) error {
 	}
 }
 
+// alreadyWritten stops the %{index} search when a recovered chunk is found
+// already uploaded.
+type alreadyWritten struct{ key string }
+
+func (a *alreadyWritten) Error() string { return "chunk already written to " + a.key }
+
 func isAPICode(err error, code string) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == code
@@ -134,9 +151,20 @@ func (s *S3) Write(ctx context.Context, c *buffer.Chunk) error {
 	if err != nil {
 		return err
 	}
+	// A chunk recovered after a crash may have been uploaded just before
+	// the crash: an object whose ETag is the MD5 of this very body is that
+	// upload, and writing it again would only duplicate it.
+	var etag string
+	if c.Recovered {
+		sum := md5.Sum(body)
+		etag = `"` + hex.EncodeToString(sum[:]) + `"`
+	}
 	key, err := s.cfg.NextObjectKey(s.now(), c.Key, c.UniqueIDBytes(), func(key string) (bool, error) {
-		_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+		out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 		if err == nil {
+			if etag != "" && aws.ToString(out.ETag) == etag {
+				return false, &alreadyWritten{key: key}
+			}
 			return true, nil
 		}
 		if httpStatus(err) == http.StatusNotFound {
@@ -144,6 +172,11 @@ func (s *S3) Write(ctx context.Context, c *buffer.Chunk) error {
 		}
 		return false, err
 	})
+	var aw *alreadyWritten
+	if errors.As(err, &aw) {
+		s.logger.Info("recovered chunk was already uploaded before the restart: not writing it again", "bucket", s.cfg.Bucket, "key", aw.key)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/devenv-sh/devenv/fakes/control"
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
+	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/router"
 )
 
@@ -125,4 +129,58 @@ func TestS3StartFailsOnAuthError(t *testing.T) {
 	t.Cleanup(srv.Close)
 	err := NewS3(s3Config(srv.URL)).Start(t.Context())
 	assert.ErrorContains(t, err, "can't call S3 API")
+}
+
+// TestS3RecoveredChunkNotUploadedTwice: a queued chunk left on disk by a
+// process that died after uploading it, but before deleting it, is
+// recognised by its ETag and not uploaded again.
+func TestS3RecoveredChunkNotUploadedTwice(t *testing.T) {
+	fake := newS3Fake(t)
+	sink := NewS3(s3Config(fake.url))
+	assert.NilError(t, sink.Start(t.Context()))
+	dir := t.TempDir()
+	cfg := buffer.Config{Type: "file", Path: filepath.Join(dir, "buf"), FlushInterval: time.Hour, RetryLimit: 3, RetryWait: 10 * time.Millisecond}
+
+	// First life: append, keep a copy of the chunk file, flush.
+	b, err := buffer.Open(cfg, sink)
+	assert.NilError(t, err)
+	assert.NilError(t, b.Append("2024/01/02/03", []byte("{\"a\":1}\n")))
+	assert.NilError(t, b.Commit(true))
+	staged, err := filepath.Glob(filepath.Join(dir, "buf.*.b*.log"))
+	assert.NilError(t, err)
+	assert.Equal(t, len(staged), 1)
+	data, err := os.ReadFile(staged[0])
+	assert.NilError(t, err)
+	runUntil(t, b, func() bool { return b.Stats().Flushed == 1 })
+
+	// The file comes back as a queued chunk, as if the process died right
+	// after the upload.
+	queued := strings.Replace(staged[0], ".b", ".q", 1)
+	assert.NilError(t, os.WriteFile(queued, data, 0o644))
+	b2, err := buffer.Open(cfg, sink)
+	assert.NilError(t, err)
+	assert.Equal(t, b2.Stats().RecoveredQ, 1)
+	runUntil(t, b2, func() bool { return b2.Stats().Queued == 0 })
+	objs, err := fakes3.NewClient(fake.url).Objects(t.Context(), "logs", "logs/click/")
+	assert.NilError(t, err)
+	assert.Equal(t, len(objs), 1)
+
+	// A recovered chunk with other records is written under the next index.
+	assert.NilError(t, os.WriteFile(queued, []byte("{\"a\":2}\n"), 0o644))
+	b3, err := buffer.Open(cfg, sink)
+	assert.NilError(t, err)
+	runUntil(t, b3, func() bool { return b3.Stats().Queued == 0 })
+	assert.Equal(t, fake.object(t, "logs/click/2024/01/02/03_1_fluentd01.gz"), "{\"a\":2}\n")
+}
+
+// runUntil runs b until cond holds, then stops it.
+func runUntil(t *testing.T, b *buffer.Buffer, cond func() bool) {
+	t.Helper()
+	b.ForceFlush()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx, time.Second) }()
+	waitFor(t, "buffer state", cond)
+	cancel()
+	assert.NilError(t, <-done)
 }
