@@ -4,6 +4,13 @@
 // import API. Each sink has Start (the plugin's start-up calls) and Write
 // (one buffer chunk), and makes exactly the requests the plugin makes (see
 // shared/spec/fakes-protocols.md §1.1 and §2.1-2.4).
+//
+// One deliberate difference: a chunk recovered from disk after a crash is
+// not uploaded to S3 again when the HeadObject of the %{index} search
+// returns the ETag (MD5) of its exact body, since the dead process already
+// uploaded it; fluent-plugin-s3 would write a duplicate object under the
+// next index. Treasure Data needs no such check: it deduplicates imports by
+// unique_id, which is the chunk's id.
 package output
 
 import (
