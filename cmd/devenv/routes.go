@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ type routesOptions struct {
 	json          bool     // --json
 	lint          bool     // --lint
 	v1            bool     // --v1
+	label         string   // --label
 }
 
 func newRoutesCommand() *cobra.Command {
@@ -55,6 +57,10 @@ database.table, the exact record written) or the drop and its kind:
   error              gone with an error line per event (forest plant failures)
   connection closed  the emit raised into in_forward: the client's TCP connection
                      is closed and the rest of its read buffer is lost
+
+Records enter where the config's forward source sends them: the root, or the
+<label> named by the source's @label (--label @NAME chooses a label
+explicitly; it is required when sources send to different labels).
 
 Records are JSON lines on stdin, routed with --tag. With --docker-tag, each
 stdin line is a line the application wrote to stdout, wrapped as Docker's
@@ -110,6 +116,7 @@ found hazards.`,
 	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable; default taskdefs/*.json)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per record (JSON Lines); with --lint, a JSON array of hazards")
 	f.BoolVar(&o.lint, "lint", false, "report production hazards of the config instead of routing records")
+	f.StringVar(&o.label, "label", "", "route into this <label @NAME> (default: the @label of the config's sources, else the root)")
 	f.BoolVar(&o.v1, "v1", false, "read the config with fluentd v1's syntax differences (quoted section arguments, #{hostname}, <match /regexp/>); plugins keep v0.12 semantics")
 	return cmd
 }
@@ -185,6 +192,10 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	label, err := entryLabel(r, o.label)
+	if err != nil {
+		return err
+	}
 	et, err := parseEventTime(o.time, now)
 	if err != nil {
 		return err
@@ -225,7 +236,12 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 		}
 		for _, ev := range events {
 			n++
-			j := r.Route(ev)
+			var j router.Journey
+			if label == "" {
+				j = r.Route(ev)
+			} else if j, err = r.RouteLabel(label, ev); err != nil {
+				return err // entryLabel checked that it exists
+			}
 			rep := journeyReport(n, j, r.Location())
 			if o.json {
 				b, err := json.Marshal(rep)
@@ -243,6 +259,40 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 		return fmt.Errorf("read stdin: %w", err)
 	}
 	return w.Flush()
+}
+
+// entryLabel is the label records enter: flag if given (it must exist),
+// else the @label shared by every source of the config ("" = the root).
+func entryLabel(r *router.Router, flag string) (string, error) {
+	if flag != "" {
+		if !slices.Contains(r.Labels(), flag) {
+			return "", &exitError{code: 2, msg: fmt.Sprintf("--label %s: the config has no <label %s> (labels: %s)", flag, flag, strings.Join(r.Labels(), ", "))}
+		}
+		return flag, nil
+	}
+	labels := map[string][]string{}
+	var order []string
+	for _, src := range r.Sources() {
+		if _, ok := labels[src.Label]; !ok {
+			order = append(order, src.Label)
+		}
+		labels[src.Label] = append(labels[src.Label], src.Pos.String())
+	}
+	switch len(order) {
+	case 0:
+		return "", nil
+	case 1:
+		return order[0], nil
+	}
+	var desc []string
+	for _, l := range order {
+		name := l
+		if name == "" {
+			name = "the root"
+		}
+		desc = append(desc, fmt.Sprintf("%s (%s)", name, strings.Join(labels[l], ", ")))
+	}
+	return "", &exitError{code: 2, msg: "routes: the config's sources send to different labels: " + strings.Join(desc, "; ") + ": choose one with --label @NAME"}
 }
 
 // scanLinesKeepCR splits on "\n" only: Docker's copier keeps a "\r" before

@@ -150,3 +150,46 @@ func BenchmarkRoutes10k(b *testing.B) {
 		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/10k-records")
 	}
 }
+
+// TestRoutesSourceLabel: a forward source with @label emits into that
+// label (FD012 root_agent.rb), so routes must start there, not at the root.
+func TestRoutesSourceLabel(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := dir + "/" + name
+		assert.NilError(t, os.WriteFile(p, []byte(src), 0o644))
+		return p
+	}
+	const body = `<match **>
+  @type null
+</match>
+<label @APP>
+  <match **>
+    @type stdout
+  </match>
+</label>
+<label @OTHER>
+  <match **>
+    @type file
+    path /tmp/other
+  </match>
+</label>
+`
+	labelled := write("labelled.conf", "<source>\n  @type forward\n  @label @APP\n</source>\n"+body)
+	code, stdout, stderr := routesRun(t, `{"a":1}`+"\n", "--config", labelled, "--tag", "x", "--time", "0", "--json")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, `"type":"stdout"`))
+
+	code, stdout, stderr = routesRun(t, `{"a":1}`+"\n", "--config", labelled, "--tag", "x", "--time", "0", "--json", "--label", "@OTHER")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, `"type":"file"`))
+
+	code, _, stderr = routesRun(t, `{"a":1}`+"\n", "--config", labelled, "--tag", "x", "--label", "@NOPE")
+	assert.Equal(t, code, 2)
+	assert.Assert(t, is.Contains(stderr, "--label @NOPE: the config has no <label @NOPE> (labels: @APP, @OTHER)"))
+
+	mixed := write("mixed.conf", "<source>\n  @type forward\n  @label @APP\n</source>\n<source>\n  @type forward\n  port 24225\n</source>\n"+body)
+	code, _, stderr = routesRun(t, `{"a":1}`+"\n", "--config", mixed, "--tag", "x")
+	assert.Equal(t, code, 2)
+	assert.Assert(t, is.Contains(stderr, "sources send to different labels: @APP (mixed.conf:1:1); the root (mixed.conf:5:1): choose one with --label @NAME"), stderr)
+}

@@ -310,6 +310,12 @@ func (r *Router) Route(ev Event) Journey {
 	return r.routeIn(r.root, ev)
 }
 
+// Labels returns the names of the config's <label> sections (with their
+// "@"), sorted.
+func (r *Router) Labels() []string {
+	return sortedKeys(r.labels)
+}
+
 // RouteLabel sends ev into <label name> (as a source with `@label name`
 // does). It fails if the label does not exist.
 func (r *Router) RouteLabel(name string, ev Event) (Journey, error) {
