@@ -133,6 +133,12 @@ type Local struct {
 	// Environment overrides plain environment values: container name (or
 	// "*" for every container) → variable → value.
 	Environment map[string]map[string]string
+	// NotSecret lists, per container name (or "*"), plain environment
+	// variables whose names look secret but whose values are not (say
+	// S3_KEY_PREFIX): they keep their production value. Values that look
+	// like credentials themselves (AWS access key ids, JWTs, PEM private
+	// keys, Slack tokens) are replaced whatever the name.
+	NotSecret map[string]map[string]bool
 	// Volumes maps a task volume name, or a production host path, to a
 	// local host path.
 	Volumes map[string]string
@@ -276,6 +282,11 @@ func (l Local) Env(container, name string) (string, bool) {
 	}
 	v, ok := l.Environment["*"][name]
 	return v, ok
+}
+
+// IsNotSecret reports whether devenv.yaml's notSecret lists a container's variable.
+func (l Local) IsNotSecret(container, name string) bool {
+	return l.NotSecret[container][name] || l.NotSecret["*"][name]
 }
 
 // Volume returns the local host path for a task volume, looked up by the

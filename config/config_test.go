@@ -57,7 +57,8 @@ func TestParseDefaults(t *testing.T) {
 // TestParseErrors pins the exact messages: file:line, key path, what to do.
 func TestParseErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ yaml, want string }{
-		"unknown top key":  {"project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key (known: bindAddress, environment, fakes, fluentd, hosts, images, output, project, secrets, services, taskdefs, volumes)"},
+		"unknown top key":  {"project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key (known: bindAddress, environment, fakes, fluentd, hosts, images, notSecret, output, project, secrets, services, taskdefs, volumes)"},
+		"bad notSecret":    {"notSecret:\n  \"*\": [S3_KEY_PREFIX, 1X]\n", "devenv.yaml:2: notSecret.*[1]: \"1X\" is not a valid environment variable name"},
 		"bad service key":  {"services:\n  web:\n    name: web2\n", "devenv.yaml:2: services.web: want <task family>/<container name>, like api-server/web"},
 		"bad port key":     {"services:\n  app/web:\n    ports:\n      http: 8080\n", "devenv.yaml:4: services.\"app/web\".ports.http: want a container port (1-65535), optionally with /tcp or /udp, like 8080 or 8125/udp"},
 		"bad host port no": {"services:\n  app/web:\n    ports:\n      \"8080\": 70000\n", "devenv.yaml:4: services.\"app/web\".ports.8080: host port 70000 must be a number from 1 to 65535"},
@@ -97,6 +98,11 @@ func TestParseServices(t *testing.T) {
 	assert.DeepEqual(t, l.Services["api/web"], config.ServiceRule{Family: "api", Container: "web", Name: "api-web", Ports: map[string]int{"8080/tcp": 18080, "8125/udp": 18125}})
 	assert.Equal(t, l.ServiceName("api", "web"), "api-web")
 	assert.Equal(t, l.ServiceName("other", "web"), "web")
+	l, err = config.Parse("devenv.yaml", []byte("notSecret:\n  \"*\": [S3_KEY_PREFIX]\n  app: [TOKEN_TTL]\n"))
+	assert.NilError(t, err)
+	assert.Assert(t, l.IsNotSecret("web", "S3_KEY_PREFIX"))
+	assert.Assert(t, l.IsNotSecret("app", "TOKEN_TTL"))
+	assert.Assert(t, !l.IsNotSecret("web", "TOKEN_TTL"))
 }
 
 func TestFluentdPaths(t *testing.T) {

@@ -48,6 +48,7 @@ type document struct {
 	Volumes     map[string]string            `yaml:"volumes"`
 	Fakes       []string                     `yaml:"fakes"`
 	Services    map[string]serviceDoc        `yaml:"services"`
+	NotSecret   map[string][]string          `yaml:"notSecret"`
 }
 
 type serviceDoc struct {
@@ -324,6 +325,21 @@ func (p *parser) validate(d *document, l *Local) {
 		}
 	}
 	l.Environment = d.Environment
+	for _, c := range sortedKeys(d.NotSecret) {
+		for i, n := range d.NotSecret[c] {
+			if !envName.MatchString(n) {
+				p.errorf([]string{"notSecret", c, fmt.Sprintf("[%d]", i)}, "%q is not a valid environment variable name", n)
+				continue
+			}
+			if l.NotSecret == nil {
+				l.NotSecret = map[string]map[string]bool{}
+			}
+			if l.NotSecret[c] == nil {
+				l.NotSecret[c] = map[string]bool{}
+			}
+			l.NotSecret[c][n] = true
+		}
+	}
 	for _, k := range sortedKeys(d.Volumes) {
 		if d.Volumes[k] == "" {
 			p.errorf([]string{"volumes", k}, "empty local path: give a folder, relative to the project or absolute")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -89,15 +90,25 @@ func validImageRef(s string) bool {
 }
 
 // secretWords are name parts that make an environment variable secret-looking.
-var secretWords = []string{"KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASS", "PWD", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PRIVATE", "AUTH", "SIGNATURE", "SALT", "DSN"}
+var secretWords = []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASS", "PWD", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PRIVATE", "AUTH", "SIGNATURE", "SALT", "DSN"}
+
+// keyQualifiers make a KEY that is not the name's last part secret-looking
+// (ACCESS_KEY_ID, PRIVATE_KEY_PEM); S3_KEY_PREFIX is not.
+var keyQualifiers = []string{"API", "ACCESS", "SECRET", "PRIVATE", "SIGNING", "ENCRYPTION", "MASTER", "LICENSE", "CLIENT"}
 
 // SecretLooking reports whether an environment variable name looks like it
-// holds a secret: a name part (split on _ and -) such as KEY, SECRET, TOKEN
-// or PASSWORD, or one of these words inside the name (SECRETKEY, APITOKEN).
+// holds a secret: a name part (split on _, - and .) such as SECRET, TOKEN
+// or PASSWORD; KEY as the last part (API_KEY, SSH_KEY) or after API,
+// ACCESS, SECRET, PRIVATE, ... (ACCESS_KEY_ID); or one of SECRET, PASSWORD,
+// TOKEN, APIKEY, ACCESSKEY, PRIVATEKEY inside the name (SECRETKEY, apiKey).
 func SecretLooking(name string) bool {
 	up := strings.ToUpper(name)
-	for _, part := range strings.FieldsFunc(up, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
+	parts := strings.FieldsFunc(up, func(r rune) bool { return r == '_' || r == '-' || r == '.' })
+	for i, part := range parts {
 		if slices.Contains(secretWords, part) {
+			return true
+		}
+		if part == "KEY" && (i == len(parts)-1 || (i > 0 && slices.Contains(keyQualifiers, parts[i-1]))) {
 			return true
 		}
 	}
@@ -107,6 +118,70 @@ func SecretLooking(name string) bool {
 		}
 	}
 	return false
+}
+
+// secretValue matches values that are credentials whatever the name they
+// sit under: AWS access key ids, JWTs, PEM private keys, Slack and GitHub
+// tokens.
+var secretValue = regexp.MustCompile(`(?:A(?:KIA|SIA)[0-9A-Z]{16}` +
+	`|eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*` +
+	`|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)` +
+	`|xox[abposr]-[A-Za-z0-9-]{8,}` +
+	`|gh[pousr]_[A-Za-z0-9]{20,})`)
+
+// SecretValue reports whether v holds a credential-shaped string.
+func SecretValue(v string) bool { return secretValue.MatchString(v) }
+
+// redact replaces every credential-shaped part of v by a fake marker.
+func redact(v string) (string, bool) {
+	if !secretValue.MatchString(v) {
+		return v, false
+	}
+	return secretValue.ReplaceAllString(v, "devenv-fake-redacted"), true
+}
+
+// redactList returns l with credential-shaped parts replaced, reporting
+// each replaced element at p[i] without showing it.
+func (tk *task) redactList(c *taskdef.ContainerDefinition, p fieldpath.Path, l []string) []string {
+	out := slices.Clone(l)
+	for i, v := range out {
+		if r, ok := redact(v); ok {
+			out[i] = r
+			tk.deviate(c, p.Index(i), Rewritten, "(credential-shaped value, hidden)", r, "looks like a credential (AWS key id, JWT, private key or token); production credentials never reach the generated file")
+		}
+	}
+	return out
+}
+
+// redactMap is redactList for a map (labels, log options); p.Next(key).
+func (tk *task) redactMap(c *taskdef.ContainerDefinition, p fieldpath.Path, m map[string]string) map[string]string {
+	out := maps.Clone(m)
+	for _, k := range slices.Sorted(maps.Keys(out)) {
+		if r, ok := redact(out[k]); ok {
+			out[k] = r
+			tk.deviate(c, p.Next(k), Rewritten, "(credential-shaped value, hidden)", r, "looks like a credential (AWS key id, JWT, private key or token); production credentials never reach the generated file")
+		}
+	}
+	return out
+}
+
+// plainURL reports whether v is a URL carrying no credentials: no
+// password and no secret-looking query parameter. Such a value under a
+// secret-looking name (AUTH_URL, SENTRY_DSN without key) is kept.
+func plainURL(v string) bool {
+	if !strings.Contains(v, "://") {
+		return false
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	for k := range u.Query() {
+		if SecretLooking(k) || k == "key" || k == "sig" {
+			return false
+		}
+	}
+	return true
 }
 
 // FakeValue is the clearly fake stand-in devenv uses when neither devenv.yaml
@@ -144,8 +219,23 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 			continue
 		}
 		name, value := *kv.Name, deref(kv.Value)
+		if o, ok := tk.t.local.Env(c.Name, name); ok {
+			prod := value
+			if SecretLooking(name) || SecretValue(value) {
+				prod = "(plain-text secret, hidden)"
+			} else if _, ok := hidePassword(value, name); ok {
+				prod = "(URL with a password, hidden)"
+			}
+			set(name, o)
+			tk.deviate(c, ep.Next("value"), Rewritten, prod, o, "environment override in "+tk.t.local.File)
+			continue
+		}
 		switch {
-		case SecretLooking(name):
+		case SecretValue(value):
+			local, shown, why := tk.standIn(c.Name, name)
+			set(name, local)
+			tk.deviate(c, ep.Next("value"), Rewritten, "(credential-shaped value, hidden)", shown, "the value of "+name+" looks like a credential (AWS key id, JWT, private key or token): "+why)
+		case SecretLooking(name) && !tk.t.local.IsNotSecret(c.Name, name) && !plainURL(value):
 			local, shown, why := tk.standIn(c.Name, name)
 			set(name, local)
 			tk.deviate(c, ep.Next("value"), Rewritten, "(plain-text secret, hidden)", shown, "secret-looking variable "+name+": "+why)
@@ -153,11 +243,6 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 			prod, why := value, ""
 			if r, ok := hidePassword(value, name); ok {
 				value, prod, why = r, "(URL with a password, hidden)", "the password inside the URL is replaced by a fake one"
-			}
-			if o, ok := tk.t.local.Env(c.Name, name); ok {
-				set(name, o)
-				tk.deviate(c, ep.Next("value"), Rewritten, prod, o, "environment override in "+tk.t.local.File)
-				continue
 			}
 			if r, ok := tk.rewriteHosts(value); ok {
 				value = r
@@ -171,6 +256,11 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 	}
 	for i, s := range c.Secrets {
 		sp := p.Next("secrets").Index(i)
+		if o, ok := tk.t.local.Env(c.Name, s.Name); ok {
+			set(s.Name, o)
+			tk.deviate(c, sp, Rewritten, "(secret from "+secretStore(s.ValueFrom)+", not fetched)", o, "environment override in "+tk.t.local.File)
+			continue
+		}
 		local, shown, why := tk.standIn(c.Name, s.Name)
 		set(s.Name, local)
 		tk.deviate(c, sp, Rewritten, "(secret from "+secretStore(s.ValueFrom)+", not fetched)", shown, why)
@@ -589,7 +679,7 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 		tk.t.fail(tk.def.File, p.Next("command"), fieldpath.Invalidf("empty health check command: give [\"CMD-SHELL\", \"...\"] or [\"CMD\", ...]"))
 		return nil
 	}
-	test := types.HealthCheckTest(slices.Clone(hc.Command))
+	test := types.HealthCheckTest(tk.redactList(c, p.Next("command"), hc.Command))
 	if test[0] != "CMD" && test[0] != "CMD-SHELL" && test[0] != "NONE" {
 		test = append(types.HealthCheckTest{"CMD"}, hc.Command...)
 		tk.deviate(c, p.Next("command"), Rewritten, joinList(hc.Command), joinList(test), "ECS runs a command without CMD/CMD-SHELL prefix as CMD; Compose needs it explicit")

@@ -31,10 +31,10 @@ func (tk *task) convertLogConfiguration(c *taskdef.ContainerDefinition, p fieldp
 	}
 	switch {
 	case localDrivers[lc.LogDriver]:
-		return &types.LoggingConfig{Driver: lc.LogDriver, Options: maps.Clone(lc.Options)}
+		return &types.LoggingConfig{Driver: lc.LogDriver, Options: tk.redactMap(c, p.Next("options"), lc.Options)}
 	case lc.LogDriver == "fluentd":
 		s.logPath = p
-		return &types.LoggingConfig{Driver: "fluentd", Options: maps.Clone(lc.Options)}
+		return &types.LoggingConfig{Driver: "fluentd", Options: tk.redactMap(c, p.Next("options"), lc.Options)}
 	default:
 		why := "the " + lc.LogDriver + " driver ships logs to a production service; locally they stay in json-file (docker logs works)"
 		if lc.LogDriver == "awsfirelens" {

@@ -30,8 +30,18 @@ func TestSecretsNeverLeak(t *testing.T) {
       {"name": "apiKey", "value": "SENTINEL-camel-5"},
       {"name": "SESSION_SECRET", "value": "SENTINEL-session-6"},
       {"name": "REDIS_URL", "value": "postgres://app:SENTINEL-urlpw-11@db.example.com:5432/app"},
-      {"name": "PLAIN", "value": "visible-value"}
+      {"name": "PLAIN", "value": "visible-value"},
+      {"name": "UPSTREAM", "value": "AKIASENTINEL12345678"},
+      {"name": "SESSION", "value": "eyJSENTINELhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"},
+      {"name": "CERT", "value": "-----BEGIN RSA PRIVATE KEY-----\nSENTINEL-pem-12\n-----END RSA PRIVATE KEY-----"},
+      {"name": "SLACK_HOOK", "value": "xoxb-SENTINEL-13-abcdef"},
+      {"name": "S3_KEY_PREFIX", "value": "logs/app/"},
+      {"name": "AUTH_URL", "value": "https://auth.example.com/login"}
     ],
+    "command": ["run", "--aws-key=AKIASENTINEL87654321"],
+    "entryPoint": ["/bin/app", "eyJSENTINEL1.eyJ2.sig"],
+    "dockerLabels": {"deploy-token": "xoxp-SENTINEL-14-zzzz", "team": "api"},
+    "healthCheck": {"command": ["CMD", "/bin/check", "--token", "ghp_SENTINEL15aaaaaaaaaaaaaaaaaaaa"]},
     "secrets": [
       {"name": "STRIPE_KEY", "valueFrom": "arn:aws:ssm:ap-northeast-1:1:parameter/SENTINEL-ssm-7"},
       {"name": "DATABASE_URL", "valueFrom": "arn:aws:secretsmanager:ap-northeast-1:1:secret:SENTINEL-sm-8"}
@@ -64,6 +74,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 	assert.Equal(t, *env["PLAIN"], "visible-value")
 	assert.Equal(t, *env["REDIS_URL"], "postgres://app:devenv-fake-redis-url-password@db.example.com:5432/app")
 	assert.Assert(t, strings.Contains(string(out), "visible-value"))
+	assert.Equal(t, *env["S3_KEY_PREFIX"], "logs/app/")
+	assert.Equal(t, *env["AUTH_URL"], "https://auth.example.com/login")
+	assert.Equal(t, *env["UPSTREAM"], "devenv-fake-upstream")
+	assert.DeepEqual(t, []string(p.Services["app"].Command), []string{"run", "--aws-key=devenv-fake-redacted"})
+	assert.Equal(t, p.Services["app"].Labels["team"], "api")
 	assert.NilError(t, composefile.RoundTrip(t.Context(), "leaky.yaml", out, p))
 }
 
@@ -72,6 +87,8 @@ func TestSecretLooking(t *testing.T) {
 	for name, want := range map[string]bool{
 		"AWS_ACCESS_KEY": true, "AWS_SECRET_ACCESS_KEY": true, "TD_API_KEY": true, "API_KEY": true,
 		"DB_PASSWORD": true, "GITHUB_TOKEN": true, "apiKey": true, "PRIVATE_KEY_PEM": true,
+		"SSH_KEY": true, "AWS_ACCESS_KEY_ID": true, "SIGNING_KEY_FILE": true, "SECRET_KEY_BASE": true,
+		"S3_KEY_PREFIX": false, "CACHE_KEY_PREFIX": false, "KEYSPACE": false,
 		"AWS_S3_BUCKET": false, "TD_DATABASE": false, "GO_ENV": false, "DK_LOG_STDOUT": false, "PORT": false,
 	} {
 		assert.Equal(t, translate.SecretLooking(name), want, name)
@@ -95,4 +112,28 @@ func TestSecretsEnvValuesStayOutOfTheReport(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Assert(t, !strings.Contains(report.Text()+string(js), "SENTINEL"), report.Text())
 	assert.Assert(t, strings.Contains(report.Text(), "(from .devenv/secrets.env, hidden)"), report.Text())
+}
+
+// TestEnvironmentOverrideWins: an explicit devenv.yaml environment value
+// replaces a secret-looking variable and an ECS secret; notSecret keeps a
+// secret-looking name's production value, but never a credential-shaped one.
+func TestEnvironmentOverrideWins(t *testing.T) {
+	def, err := taskdef.Decode("taskdefs/app.json", []byte(`{"family": "app", "containerDefinitions": [{"name": "app", "image": "nginx:1.27",
+  "environment": [{"name": "TD_API_KEY", "value": "SENTINEL-1"}, {"name": "TOKEN_TTL", "value": "24h"}, {"name": "PASS_THROUGH", "value": "AKIASENTINEL12345678"}],
+  "secrets": [{"name": "DD_API_KEY", "valueFrom": "dd"}]}]}`))
+	assert.NilError(t, err)
+	local := config.Default()
+	local.Environment = map[string]map[string]string{"app": {"TD_API_KEY": "from-env", "DD_API_KEY": "dd-local"}}
+	local.Secrets = config.Secrets{"app": {"TD_API_KEY": {Value: "from-secrets", Source: config.SourceConfig}}}
+	local.NotSecret = map[string]map[string]bool{"*": {"TOKEN_TTL": true, "PASS_THROUGH": true}}
+	p, report, err := translate.Translate([]taskdef.Def{def}, local)
+	assert.NilError(t, err)
+	env := p.Services["app"].Environment
+	assert.Equal(t, *env["TD_API_KEY"], "from-env")
+	assert.Equal(t, *env["DD_API_KEY"], "dd-local")
+	assert.Equal(t, *env["TOKEN_TTL"], "24h")
+	assert.Equal(t, *env["PASS_THROUGH"], "devenv-fake-pass-through")
+	js, err := json.Marshal(report)
+	assert.NilError(t, err)
+	assert.Assert(t, !strings.Contains(report.Text()+string(js), "SENTINEL"), report.Text())
 }

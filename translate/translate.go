@@ -268,8 +268,8 @@ func (t *translator) checkServiceRules() {
 
 func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.ContainerSpec {
 	return types.ContainerSpec{
-		Command:         types.ShellCommand(slices.Clone(c.Command)),
-		Entrypoint:      types.ShellCommand(slices.Clone(c.EntryPoint)),
+		Command:         types.ShellCommand(tk.redactList(c, p.Next("command"), c.Command)),
+		Entrypoint:      types.ShellCommand(tk.redactList(c, p.Next("entryPoint"), c.EntryPoint)),
 		Environment:     tk.convertEnvironment(c, p),
 		EnvFiles:        tk.convertEnvironmentFiles(c, p),
 		WorkingDir:      deref(c.WorkingDirectory),
@@ -278,7 +278,7 @@ func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, 
 		ExtraHosts:      tk.convertExtraHosts(c, p, s),
 		DNS:             tk.convertDNS(c.DnsServers, c, p.Next("dnsServers"), s),
 		DNSSearch:       tk.convertDNS(c.DnsSearchDomains, c, p.Next("dnsSearchDomains"), s),
-		Labels:          types.Labels(maps.Clone(c.DockerLabels)),
+		Labels:          types.Labels(tk.redactMap(c, p.Next("dockerLabels"), c.DockerLabels)),
 		SecurityOpt:     slices.Clone(c.DockerSecurityOptions),
 		Ulimits:         convertUlimits(c.Ulimits),
 		Privileged:      derefBool(c.Privileged),
