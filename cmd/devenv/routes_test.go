@@ -102,6 +102,8 @@ func TestRoutesErrors(t *testing.T) {
 			"devenv: parse fluentd config: testdata/routes/broken.conf:5:17: unexpected back-slash escape character 'w'\n"},
 		{"unsupported plugin", "", []string{"--config", "testdata/routes/unsupported.conf", "--tag", "x"}, 1,
 			"devenv: load fluentd config: testdata/routes/unsupported.conf:2:9: unsupported output plugin \"elasticsearch\" (supported: rewrite_tag_filter, forest, copy, s3, tdlog, stdout, null, file)\n"},
+		{"unsupported store in forest template, lint", "", []string{"--config", "testdata/routes/forest-unsupported.conf", "--lint"}, 1,
+			"devenv: load fluentd config: testdata/routes/forest-unsupported.conf:6:13: unsupported output plugin \"elasticsearch\" in <template>/<store> (supported: rewrite_tag_filter, forest, copy, s3, tdlog, stdout, null, file)\n"},
 		{"missing config", "", []string{"--config", "testdata/routes/nope.conf", "--tag", "x"}, 1,
 			"devenv: parse fluentd config: open testdata/routes/nope.conf: no such file or directory\n"},
 		{"no tag", "", []string{"--config", "testdata/routes/fluent.conf"}, 2,

@@ -77,7 +77,41 @@ func (r *Router) newForest(el *config.Element) (*forest, error) {
 			return nil, config.Errorf(sec.Pos, "forest: unknown section %s (expected <template> or <case>)", sec)
 		}
 	}
+	// Instances are built per tag, on the first event; check now what can
+	// be checked so an unsupported store plugin fails at load (fluentd
+	// would fail every plant and drop every event with an error).
+	if f.subtype == "copy" {
+		for _, sec := range el.Elements {
+			if err := checkStores(sec); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return f, nil
+}
+
+// checkStores checks the <store> sections of a copy configuration (and
+// of copies nested in it): each needs a type devenv supports. A type made
+// of placeholders is only known at plant time and is skipped.
+func checkStores(el *config.Element) error {
+	for _, st := range el.Children("store") {
+		typ, tp := st.Type()
+		if tp == nil {
+			return config.Errorf(st.Pos, "Missing 'type' parameter on <store> directive")
+		}
+		if strings.Contains(typ, "${") || strings.Contains(typ, "__") {
+			continue
+		}
+		if !isOutputType(typ) {
+			return config.Errorf(tp.ValuePos, "unsupported output plugin %q in %s/<store> (supported: %s)", typ, el, strings.Join(outputTypes, ", "))
+		}
+		if typ == "copy" {
+			if err := checkStores(st); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // mergeElements returns base overridden by over: over's parameters replace

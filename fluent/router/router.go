@@ -21,6 +21,7 @@ package router
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -283,8 +284,13 @@ func (r *Router) newOutput(typ string, tp *config.Param, el *config.Element, pla
 	if tp != nil {
 		pos = tp.ValuePos
 	}
-	return nil, config.Errorf(pos, "unsupported output plugin %q (supported: rewrite_tag_filter, forest, copy, s3, tdlog, stdout, null, file)", typ)
+	return nil, config.Errorf(pos, "unsupported output plugin %q (supported: %s)", typ, strings.Join(outputTypes, ", "))
 }
+
+// outputTypes are the output plugins newOutput builds.
+var outputTypes = []string{"rewrite_tag_filter", "forest", "copy", "s3", "tdlog", "stdout", "null", "file"}
+
+func isOutputType(typ string) bool { return slices.Contains(outputTypes, typ) }
 
 // Sources returns the configured inputs.
 func (r *Router) Sources() []Source { return append([]Source(nil), r.sources...) }
