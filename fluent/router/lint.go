@@ -44,13 +44,14 @@ func (r *Router) Lint() []Hazard {
 			case *rewriteTagFilter:
 				hs = append(hs, r.lintRewrite(p, o)...)
 			case *forest:
-				hs = append(hs, lintForest(e, o)...)
+				hs = append(hs, r.lintForest(e, o)...)
 			}
 		}
 	}
 	for _, o := range r.outputs {
 		if o.PlantTag == "" {
 			hs = append(hs, lintFlush(o.Conf, o.Type, o.FlushInterval)...)
+			hs = append(hs, lintSliceFlush(o.Conf, o.Type)...)
 		}
 	}
 	sort.SliceStable(hs, func(i, j int) bool {
@@ -113,14 +114,25 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 	var hs []Hazard
 	for _, rule := range f.rules {
 		src := rule.pattern
-		startAnch := strings.HasPrefix(src, "^") || strings.HasPrefix(src, `\A`)
-		endAnch := strings.HasSuffix(src, "$") || strings.HasSuffix(src, `\z`)
-		if !rule.invert && (!startAnch || !endAnch) {
-			example := "x" + literalPrefix(src) + "x"
-			hs = append(hs, Hazard{Code: "unanchored-pattern", Pos: rule.pos, Message: fmt.Sprintf(
-				"pattern %s on %s is unanchored: it also matches values that merely contain it (e.g. %q); anchor it with \\A…\\z", src, rule.key, example)})
+		alts := topLevelAlternatives(src)
+		anchored := true
+		lineAnch := false
+		for _, a := range alts {
+			start := strings.HasPrefix(a, "^") || strings.HasPrefix(a, `\A`)
+			end := endsWithUnescaped(a, "$") || endsWithUnescaped(a, `\z`)
+			anchored = anchored && start && end
+			lineAnch = lineAnch || strings.HasPrefix(a, "^") || endsWithUnescaped(a, "$")
 		}
-		if strings.HasPrefix(src, "^") || strings.HasSuffix(src, "$") {
+		if !rule.invert && !anchored {
+			example := "x" + literalPrefix(src) + "x"
+			what := "unanchored"
+			if len(alts) > 1 {
+				what = "not anchored in every alternative"
+			}
+			hs = append(hs, Hazard{Code: "unanchored-pattern", Pos: rule.pos, Message: fmt.Sprintf(
+				"pattern %s on %s is %s: it also matches values that merely contain it (e.g. %q); anchor it with \\A…\\z", src, rule.key, what, example)})
+		}
+		if lineAnch {
 			hs = append(hs, Hazard{Code: "line-anchors", Pos: rule.pos, Message: fmt.Sprintf(
 				"pattern %s: Ruby's ^ and $ are LINE anchors, so a value like \"click\\nfoo\" matches (T27); use \\A and \\z", src)})
 		}
@@ -168,6 +180,47 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 		}
 	}
 	return hs
+}
+
+// topLevelAlternatives splits a regexp source on the | that are outside
+// groups and character classes ("^a|b$" → "^a", "b$").
+func topLevelAlternatives(src string) []string {
+	var alts []string
+	depth, class, start := 0, false, 0
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[':
+			class = true
+			if i+1 < len(src) && src[i+1] == ']' {
+				i++ // a leading ] is literal
+			}
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == '|' && depth == 0:
+			alts = append(alts, src[start:i])
+			start = i + 1
+		}
+	}
+	return append(alts, src[start:])
+}
+
+// endsWithUnescaped reports whether src ends with the token suffix ("$" or
+// `\z`) that is not itself escaped by a preceding backslash.
+func endsWithUnescaped(src, suffix string) bool {
+	if !strings.HasSuffix(src, suffix) {
+		return false
+	}
+	n := 0
+	for i := len(src) - len(suffix) - 1; i >= 0 && src[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 0
 }
 
 func abbreviate(s string) string {
@@ -228,49 +281,172 @@ func tdStores(conf *config.Element, subtype string) []*config.Element {
 	return out
 }
 
-var partsRE = regexp.MustCompile(`\$\{tag_parts\[(-?\d+)\]\}|__TAG_PARTS\[(-?\d+)\]__`)
-
-func lintForest(e *entry, f *forest) []Hazard {
+func (r *Router) lintForest(e *entry, f *forest) []Hazard {
 	var hs []Hazard
-	open := false
-	for _, pat := range e.pats {
-		if strings.Contains(pat.String(), "**") || strings.Contains(pat.String(), "*") {
-			open = true
-		}
-	}
-	var walk func(el *config.Element)
-	walk = func(el *config.Element) {
-		typ, _ := el.Type()
-		if p := el.Param("buffer_path"); p != nil && open {
-			v := p.Value
-			full := strings.Contains(v, "${tag}") || strings.Contains(v, "__TAG__") ||
-				strings.Contains(v, "${escaped_tag}") || strings.Contains(v, "__ESCAPED_TAG__")
-			if !full && partsRE.MatchString(v) {
-				m := partsRE.FindStringSubmatch(v)
-				n := m[1] + m[2]
-				hs = append(hs, Hazard{Code: "buffer-path-collision", Pos: p.ValuePos, Message: fmt.Sprintf(
-					"buffer_path %s uses only tag part %s, but <match %s> accepts longer tags: %s and %s.b get the same buffer_path, and whichever is planted second fails (\"already use same buffer_path\") and drops every event (T39)",
-					v, n, e.el.Arg, exampleTag(e.el.Arg, "a"), exampleTag(e.el.Arg, "a"))})
+	seen := map[config.Pos]bool{}
+	add := func(h []Hazard) {
+		for _, x := range h {
+			if !seen[x.Pos] {
+				seen[x.Pos] = true
+				hs = append(hs, x)
 			}
 		}
-		hs = append(hs, lintFlushConf(el, typ)...)
-		for _, c := range el.Elements {
-			walk(c)
+	}
+	// Explicit flush intervals, in the template and in every case.
+	var walk func(el *config.Element, typ string)
+	walk = func(el *config.Element, typ string) {
+		add(lintFlushConf(el, typ))
+		for _, st := range el.Children("store") {
+			t, _ := st.Type()
+			walk(st, t)
 		}
 	}
-	walk(f.template)
+	walk(f.template, f.subtype)
 	for _, c := range f.cases {
-		walk(c.el)
+		walk(c.el, f.subtype)
+	}
+	// Time-sliced stores without flush_interval, for tags that match no
+	// case and for each case.
+	variants := []*config.Element{f.template}
+	for _, c := range f.cases {
+		variants = append(variants, mergeElements(f.template, c.el))
+	}
+	for _, v := range variants {
+		for _, l := range leafConfs(v, f.subtype) {
+			add(lintSliceFlush(l.el, l.typ))
+		}
+	}
+	add(r.lintBufferPaths(e, f))
+	return hs
+}
+
+type leafConf struct {
+	el  *config.Element
+	typ string
+}
+
+// leafConfs lists the output sections of a forest instance configuration:
+// the section itself, or its <store>s (recursively) for copy.
+func leafConfs(el *config.Element, typ string) []leafConf {
+	if typ != "copy" {
+		return []leafConf{{el, typ}}
+	}
+	var out []leafConf
+	for _, st := range el.Children("store") {
+		t, _ := st.Type()
+		out = append(out, leafConfs(st, t)...)
+	}
+	return out
+}
+
+// lintBufferPaths finds tags accepted by the forest's <match> whose
+// instances would use the same buffer_path (or one a static output uses):
+// buf_file's registry is process-wide, so the second plant fails and drops
+// every event of that tag (T39). Sample tags fill each `*` with "a" or "b",
+// each `**` with "a", "b" or "a.b" (or nothing after a dot), and each
+// {x,y} with its alternatives; the paths come from the real expansion.
+func (r *Router) lintBufferPaths(e *entry, f *forest) []Hazard {
+	type owner struct {
+		tag string
+		pos config.Pos
+	}
+	used := map[string]owner{}
+	for _, o := range r.outputs {
+		if o.PlantTag == "" && o.BufferPath != "" {
+			used[o.BufferPath] = owner{"", o.Conf.Pos}
+		}
+	}
+	var hs []Hazard
+	reported := map[config.Pos]bool{}
+	for _, pat := range e.pats {
+		for _, tag := range sampleTags(pat.String()) {
+			if !pat.Match(tag) {
+				continue
+			}
+			sub := f.subTag(tag)
+			conf, _ := f.spec(sub)
+			for _, l := range leafConfs(conf, f.subtype) {
+				p := l.el.Param("buffer_path")
+				if p == nil || !strings.EqualFold(bufferTypeOf(l.el, l.typ), "file") {
+					continue
+				}
+				prev, dup := used[p.Value]
+				if !dup {
+					used[p.Value] = owner{tag, p.ValuePos}
+					continue
+				}
+				if reported[p.ValuePos] || (prev.tag == tag && prev.pos == p.ValuePos) {
+					continue
+				}
+				reported[p.ValuePos] = true
+				other := "a static output (" + prev.pos.String() + ")"
+				if prev.tag != "" {
+					other = "tag " + prev.tag
+				}
+				if prev.tag == tag {
+					other = "another store of the same instance (" + prev.pos.String() + ")"
+				}
+				hs = append(hs, Hazard{Code: "buffer-path-collision", Pos: p.ValuePos, Message: fmt.Sprintf(
+					"buffer_path %s: tag %s (accepted by <match %s>) gets buffer_path %s, which %s already uses; whichever is planted second fails (\"already use same buffer_path\") and drops every event of its tag until fluentd restarts (T39)",
+					p.Raw, tag, e.el.Arg, p.Value, other)})
+			}
+		}
 	}
 	return hs
 }
 
-func exampleTag(pattern, last string) string {
-	p := strings.Fields(pattern)[0]
-	p = strings.TrimSuffix(p, ".**")
-	p = strings.ReplaceAll(p, "**", "x")
-	p = strings.ReplaceAll(p, "*", "x")
-	return p + "." + last
+// bufferTypeOf is an output section's buffer_type with the v0.12 default
+// (file for s3 and tdlog, memory otherwise).
+func bufferTypeOf(el *config.Element, typ string) string {
+	if v, ok := el.Get("buffer_type"); ok {
+		return v
+	}
+	if typ == "s3" || typ == "tdlog" {
+		return "file"
+	}
+	return "memory"
+}
+
+// sampleTags expands a glob pattern into tags it may accept (at most 256).
+func sampleTags(pattern string) []string {
+	tags := []string{""}
+	grow := func(alts ...string) {
+		var next []string
+		for _, t := range tags {
+			for _, a := range alts {
+				if len(next) < 256 {
+					next = append(next, t+a)
+				}
+			}
+		}
+		tags = next
+	}
+	for i := 0; i < len(pattern); {
+		switch {
+		case strings.HasPrefix(pattern[i:], ".**") && i+3 == len(pattern):
+			grow("", ".a", ".b", ".a.b")
+			i += 3
+		case strings.HasPrefix(pattern[i:], "**"):
+			grow("a", "b", "a.b")
+			i += 2
+		case pattern[i] == '*':
+			grow("a", "b")
+			i++
+		case pattern[i] == '{':
+			end := strings.IndexByte(pattern[i:], '}')
+			if end < 0 {
+				grow(pattern[i:])
+				i = len(pattern)
+				continue
+			}
+			grow(strings.Split(pattern[i+1:i+end], ",")...)
+			i += end + 1
+		default:
+			grow(pattern[i : i+1])
+			i++
+		}
+	}
+	return tags
 }
 
 func lintFlushConf(el *config.Element, typ string) []Hazard {
@@ -279,6 +455,68 @@ func lintFlushConf(el *config.Element, typ string) []Hazard {
 		return nil
 	}
 	return lintFlush(el, typ, timeValue(p.Value))
+}
+
+// lintSliceFlush reports a time-sliced output (s3, file) without
+// flush_interval: v0.12 flushes each time slice only when it has ended
+// plus time_slice_wait (default 10m), so with the default %Y%m%d slices a
+// record can wait 24h10m.
+func lintSliceFlush(el *config.Element, typ string) []Hazard {
+	if (typ != "s3" && typ != "file") || el.Param("flush_interval") != nil {
+		return nil
+	}
+	format, wait := "%Y%m%d", 10*time.Minute
+	if v, ok := el.Get("time_slice_format"); ok {
+		format = v
+	}
+	if p := el.Param("time_slice_wait"); p != nil {
+		wait = timeValue(p.Value)
+	}
+	slice := sliceLength(format)
+	if slice+wait <= LongFlush {
+		return nil
+	}
+	return []Hazard{{Code: "long-flush", Pos: el.Pos, Message: fmt.Sprintf(
+		"%s output without flush_interval flushes a time slice only after it ends plus time_slice_wait (time_slice_format %s: %s slices, time_slice_wait %s): records reach %s up to %s after they arrive, and file buffers are not flushed at shutdown; devenv's local config sets flush_interval",
+		typ, format, shortDuration(slice), shortDuration(wait), typ, shortDuration(slice+wait))}}
+}
+
+// sliceLength is the length of the time slices a strftime format makes:
+// its finest time field.
+func sliceLength(format string) time.Duration {
+	has := func(conv string) bool {
+		for _, c := range conv {
+			if strings.Contains(format, "%"+string(c)) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("STsr"):
+		return time.Second
+	case has("MR"):
+		return time.Minute
+	case has("HIkl"):
+		return time.Hour
+	case has("deajAuwDF"):
+		return 24 * time.Hour
+	case has("mbBh"):
+		return 31 * 24 * time.Hour
+	}
+	return 366 * 24 * time.Hour
+}
+
+// shortDuration prints d without zero units ("24h10m", "1h", "10m").
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 func lintFlush(el *config.Element, typ string, d time.Duration) []Hazard {

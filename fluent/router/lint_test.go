@@ -1,0 +1,105 @@
+package router_test
+
+import (
+	"strings"
+	"testing"
+
+	"gotest.tools/v3/assert"
+)
+
+func hazards(t *testing.T, src string) []string {
+	t.Helper()
+	var out []string
+	for _, h := range build(t, src).Lint() {
+		out = append(out, h.Pos.String()+" "+h.Code+": "+h.Message)
+	}
+	return out
+}
+
+func codes(t *testing.T, src string) []string {
+	t.Helper()
+	var out []string
+	for _, h := range build(t, src).Lint() {
+		out = append(out, h.Code)
+	}
+	return out
+}
+
+func TestLintAnchoringPerAlternative(t *testing.T) {
+	rule := func(pattern string) string {
+		return "<match a>\n  @type rewrite_tag_filter\n  <rule>\n    key k\n    pattern " + pattern + "\n    tag b\n  </rule>\n</match>\n"
+	}
+	for pattern, want := range map[string][]string{
+		`\Afoo\z`:         nil,
+		`\Afoo\z|\Abar\z`: nil,
+		`\A(foo|bar)\z`:   nil,
+		`^foo|bar$`:       {"unanchored-pattern", "line-anchors"},
+		`\Afoo\z|bar`:     {"unanchored-pattern"},
+		`\Afoo\z|\Abar`:   {"unanchored-pattern"},
+		`\A[|]\z`:         nil,                    // | inside a class
+		`\Afoo\$`:         {"unanchored-pattern"}, // an escaped $ is a literal
+		`\Afoo\\z`:        {"unanchored-pattern"}, // a literal backslash, then z
+		`foo`:             {"unanchored-pattern"},
+	} {
+		assert.DeepEqual(t, codes(t, rule(pattern)), want)
+	}
+	assert.Assert(t, strings.Contains(hazards(t, rule(`^foo|bar$`))[0], "is not anchored in every alternative"))
+}
+
+func TestLintSliceFlushWithoutFlushInterval(t *testing.T) {
+	got := hazards(t, "<match a>\n  @type s3\n  s3_bucket b\n  buffer_path /b\n</match>\n")
+	assert.DeepEqual(t, got, []string{"t.conf:1:1 long-flush: s3 output without flush_interval flushes a time slice only after it ends plus time_slice_wait (time_slice_format %Y%m%d: 24h slices, time_slice_wait 10m): records reach s3 up to 24h10m after they arrive, and file buffers are not flushed at shutdown; devenv's local config sets flush_interval"})
+	got = hazards(t, "<match a>\n  @type file\n  path /f\n  time_slice_format %Y%m%d%H\n  time_slice_wait 1m\n</match>\n")
+	assert.Equal(t, len(got), 1)
+	assert.Assert(t, strings.Contains(got[0], "(time_slice_format %Y%m%d%H: 1h slices, time_slice_wait 1m): records reach file up to 1h1m after"), got[0])
+	// flush_interval set: only a long one is reported.
+	assert.DeepEqual(t, codes(t, "<match a>\n  @type s3\n  s3_bucket b\n  buffer_path /b\n  flush_interval 10s\n</match>\n"), []string(nil))
+	// forest: the template without flush_interval, and a case that sets it.
+	src := `<match app.**>
+  @type forest
+  subtype copy
+  <template>
+    <store>
+      @type s3
+      s3_bucket b
+      buffer_path /b/${tag}
+    </store>
+  </template>
+  <case app.fast>
+    <store>
+      @type file
+      path /f/${tag}
+      flush_interval 1s
+    </store>
+  </case>
+</match>
+`
+	got = hazards(t, src)
+	assert.Equal(t, len(got), 1, "%v", got)
+	assert.Assert(t, strings.HasPrefix(got[0], "t.conf:5:5 long-flush: s3 output without flush_interval"), got[0])
+}
+
+func TestLintBufferPathCollisionExact(t *testing.T) {
+	forest := func(pattern, bufferPath string) string {
+		return "<match " + pattern + ">\n  @type forest\n  subtype tdlog\n  <template>\n    apikey k\n    buffer_path " + bufferPath + "\n  </template>\n</match>\n"
+	}
+	for _, c := range []struct {
+		pattern, path string
+		collide       bool
+	}{
+		{"a.b.**", "/b/${tag_parts[2]}", true}, // a.b.x and a.b.x.y
+		{"a.b.*", "/b/${tag_parts[2]}", false}, // one part only
+		{"a.*.*", "/b/${tag_parts[2]}", true},  // a.x.z and a.y.z
+		{"a.*.*", "/b/${tag_parts[1]}-${tag_parts[-1]}", false},
+		{"a.{x,y}", "/b/${tag_parts[0]}", true}, // a.x and a.y
+		{"a.{x,y}", "/b/${tag}", false},
+		{"a.b a.c", "/b/${tag_parts[0]}", true},
+	} {
+		got := codes(t, forest(c.pattern, c.path))
+		if c.collide {
+			assert.DeepEqual(t, got, []string{"buffer-path-collision"})
+		} else {
+			assert.DeepEqual(t, got, []string(nil))
+		}
+	}
+}
