@@ -37,7 +37,11 @@ func Decode(file string, data []byte) (Def, error) {
 	if len(d.errs) > 0 {
 		return Def{}, errors.Join(d.errs...)
 	}
-	return Def{File: file, Task: *task}, nil
+	def := Def{File: file, Task: *task}
+	if !base.IsRoot() {
+		def.Wrapper = "taskDefinition"
+	}
+	return def, nil
 }
 
 // decoder walks a parsed document into the typed model, collecting errors.

@@ -44,6 +44,8 @@ func TestDecodeDescribeOutput(t *testing.T) {
 	assert.Equal(t, len(tk.Tags), 1, "the sibling tags become the task's tags")
 	assert.Equal(t, tk.Tags[0].Key, "team")
 	assert.Equal(t, tk.ContainerDefinitions[0].Name, "api-server")
+	assert.Equal(t, def.Wrapper, "taskDefinition")
+	assert.Equal(t, def.Root().String(), "taskDefinition")
 }
 
 func TestDecodeDescribeOutputErrors(t *testing.T) {

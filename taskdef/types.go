@@ -12,6 +12,8 @@ package taskdef
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/devenv-sh/devenv/internal/fieldpath"
 )
 
 // Def is one decoded task definition and the file it came from.
@@ -20,6 +22,19 @@ type Def struct {
 	File string
 	// Task is the task definition itself.
 	Task TaskDefinition
+	// Wrapper is the key Task sits under in File: "" for
+	// register-task-definition input, "taskDefinition" for
+	// describe-task-definition output. Errors and reports about Task
+	// prefix their field paths with it (see Root).
+	Wrapper string
+}
+
+// Root returns the path of the task definition inside its file.
+func (d *Def) Root() fieldpath.Path {
+	if d.Wrapper == "" {
+		return fieldpath.Path{}
+	}
+	return fieldpath.Path{}.Next(d.Wrapper)
 }
 
 // TaskDefinition is the ECS task definition: the RegisterTaskDefinition input

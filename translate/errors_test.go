@@ -2,6 +2,7 @@ package translate_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"gotest.tools/v3/assert"
@@ -103,4 +104,21 @@ func TestCycleInTheProject(t *testing.T) {
 	p, _, err := translate.Translate([]taskdef.Def{collector("a", "logs-a.example.com"), collector("b", "logs-b.example.com")}, local)
 	assert.Assert(t, p == nil)
 	assert.Error(t, err, "a.json: containerDefinitions[0](a): service a: dependency cycle a → b → a in the Compose project (depends_on, network_mode, volumes_from and links, including the log collector dependencies devenv adds): docker compose cannot start it; remove one of these references or map the log driver's host to another collector in devenv.yaml")
+}
+
+// TestDescribeOutputPaths: errors and deviations about a
+// describe-task-definition file carry the taskDefinition. prefix, as its
+// decode errors do.
+func TestDescribeOutputPaths(t *testing.T) {
+	def, err := taskdef.Decode("d.json", []byte(`{"taskDefinition": {"family": "app", "taskRoleArn": "arn:aws:iam::1:role/r",
+  "containerDefinitions": [{"name": "web", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"}]}}`))
+	assert.NilError(t, err)
+	_, _, err = translate.Translate([]taskdef.Def{def}, config.Default())
+	assert.ErrorContains(t, err, "d.json: taskDefinition.containerDefinitions[0](web).image: ")
+	def.Task.ContainerDefinitions[0].Image = "nginx:1.27"
+	_, report, err := translate.Translate([]taskdef.Def{def}, config.Default())
+	assert.NilError(t, err)
+	for _, d := range report {
+		assert.Assert(t, strings.HasPrefix(d.Path, "taskDefinition."), "%+v", d)
+	}
 }

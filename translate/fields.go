@@ -534,7 +534,7 @@ func (tk *task) convertNetworkMode(c *taskdef.ContainerDefinition, p fieldpath.P
 		return "none"
 	case taskdef.NetworkModeAWSVPC:
 		if s.netOwner != "" {
-			tk.deviate(c, fieldpath.Path{}.Next("networkMode"), Rewritten, "awsvpc", "service:"+s.netOwner, "the containers of an awsvpc task share one network namespace and reach each other on localhost")
+			tk.deviate(c, tk.def.Root().Next("networkMode"), Rewritten, "awsvpc", "service:"+s.netOwner, "the containers of an awsvpc task share one network namespace and reach each other on localhost")
 			return "service:" + s.netOwner
 		}
 	}
@@ -750,7 +750,7 @@ func (tk *task) droppedContainerFields(c *taskdef.ContainerDefinition, p fieldpa
 // taskFields reports task-level fields with no or a different local effect.
 func (tk *task) taskFields() {
 	td := tk.td
-	r := fieldpath.Path{}
+	r := tk.def.Root()
 	dev := func(field string, kind Kind, prod, why string) {
 		tk.deviate(nil, r.Next(field), kind, prod, "", why)
 	}

@@ -137,7 +137,7 @@ func (tk *task) deviate(c *taskdef.ContainerDefinition, p fieldpath.Path, kind K
 
 func (t *translator) task(def *taskdef.Def) {
 	td := &def.Task
-	root := fieldpath.Path{}
+	root := def.Root()
 	if len(td.ContainerDefinitions) == 0 {
 		t.fail(def.File, root.Next("containerDefinitions"), fieldpath.Invalidf("a task definition needs at least one container: add one to containerDefinitions"))
 		return
@@ -179,7 +179,7 @@ func (tk *task) addHolder() {
 	t := tk.t
 	name := td.Family + HolderSuffix
 	if prev, ok := t.services[name]; ok {
-		t.fail(tk.def.File, fieldpath.Path{}.Next("family"), fieldpath.Invalidf("the namespace holder of task %s would be service %q, which %s already uses: rename that container under services in %s", td.Family, name, prev.file, t.local.File))
+		t.fail(tk.def.File, tk.def.Root().Next("family"), fieldpath.Invalidf("the namespace holder of task %s would be service %q, which %s already uses: rename that container under services in %s", td.Family, name, prev.file, t.local.File))
 		return
 	}
 	tk.owner = name
@@ -193,13 +193,13 @@ func (tk *task) addHolder() {
 	}
 	t.services[name] = s
 	if tk.mode == taskdef.NetworkModeAWSVPC {
-		tk.deviate(nil, fieldpath.Path{}.Next("networkMode"), Rewritten, "awsvpc", "service "+name+" holds the network namespace",
+		tk.deviate(nil, tk.def.Root().Next("networkMode"), Rewritten, "awsvpc", "service "+name+" holds the network namespace",
 			"devenv adds a pause container ("+standInImage(config.StandInPause)+", running devenv pause) that holds the task's network namespace and publishes its ports, as the ECS pause container does; every container joins it and reaches the others on localhost")
 	}
 }
 
 func (tk *task) containerPath(i int) fieldpath.Path {
-	return fieldpath.Path{}.Next("containerDefinitions").Index(i).Named(tk.td.ContainerDefinitions[i].Name)
+	return tk.def.Root().Next("containerDefinitions").Index(i).Named(tk.td.ContainerDefinitions[i].Name)
 }
 
 func (tk *task) container(i int) {

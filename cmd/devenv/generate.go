@@ -163,31 +163,34 @@ func localFluentd(local config.Local, fsys fs.FS) (map[string][]byte, *translate
 	return out, fc, nil
 }
 
-// loadTaskDefs loads files or folders; paths inside the working directory
-// are read relative to it, others (absolute, or starting with ..) from their
-// own folder.
+// loadTaskDefs loads files or folders. Each file is named, in errors, in
+// the report and in the generated file's header, by one display path:
+// relative to the working directory (the project) when it is inside it,
+// as the user gave it otherwise, so the output does not depend on where
+// the project is checked out.
 func loadTaskDefs(paths []string) ([]taskdef.Def, error) {
 	var rel []string
 	var defs []taskdef.Def
 	var errs []error
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("find the project folder: %w", err)
+	}
 	for _, p := range paths {
-		if clean := filepath.ToSlash(filepath.Clean(p)); fs.ValidPath(clean) {
-			rel = append(rel, clean)
-			continue
-		}
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("resolve %s: %w", p, err))
 			continue
 		}
+		if r, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(r) || r == "." {
+			rel = append(rel, filepath.ToSlash(r))
+			continue
+		}
 		dir, base := filepath.Split(abs)
-		d, err := taskdef.Load(os.DirFS(dir), base)
+		d, err := taskdef.LoadAs(os.DirFS(dir), base, filepath.ToSlash(filepath.Clean(p)))
 		if err != nil {
 			errs = append(errs, err)
 			continue
-		}
-		for i := range d {
-			d[i].File = filepath.Join(dir, d[i].File)
 		}
 		defs = append(defs, d...)
 	}

@@ -127,6 +127,33 @@ func TestGenerateTaskdefsFlag(t *testing.T) {
 	assert.Assert(t, !strings.Contains(stdout, "api-server"))
 }
 
+// TestGenerateTaskdefsOutsideTheProject: a task definition outside the
+// project is named as given everywhere (decode and translate errors, the
+// header); one inside it given by its absolute path is named relative to
+// the project, so the output does not depend on the checkout location.
+func TestGenerateTaskdefsOutsideTheProject(t *testing.T) {
+	dir := referenceProject(t)
+	other := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-other")
+	assert.NilError(t, os.MkdirAll(other, 0o755))
+	t.Cleanup(func() { os.RemoveAll(other) })
+	given := "../" + filepath.Base(other) + "/extra.json"
+	write := func(content string) {
+		assert.NilError(t, os.WriteFile(filepath.Join(other, "extra.json"), []byte(content), 0o644))
+	}
+	write(`{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "nginx:1.27", "bogus": 1}]}`)
+	code, _, stderr := devenvRun(t, "generate", "--taskdefs", given, "-o", "-")
+	assert.Equal(t, code, 1)
+	assert.Assert(t, is.Contains(stderr, given+": containerDefinitions[0](extra).bogus"), stderr)
+	write(`{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1"}]}`)
+	code, _, stderr = devenvRun(t, "generate", "--taskdefs", given, "-o", "-")
+	assert.Equal(t, code, 1)
+	assert.Assert(t, is.Contains(stderr, given+": containerDefinitions[0](extra).image"), stderr)
+	write(`{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "nginx:1.27"}]}`)
+	code, stdout, stderr := devenvRun(t, "generate", "--taskdefs", given, "--taskdefs", filepath.Join(dir, "taskdefs", "fluentd.json"), "-o", "-")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, "from taskdefs/fluentd.json, "+given+", devenv.yaml"), stdout)
+}
+
 // TestCommittedComposeFileIsCurrent runs `devenv generate --check` on the
 // repository itself, as CI does.
 func TestCommittedComposeFileIsCurrent(t *testing.T) {
