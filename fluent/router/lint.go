@@ -147,7 +147,7 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 			// Find a tag this rule is applied to: use the <match> patterns'
 			// literal text when possible.
 			tag := sampleTagFor(p, f)
-			newTag, _ := f.rewriteTag(tag, Record{{Key: rule.key, Value: probe}}, r.hostname)
+			newTag, _, _ := f.rewriteTag(tag, Record{{Key: rule.key, Value: probe}}, r.hostname)
 			if newTag == "" {
 				continue
 			}

@@ -57,6 +57,17 @@ func TestRewriteTagFilterRules(t *testing.T) {
 		{"ruby dotall flag", rule("k", `(?m)a.b`, "x.dotall"), rec("k", "a\nb"), "x.dotall"},
 		{"hex class", rule("k", `^\h+$`, "x.hex"), rec("k", "00fF"), "x.hex"},
 		{"line anchors", rule("k", `^b$`, "x.line"), rec("k", "a\nb\nc"), "x.line"},
+		// RTF16: rewritetag.gsub(/\$\d+/, {"$1"=>…, "$n"=>…}); a missing key is "".
+		{"$0 and $01 empty", rule("k", `^(a)(b)$`, "x.$0$01.$1$2"), rec("k", "ab"), "x..ab"},
+		{"non-participating group empty", rule("k", `^(a)|(b)$`, "x.$1$2"), rec("k", "b"), "x.b"},
+		{"invert keeps $1", rule("k", `^a`, "x.$1", "    invert true\n"), rec("k", "b"), "x.$1"},
+		{"tag_parts[01] unknown", rule("k", `.`, "x.${tag_parts[01]}"), rec("k", "v"), "x."},
+		{"legacy single-quoted regex", "  rewriterule1 k '^a$' x.sq\n", rec("k", "a"), "x.sq"},
+		{"legacy lone quote is empty regex", "  rewriterule1 k \" x.lone\n", rec("k", "zzz"), "x.lone"},
+		{"legacy invert then quotes", "  rewriterule1 k !\"^a$\" x.nq\n", rec("k", "b"), "x.nq"},
+		{"legacy quoted bang is literal", "  rewriterule1 k \"!a\" x.bang\n", rec("k", "!a"), "x.bang"},
+		{"rewriterule-1 is not a rule", "  rewriterule-1 k v x.neg\n  rewriterule2 k v x.two\n", rec("k", "v"), "x.two"},
+		{"lone range passes", rule("k", `.`, "x.${tag_parts[0..1]}"), rec("k", "v"), "x.${tag_parts[0..1]}"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -416,4 +427,19 @@ func TestRecordTransformerV012(t *testing.T) {
 	assert.Equal(t, j.Deliveries[0].Time.Sec, int64(12))
 	err := buildErr(t, "<filter **>\n  @type record_transformer\n  keep_keys a\n</filter>\n")
 	assert.ErrorContains(t, err, "`renew_record` must be true to use `keep_keys`")
+}
+
+func TestRewriteTagFilterConfigEdges(t *testing.T) {
+	// rewriterule_names are key + invert + pattern concatenated: "ab"+"c"
+	// and "a"+"bc" are duplicates for RTF16.
+	assert.ErrorContains(t, buildErr(t, "<match a>\n  @type rewrite_tag_filter\n  rewriterule1 ab c x\n  rewriterule2 a bc y\n</match>\n"), "duplicated rewriterules")
+	assert.ErrorContains(t, buildErr(t, "<match a>\n  @type rewrite_tag_filter\n  rewriterule1 k . ${tag_parts[0..1]}.__TAG_PARTS[0...1]__\n</match>\n"), "does not support range")
+	assert.ErrorContains(t, buildErr(t, "<match a>\n  @type rewrite_tag_filter\n  rewriterule+1 k . x\n</match>\n"), "missing rewriterules")
+	// capitalize_regex_backreference calls nil.capitalize for a group that
+	// did not take part: NoMethodError raised from emit.
+	r := build(t, "<match a>\n  @type rewrite_tag_filter\n  capitalize_regex_backreference yes\n  rewriterule1 k ^(a)|(b)$ x.$2\n</match>\n<match **>\n  @type stdout\n</match>\n")
+	j := route(r, "a", rec("k", "b"))
+	assert.Equal(t, len(j.Deliveries), 0)
+	assert.Equal(t, j.Drops[0].Kind, router.DropConnectionClosed)
+	assert.Assert(t, strings.Contains(j.Drops[0].Reason, "undefined method `capitalize' for nil:NilClass"), j.Drops[0].Reason)
 }

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -15,7 +16,7 @@ import (
 type rewriteTagFilter struct {
 	el              *config.Element
 	rules           []*rewriteRule
-	removeTagPrefix string
+	removeTagPrefix *regexp.Regexp // /^prefix\.?/, nil when unset
 	capitalize      bool
 }
 
@@ -29,14 +30,44 @@ type rewriteRule struct {
 	pos     config.Pos // where the pattern is written
 	// usesGroups: tag has $N, so captures are needed.
 	usesGroups bool
+	name       string // key + "!"? + pattern, for the duplicate check
 	detail     string
 }
 
-var legacyRule = regexp.MustCompile(`^([^\s]+)\s+(.+?)\s+([^\s]+)$`)
+var (
+	legacyRule      = regexp.MustCompile(`^([^\s]+)\s+(.+?)\s+([^\s]+)$`)
+	rangeDollar     = regexp.MustCompile(`\$\{tag_parts\[\d+\.\.\.?\d+\]\}`)
+	rangeUnderscore = regexp.MustCompile(`__TAG_PARTS\[\d+\.\.\.?\d+\]__`)
+)
+
+func invertMark(invert bool) string {
+	if invert {
+		return "!"
+	}
+	return ""
+}
+
+// trimRegexQuote is RTF16's trim_regex_quote: a legacy regexp wrapped in
+// double quotes, then one wrapped in single quotes, loses them (Ruby's
+// s[1..-2], so a lone quote becomes "").
+func trimRegexQuote(s string) string {
+	for _, q := range []string{`"`, `'`} {
+		if strings.HasPrefix(s, q) && strings.HasSuffix(s, q) {
+			if len(s) < 2 {
+				s = ""
+			} else {
+				s = s[1 : len(s)-1]
+			}
+		}
+	}
+	return s
+}
 
 func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, error) {
 	f := &rewriteTagFilter{el: el}
-	f.removeTagPrefix, _ = el.Get("remove_tag_prefix")
+	if v, ok := el.Get("remove_tag_prefix"); ok {
+		f.removeTagPrefix = regexp.MustCompile("^" + regexp.QuoteMeta(v) + `\.?`)
+	}
 	if p := el.Param("capitalize_regex_backreference"); p != nil {
 		f.capitalize = boolValue(p.Value)
 	}
@@ -57,6 +88,7 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 		if p := sec.Param("invert"); p != nil {
 			rule.invert = boolValue(p.Value)
 		}
+		rule.name = rule.key + invertMark(rule.invert) + rule.pattern
 		f.rules = append(f.rules, rule)
 	}
 	type legacy struct {
@@ -66,14 +98,14 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 	var legacies []legacy
 	for i := range el.Params {
 		p := &el.Params[i]
-		if !strings.HasPrefix(p.Key, "rewriterule") {
+		// conf.keys.select { |k| k =~ /^rewriterule(\d+)$/ }: digits only
+		// ("rewriterule-1" is not a rule), sorted by to_i.
+		digits, ok := strings.CutPrefix(p.Key, "rewriterule")
+		if !ok || digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
 			continue
 		}
-		n, err := strconv.Atoi(strings.TrimPrefix(p.Key, "rewriterule"))
-		if err != nil {
-			continue
-		}
-		legacies = append(legacies, legacy{n, p})
+		n, _ := rubyStringToI(digits)
+		legacies = append(legacies, legacy{int(n), p})
 	}
 	sort.SliceStable(legacies, func(a, b int) bool { return legacies[a].n < legacies[b].n })
 	for _, l := range legacies {
@@ -86,9 +118,9 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 			rule.invert = true
 			rule.pattern = rule.pattern[1:]
 		}
-		if len(rule.pattern) >= 2 && strings.HasPrefix(rule.pattern, `"`) && strings.HasSuffix(rule.pattern, `"`) {
-			rule.pattern = rule.pattern[1 : len(rule.pattern)-1]
-		}
+		// The duplicate check sees the regexp before trim_regex_quote.
+		rule.name = rule.key + invertMark(rule.invert) + rule.pattern
+		rule.pattern = trimRegexQuote(rule.pattern)
 		f.rules = append(f.rules, rule)
 	}
 	if len(f.rules) == 0 {
@@ -96,11 +128,11 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 	}
 	seen := map[string]bool{}
 	for _, rule := range f.rules {
-		k := fmt.Sprintf("%s\x00%v\x00%s", rule.key, rule.invert, rule.pattern)
-		if seen[k] {
+		// rewriterule_names: key + invert + pattern, concatenated as is.
+		if seen[rule.name] {
 			return nil, config.Errorf(rule.pos, "rewrite_tag_filter: duplicated rewriterules found: key %s, pattern %s", rule.key, rule.pattern)
 		}
-		seen[k] = true
+		seen[rule.name] = true
 		re, err := CompileRubyRegexp(rule.pattern)
 		if err != nil {
 			return nil, config.Errorf(rule.pos, "rewrite_tag_filter: pattern %q: %v", rule.pattern, err)
@@ -112,17 +144,22 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 			inv = "!"
 		}
 		rule.detail = fmt.Sprintf("%s %s%s → %s", rule.key, inv, rule.pattern, rule.tag)
-		if strings.Contains(rule.tag, "${tag_parts[") && strings.Contains(rule.tag, "..") &&
-			strings.Contains(rule.tag, "__TAG_PARTS[") {
-			return nil, config.Errorf(rule.pos, "rewrite_tag_filter: tag_parts range is not supported in tag %q", rule.tag)
+		// `unless a.nil? or b.nil?`: an error only when both forms have a range.
+		if rangeDollar.MatchString(rule.tag) && rangeUnderscore.MatchString(rule.tag) {
+			return nil, config.Errorf(rule.pos, "rewrite_tag_filter: ${tag_parts[n]} and __TAG_PARTS[n]__ placeholder does not support range specify in tag %q", rule.tag)
 		}
 	}
 	return f, nil
 }
 
+// errCapitalizeNil is get_backreference_table calling nil.capitalize for a
+// group that did not participate in the match (capitalize_regex_backreference).
+var errCapitalizeNil = errors.New("NoMethodError: undefined method `capitalize' for nil:NilClass")
+
 // rewriteTag returns the new tag for rec, or "" when no rule fires. It
-// also returns the rule that fired.
-func (f *rewriteTagFilter) rewriteTag(tag string, rec Record, hostname string) (string, *rewriteRule) {
+// also returns the rule that fired. An error is what the plugin raises
+// from emit.
+func (f *rewriteTagFilter) rewriteTag(tag string, rec Record, hostname string) (string, *rewriteRule, error) {
 	for _, rule := range f.rules {
 		v, _ := rec.Get(rule.key)
 		s := ToS(v)
@@ -130,29 +167,45 @@ func (f *rewriteTagFilter) rewriteTag(tag string, rec Record, hostname string) (
 			continue
 		}
 		s = strings.ToValidUTF8(s, "\uFFFD")
-		var m []int
-		matched := false
-		if rule.usesGroups && !rule.invert {
-			m = rule.re.FindStringSubmatchIndex(s)
-			matched = m != nil
-		} else {
-			matched = rule.re.MatchString(s)
+		if rule.invert {
+			if rule.re.MatchString(s) {
+				continue
+			}
+			// An inverted rule has no captures: $N stays as written.
+			return f.expand(rule.tag, tag, hostname), rule, nil
 		}
-		if matched == rule.invert {
+		if !rule.usesGroups && !f.capitalize {
+			if !rule.re.MatchString(s) {
+				continue
+			}
+			return f.expand(rule.tag, tag, hostname), rule, nil
+		}
+		m := rule.re.FindStringSubmatchIndex(s)
+		if m == nil {
 			continue
 		}
-		newTag := rule.tag
-		if rule.usesGroups {
-			newTag = f.substituteGroups(rule.tag, s, m)
+		newTag, err := f.substituteGroups(rule.tag, s, m)
+		if err != nil {
+			return "", rule, err
 		}
-		return f.expand(newTag, tag, hostname), rule
+		return f.expand(newTag, tag, hostname), rule, nil
 	}
-	return "", nil
+	return "", nil, nil
 }
 
-// substituteGroups replaces each $N in tmpl with capture N of s (m from
-// FindStringSubmatchIndex; nil for an inverted rule), "" when absent.
-func (f *rewriteTagFilter) substituteGroups(tmpl, s string, m []int) string {
+// substituteGroups is rewritetag.gsub(/\$\d+/, backreference_table): the
+// table holds "$1" … "$n" for the n captures (capitalised with
+// capitalize_regex_backreference), so "$0", "$01" and "$N" beyond n
+// become "", as does a group that did not participate (nil).
+func (f *rewriteTagFilter) substituteGroups(tmpl, s string, m []int) (string, error) {
+	groups := len(m)/2 - 1
+	if f.capitalize {
+		for g := 1; g <= groups; g++ {
+			if m[2*g] < 0 {
+				return "", errCapitalizeNil
+			}
+		}
+	}
 	var b strings.Builder
 	b.Grow(len(tmpl) + len(s))
 	for i := 0; i < len(tmpl); i++ {
@@ -164,17 +217,19 @@ func (f *rewriteTagFilter) substituteGroups(tmpl, s string, m []int) string {
 		for j < len(tmpl) && tmpl[j] >= '0' && tmpl[j] <= '9' {
 			j++
 		}
-		n, _ := strconv.Atoi(tmpl[i+1 : j])
-		if 2*n+1 < len(m) && m[2*n] >= 0 {
-			g := s[m[2*n]:m[2*n+1]]
-			if f.capitalize {
-				g = capitalize(g)
-			}
-			b.WriteString(g)
-		}
+		ref := tmpl[i+1 : j]
 		i = j - 1
+		n, err := strconv.Atoi(ref)
+		if err != nil || strconv.Itoa(n) != ref || n < 1 || n > groups || m[2*n] < 0 {
+			continue
+		}
+		g := s[m[2*n]:m[2*n+1]]
+		if f.capitalize {
+			g = capitalize(g)
+		}
+		b.WriteString(g)
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 func capitalize(s string) string {
@@ -190,9 +245,8 @@ func (f *rewriteTagFilter) expand(s, tag, hostname string) string {
 	if !strings.Contains(s, "${") && !strings.Contains(s, "__") {
 		return s
 	}
-	if f.removeTagPrefix != "" {
-		re := regexp.MustCompile("^" + regexp.QuoteMeta(f.removeTagPrefix) + `\.?`)
-		tag = re.ReplaceAllString(tag, "")
+	if f.removeTagPrefix != nil {
+		tag = f.removeTagPrefix.ReplaceAllString(tag, "")
 	}
 	var parts []string
 	var b strings.Builder
@@ -216,8 +270,9 @@ func (f *rewriteTagFilter) expand(s, tag, hostname string) string {
 				if parts == nil {
 					parts = rubySplit(tag, ".")
 				}
-				k, _ := strconv.Atoi(ph[len("${tag_parts[") : len(ph)-2])
-				if k < len(parts) {
+				// Only "${tag_parts[i]}" with i as Integer#to_s is in the table.
+				idx := ph[len("${tag_parts[") : len(ph)-2]
+				if k, err := strconv.Atoi(idx); err == nil && strconv.Itoa(k) == idx && k < len(parts) {
 					b.WriteString(parts[k])
 				}
 			}
@@ -272,7 +327,12 @@ func (f *rewriteTagFilter) emit(c *emitCtx, e *event) {
 	if c.nonHash(e, "rewrite_tag_filter", f.el.Pos) {
 		return
 	}
-	newTag, rule := f.rewriteTag(e.tag, e.rec, c.r.hostname)
+	newTag, rule, err := f.rewriteTag(e.tag, e.rec, c.r.hostname)
+	if err != nil {
+		c.drop(DropConnectionClosed, e.tag, "rewrite_tag_filter", rule.pos,
+			"emit transaction failed: %v; in_forward logs \"forward error\" and closes the connection", err)
+		return
+	}
 	if newTag == "" {
 		c.drop(DropSilent, e.tag, "rewrite_tag_filter", f.el.Pos, "no rule matched")
 		return
