@@ -13,41 +13,50 @@ import (
 )
 
 // TestMappingCoversEveryField enumerates the task definition types by
-// reflection: every JSON field needs exactly one row in translate.Mapping,
-// and every row must name a real field.
+// reflection, nested structures included at any depth: every JSON field
+// needs exactly one row in translate.Mapping, unless an enclosing field's
+// row drops it whole (dropped or unsupported: nothing under it reaches the
+// local stack), and every row must name a real field.
 func TestMappingCoversEveryField(t *testing.T) {
-	want := map[string]bool{}
-	add := func(prefix string, v any) {
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-			assert.Assert(t, name != "" && name != "-", "%s.%s has no JSON name", rt.Name(), rt.Field(i).Name)
-			want[prefix+name] = true
-		}
-	}
-	add("", taskdef.TaskDefinition{})
-	add("volumes[].", taskdef.Volume{})
-	add("containerDefinitions[].", taskdef.ContainerDefinition{})
-	add("containerDefinitions[].portMappings[].", taskdef.PortMapping{})
-	add("containerDefinitions[].linuxParameters.", taskdef.LinuxParameters{})
-	add("containerDefinitions[].healthCheck.", taskdef.HealthCheck{})
-	add("containerDefinitions[].logConfiguration.", taskdef.LogConfiguration{})
-
-	seen := map[string]bool{}
+	rows := map[string]translate.Rule{}
 	for _, r := range translate.Mapping {
-		assert.Assert(t, !seen[r.Field], "%s is listed twice in Mapping", r.Field)
-		seen[r.Field] = true
-		assert.Assert(t, want[r.Field], "Mapping lists %s, which is not a task definition field", r.Field)
+		_, dup := rows[r.Field]
+		assert.Assert(t, !dup, "%s is listed twice in Mapping", r.Field)
+		rows[r.Field] = r
 		switch r.Does {
 		case "mapped", "rewritten", "defaulted", "dropped", "unsupported", "structural":
 		default:
 			t.Errorf("%s: unknown Does %q", r.Field, r.Does)
 		}
 	}
-	for f := range want {
-		if !seen[f] {
-			t.Errorf("task definition field %s has no row in translate.Mapping: say how it is mapped or reported", f)
+	pkg := reflect.TypeFor[taskdef.TaskDefinition]().PkgPath()
+	fields := map[string]bool{}
+	var walk func(prefix string, rt reflect.Type, wholeDropped bool)
+	walk = func(prefix string, rt reflect.Type, wholeDropped bool) {
+		for i := range rt.NumField() {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			assert.Assert(t, name != "" && name != "-", "%s.%s has no JSON name", rt.Name(), rt.Field(i).Name)
+			field := prefix + name
+			fields[field] = true
+			r, ok := rows[field]
+			if !ok && !wholeDropped {
+				t.Errorf("task definition field %s has no row in translate.Mapping: say how it is mapped or reported", field)
+			}
+			ft, elem := rt.Field(i).Type, ""
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				if ft.Kind() == reflect.Slice {
+					elem += "[]"
+				}
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && ft.PkgPath() == pkg {
+				walk(field+elem+".", ft, wholeDropped || (ok && (r.Does == "dropped" || r.Does == "unsupported")))
+			}
 		}
+	}
+	walk("", reflect.TypeFor[taskdef.TaskDefinition](), false)
+	for f := range rows {
+		assert.Assert(t, fields[f], "Mapping lists %s, which is not a task definition field", f)
 	}
 }
 

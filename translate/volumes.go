@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"cmp"
 	"maps"
 	"path"
 	"regexp"
@@ -92,6 +93,11 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 		if dv.Scope == "shared" {
 			cfg.Name = v.Name // shared volumes keep their name across tasks and projects
 			name = unsafeVolumeChars.ReplaceAllString(v.Name, "_")
+			if dv.Autoprovision != nil && !*dv.Autoprovision {
+				// ECS expects the volume to exist already; so does Compose.
+				tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" shared, autoprovision false", "external volume "+v.Name, "ECS uses an existing volume and creates none; Compose does the same with an external volume: create it first with docker volume create "+v.Name)
+				return named(name, types.VolumeConfig{Name: v.Name, External: true})
+			}
 		}
 		if d := deref(dv.Driver); d != "" && d != "local" {
 			tk.deviate(c, mpp.Next("sourceVolume"), Unsupported, src+" driver "+d, "local", "volume plugins of production hosts are not installed here; a local volume stands in")
@@ -99,11 +105,31 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 		}
 		return named(name, cfg)
 	case v.EfsVolumeConfiguration != nil:
-		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" EFS "+v.EfsVolumeConfiguration.FileSystemId+deref(v.EfsVolumeConfiguration.RootDirectory), "volume "+task, "EFS is not reachable locally; a named volume stands in, empty at first")
-		return named(task, types.VolumeConfig{})
+		ev := v.EfsVolumeConfiguration
+		key := "efs_" + ev.FileSystemId
+		prod := src + " EFS " + ev.FileSystemId
+		if ac := ev.AuthorizationConfig; ac != nil && deref(ac.AccessPointId) != "" {
+			key += "_" + *ac.AccessPointId
+			prod += " access point " + *ac.AccessPointId
+		}
+		if root := deref(ev.RootDirectory); root != "" && root != "/" {
+			key += "_" + strings.Trim(root, "/")
+			prod += " " + root
+		}
+		name := unsafeVolumeChars.ReplaceAllString(key, "_")
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, prod, "volume "+name, "EFS is not reachable locally; a named volume keyed by the file system (and access point, root directory) stands in, shared by every task that mounts it, empty at first")
+		if ev.TransitEncryption == "ENABLED" || ev.TransitEncryptionPort != nil {
+			tk.deviate(c, mpp.Next("sourceVolume"), Dropped, src+" transitEncryption "+cmp.Or(ev.TransitEncryption, "port "+itoa(derefInt(ev.TransitEncryptionPort))), "", "a local volume has no network transport to encrypt")
+		}
+		if ac := ev.AuthorizationConfig; ac != nil && ac.Iam == "ENABLED" {
+			tk.deviate(c, mpp.Next("sourceVolume"), Dropped, src+" authorizationConfig.iam ENABLED", "", "no IAM authorization locally: every container that mounts the volume can use it")
+		}
+		return named(name, types.VolumeConfig{})
 	case v.FsxWindowsFileServerVolumeConfiguration != nil:
-		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" FSx "+v.FsxWindowsFileServerVolumeConfiguration.FileSystemId, "volume "+task, "FSx is not reachable locally; a named volume stands in, empty at first")
-		return named(task, types.VolumeConfig{})
+		fv := v.FsxWindowsFileServerVolumeConfiguration
+		name := unsafeVolumeChars.ReplaceAllString("fsx_"+fv.FileSystemId, "_")
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" FSx "+fv.FileSystemId, "volume "+name, "FSx is not reachable locally; a named volume keyed by the file system stands in, empty at first; its authorizationConfig (a credentials secret) is not used")
+		return named(name, types.VolumeConfig{})
 	case v.S3filesVolumeConfiguration != nil:
 		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" S3 Files "+v.S3filesVolumeConfiguration.FileSystemArn, "volume "+task, "S3 Files is not reachable locally; a named volume stands in, empty at first")
 		return named(task, types.VolumeConfig{})
@@ -114,4 +140,11 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 		// An empty task volume: Docker-managed, shared by the task's containers.
 		return named(task, types.VolumeConfig{})
 	}
+}
+
+func derefInt(v *int) int {
+	if v == nil {
+		return 0
+	}
+	return *v
 }
