@@ -680,10 +680,6 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 		return nil
 	}
 	test := types.HealthCheckTest(tk.redactList(c, p.Next("command"), hc.Command))
-	if test[0] != "CMD" && test[0] != "CMD-SHELL" && test[0] != "NONE" {
-		test = append(types.HealthCheckTest{"CMD"}, hc.Command...)
-		tk.deviate(c, p.Next("command"), Rewritten, joinList(hc.Command), joinList(test), "ECS runs a command without CMD/CMD-SHELL prefix as CMD; Compose needs it explicit")
-	}
 	fill := func(v *int, def int, field, unit string) int {
 		if v == nil {
 			tk.deviate(c, p.Next(field), Defaulted, "", itoa(def)+unit, "ECS default, written out because Docker's default differs")

@@ -116,7 +116,7 @@ var Mapping = []Rule{
 	{"containerDefinitions[].readonlyRootFilesystem", "read_only", "mapped", ""},
 	{"containerDefinitions[].dnsServers", "dns", "mapped", "dropped, reported, for containers sharing an awsvpc namespace"},
 	{"containerDefinitions[].dnsSearchDomains", "dns_search", "mapped", "dropped, reported, for containers sharing an awsvpc namespace"},
-	{"containerDefinitions[].extraHosts", "extra_hosts", "mapped", "dropped, reported, in host mode and for containers sharing an awsvpc namespace"},
+	{"containerDefinitions[].extraHosts", "extra_hosts", "mapped", "dropped, reported, for containers sharing an awsvpc namespace (Docker refuses extra hosts there)"},
 	{"containerDefinitions[].dockerSecurityOptions", "security_opt", "mapped", ""},
 	{"containerDefinitions[].interactive", "stdin_open", "mapped", ""},
 	{"containerDefinitions[].pseudoTerminal", "tty", "mapped", ""},
@@ -179,7 +179,7 @@ var Mapping = []Rule{
 	{"containerDefinitions[].linuxParameters.swappiness", "mem_swappiness", "mapped", ""},
 
 	// Health check.
-	{"containerDefinitions[].healthCheck.command", "healthcheck.test", "mapped", "CMD / CMD-SHELL kept; a command without either gets CMD, reported"},
+	{"containerDefinitions[].healthCheck.command", "healthcheck.test", "mapped", "kept: CMD, CMD-SHELL or NONE (taskdef rejects any other first element)"},
 	{"containerDefinitions[].healthCheck.interval", "healthcheck.interval", "defaulted", "ECS default 30s written out when absent"},
 	{"containerDefinitions[].healthCheck.timeout", "healthcheck.timeout", "defaulted", "ECS default 5s written out when absent (Docker's is 30s)"},
 	{"containerDefinitions[].healthCheck.retries", "healthcheck.retries", "defaulted", "ECS default 3 written out when absent"},
