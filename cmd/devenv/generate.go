@@ -225,7 +225,9 @@ The file starts with a DO NOT EDIT header naming its inputs, is byte-identical
 on every run, and is loaded back through compose-go with schema validation
 before it is written; it is written atomically, so a failed run leaves the
 previous file untouched. Published ports bind to 127.0.0.1 unless devenv.yaml
-says otherwise. See 'devenv plan' for every difference from production.
+says otherwise. See 'devenv plan' for every difference from production. The
+file is for Compose v2 (docker compose, the Compose SDK of devenv up); the
+legacy docker-compose 1.29 cannot read it.
 
 When devenv.yaml names a fluentd configuration (fluentd.config), generate
 also writes its local copy under .devenv/fluentd/ (git-ignored; atomically,
