@@ -122,3 +122,14 @@ func TestDescribeOutputPaths(t *testing.T) {
 		assert.Assert(t, strings.HasPrefix(d.Path, "taskDefinition."), "%+v", d)
 	}
 }
+
+// TestPullRuleOnAPlaceholder: a pull rule cannot make a placeholder such
+// as <IMAGE1_NAME> (CodeDeploy taskdef.json) an image.
+func TestPullRuleOnAPlaceholder(t *testing.T) {
+	def, err := taskdef.Decode("a.json", []byte(`{"family": "a", "containerDefinitions": [{"name": "web", "image": "<IMAGE1_NAME>"}]}`))
+	assert.NilError(t, err)
+	local := config.Default()
+	local.Images = []config.ImageRule{{Match: "<IMAGE1_NAME>", Action: config.ActionPull}}
+	_, _, err = translate.Translate([]taskdef.Def{def}, local)
+	assert.Error(t, err, `a.json: containerDefinitions[0](web).image: "<IMAGE1_NAME>" is not an image reference Docker can pull, yet devenv.yaml keeps it (pull: true, match <IMAGE1_NAME>): map it to a build, go or standIn rule instead`)
+}

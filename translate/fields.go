@@ -35,6 +35,10 @@ func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 	}
 	switch rule.Action {
 	case config.ActionPull:
+		if !validImageRef(c.Image) {
+			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull, yet %s keeps it (pull: true, match %s): map it to a build, go or standIn rule instead", c.Image, tk.t.local.File, rule.Match))
+			return
+		}
 		svc.Image = c.Image
 	case config.ActionBuild:
 		svc.Image = localImage(svc.Name)

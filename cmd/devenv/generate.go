@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -72,6 +73,9 @@ func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*stack
 			return nil, err
 		}
 		local = local.WithSecretsEnv(env)
+	}
+	if err := checkImageRules(local, os.DirFS(".")); err != nil {
+		return nil, err
 	}
 	paths := o.taskdefs
 	if len(paths) == 0 {
@@ -161,6 +165,47 @@ func localFluentd(local config.Local, fsys fs.FS) (map[string][]byte, *translate
 		fc.Changes = append(fc.Changes, translate.FluentdChange{File: c.File, Line: c.ProductionLine, Inserted: c.Inserted, Section: c.Path, Key: c.Key, Production: c.Production, Local: c.Local, Why: c.Why})
 	}
 	return out, fc, nil
+}
+
+// checkImageRules checks that what devenv.yaml's image rules build exists
+// in the project (fsys): a build context folder with its Dockerfile, a Go
+// package folder with .go files. devenv up would fail on them much later.
+func checkImageRules(local config.Local, fsys fs.FS) error {
+	var errs []error
+	for i, r := range local.Images {
+		at := fmt.Sprintf("%s: images[%d]", local.File, i)
+		switch r.Action {
+		case config.ActionBuild:
+			ctx := path.Clean(filepath.ToSlash(r.Build.Context))
+			if !dirExists(fsys, ctx) {
+				errs = append(errs, fmt.Errorf("%s.build.context: folder %s does not exist in the project: create it, or point context at the folder holding the image's Dockerfile", at, r.Build.Context))
+				continue
+			}
+			df := r.Build.Dockerfile
+			if df == "" {
+				df = "Dockerfile"
+			}
+			if _, err := fs.Stat(fsys, path.Join(ctx, filepath.ToSlash(df))); err != nil {
+				errs = append(errs, fmt.Errorf("%s.build.dockerfile: %s has no %s: add it, or name the Dockerfile with build.dockerfile (relative to the context)", at, r.Build.Context, df))
+			}
+		case config.ActionGo:
+			dir := path.Clean(r.GoPackage)
+			entries, err := fs.ReadDir(fsys, dir)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s.go: folder %s does not exist in the project: give the Go main package's folder, relative to the project (e.g. ./cmd/api)", at, r.GoPackage))
+				continue
+			}
+			if !slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return !e.IsDir() && strings.HasSuffix(e.Name(), ".go") }) {
+				errs = append(errs, fmt.Errorf("%s.go: %s holds no .go files: give the Go main package's folder", at, r.GoPackage))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func dirExists(fsys fs.FS, name string) bool {
+	info, err := fs.Stat(fsys, name)
+	return err == nil && info.IsDir()
 }
 
 // loadTaskDefs loads files or folders. Each file is named, in errors, in

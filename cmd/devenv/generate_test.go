@@ -40,6 +40,10 @@ func referenceProject(t *testing.T) string {
 	copyFile(t, filepath.Join(src, "local.yaml"), filepath.Join(dir, "devenv.yaml"))
 	assert.NilError(t, os.MkdirAll(filepath.Join(dir, "fluentd"), 0o755))
 	copyFile(t, filepath.Join(src, "fluentd", "fluent.conf"), filepath.Join(dir, "fluentd", "fluent.conf"))
+	// What devenv.yaml's image rules build must exist.
+	copyFile(t, "../../fluentd/Dockerfile", filepath.Join(dir, "fluentd", "Dockerfile"))
+	assert.NilError(t, os.MkdirAll(filepath.Join(dir, "sample", "api-server"), 0o755))
+	copyFile(t, "../../sample/api-server/main.go", filepath.Join(dir, "sample", "api-server", "main.go"))
 	t.Chdir(dir)
 	return dir
 }
@@ -101,6 +105,9 @@ func TestGenerateBadInputLeavesOutputUntouched(t *testing.T) {
 		"ecr image without a rule":   {"taskdefs/extra.json", `{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1"}]}`, "add a rule to the images list of devenv.yaml"},
 		"port collision":             {"taskdefs/extra.json", `{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "nginx:1.27", "portMappings": [{"containerPort": 80, "hostPort": 1323}]}]}`, "host port 127.0.0.1:1323/tcp is also published by service"},
 		"unknown key in devenv.yaml": {"devenv.yaml", "project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key"},
+		"missing build context":      {"devenv.yaml", "images:\n  - match: delish-fluentd\n    build:\n      context: fluentd-gone\n", "devenv.yaml: images[0].build.context: folder fluentd-gone does not exist in the project: create it"},
+		"missing dockerfile":         {"devenv.yaml", "images:\n  - match: delish-fluentd\n    build:\n      context: fluentd\n      dockerfile: Dockerfile.local\n", "devenv.yaml: images[0].build.dockerfile: fluentd has no Dockerfile.local"},
+		"missing go package":         {"devenv.yaml", "images:\n  - match: delish-server\n    go: ./cmd/gone\n", "devenv.yaml: images[0].go: folder ./cmd/gone does not exist in the project"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			referenceProject(t)
