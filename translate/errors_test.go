@@ -133,3 +133,20 @@ func TestPullRuleOnAPlaceholder(t *testing.T) {
 	_, _, err = translate.Translate([]taskdef.Def{def}, local)
 	assert.Error(t, err, `a.json: containerDefinitions[0](web).image: "<IMAGE1_NAME>" is not an image reference Docker can pull, yet devenv.yaml keeps it (pull: true, match <IMAGE1_NAME>): map it to a build, go or standIn rule instead`)
 }
+
+// TestVolumesStayApart: task volumes of different task definitions never
+// share a local volume or folder by accident, whatever their names.
+func TestVolumesStayApart(t *testing.T) {
+	def := func(family, volume string) taskdef.Def {
+		return taskdef.Def{File: family + ".json", Task: taskdef.TaskDefinition{Family: family,
+			Volumes: []taskdef.Volume{{Name: volume}, {Name: "logs", Host: &taskdef.HostVolumeProperties{SourcePath: ptr("/var/log")}}},
+			ContainerDefinitions: []taskdef.ContainerDefinition{{Name: family + "-web", Image: "nginx:1.27", MountPoints: []taskdef.MountPoint{{SourceVolume: volume, ContainerPath: "/v"}, {SourceVolume: "logs", ContainerPath: "/logs"}}}}}}
+	}
+	p, _, err := translate.Translate([]taskdef.Def{def("a_b", "c"), def("a", "b_c")}, config.Default())
+	assert.NilError(t, err)
+	assert.Equal(t, len(p.Volumes), 2)
+	ab, a := p.Services["a_b-web"].Volumes, p.Services["a-web"].Volumes
+	assert.Assert(t, ab[0].Source != a[0].Source, "%s", ab[0].Source)
+	assert.Assert(t, ab[1].Source != a[1].Source, "%s", ab[1].Source)
+	assert.Equal(t, a[1].Source, "./.devenv/volumes/a/logs")
+}

@@ -57,15 +57,15 @@ var Mapping = []Rule{
 
 	// Volumes.
 	{"volumes[].name", "", "structural", "what mountPoints[].sourceVolume refers to; a dangling reference is an error"},
-	{"volumes[].host", "services.*.volumes (bind)", "rewritten", "sourcePath → bind of the folder mapped under volumes in devenv.yaml (by volume name or production path), else `./.devenv/volumes/<name>`, which survives devenv down/up; no sourcePath → task-scoped named volume `<family>_<name>`"},
+	{"volumes[].host", "services.*.volumes (bind)", "rewritten", "sourcePath → bind of the folder mapped under volumes in devenv.yaml (by volume name or production path), else `./.devenv/volumes/<family>/<name>` (one folder per task definition, so two tasks' volumes of one name stay apart), which survives devenv down/up; no sourcePath → task-scoped named volume `<family>.<name>`"},
 	{"volumes[].dockerVolumeConfiguration", "volumes", "mapped", "named volume with driverOpts and labels; scope shared keeps the production name; a non-local driver is unsupported and replaced by local"},
 	{"volumes[].efsVolumeConfiguration", "volumes", "rewritten", "named volume `efs_<fileSystemId>[_<accessPointId>][_<rootDirectory>]`, empty at first, shared by every task that mounts the same file system, access point and root"},
 	{"volumes[].fsxWindowsFileServerVolumeConfiguration", "volumes", "rewritten", "named volume `fsx_<fileSystemId>`, empty at first, shared by every task that mounts the file system"},
-	{"volumes[].s3filesVolumeConfiguration", "volumes", "rewritten", "named volume `<family>_<name>`, empty at first"},
+	{"volumes[].s3filesVolumeConfiguration", "volumes", "rewritten", "named volume `<family>.<name>`, empty at first"},
 	{"volumes[].configuredAtLaunch", "volumes", "rewritten", "EBS volume attached at launch → named volume, empty at first"},
 
 	{"volumes[].host.sourcePath", "services.*.volumes[].source", "rewritten", "see volumes[].host"},
-	{"volumes[].dockerVolumeConfiguration.scope", "volumes.*.name", "mapped", "task → project volume `<family>_<name>`; shared → the production volume name, shared by the tasks and projects that use it"},
+	{"volumes[].dockerVolumeConfiguration.scope", "volumes.*.name", "mapped", "task → project volume `<family>.<name>`; shared → the production volume name, shared by the tasks and projects that use it"},
 	{"volumes[].dockerVolumeConfiguration.autoprovision", "volumes.*.external", "mapped", "shared with autoprovision false → `external: true` (ECS expects the volume to exist; create it with docker volume create), reported; otherwise Compose creates it"},
 	{"volumes[].dockerVolumeConfiguration.driver", "volumes.*.driver", "rewritten", "local kept; any other driver is unsupported, reported, and a local volume stands in"},
 	{"volumes[].dockerVolumeConfiguration.driverOpts", "volumes.*.driver_opts", "mapped", "dropped with a non-local driver"},

@@ -17,14 +17,16 @@ import (
 var unsafeVolumeChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]`)
 
 // volumeName is the project volume for a task volume: task volumes are
-// scoped to their family so two tasks' "data" volumes stay apart.
+// scoped to their family so two tasks' "data" volumes stay apart. The
+// separator is '.', which neither a family nor a volume name may hold, so
+// family a_b's volume c and family a's volume b_c stay apart too.
 func volumeName(family, name string) string {
-	return unsafeVolumeChars.ReplaceAllString(family+"_"+name, "_")
+	return unsafeVolumeChars.ReplaceAllString(family, "_") + "." + unsafeVolumeChars.ReplaceAllString(name, "_")
 }
 
 // convertMountPoints maps each mount point through its task volume:
 // host.sourcePath → a bind of the folder mapped in devenv.yaml or of
-// .devenv/volumes/<name>; an empty volume (no host, or host without
+// .devenv/volumes/<family>/<name>; an empty volume (no host, or host without
 // sourcePath) → a task-scoped named volume; dockerVolumeConfiguration → a
 // named volume (shared scope keeps the production name); EFS, FSx, S3 Files
 // and EBS (configuredAtLaunch) → a local named volume, reported.
@@ -76,7 +78,7 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 		local, mapped := tk.t.local.Volume(v.Name, prod)
 		why := "host folders of production instances do not exist here; mapped in " + tk.t.local.File
 		if !mapped {
-			local = path.Join(config.DefaultVolumesDir, v.Name)
+			local = path.Join(config.DefaultVolumesDir, tk.td.Family, v.Name)
 			why = "a folder under " + config.DefaultVolumesDir + " stands in for the production host path and survives devenv down/up; map it under volumes in " + tk.t.local.File + " to choose another"
 		}
 		if !strings.HasPrefix(local, "/") && !strings.HasPrefix(local, "./") && !strings.HasPrefix(local, "../") {
