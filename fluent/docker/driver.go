@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/devenv-sh/devenv/fluent/router"
 )
@@ -101,17 +100,4 @@ func CheckOptions(opts map[string]string) []Hazard {
 	}
 	sort.Slice(hs, func(i, j int) bool { return hs[i].Option < hs[j].Option })
 	return hs
-}
-
-// V012Receive reports what fluentd v0.12's in_forward does with a message
-// sent with these log-opts: nil when it decodes it, or the Drop when it
-// cannot (EventTime from fluentd-sub-second-precision).
-func V012Receive(opts map[string]string) *router.Drop {
-	for _, h := range CheckOptions(opts) {
-		if h.Drop == router.DropConnectionClosed {
-			return &router.Drop{Kind: h.Drop, Plugin: "forward",
-				Reason: "MessagePack::UnknownExtTypeError: " + strings.TrimSpace(h.Detail)}
-		}
-	}
-	return nil
 }

@@ -50,9 +50,6 @@ func TestCheckOptions(t *testing.T) {
 	assert.DeepEqual(t, names, []string{"fluentd-async", "fluentd-async-connect", "fluentd-buffer-limit", "fluentd-sub-second-precision"})
 	assert.Equal(t, hs[0].Drop, router.DropSilent)
 	assert.Equal(t, hs[3].Drop, router.DropConnectionClosed)
-	d := V012Receive(map[string]string{"fluentd-sub-second-precision": "true"})
-	assert.Equal(t, d.Kind, router.DropConnectionClosed)
-	assert.Assert(t, strings.HasPrefix(d.Reason, "MessagePack::UnknownExtTypeError: "))
 }
 
 func TestTag(t *testing.T) {

@@ -98,7 +98,13 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 		return f.warn(c, e, "%s does not exist", f.keyName)
 	}
 	text := ToS(raw)
-	v, err := ParseJSONString(text)
+	var v any
+	var err error
+	// Oj.load of an empty (or blank) string returns nil instead of raising,
+	// so such a line fails below with NoMethodError, not "pattern not match".
+	if strings.TrimLeft(text, " \t\r\n") != "" {
+		v, err = ParseJSONString(text)
+	}
 	if err != nil {
 		if f.reserveData {
 			return true
@@ -128,7 +134,9 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 		// rest: truthy, so strptime runs on it.
 		tv = deleteChars(x, f.timeKey)
 	default:
-		return f.warn(c, e, "parse failed undefined method `delete' for %s", ToS(x))
+		// nil, Integer, Float, true/false: NoMethodError, rescued by the
+		// filter as "parse failed".
+		return f.warn(c, e, "parse failed undefined method `delete' for %s:%s", rubyInspect(x), rubyClassName(x))
 	}
 	t := e.time
 	// JSONParser#parse: `if value` (nil and false keep the event time), then
