@@ -17,6 +17,7 @@ fault injection, under /_devenv/ on its HTTP port.`,
 	}
 	// Fakes, one file each (fake_<name>.go). Keep this list sorted.
 	cmd.AddCommand(
+		newFakeAllCommand(),
 		newFakeDatadogCommand(),
 		newFakeS3Command(),
 		newFakeTDCommand(),

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/devenv-sh/devenv/fakes/control"
 	"github.com/devenv-sh/devenv/fakes/s3"
@@ -72,26 +73,42 @@ Exit codes: 0 after a clean shutdown; 1 when the fake cannot start (address in
 use, unreadable data dir); 2 on bad flags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.accessKey == "" {
-				o.accessKey = os.Getenv("DEVENV_S3_ACCESS_KEY")
-			}
-			if o.secretKey == "" {
-				o.secretKey = os.Getenv("DEVENV_S3_SECRET_KEY")
-			}
-			if (o.accessKey == "") != (o.secretKey == "") {
-				return &exitError{code: 2, msg: "fake s3: --access-key and --secret-key go together: give both or neither"}
+			if err := o.credentialsFrom(os.Getenv); err != nil {
+				return err
 			}
 			return runFakeS3(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
-	f.StringVar(&o.dataDir, "data-dir", "", "keep buckets and objects in this directory across restarts (default: in memory)")
-	f.StringVar(&o.accessKey, "access-key", "", "require SigV4 signatures by this access key (default $DEVENV_S3_ACCESS_KEY; none: accept any)")
-	f.StringVar(&o.secretKey, "secret-key", "", "secret of --access-key (default $DEVENV_S3_SECRET_KEY)")
-	f.StringArrayVar(&o.domains, "domain", []string{"s3.localhost", "localhost"}, "base domain for virtual-hosted-style addressing, BUCKET.DOMAIN (repeatable; replaces the defaults)")
-	f.StringVar(&o.region, "region", "us-east-1", "region the fake reports for its buckets")
+	o.addFlags(cmd.Flags(), "")
 	return cmd
+}
+
+// addFlags registers the options on f, each name prefixed with prefix: ""
+// for `devenv fake s3`, "s3-" for a command serving every fake at once
+// (--s3-addr, --s3-data-dir, ...).
+func (o *fakeS3Options) addFlags(f *pflag.FlagSet, prefix string) {
+	f.StringVar(&o.addr, prefix+"addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
+	f.StringVar(&o.dataDir, prefix+"data-dir", "", "keep buckets and objects in this directory across restarts (default: in memory)")
+	f.StringVar(&o.accessKey, prefix+"access-key", "", "require SigV4 signatures by this access key (default $DEVENV_S3_ACCESS_KEY; none: accept any)")
+	f.StringVar(&o.secretKey, prefix+"secret-key", "", "secret of the access key (default $DEVENV_S3_SECRET_KEY)")
+	f.StringArrayVar(&o.domains, prefix+"domain", []string{"s3.localhost", "localhost"}, "base domain for virtual-hosted-style addressing, BUCKET.DOMAIN (repeatable; replaces the defaults)")
+	f.StringVar(&o.region, prefix+"region", "us-east-1", "region the fake reports for its buckets")
+}
+
+// credentialsFrom fills the access and secret keys the flags left empty
+// from DEVENV_S3_ACCESS_KEY and DEVENV_S3_SECRET_KEY, and checks that both
+// or neither are set.
+func (o *fakeS3Options) credentialsFrom(getenv func(string) string) error {
+	if o.accessKey == "" {
+		o.accessKey = getenv("DEVENV_S3_ACCESS_KEY")
+	}
+	if o.secretKey == "" {
+		o.secretKey = getenv("DEVENV_S3_SECRET_KEY")
+	}
+	if (o.accessKey == "") != (o.secretKey == "") {
+		return &exitError{code: 2, msg: "fake s3: the access key and the secret key go together: give both or neither"}
+	}
+	return nil
 }
 
 // openFakeS3 builds the fake S3 the options describe, logging to logw. The
