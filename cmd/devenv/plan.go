@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -82,7 +84,18 @@ func runPlan(ctx context.Context, o planOptions, configExplicit bool, cmd *cobra
 		fmt.Fprint(w, st.report.Text())
 	}
 	if u := st.report.Unsupported(); o.strict && len(u) > 0 {
-		return &exitError{code: 2, msg: fmt.Sprintf("%d unsupported fields (--strict): %s: %s", len(u), u[0].Path, u[0].Why)}
+		return &exitError{code: 2, msg: fmt.Sprintf("%d unsupported fields (--strict), in %s; first: %s: %s: %s", len(u), strings.Join(unsupportedFiles(u), ", "), u[0].File, u[0].Path, u[0].Why)}
 	}
 	return nil
+}
+
+// unsupportedFiles lists the files of the deviations, in order, once each.
+func unsupportedFiles(r translate.Report) []string {
+	var files []string
+	for _, d := range r {
+		if !slices.Contains(files, d.File) {
+			files = append(files, d.File)
+		}
+	}
+	return files
 }

@@ -106,7 +106,7 @@ func TestPlanStrict(t *testing.T) {
 	code, stdout, stderr = devenvRun(t, "plan", "--strict")
 	assert.Equal(t, code, 2)
 	assert.Assert(t, is.Contains(stdout, "unsupported containerDefinitions[0](extra).logConfiguration.logDriver"))
-	assert.Assert(t, is.Contains(stderr, "devenv: 1 unsupported fields (--strict)"))
+	assert.Assert(t, is.Contains(stderr, "devenv: 1 unsupported fields (--strict), in taskdefs/extra.json; first: taskdefs/extra.json: containerDefinitions[0](extra).logConfiguration.logDriver: "))
 }
 
 // TestPlanFluentConfMissing: a fluentd.config that does not exist is one
