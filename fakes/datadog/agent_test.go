@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/DataDog/datadog-go/v5/statsd"
@@ -298,14 +299,23 @@ func TestDatadogGoTimestamps(t *testing.T) {
 	assert.Check(t, is.Equal(n.Total.Sum, 9.0))
 }
 
-// TestDatadogGoTelemetry waits for datadog-go's own telemetry (sent every
-// 10 s): it is flagged, hidden by default and shown on request.
+// TestDatadogGoTelemetry checks datadog-go's own telemetry (sent every
+// 10 s) is flagged, hidden by default and shown on request. datadog-go has
+// no option to shorten that interval, so the client runs in a synctest
+// bubble where its 10 s ticker fires as soon as every client goroutine
+// waits; the datagrams still go over real UDP to the stub outside the bubble.
 func TestDatadogGoTelemetry(t *testing.T) {
 	t.Parallel()
 	s := startStub(t)
-	c := newStatsd(t, s.udp)
-	assert.NilError(t, c.Incr("mine", nil, 1))
-	r, err := s.client.WaitMetrics(t.Context(), datadog.MetricQuery{Name: datadog.TelemetryPrefix + "*"}, 15*time.Second,
+	synctest.Test(t, func(t *testing.T) {
+		c, err := statsd.New(s.udp, statsd.WithContainerID(containerID))
+		assert.NilError(t, err)
+		assert.NilError(t, c.Incr("mine", nil, 1))
+		time.Sleep(10*time.Second + time.Millisecond) // the telemetry interval, on the bubble's clock
+		synctest.Wait()
+		assert.NilError(t, c.Close())
+	})
+	r, err := s.client.WaitMetrics(t.Context(), datadog.MetricQuery{Name: datadog.TelemetryPrefix + "*"}, 5*time.Second,
 		func(r datadog.MetricsResult) bool { return r.Total.Messages > 0 })
 	assert.NilError(t, err)
 	for _, p := range r.Points {
@@ -313,8 +323,12 @@ func TestDatadogGoTelemetry(t *testing.T) {
 		assert.Check(t, slices.Contains(p.Tags, "client:go"), "%s %v", p.Name, p.Tags)
 		assert.Check(t, slices.Contains(p.Tags, "client_transport:udp"), "%s %v", p.Name, p.Tags)
 	}
+	_, err = s.client.WaitMetrics(t.Context(), datadog.MetricQuery{Name: "mine"}, 5*time.Second,
+		func(r datadog.MetricsResult) bool { return r.Total.Sum == 1 })
+	assert.NilError(t, err)
 	def, err := s.client.Metrics(t.Context(), datadog.MetricQuery{})
 	assert.NilError(t, err)
+	assert.Check(t, len(def.Points) > 0)
 	for _, p := range def.Points {
 		assert.Check(t, !p.Telemetry, "telemetry %s listed without telemetry=true", p.Name)
 	}
