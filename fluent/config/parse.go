@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"path"
@@ -475,7 +474,8 @@ func (p *parser) embedded() (string, error) {
 }
 
 // jsonValue reads a JSON array or object that may span lines and contain
-// `#` comments outside strings; the value is the re-serialised JSON.
+// `#` comments outside strings; the value is the re-serialised JSON
+// (dumpJSON: Ruby's JSON.dump).
 func (p *parser) jsonValue() (string, error) {
 	start := p.off
 	var clean []byte
@@ -517,18 +517,12 @@ func (p *parser) jsonValue() (string, error) {
 	if depth != 0 {
 		return "", p.errf(start, "unterminated JSON value")
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(clean))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return "", p.errf(start, "invalid JSON value: %v", err)
-	}
-	out, err := json.Marshal(v)
+	out, err := dumpJSON(clean)
 	if err != nil {
 		return "", p.errf(start, "invalid JSON value: %v", err)
 	}
 	p.off = i
-	return string(out), nil
+	return out, nil
 }
 
 func (p *parser) include(root *Element, prm Param) error {

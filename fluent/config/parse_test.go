@@ -178,3 +178,25 @@ func TestV1Syntax(t *testing.T) {
 	root = parse(t, "<match \"a.b\">\n</match>\n", nil)
 	assert.Equal(t, root.Elements[0].Arg, `"a.b"`)
 }
+
+// TestJSONValuesDumpedAsRuby: the literal parser stores JSON.dump of the
+// parsed value (FD012 lib/fluent/config/literal_parser.rb scan_json): key
+// order kept, a repeated key keeps its first place and last value, no HTML
+// escaping, UTF-8 kept, Floats printed by Float#to_s, integers exact.
+func TestJSONValuesDumpedAsRuby(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"b":1,"a":2}`:                     `{"b":1,"a":2}`,
+		`{"a":1,"b":2,"a":3}`:               `{"a":3,"b":2}`,
+		`["<&>", "日本", "\u003c", "a/b"]`:   `["<&>","日本","<","a/b"]`,
+		`["\u0001\n\"\\"]`:                  `["\u0001\n\"\\"]`,
+		`[1e2, 1.0, 1.5e-7, 2.5E+20, -0.0]`: `[100.0,1.0,1.5e-07,2.5e+20,-0.0]`,
+		`[-0, 12345678901234567890123]`:     `[0,12345678901234567890123]`,
+		`{"n":{"z":null,"y":[true,false]}}`: `{"n":{"z":null,"y":[true,false]}}`,
+	} {
+		root := parse(t, "<s>\n  k "+in+"\n</s>\n", nil)
+		got, _ := root.Elements[0].Get("k")
+		assert.Equal(t, got, want, in)
+	}
+	_, err := ParseBytes(nil, "f.conf", []byte("<s>\n  k [1e400]\n</s>\n"))
+	assert.ErrorContains(t, err, "f.conf:2:5: invalid JSON value: 1e400 is not allowed in JSON")
+}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/devenv-sh/devenv/fluent/config"
 )
 
 // Record is a fluentd record (a Ruby Hash): an ordered list of fields. The
@@ -475,54 +477,8 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 // RubyFloat formats f as Ruby's Float#to_s: "1.0", "9.99", "1.0e+20",
-// "1.0e-05".
-func RubyFloat(f float64) string {
-	if math.IsInf(f, 1) {
-		return "Infinity"
-	}
-	if math.IsInf(f, -1) {
-		return "-Infinity"
-	}
-	if math.IsNaN(f) {
-		return "NaN"
-	}
-	if f == 0 {
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±XX
-	neg := strings.HasPrefix(e, "-")
-	if neg {
-		e = e[1:]
-	}
-	mant, exps, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(exps)
-	digits := strings.Replace(mant, ".", "", 1)
-	decpt := exp + 1
-	var out string
-	switch {
-	case decpt > 0 && decpt <= 16:
-		if len(digits) <= decpt {
-			out = digits + strings.Repeat("0", decpt-len(digits)) + ".0"
-		} else {
-			out = digits[:decpt] + "." + digits[decpt:]
-		}
-	case decpt <= 0 && decpt > -4:
-		out = "0." + strings.Repeat("0", -decpt) + digits
-	default:
-		frac := digits[1:]
-		if frac == "" {
-			frac = "0"
-		}
-		out = fmt.Sprintf("%s.%se%+03d", digits[:1], frac, decpt-1)
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+// "1.0e-05" (it is config.RubyFloat).
+func RubyFloat(f float64) string { return config.RubyFloat(f) }
 
 // ToS renders v as Ruby's `to_s` does (Ruby 2.5): nil → "", numbers as
 // digits, floats as Float#to_s, booleans "true"/"false", arrays and hashes
