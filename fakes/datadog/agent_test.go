@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -589,4 +590,41 @@ func poll(t *testing.T, cond func() bool) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// TestDatagramCountedOnceStored checks /_devenv/counts never runs ahead of
+// the store: while the parser is held inside a datagram (its clock blocks),
+// the datagram is not counted yet, so a test that waits for a count finds
+// what the datagram held.
+func TestDatagramCountedOnceStored(t *testing.T) {
+	t.Parallel()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	clock := func() time.Time {
+		if armed.CompareAndSwap(true, false) {
+			close(entered)
+			<-release
+		}
+		return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	}
+	s := startStub(t, datadog.WithClock(clock))
+	armed.Store(true)
+	conn, err := net.Dial("udp", s.udp)
+	assert.NilError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("counted.after.store:1|c"))
+	assert.NilError(t, err)
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the parser never reached the datagram")
+	}
+	held := s.agent.Counts()
+	close(release)
+	assert.Check(t, is.Equal(held.Packets, uint64(0)), "datagram counted before it was stored")
+	assert.Check(t, is.Equal(held.Bytes, uint64(0)))
+	poll(t, func() bool { return s.agent.Counts().Packets == 1 })
+	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "counted.after.store"})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(r.Total.Messages, 1))
 }

@@ -281,9 +281,11 @@ func (a *Agent) parse() {
 	defer close(a.parsed)
 	const maxBatch = 256
 	var b Batch
+	var n tally
 	for p := range a.queue {
 		b.Reset()
-		barrier := a.parseOne(p, &b)
+		n = tally{}
+		barrier := a.parseOne(p, &b, &n)
 	drain:
 		for i := 1; i < maxBatch && barrier == nil; i++ {
 			select {
@@ -291,16 +293,23 @@ func (a *Agent) parse() {
 				if !ok {
 					break drain
 				}
-				barrier = a.parseOne(p, &b)
+				barrier = a.parseOne(p, &b, &n)
 			default:
 				break drain
 			}
 		}
-		a.commit(&b)
+		a.commit(&b, n)
 		if barrier != nil {
 			close(barrier)
 		}
 	}
+}
+
+// tally counts the datagrams of one batch, added to the counters only once
+// the batch is stored: a test that sees a datagram counted finds what it
+// held.
+type tally struct {
+	udp, uds, bytes, oversize uint64
 }
 
 // sync waits until every datagram queued so far is parsed and stored. It
@@ -319,26 +328,26 @@ func (a *Agent) sync() {
 
 // parseOne parses one datagram into b and stamps what it added. For a
 // barrier it returns the channel to close once b is stored.
-func (a *Agent) parseOne(p packet, b *Batch) chan struct{} {
+func (a *Agent) parseOne(p packet, b *Batch, n *tally) chan struct{} {
 	if p.synced != nil {
 		return p.synced
 	}
 	if p.transport == TransportUDP {
-		a.counters.packetsUDP.Add(1)
+		n.udp++
 	} else {
-		a.counters.packetsUDS.Add(1)
+		n.uds++
 	}
-	a.counters.bytes.Add(uint64(len(p.data)))
+	n.bytes += uint64(len(p.data))
 	nm, ne, nc, nerr := len(b.Metrics), len(b.Events), len(b.ServiceChecks), len(b.Errors)
 	switch {
 	case p.truncated:
-		a.counters.oversize.Add(1)
+		n.oversize++
 		b.Errors = append(b.Errors, ParseError{
 			Line:   truncate(string(p.data), maxErrorLine),
 			Reason: fmt.Sprintf("datagram truncated: larger than the %d-byte read buffer", readBufferSize),
 		})
 	case len(p.data) > a.maxDatagram:
-		a.counters.oversize.Add(1)
+		n.oversize++
 		b.Errors = append(b.Errors, ParseError{
 			Line:   truncate(string(p.data), maxErrorLine),
 			Reason: fmt.Sprintf("datagram of %d bytes exceeds the agent's %d-byte buffer (dogstatsd_buffer_size): the agent would cut it", len(p.data), a.maxDatagram),
@@ -362,9 +371,10 @@ func (a *Agent) parseOne(p packet, b *Batch) chan struct{} {
 	return nil
 }
 
-// commit stores a parsed batch and logs its errors (the first ones after a
-// reset, then one in a thousand, so garbage cannot flood the log).
-func (a *Agent) commit(b *Batch) {
+// commit stores a parsed batch, then counts it, and logs its errors (the
+// first ones after a reset, then one in a thousand, so garbage cannot flood
+// the log).
+func (a *Agent) commit(b *Batch, n tally) {
 	if len(b.Metrics) > 0 {
 		a.store.AddMetrics(b.Metrics)
 		a.counters.metrics.Add(uint64(len(b.Metrics)))
@@ -385,6 +395,10 @@ func (a *Agent) commit(b *Batch) {
 			}
 		}
 	}
+	a.counters.packetsUDP.Add(n.udp)
+	a.counters.packetsUDS.Add(n.uds)
+	a.counters.bytes.Add(n.bytes)
+	a.counters.oversize.Add(n.oversize)
 	// The batch is reused: the store keeps copies of the items, and the
 	// slices inside them are not touched again by the parser.
 	b.Metrics, b.Events, b.ServiceChecks, b.Errors = b.Metrics[:0], b.Events[:0], b.ServiceChecks[:0], b.Errors[:0]
