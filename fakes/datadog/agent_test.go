@@ -628,3 +628,24 @@ func TestDatagramCountedOnceStored(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(r.Total.Messages, 1))
 }
+
+// TestQueryRejectsUnknownParameters checks a misspelt filter is an error,
+// not silently ignored (which would widen the result).
+func TestQueryRejectsUnknownParameters(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	for _, tc := range []struct{ path, want string }{
+		{"/metrics?name=x&tags=env:prod", `unknown parameter tags (known: name, tag, type, container_id, telemetry, points, since, until, last)`},
+		{"/metrics?no_points=true", `unknown parameter no_points`},
+		{"/events?title=x&alert=error", `unknown parameter alert`},
+		{"/service_checks?name=x&state=2", `unknown parameter state`},
+		{"/spans?svc=api", `unknown parameter svc`},
+		{"/traces?traceid=1", `unknown parameter traceid`},
+	} {
+		_, err := s.client.GetBytes(t.Context(), tc.path, nil)
+		assert.Check(t, is.ErrorContains(err, "400 Bad Request"), tc.path)
+		assert.Check(t, is.ErrorContains(err, tc.want), tc.path)
+	}
+	_, err := s.client.GetBytes(t.Context(), "/metrics?name=x&tag=a&type=c&container_id=c&telemetry=true&points=false&last=1m", nil)
+	assert.NilError(t, err)
+}

@@ -2,6 +2,7 @@ package datadog
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"path"
@@ -30,6 +31,22 @@ func (w Window) encode(v url.Values) {
 	if w.Last > 0 {
 		v.Set("last", w.Last.String())
 	}
+}
+
+// windowKeys are the query parameters of a Window, known to every query.
+var windowKeys = []string{"since", "until", "last"}
+
+// checkKeys rejects a query parameter outside known and the window's: a
+// misspelt filter ("tags=" for "tag=") would otherwise be ignored and widen
+// the result, and a test asserting on it could pass for the wrong reason.
+func checkKeys(v url.Values, known ...string) error {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		if !slices.Contains(known, k) && !slices.Contains(windowKeys, k) {
+			all := append(slices.Clone(known), windowKeys...)
+			return fmt.Errorf("unknown parameter %s (known: %s)", k, strings.Join(all, ", "))
+		}
+	}
+	return nil
 }
 
 func decodeWindow(v url.Values) (Window, error) {
@@ -156,6 +173,9 @@ func (q MetricQuery) Values() url.Values {
 // ParseMetricQuery decodes the query string of GET /_devenv/metrics.
 func ParseMetricQuery(v url.Values) (MetricQuery, error) {
 	q := MetricQuery{Name: v.Get("name"), Tags: v["tag"], Type: MetricType(v.Get("type")), ContainerID: v.Get("container_id")}
+	if err := checkKeys(v, "name", "tag", "type", "container_id", "telemetry", "points"); err != nil {
+		return q, err
+	}
 	switch q.Type {
 	case "", Count, Gauge, Timing, Histogram, Set, Distribution:
 	default:
@@ -370,6 +390,9 @@ func setIf(v url.Values, key, val string) {
 // ParseEventQuery decodes the query string of GET /_devenv/events.
 func ParseEventQuery(v url.Values) (EventQuery, error) {
 	q := EventQuery{Title: v.Get("title"), Tags: v["tag"], AlertType: v.Get("alert_type"), SourceType: v.Get("source_type")}
+	if err := checkKeys(v, "title", "tag", "alert_type", "source_type"); err != nil {
+		return q, err
+	}
 	var err error
 	q.Window, err = decodeWindow(v)
 	return q, err
@@ -413,6 +436,9 @@ func (q ServiceCheckQuery) Values() url.Values {
 // ParseServiceCheckQuery decodes the query string of GET /_devenv/service_checks.
 func ParseServiceCheckQuery(v url.Values) (ServiceCheckQuery, error) {
 	q := ServiceCheckQuery{Name: v.Get("name"), Tags: v["tag"]}
+	if err := checkKeys(v, "name", "tag", "status"); err != nil {
+		return q, err
+	}
 	if s := v.Get("status"); s != "" {
 		st, err := strconv.Atoi(s)
 		if err != nil || st < 0 || st > 3 {
@@ -465,6 +491,9 @@ func (q SpanQuery) Values() url.Values {
 // ParseSpanQuery decodes the query string of GET /_devenv/spans and /_devenv/traces.
 func ParseSpanQuery(v url.Values) (SpanQuery, error) {
 	q := SpanQuery{Service: v.Get("service"), Name: v.Get("name"), Resource: v.Get("resource")}
+	if err := checkKeys(v, "service", "name", "resource", "trace_id", "error"); err != nil {
+		return q, err
+	}
 	if s := v.Get("trace_id"); s != "" {
 		id, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
