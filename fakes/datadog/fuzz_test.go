@@ -58,17 +58,19 @@ func FuzzParseDatagram(f *testing.F) {
 			}
 		}
 		// A message parses the same alone as among others: the slices the
-		// messages of a datagram share never overlap.
+		// messages of a datagram share never overlap. Alone, it is sent as a
+		// "\r\n"-terminated line, so that a "\r" ending the message itself
+		// stays in it, as it did in its datagram.
 		for _, m := range b.Metrics {
 			var alone Batch
-			ParseDatagram([]byte(m.Raw), &alone)
+			ParseDatagram([]byte(m.Raw+"\r\n"), &alone)
 			if len(alone.Metrics) != 1 || !reflect.DeepEqual(alone.Metrics[0], m) {
 				t.Fatalf("%q parses as %+v alone, %+v in its datagram", m.Raw, alone.Metrics, m)
 			}
 		}
 		for _, e := range b.Events {
 			var alone Batch
-			ParseDatagram([]byte(e.Raw), &alone)
+			ParseDatagram([]byte(e.Raw+"\r\n"), &alone)
 			if len(alone.Events) != 1 || !reflect.DeepEqual(alone.Events[0], e) {
 				t.Fatalf("%q parses as %+v alone, %+v in its datagram", e.Raw, alone.Events, e)
 			}
