@@ -18,6 +18,7 @@ func TestDecodeReferences(t *testing.T) {
 			want: []string{
 				`x.json: containerDefinitions[0](web).links[1]: no container named "cache" in this task definition; use one of "web", "db"`,
 				`x.json: containerDefinitions[0](web).links[2]: a container cannot refer to itself; name another container`,
+				`x.json: containerDefinitions[0](web).dependsOn[0].condition: HEALTHY needs a health check on "db", which has none (or NONE), so it never becomes healthy; add one there or wait for START`,
 				`x.json: containerDefinitions[0](web).dependsOn[1].containerName: no container named "migrate" in this task definition; use one of "web", "db"`,
 				`x.json: containerDefinitions[0](web).volumesFrom[0].sourceContainer: no container named "sidecar" in this task definition; use one of "web", "db"`,
 				`x.json: containerDefinitions[0](web).mountPoints[1].sourceVolume: no volume named "cache" in this task definition; use one of "data", "logs", or add the volume to the task's "volumes"`,
@@ -86,4 +87,18 @@ func TestDecodeCycles(t *testing.T) {
 				`{"name": "db", "image": "postgres", "links": ["cache"]}`, `{"name": "cache", "image": "redis"}`),
 		},
 	})
+}
+
+func TestDecodeHealthyNeedsAHealthCheck(t *testing.T) {
+	runErrorCases(t, []errorCase{{
+		name: "no health check and NONE",
+		in: task(`{"name": "web", "image": "nginx", "dependsOn": [{"containerName": "db", "condition": "HEALTHY"}, {"containerName": "cache", "condition": "HEALTHY"}, {"containerName": "api", "condition": "HEALTHY"}]}`,
+			`{"name": "db", "image": "postgres"}`,
+			`{"name": "cache", "image": "redis", "healthCheck": {"command": ["NONE"]}}`,
+			`{"name": "api", "image": "api", "healthCheck": {"command": ["CMD", "/health"]}}`),
+		want: []string{
+			`x.json: containerDefinitions[0](web).dependsOn[0].condition: HEALTHY needs a health check on "db", which has none (or NONE), so it never becomes healthy; add one there or wait for START`,
+			`x.json: containerDefinitions[0](web).dependsOn[1].condition: HEALTHY needs a health check on "cache", which has none (or NONE), so it never becomes healthy; add one there or wait for START`,
+		},
+	}})
 }

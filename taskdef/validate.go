@@ -269,6 +269,11 @@ func (d *decoder) validateContainer(t *TaskDefinition, c *ContainerDefinition, p
 		dp := p.Next("dependsOn").Index(i)
 		d.ref(dp.Next("containerName"), dep.ContainerName, c.Name, r)
 		d.enum(dp.Next("condition"), dep.Condition, conditions)
+		if j, ok := r.names[dep.ContainerName]; ok && dep.Condition == ConditionHealthy {
+			if hc := t.ContainerDefinitions[j].HealthCheck; hc == nil || len(hc.Command) == 0 || hc.Command[0] == "NONE" {
+				d.check(dp.Next("condition"), fieldpath.Invalidf("HEALTHY needs a health check on %q, which has none (or NONE), so it never becomes healthy; add one there or wait for START", dep.ContainerName))
+			}
+		}
 	}
 	for i, vf := range c.VolumesFrom {
 		d.ref(p.Next("volumesFrom").Index(i).Next("sourceContainer"), vf.SourceContainer, c.Name, r)

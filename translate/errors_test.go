@@ -52,15 +52,6 @@ a.json: containerDefinitions[0](web).dependsOn[0].containerName: "cache" is not 
 a.json: containerDefinitions[0](web).dependsOn[1].condition: unknown condition "RUNNING": use START, COMPLETE, SUCCESS or HEALTHY
 a.json: containerDefinitions[0](web).links[0]: link to "db", which is not a container of this task`,
 		},
-		"healthy without a health check": {
-			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{
-				web(func(c *taskdef.ContainerDefinition) {
-					c.DependsOn = []taskdef.ContainerDependency{{ContainerName: "db", Condition: "HEALTHY"}}
-				}),
-				{Name: "db", Image: "postgres:16"},
-			}}}},
-			`a.json: containerDefinitions[0](web).dependsOn[0].condition: HEALTHY needs a healthCheck on "db", which has none: add one or wait for START`,
-		},
 		"same host port twice in one service": {
 			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{web(func(c *taskdef.ContainerDefinition) {
 				c.PortMappings = []taskdef.PortMapping{{ContainerPort: ptr(80), HostPort: ptr(8080)}, {ContainerPort: ptr(81), HostPort: ptr(8080)}}
@@ -139,7 +130,7 @@ func TestPullRuleOnAPlaceholder(t *testing.T) {
 func TestVolumesStayApart(t *testing.T) {
 	def := func(family, volume string) taskdef.Def {
 		return taskdef.Def{File: family + ".json", Task: taskdef.TaskDefinition{Family: family,
-			Volumes: []taskdef.Volume{{Name: volume}, {Name: "logs", Host: &taskdef.HostVolumeProperties{SourcePath: ptr("/var/log")}}},
+			Volumes:              []taskdef.Volume{{Name: volume}, {Name: "logs", Host: &taskdef.HostVolumeProperties{SourcePath: ptr("/var/log")}}},
 			ContainerDefinitions: []taskdef.ContainerDefinition{{Name: family + "-web", Image: "nginx:1.27", MountPoints: []taskdef.MountPoint{{SourceVolume: volume, ContainerPath: "/v"}, {SourceVolume: "logs", ContainerPath: "/logs"}}}}}}
 	}
 	p, _, err := translate.Translate([]taskdef.Def{def("a_b", "c"), def("a", "b_c")}, config.Default())
@@ -149,4 +140,16 @@ func TestVolumesStayApart(t *testing.T) {
 	assert.Assert(t, ab[0].Source != a[0].Source, "%s", ab[0].Source)
 	assert.Assert(t, ab[1].Source != a[1].Source, "%s", ab[1].Source)
 	assert.Equal(t, a[1].Source, "./.devenv/volumes/a/logs")
+}
+
+// TestMemoryMinimum: 4 and 5 MiB (ECS accepts them) are raised to Docker
+// 20.10's 6 MiB minimum, reported.
+func TestMemoryMinimum(t *testing.T) {
+	def, err := taskdef.Decode("a.json", []byte(`{"family": "a", "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "memory": 5, "memoryReservation": 4}]}`))
+	assert.NilError(t, err)
+	p, report, err := translate.Translate([]taskdef.Def{def}, config.Default())
+	assert.NilError(t, err)
+	assert.Equal(t, int64(p.Services["web"].MemLimit), int64(6<<20))
+	assert.Equal(t, int64(p.Services["web"].MemReservation), int64(6<<20))
+	assert.Assert(t, strings.Contains(report.Text(), "memory: 5 MiB → 6 MiB: Docker 20.10 and later refuse less than 6 MiB"), report.Text())
 }

@@ -313,11 +313,17 @@ func hidePassword(v, name string) (string, bool) {
 }
 
 // rewriteHosts replaces production host names mapped in devenv.yaml with
-// their local service (and port).
+// their local service (and port). Only whole host names match: a db.prod
+// rule leaves replica-db.prod and db.prod.example.com alone. A service of
+// an awsvpc task is reached through its namespace holder, whose name is
+// the one other containers resolve.
 func (tk *task) rewriteHosts(v string) (string, bool) {
 	out, changed := v, false
 	for _, h := range tk.t.local.Hosts {
 		from, to := h.Host, h.Service
+		if holder, ok := tk.t.holderOf[to]; ok {
+			to = holder
+		}
 		if h.Port != 0 {
 			from += ":" + itoa(h.Port)
 			port := h.Port
@@ -326,11 +332,44 @@ func (tk *task) rewriteHosts(v string) (string, bool) {
 			}
 			to += ":" + itoa(port)
 		}
-		if strings.Contains(out, from) {
-			out, changed = strings.ReplaceAll(out, from, to), true
+		if r, ok := replaceHost(out, from, to, h.Port != 0); ok {
+			out, changed = r, true
 		}
 	}
 	return out, changed
+}
+
+// replaceHost replaces each occurrence of host name (or host:port) from in
+// s that is a whole name: not preceded by a host name character, nor
+// followed by one (or by ".label", a longer name; after a port, by a digit).
+func replaceHost(s, from, to string, withPort bool) (string, bool) {
+	var b strings.Builder
+	changed := false
+	for {
+		i := strings.Index(strings.ToLower(s), strings.ToLower(from))
+		if i < 0 {
+			break
+		}
+		j := i + len(from)
+		before := i == 0 || !hostChar(s[i-1])
+		after := j == len(s) || !(hostChar(s[j]) && s[j] != '.' || s[j] == '.' && j+1 < len(s) && hostChar(s[j+1]) && s[j+1] != '.')
+		if withPort {
+			after = j == len(s) || s[j] < '0' || s[j] > '9'
+		}
+		if before && after {
+			b.WriteString(s[:i] + to)
+			changed = true
+		} else {
+			b.WriteString(s[:j])
+		}
+		s = s[j:]
+	}
+	b.WriteString(s)
+	return b.String(), changed
+}
+
+func hostChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
 }
 
 func (tk *task) convertEnvironmentFiles(c *taskdef.ContainerDefinition, p fieldpath.Path) []types.EnvFile {
@@ -499,6 +538,21 @@ func mib(v *int) types.UnitBytes {
 	return types.UnitBytes(*v) * 1024 * 1024
 }
 
+// minMemoryMiB is the smallest memory limit or reservation Docker 20.10
+// and later accept (ECS accepts 4 MiB, the minimum of older daemons).
+const minMemoryMiB = 6
+
+// convertMemory maps memory or memoryReservation (MiB) to bytes, raising
+// a value Docker would refuse to its minimum, reported.
+func (tk *task) convertMemory(c *taskdef.ContainerDefinition, p fieldpath.Path, v *int) types.UnitBytes {
+	if v != nil && *v > 0 && *v < minMemoryMiB {
+		tk.deviate(c, p, Rewritten, itoa(*v)+" MiB", itoa(minMemoryMiB)+" MiB", "Docker 20.10 and later refuse less than 6 MiB")
+		m := minMemoryMiB
+		return mib(&m)
+	}
+	return mib(v)
+}
+
 // convertMaxSwap maps maxSwap to memswap_limit, which Docker counts as
 // memory plus swap, so it needs the container's hard memory limit.
 func (tk *task) convertMaxSwap(c *taskdef.ContainerDefinition, p fieldpath.Path) types.UnitBytes {
@@ -648,10 +702,6 @@ func (tk *task) convertDependsOn(c *taskdef.ContainerDefinition, p fieldpath.Pat
 		}
 		if _, ok := tk.byName[dep.ContainerName]; !ok {
 			tk.t.fail(tk.def.File, dp.Next("containerName"), fieldpath.Invalidf("%q is not a container of this task", dep.ContainerName))
-			continue
-		}
-		if dep.Condition == taskdef.ConditionHealthy && tk.td.ContainerDefinitions[tk.byName[dep.ContainerName]].HealthCheck == nil {
-			tk.t.fail(tk.def.File, dp.Next("condition"), fieldpath.Invalidf("HEALTHY needs a healthCheck on %q, which has none: add one or wait for START", dep.ContainerName))
 			continue
 		}
 		if dep.Condition == taskdef.ConditionComplete {

@@ -137,3 +137,30 @@ func TestEnvironmentOverrideWins(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Assert(t, !strings.Contains(report.Text()+string(js), "SENTINEL"), report.Text())
 }
+
+// TestHostRulesMatchWholeNames: a hosts rule rewrites a host name only
+// where it stands whole, and a service of an awsvpc task is reached
+// through its namespace holder.
+func TestHostRulesMatchWholeNames(t *testing.T) {
+	app, err := taskdef.Decode("app.json", []byte(`{"family": "app", "containerDefinitions": [{"name": "app", "image": "nginx:1.27", "environment": [
+  {"name": "DB", "value": "postgres://db.prod:5432/app"},
+  {"name": "REPLICA", "value": "postgres://replica-db.prod:5432/app"},
+  {"name": "LONGER", "value": "db.prod.example.com"},
+  {"name": "LIST", "value": "db.prod,DB.PROD.,xdb.prod"},
+  {"name": "LOGS", "value": "logs.prod:24224"},
+  {"name": "LOGS_PORT", "value": "logs.prod:242240"}]}]}`))
+	assert.NilError(t, err)
+	logs, err := taskdef.Decode("logs.json", []byte(`{"family": "logs", "networkMode": "awsvpc", "containerDefinitions": [{"name": "collector", "image": "fluent/fluentd:v1.17-1", "portMappings": [{"containerPort": 24224}]}]}`))
+	assert.NilError(t, err)
+	local := config.Default()
+	local.Hosts = []config.HostRule{{Host: "db.prod", Service: "db"}, {Host: "logs.prod", Port: 24224, Service: "collector"}}
+	p, _, err := translate.Translate([]taskdef.Def{app, logs}, local)
+	assert.NilError(t, err)
+	env := p.Services["app"].Environment
+	for name, want := range map[string]string{
+		"DB": "postgres://db:5432/app", "REPLICA": "postgres://replica-db.prod:5432/app", "LONGER": "db.prod.example.com",
+		"LIST": "db,db.,xdb.prod", "LOGS": "logs-pause:24224", "LOGS_PORT": "logs.prod:242240",
+	} {
+		assert.Equal(t, *env[name], want, name)
+	}
+}

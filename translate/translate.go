@@ -41,7 +41,7 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	for _, opt := range opts {
 		opt(&o)
 	}
-	t := &translator{local: local, services: map[string]*service{}, usedRules: map[string]bool{}}
+	t := &translator{local: local, services: map[string]*service{}, usedRules: map[string]bool{}, holderOf: map[string]string{}}
 	if local.BindAddress == "" {
 		t.local.BindAddress = config.DefaultBindAddress
 	}
@@ -50,6 +50,13 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	}
 	if len(defs) == 0 {
 		return nil, nil, fieldpath.Invalidf("no task definitions to translate: give --taskdefs or list them under taskdefs in devenv.yaml")
+	}
+	for _, d := range defs {
+		if d.Task.NetworkMode == taskdef.NetworkModeAWSVPC {
+			for _, c := range d.Task.ContainerDefinitions {
+				t.holderOf[local.ServiceName(d.Task.Family, c.Name)] = d.Task.Family + HolderSuffix
+			}
+		}
 	}
 	for i := range defs {
 		t.task(&defs[i])
@@ -89,6 +96,8 @@ type translator struct {
 	// usedRules records the devenv.yaml services entries ("family/container")
 	// and ports ("family/container 8080/tcp") that matched.
 	usedRules map[string]bool
+	// holderOf maps the services of awsvpc tasks to their namespace holder.
+	holderOf map[string]string
 }
 
 // service is a Compose service being built, with where it came from.
@@ -293,8 +302,8 @@ func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, 
 		MemSwapLimit:    tk.convertMaxSwap(c, p),
 		MemSwappiness:   swappiness(c.LinuxParameters),
 		CPUShares:       tk.convertCPU(c, p),
-		MemLimit:        mib(c.Memory),
-		MemReservation:  mib(c.MemoryReservation),
+		MemLimit:        tk.convertMemory(c, p.Next("memory"), c.Memory),
+		MemReservation:  tk.convertMemory(c, p.Next("memoryReservation"), c.MemoryReservation),
 		NetworkMode:     tk.convertNetworkMode(c, p, s),
 		Pid:             tk.convertPidMode(c),
 		Ipc:             tk.convertIpcMode(c),
