@@ -61,25 +61,67 @@ func (r *Router) newParserFilter(el *config.Element) (*parserFilter, error) {
 	return f, nil
 }
 
+// warn reports a parse failure that drops the event (a rescued exception:
+// filter_parser re-adds nothing, even with reserve_data).
 func (f *parserFilter) warn(c *emitCtx, e *event, format string, args ...any) bool {
-	if f.toError {
+	f.report(c, e, false, fmt.Sprintf(format, args...))
+	return false
+}
+
+// keep reports a missing key or a non-matching value; with reserve_data
+// the original record then passes on (handle_parsed with {}), otherwise
+// the event is dropped.
+func (f *parserFilter) keep(c *emitCtx, e *event, format string, args ...any) bool {
+	f.report(c, e, f.reserveData, fmt.Sprintf(format, args...))
+	return f.passOn(e)
+}
+
+// passOn is handle_parsed(tag, record, time, {}) under reserve_data: the
+// record unchanged, plus an empty hash_value_field when one is set. It
+// reports whether the event goes on.
+func (f *parserFilter) passOn(e *event) bool {
+	if !f.reserveData {
+		return false
+	}
+	if f.hashValueField != "" {
+		out := e.rec.Clone()
+		out.Set(f.hashValueField, Record{})
+		e.rec = out
+	}
+	return true
+}
+
+// report makes a parse problem visible as fluentd does: with
+// emit_invalid_record_to_error the original record goes to <label @ERROR>
+// (without one, "dump an error event" is logged at warn level); otherwise
+// a warning, unless suppress_parse_error_log (which does not cover "does
+// not exist"). When the event goes on (passes) the problem is a Step,
+// otherwise a Drop.
+func (f *parserFilter) report(c *emitCtx, e *event, passes bool, msg string) {
+	kind, note := DropWarning, msg
+	switch {
+	case f.toError:
 		if errp, ok := c.r.labels["@ERROR"]; ok {
 			// router.emit_error_event: the original record goes to
 			// <label @ERROR>, with the same tag and time.
-			c.step(Step{Kind: StepErrorEvent, Plugin: "parser", Pos: f.el.Pos, Tag: e.tag, Detail: fmt.Sprintf(format, args...)})
+			c.step(Step{Kind: StepErrorEvent, Plugin: "parser", Pos: f.el.Pos, Tag: e.tag, Detail: msg})
 			sub := *c
 			sub.p = errp
 			sub.depth++
 			c.r.emit(&sub, &event{tag: e.tag, time: e.time, rec: e.rec})
-			return false
+			return
 		}
-		c.drop(DropWarning, e.tag, "parser", f.el.Pos, "sent to @ERROR (no <label @ERROR>: logged as \"dump an error event\"): "+format, args...)
-	} else if f.suppressLog && !strings.Contains(format, "does not exist") {
-		c.drop(DropSilent, e.tag, "parser", f.el.Pos, "(suppress_parse_error_log) "+format, args...)
-	} else {
-		c.drop(DropWarning, e.tag, "parser", f.el.Pos, format, args...)
+		note = "sent to @ERROR (no <label @ERROR>: logged as \"dump an error event\"): " + msg
+	case f.suppressLog && !strings.HasSuffix(msg, "does not exist"):
+		kind, note = DropSilent, "(suppress_parse_error_log) "+msg
 	}
-	return false
+	if !passes {
+		c.drop(kind, e.tag, "parser", f.el.Pos, "%s", note)
+		return
+	}
+	if kind == DropWarning {
+		c.step(Step{Kind: StepWarning, Plugin: "parser", Pos: f.el.Pos, Tag: e.tag, Detail: note + " (reserve_data: the record passes on unchanged)"})
+	}
 }
 
 func (f *parserFilter) filter(c *emitCtx, e *event) bool {
@@ -88,14 +130,13 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 	}
 	raw, _ := e.rec.Get(f.keyName)
 	if raw == nil {
-		if f.reserveData {
-			return true
+		if f.ignoreKeyMissing && !f.toError { // nothing is logged
+			if !f.reserveData {
+				c.drop(DropSilent, e.tag, "parser", f.el.Pos, "%s does not exist (ignore_key_not_exist)", f.keyName)
+			}
+			return f.passOn(e)
 		}
-		if f.ignoreKeyMissing {
-			c.drop(DropSilent, e.tag, "parser", f.el.Pos, "%s does not exist (ignore_key_not_exist)", f.keyName)
-			return false
-		}
-		return f.warn(c, e, "%s does not exist", f.keyName)
+		return f.keep(c, e, "%s does not exist", f.keyName)
 	}
 	text := ToS(raw)
 	var v any
@@ -106,10 +147,7 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 		v, err = ParseJSONString(text)
 	}
 	if err != nil {
-		if f.reserveData {
-			return true
-		}
-		return f.warn(c, e, "pattern not match with data '%s'", text)
+		return f.keep(c, e, "pattern not match with data '%s'", text)
 	}
 	// JSONParser: value = record.delete(time_key)
 	var tv any

@@ -443,3 +443,54 @@ func TestRewriteTagFilterConfigEdges(t *testing.T) {
 	assert.Equal(t, j.Drops[0].Kind, router.DropConnectionClosed)
 	assert.Assert(t, strings.Contains(j.Drops[0].Reason, "undefined method `capitalize' for nil:NilClass"), j.Drops[0].Reason)
 }
+
+// TestFilterParserReserveDataWarnings: with reserve_data the record passes
+// on, but fluentd still logs "… does not exist" / "pattern not match"
+// (FD012 lib/fluent/plugin/filter_parser.rb filter_stream), so the journey
+// shows the warning.
+func TestFilterParserReserveDataWarnings(t *testing.T) {
+	conf := func(extra string) *router.Router {
+		return build(t, "<filter **>\n  @type parser\n  format json\n  key_name log\n  reserve_data true\n"+extra+"</filter>\n<match **>\n  @type stdout\n</match>\n<label @ERROR>\n  <match **>\n    @type file\n    path /err\n  </match>\n</label>\n")
+	}
+	warnings := func(j router.Journey) []string {
+		var out []string
+		for _, s := range j.Steps {
+			if s.Kind == router.StepWarning || s.Kind == router.StepErrorEvent {
+				out = append(out, string(s.Kind)+": "+s.Detail)
+			}
+		}
+		return out
+	}
+	body := func(j router.Journey) string {
+		return strings.SplitN(strings.TrimSpace(string(j.Deliveries[0].Line)), ": ", 2)[1]
+	}
+	j := route(conf(""), "a", rec("x", "1"))
+	assert.Equal(t, body(j), `{"x":"1"}`)
+	assert.Equal(t, len(j.Drops), 0)
+	assert.DeepEqual(t, warnings(j), []string{"warning: log does not exist (reserve_data: the record passes on unchanged)"})
+
+	j = route(conf(""), "a", rec("log", "nope"))
+	assert.Equal(t, body(j), `{"log":"nope"}`)
+	assert.DeepEqual(t, warnings(j), []string{"warning: pattern not match with data 'nope' (reserve_data: the record passes on unchanged)"})
+
+	// suppress_parse_error_log hides the pattern warning, not the missing key.
+	assert.DeepEqual(t, warnings(route(conf("  suppress_parse_error_log true\n"), "a", rec("log", "nope"))), []string(nil))
+	assert.Equal(t, len(warnings(route(conf("  suppress_parse_error_log true\n"), "a", rec()))), 1)
+	// ignore_key_not_exist: nothing logged, the record still passes.
+	j = route(conf("  ignore_key_not_exist true\n"), "a", rec("x", "1"))
+	assert.Equal(t, body(j), `{"x":"1"}`)
+	assert.DeepEqual(t, warnings(j), []string(nil))
+	// hash_value_field: handle_parsed(…, {}) adds an empty hash.
+	assert.Equal(t, body(route(conf("  hash_value_field h\n"), "a", rec("x", "1"))), `{"x":"1","h":{}}`)
+	// emit_invalid_record_to_error: the record goes to @ERROR and passes on.
+	j = route(conf("  emit_invalid_record_to_error true\n"), "a", rec("log", "nope"))
+	assert.Equal(t, len(j.Deliveries), 2)
+	assert.Equal(t, j.Deliveries[0].Output.Type, "file")
+	assert.Equal(t, j.Deliveries[1].Output.Type, "stdout")
+	assert.DeepEqual(t, warnings(j), []string{"error_event: pattern not match with data 'nope'"})
+	// A time that fails to parse is a rescued ParserError: dropped even
+	// with reserve_data.
+	j = route(conf("  time_format %Y\n"), "a", rec("log", `{"time":"x"}`))
+	assert.Equal(t, len(j.Deliveries), 0)
+	assert.Equal(t, j.Drops[0].Kind, router.DropWarning)
+}

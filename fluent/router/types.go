@@ -72,6 +72,9 @@ const (
 	StepPlant  StepKind = "plant"  // forest planted (configured) instances for a tag
 	// StepErrorEvent: a plugin sent the event to <label @ERROR>.
 	StepErrorEvent StepKind = "error_event"
+	// StepWarning: a plugin logged a warning and the event went on
+	// (filter_parser with reserve_data).
+	StepWarning StepKind = "warning"
 )
 
 // Step is one thing that happened to an event on its way.
