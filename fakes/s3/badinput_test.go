@@ -105,6 +105,8 @@ func TestBadInput(t *testing.T) {
 		{"oversize by decoded length", put(merge(trailerHdr, "X-Amz-Decoded-Content-Length", "4096"), trailer(crc32Of(data))), 400, "EntityTooLarge"},
 		{"oversize without length", rawReq{method: http.MethodPut, path: "/bad/obj", body: bytes.Repeat([]byte("x"), 4096), chunkedTE: true}, 400, "EntityTooLarge"},
 		{"key too long", rawReq{method: http.MethodPut, path: "/bad/" + longKey, body: data}, 400, "KeyTooLongError"},
+		{"key not UTF-8", rawReq{method: http.MethodPut, path: "/bad/bad%FFkey", body: data}, 400, "InvalidURI"},
+		{"multipart key not UTF-8", rawReq{method: http.MethodPost, path: "/bad/%C3%28?uploads"}, 400, "InvalidURI"},
 		{"put into missing bucket", rawReq{method: http.MethodPut, path: "/nobucket/k", body: data}, 404, "NoSuchBucket"},
 		{"invalid storage class", put(map[string]string{"X-Amz-Storage-Class": "COLD"}, data), 400, "InvalidArgument"},
 	} {
@@ -166,6 +168,7 @@ func TestBadRequests(t *testing.T) {
 		{"delete objects without digest", rawReq{method: http.MethodPost, path: "/reqs?delete", body: deleteXML}, 400, "InvalidRequest"},
 		{"delete objects too large", rawReq{method: http.MethodPost, path: "/reqs?delete", body: bytes.Repeat([]byte("x"), maxXMLBody+1)}, 400, "MaxMessageLengthExceeded"},
 		{"get missing key", rawReq{method: http.MethodGet, path: "/reqs/missing"}, 404, "NoSuchKey"},
+		{"get key not UTF-8", rawReq{method: http.MethodGet, path: "/reqs/%AE%8A-"}, 400, "InvalidURI"},
 		{"get missing bucket", rawReq{method: http.MethodGet, path: "/nobucket/k"}, 404, "NoSuchBucket"},
 		{"list missing bucket", rawReq{method: http.MethodGet, path: "/nobucket?list-type=2"}, 404, "NoSuchBucket"},
 		{"delete missing bucket", rawReq{method: http.MethodDelete, path: "/nobucket"}, 404, "NoSuchBucket"},

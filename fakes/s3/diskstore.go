@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"unicode/utf8"
 )
 
 // DiskStore is a [Store] that keeps everything under one directory, so
@@ -354,8 +355,20 @@ func (s *DiskStore) ListObjects(_ context.Context, bucket, prefix, after string,
 	return nil
 }
 
+// checkKeyEncoding refuses keys that JSON metadata cannot keep: a key that
+// is not UTF-8 would be read back as another key after a restart.
+func checkKeyEncoding(key string) error {
+	if !utf8.ValidString(key) {
+		return fmt.Errorf("key %q is not UTF-8", key)
+	}
+	return nil
+}
+
 // PutObject implements [Store].
 func (s *DiskStore) PutObject(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
+	if err := checkKeyEncoding(info.Key); err != nil {
+		return ObjectInfo{}, fmt.Errorf("put object %s: %w", bucket, err)
+	}
 	if _, err := s.HeadBucket(ctx, bucket); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -470,6 +483,9 @@ func validUploadID(id string) bool {
 func (s *DiskStore) CreateUpload(_ context.Context, u UploadInfo) error {
 	if !validUploadID(u.ID) {
 		return fmt.Errorf("create upload: invalid upload id %q", u.ID)
+	}
+	if err := checkKeyEncoding(u.Key); err != nil {
+		return fmt.Errorf("create upload %s: %w", u.ID, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -34,6 +34,7 @@ const (
 	ErrInvalidPartOrder                  ErrorCode = "InvalidPartOrder"
 	ErrInvalidRange                      ErrorCode = "InvalidRange"
 	ErrInvalidRequest                    ErrorCode = "InvalidRequest"
+	ErrInvalidURI                        ErrorCode = "InvalidURI"
 	ErrKeyTooLong                        ErrorCode = "KeyTooLongError"
 	ErrMalformedXML                      ErrorCode = "MalformedXML"
 	ErrMaxMessageLengthExceeded          ErrorCode = "MaxMessageLengthExceeded"
@@ -74,6 +75,7 @@ var codes = map[ErrorCode]codeInfo{
 	ErrInvalidPartOrder:                  {http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number."},
 	ErrInvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"},
 	ErrInvalidRequest:                    {http.StatusBadRequest, "Invalid Request"},
+	ErrInvalidURI:                        {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	ErrKeyTooLong:                        {http.StatusBadRequest, "Your key is too long"},
 	ErrMalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
 	ErrMaxMessageLengthExceeded:          {http.StatusBadRequest, "Your request was too big."},

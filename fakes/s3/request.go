@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // S3 operation names, as in the S3 API reference; the request log and the
@@ -73,6 +74,11 @@ func (st *request) parse(r *http.Request) error {
 	st.query = r.URL.Query()
 	p := strings.TrimPrefix(r.URL.Path, "/")
 	st.bucket, st.key, _ = strings.Cut(p, "/")
+	if !utf8.ValidString(st.key) {
+		// S3 keys are UTF-8; S3 answers a path that decodes to anything
+		// else with InvalidURI.
+		return with(ErrInvalidURI, "URI", r.URL.EscapedPath())
+	}
 	q := st.query
 	has := func(k string) bool { _, ok := q[k]; return ok }
 	m := r.Method

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -225,6 +227,14 @@ func TestDiskStoreRejectsUnsafeNames(t *testing.T) {
 	assert.ErrorContains(t, s.CreateUpload(ctx, UploadInfo{ID: "../../x", Bucket: "ok-bucket", Key: "k"}), "invalid upload id")
 	_, _, err = s.ListParts(ctx, "ok-bucket", "k", "../../x")
 	assert.Assert(t, errors.Is(err, ErrNoSuchUpload))
+	// The metadata is JSON, which cannot keep a key that is not UTF-8: it
+	// would come back as another key after a restart.
+	_, err = s.PutObject(ctx, "ok-bucket", ObjectInfo{Key: "bad\xffkey"}, newTestContent("x", nil))
+	assert.ErrorContains(t, err, "not UTF-8")
+	assert.ErrorContains(t, s.CreateUpload(ctx, UploadInfo{ID: "abc", Bucket: "ok-bucket", Key: "bad\xffkey"}), "not UTF-8")
+	tmp, err := os.ReadDir(filepath.Join(s.root, "tmp"))
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(tmp, 0), "no temporary file may be left behind")
 }
 
 // Concurrent writers, readers and listers of the same keys must keep every
