@@ -69,6 +69,10 @@ func TestBadInput(t *testing.T) {
 		return rawReq{method: http.MethodPut, path: "/bad/obj", header: header, body: body}
 	}
 	longKey := strings.Repeat("k", 1025)
+	var manyTrailers []byte
+	for i := range 5000 {
+		manyTrailers = fmt.Appendf(manyTrailers, "x-junk-%d:v\r\n", i)
+	}
 
 	for _, tc := range []struct {
 		name   string
@@ -94,6 +98,7 @@ func TestBadInput(t *testing.T) {
 		{"trailer checksum malformed", put(trailerHdr, trailer("!!")), 400, "InvalidRequest"},
 		{"trailer missing", put(trailerHdr, encodeUnsignedTrailer(data, 4, "x-amz-checksum-sha1", checksumAlgs[3].sum(data))), 400, "IncompleteBody"},
 		{"trailer line malformed", put(trailerHdr, bytes.Replace(trailer(crc32Of(data)), []byte("x-amz-checksum-crc32:"), []byte("no colon here "), 1)), 400, "InvalidRequest"},
+		{"trailers too large", put(trailerHdr, bytes.Replace(trailer(crc32Of(data)), []byte("0\r\n"), append([]byte("0\r\n"), manyTrailers...), 1)), 400, "InvalidRequest"},
 		{"trailer header without streaming", put(map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc32"}, data), 400, "InvalidRequest"},
 		{"chunked body truncated", put(trailerHdr, trailer(crc32Of(data))[:30]), 400, "IncompleteBody"},
 		{"chunked size not hex", put(trailerHdr, append([]byte("zz\r\n"), trailer(crc32Of(data))...)), 400, "IncompleteBody"},

@@ -17,6 +17,11 @@ import (
 // trailer such as "x-amz-checksum-sha256:<44 base64>".
 const maxChunkLine = 4096
 
+// maxTrailerBytes bounds the trailer section of an aws-chunked body. S3
+// clients send one checksum and at most a trailer signature; the bound keeps
+// a client from growing the trailer map without end.
+const maxTrailerBytes = 16 << 10
+
 // emptySHA256 is the hex SHA-256 of no bytes.
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -202,8 +207,12 @@ func (c *chunkedReader) verifyChunk() error {
 func (c *chunkedReader) readTrailers() error {
 	var canonical bytes.Buffer
 	sig := ""
+	size := 0
 	for {
 		b, err := c.r.ReadSlice('\n')
+		if size += len(b); size > maxTrailerBytes {
+			return &Error{Code: ErrInvalidRequest, Message: "The trailing headers of the aws-chunked body are too large."}
+		}
 		if errors.Is(err, io.EOF) && len(b) == 0 {
 			break
 		}
