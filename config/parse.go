@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/netip"
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -292,7 +294,7 @@ func (p *parser) validate(d *document, l *Local) {
 	for i, img := range d.Images {
 		l.Images = append(l.Images, p.image(i, img))
 	}
-	for _, k := range sortedKeys(d.Hosts) {
+	for _, k := range slices.Sorted(maps.Keys(d.Hosts)) {
 		at := []string{"hosts", k}
 		host, port, err := parseHostPort(k)
 		if err != nil || host == "" {
@@ -308,8 +310,8 @@ func (p *parser) validate(d *document, l *Local) {
 	}
 	sortHosts(l.Hosts)
 	l.Secrets = Secrets{}
-	for _, c := range sortedKeys(d.Secrets) {
-		for _, n := range sortedKeys(d.Secrets[c]) {
+	for _, c := range slices.Sorted(maps.Keys(d.Secrets)) {
+		for _, n := range slices.Sorted(maps.Keys(d.Secrets[c])) {
 			if !envName.MatchString(n) {
 				p.errorf([]string{"secrets", c, n}, "not a valid environment variable name")
 				continue
@@ -317,15 +319,15 @@ func (p *parser) validate(d *document, l *Local) {
 			l.Secrets.set(c, n, d.Secrets[c][n], SourceConfig)
 		}
 	}
-	for _, c := range sortedKeys(d.Environment) {
-		for _, n := range sortedKeys(d.Environment[c]) {
+	for _, c := range slices.Sorted(maps.Keys(d.Environment)) {
+		for _, n := range slices.Sorted(maps.Keys(d.Environment[c])) {
 			if !envName.MatchString(n) {
 				p.errorf([]string{"environment", c, n}, "not a valid environment variable name")
 			}
 		}
 	}
 	l.Environment = d.Environment
-	for _, c := range sortedKeys(d.NotSecret) {
+	for _, c := range slices.Sorted(maps.Keys(d.NotSecret)) {
 		for i, n := range d.NotSecret[c] {
 			if !envName.MatchString(n) {
 				p.errorf([]string{"notSecret", c, fmt.Sprintf("[%d]", i)}, "%q is not a valid environment variable name", n)
@@ -340,7 +342,7 @@ func (p *parser) validate(d *document, l *Local) {
 			l.NotSecret[c][n] = true
 		}
 	}
-	for _, k := range sortedKeys(d.Volumes) {
+	for _, k := range slices.Sorted(maps.Keys(d.Volumes)) {
 		if d.Volumes[k] == "" {
 			p.errorf([]string{"volumes", k}, "empty local path: give a folder, relative to the project or absolute")
 		}
@@ -371,7 +373,7 @@ var (
 // service name and host ports for container ports.
 func (p *parser) services(d map[string]serviceDoc, l *Local) {
 	names := map[string]string{}
-	for _, k := range sortedKeys(d) {
+	for _, k := range slices.Sorted(maps.Keys(d)) {
 		at := []string{"services", k}
 		family, container, ok := strings.Cut(k, "/")
 		if !ok || !taskName.MatchString(family) || !taskName.MatchString(container) {
@@ -388,7 +390,7 @@ func (p *parser) services(d map[string]serviceDoc, l *Local) {
 			}
 			names[sd.Name] = k
 		}
-		for _, pk := range sortedKeys(sd.Ports) {
+		for _, pk := range slices.Sorted(maps.Keys(sd.Ports)) {
 			m := portKey.FindStringSubmatch(pk)
 			host := sd.Ports[pk]
 			switch {
@@ -521,13 +523,4 @@ func (p *parser) image(i int, img imageDoc) ImageRule {
 		}
 	}
 	return r
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -218,10 +218,6 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 	set := func(k, v string) { env[k] = &v }
 	for i, kv := range c.Environment {
 		ep := p.Next("environment").Index(i)
-		if kv.Name == nil || *kv.Name == "" || strings.ContainsAny(*kv.Name, "=\x00") {
-			tk.t.fail(tk.def.File, ep.Next("name"), fieldpath.Invalidf("%q is not an environment variable name: give a non-empty name without '='", deref(kv.Name)))
-			continue
-		}
 		name, value := *kv.Name, deref(kv.Value)
 		if o, ok := tk.t.local.Env(c.Name, name); ok {
 			prod := value
@@ -659,12 +655,8 @@ func (tk *task) convertLinks(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 		return nil
 	}
 	var out []string
-	for i, l := range c.Links {
+	for _, l := range c.Links {
 		name, alias, hasAlias := strings.Cut(l, ":")
-		if _, ok := tk.byName[name]; !ok {
-			tk.t.fail(tk.def.File, p.Next("links").Index(i), fieldpath.Invalidf("link to %q, which is not a container of this task", name))
-			continue
-		}
 		svc := tk.svc(name)
 		switch {
 		case hasAlias:
@@ -686,31 +678,18 @@ var conditions = map[string]string{
 }
 
 func (tk *task) convertDependsOn(c *taskdef.ContainerDefinition, p fieldpath.Path) types.DependsOnConfig {
+	if c.StartTimeout != nil {
+		tk.deviate(c, p.Next("startTimeout"), Dropped, itoa(*c.StartTimeout)+"s", "", "Compose has no dependency timeout")
+	}
 	if len(c.DependsOn) == 0 {
-		if c.StartTimeout != nil {
-			tk.deviate(c, p.Next("startTimeout"), Dropped, itoa(*c.StartTimeout)+"s", "", "Compose has no dependency timeout")
-		}
 		return nil
 	}
 	d := types.DependsOnConfig{}
 	for i, dep := range c.DependsOn {
-		dp := p.Next("dependsOn").Index(i)
-		cond, ok := conditions[dep.Condition]
-		if !ok {
-			tk.t.fail(tk.def.File, dp.Next("condition"), fieldpath.Invalidf("unknown condition %q: use START, COMPLETE, SUCCESS or HEALTHY", dep.Condition))
-			continue
-		}
-		if _, ok := tk.byName[dep.ContainerName]; !ok {
-			tk.t.fail(tk.def.File, dp.Next("containerName"), fieldpath.Invalidf("%q is not a container of this task", dep.ContainerName))
-			continue
-		}
 		if dep.Condition == taskdef.ConditionComplete {
-			tk.deviate(c, dp.Next("condition"), Rewritten, "COMPLETE", cond, "Compose cannot wait for an exit with any code; locally the dependency must exit 0")
+			tk.deviate(c, p.Next("dependsOn").Index(i).Next("condition"), Rewritten, "COMPLETE", conditions[dep.Condition], "Compose cannot wait for an exit with any code; locally the dependency must exit 0")
 		}
-		d[tk.svc(dep.ContainerName)] = types.ServiceDependency{Condition: cond, Required: true}
-	}
-	if c.StartTimeout != nil {
-		tk.deviate(c, p.Next("startTimeout"), Dropped, itoa(*c.StartTimeout)+"s", "", "Compose has no dependency timeout")
+		d[tk.svc(dep.ContainerName)] = types.ServiceDependency{Condition: conditions[dep.Condition], Required: true}
 	}
 	return d
 }
@@ -729,10 +708,6 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 		return nil
 	}
 	p = p.Next("healthCheck")
-	if len(hc.Command) == 0 {
-		tk.t.fail(tk.def.File, p.Next("command"), fieldpath.Invalidf("empty health check command: give [\"CMD-SHELL\", \"...\"] or [\"CMD\", ...]"))
-		return nil
-	}
 	test := types.HealthCheckTest(tk.redactList(c, p.Next("command"), hc.Command))
 	fill := func(v *int, def int, field, unit string) int {
 		if v == nil {
@@ -753,11 +728,7 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 
 func (tk *task) convertVolumesFrom(c *taskdef.ContainerDefinition, p fieldpath.Path) []string {
 	var out []string
-	for i, v := range c.VolumesFrom {
-		if _, ok := tk.byName[v.SourceContainer]; !ok {
-			tk.t.fail(tk.def.File, p.Next("volumesFrom").Index(i).Next("sourceContainer"), fieldpath.Invalidf("%q is not a container of this task", v.SourceContainer))
-			continue
-		}
+	for _, v := range c.VolumesFrom {
 		s := tk.svc(v.SourceContainer)
 		if derefBool(v.ReadOnly) {
 			s += ":ro"

@@ -42,19 +42,9 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 	var out []types.ServicePortConfig
 	for i, pm := range c.PortMappings {
 		pp := p.Index(i)
-		proto := strings.ToLower(pm.Protocol)
-		if proto == "" {
-			proto = "tcp"
-		}
-		if proto != "tcp" && proto != "udp" {
-			tk.t.fail(tk.def.File, pp.Next("protocol"), fieldpath.Invalidf("unknown protocol %q: use tcp or udp", pm.Protocol))
-			continue
-		}
+		proto := cmp.Or(pm.Protocol, "tcp")
 		var targets []int
-		switch {
-		case pm.ContainerPort != nil:
-			targets = []int{*pm.ContainerPort}
-		case pm.ContainerPortRange != nil:
+		if pm.ContainerPortRange != nil {
 			lo, hi, err := parseRange(*pm.ContainerPortRange)
 			if err != nil {
 				tk.t.fail(tk.def.File, pp.Next("containerPortRange"), err)
@@ -64,15 +54,10 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 				targets = append(targets, port)
 			}
 			tk.deviate(c, pp.Next("containerPortRange"), Rewritten, *pm.ContainerPortRange, fmt.Sprintf("%d ports", len(targets)), "Compose's long port syntax takes one port per entry")
-		default:
-			tk.t.fail(tk.def.File, pp, fieldpath.Invalidf("give containerPort or containerPortRange"))
-			continue
+		} else {
+			targets = []int{*pm.ContainerPort}
 		}
 		for _, target := range targets {
-			if target < 1 || target > 65535 {
-				tk.t.fail(tk.def.File, pp.Next("containerPort"), fieldpath.Invalidf("%d is not a port (1-65535)", target))
-				continue
-			}
 			published := ""
 			ruleKey := tk.td.Family + "/" + c.Name
 			if hp, ok := tk.t.local.Services[ruleKey].Ports[portKey(target, proto)]; ok {
@@ -89,10 +74,6 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 			case tk.mode == taskdef.NetworkModeAWSVPC:
 				published = strconv.Itoa(target)
 			case pm.HostPort != nil && *pm.HostPort != 0 && pm.ContainerPortRange == nil:
-				if *pm.HostPort < 0 || *pm.HostPort > 65535 {
-					tk.t.fail(tk.def.File, pp.Next("hostPort"), fieldpath.Invalidf("%d is not a port (1-65535)", *pm.HostPort))
-					continue
-				}
 				published = strconv.Itoa(*pm.HostPort)
 			}
 			pc := types.ServicePortConfig{Target: uint32(target), Published: published, Protocol: proto, HostIP: tk.t.local.BindAddress, Mode: "ingress", Name: deref(pm.Name), AppProtocol: pm.AppProtocol}
@@ -131,16 +112,13 @@ func portKey(port int, proto string) string {
 	return strconv.Itoa(port) + "/" + strings.ToLower(proto)
 }
 
+// parseRange expands a containerPortRange ("8000-8010", checked by
+// taskdef), refusing ranges longer than maxRange.
 func parseRange(s string) (int, int, error) {
-	a, b, ok := strings.Cut(s, "-")
-	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
-	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
-	switch {
-	case !ok || err1 != nil || err2 != nil:
-		return 0, 0, fieldpath.Invalidf("%q is not a port range like 8000-8010", s)
-	case lo < 1 || hi > 65535 || lo > hi:
-		return 0, 0, fieldpath.Invalidf("%q: ports must be 1-65535, low to high", s)
-	case hi-lo+1 > maxRange:
+	a, b, _ := strings.Cut(s, "-")
+	lo, _ := strconv.Atoi(a)
+	hi, _ := strconv.Atoi(b)
+	if hi-lo+1 > maxRange {
 		return 0, 0, fieldpath.Unsupportedf("%q spans %d ports; devenv publishes at most %d per range", s, hi-lo+1, maxRange)
 	}
 	return lo, hi, nil

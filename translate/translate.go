@@ -30,7 +30,12 @@ const ExtensionKey = "x-devenv"
 var serviceName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 // Translate converts defs into a Compose project named local.Project and the
-// deviation report. It does not modify defs or local, and the project
+// deviation report. defs must come from taskdef.Decode or taskdef.Load,
+// which guarantee what Translate does not check again: at least one
+// container, references (dependsOn, links, volumesFrom, sourceVolume) to
+// existing containers and volumes without cycles, known enumerations
+// (conditions, protocols), port numbers and ranges, non-empty health check
+// commands and environment names. It does not modify defs or local, and the project
 // shares no maps or slices with them. Every error found is returned, joined; each is a
 // *fieldpath.FieldError naming file, container and field. On error the
 // project is nil. When local names a fluentd configuration
@@ -146,11 +151,6 @@ func (tk *task) deviate(c *taskdef.ContainerDefinition, p fieldpath.Path, kind K
 
 func (t *translator) task(def *taskdef.Def) {
 	td := &def.Task
-	root := def.Root()
-	if len(td.ContainerDefinitions) == 0 {
-		t.fail(def.File, root.Next("containerDefinitions"), fieldpath.Invalidf("a task definition needs at least one container: add one to containerDefinitions"))
-		return
-	}
 	tk := &task{t: t, def: def, td: td, vols: map[string]*taskdef.Volume{}, byName: map[string]int{}}
 	for i := range td.Volumes {
 		tk.vols[td.Volumes[i].Name] = &td.Volumes[i]

@@ -35,12 +35,8 @@ func (tk *task) convertMountPoints(c *taskdef.ContainerDefinition, p fieldpath.P
 	var out []types.ServiceVolumeConfig
 	for i, mp := range c.MountPoints {
 		mpp := p.Next("mountPoints").Index(i)
-		v, ok := tk.vols[mp.SourceVolume]
-		if !ok {
-			tk.t.fail(tk.def.File, mpp.Next("sourceVolume"), fieldpath.Invalidf("%q is not a volume of this task: add it to volumes or fix the name", mp.SourceVolume))
-			continue
-		}
-		if mp.ContainerPath == "" || !strings.HasPrefix(mp.ContainerPath, "/") {
+		v := tk.vols[mp.SourceVolume]
+		if !strings.HasPrefix(mp.ContainerPath, "/") {
 			tk.t.fail(tk.def.File, mpp.Next("containerPath"), fieldpath.Invalidf("%q is not an absolute path", mp.ContainerPath))
 			continue
 		}
