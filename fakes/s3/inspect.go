@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -328,28 +327,49 @@ func (s *Server) inspectObject(c echo.Context) error {
 		return err
 	}
 	defer rd.Close()
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		return fmt.Errorf("read object %s/%s: %w", bucket, key, err)
-	}
 	decompress := strings.HasSuffix(key, ".gz") || strings.Contains(info.ContentEncoding, "gzip")
 	if v := c.QueryParam("decompress"); v != "" {
 		if decompress, err = strconv.ParseBool(v); err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("decompress: want true or false, got %q", v))
 		}
 	}
+	if decompress {
+		var magic [2]byte
+		n, _ := io.ReadFull(rd, magic[:])
+		decompress = n == 2 && magic == [2]byte{0x1f, 0x8b}
+		if _, err := rd.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("read object %s/%s: %w", bucket, key, err)
+		}
+	}
 	h := c.Response().Header()
 	h.Set("ETag", info.ETag)
 	h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
-	if decompress && len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
+	h.Set("Content-Type", "application/octet-stream")
+	var content io.Reader = rd
+	if decompress {
+		// The object is read twice, never held: once to check that it
+		// gunzips (a corrupt one is a 422, not a cut 200), then to send it.
+		zr, err := gzip.NewReader(rd)
 		if err == nil {
-			data, err = io.ReadAll(zr)
+			_, err = io.Copy(io.Discard, zr)
 		}
 		if err != nil {
 			return echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf("gunzip object %s/%s: %v", bucket, key, err))
 		}
+		if _, err := rd.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("read object %s/%s: %w", bucket, key, err)
+		}
+		if err := zr.Reset(rd); err != nil {
+			return fmt.Errorf("read object %s/%s: %w", bucket, key, err)
+		}
+		content = zr
 		h.Set("X-Devenv-Decompressed", "gzip")
+	} else {
+		h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
 	}
-	return c.Blob(http.StatusOK, "application/octet-stream", data)
+	c.Response().WriteHeader(http.StatusOK)
+	if _, err := io.Copy(c.Response(), content); err != nil {
+		s.log.Warn("s3 inspect object: response cut short", "bucket", bucket, "key", key, "err", err)
+	}
+	return nil
 }

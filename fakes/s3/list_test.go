@@ -3,7 +3,9 @@ package s3
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -231,4 +233,42 @@ func TestWaitObjects(t *testing.T) {
 	f.srv.Close()
 	r = <-done
 	assert.ErrorContains(t, r.err, "503")
+}
+
+// TestInspectObjectStreams checks that /_devenv/object streams an object,
+// gunzipped or not, instead of holding it (or what it inflates to) in
+// memory: a small gzip object can inflate to gigabytes.
+func TestInspectObjectStreams(t *testing.T) {
+	f := newFake(t, false)
+	putRaw(t, f, "/inspect", nil, nil)
+	// 64 gzip members of 1 MiB of zeros each: 64 MiB once inflated.
+	var member bytes.Buffer
+	zw := gzip.NewWriter(&member)
+	zw.Write(make([]byte, 1<<20))
+	zw.Close()
+	bomb := bytes.Repeat(member.Bytes(), 64)
+	putRaw(t, f, "/inspect/bomb.gz", bomb, nil)
+
+	for _, decompress := range []string{"true", "false"} {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
+			f.ts.URL+"/_devenv/object?bucket=inspect&key=bomb.gz&decompress="+decompress, nil)
+		assert.NilError(t, err)
+		resp, err := f.ts.Client().Do(req)
+		assert.NilError(t, err)
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		assert.NilError(t, err)
+		runtime.ReadMemStats(&after)
+		assert.Equal(t, resp.StatusCode, http.StatusOK)
+		want := int64(len(bomb))
+		if decompress == "true" {
+			want = 64 << 20
+		}
+		assert.Equal(t, n, want)
+		allocated := after.TotalAlloc - before.TotalAlloc
+		assert.Assert(t, allocated < 16<<20, "decompress=%s: serving allocated %d MiB", decompress, allocated>>20)
+	}
 }
