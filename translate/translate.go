@@ -132,7 +132,6 @@ type task struct {
 	mode   string // effective network mode
 	owner  string // the namespace holder service ("" when the task has none)
 	vols   map[string]*taskdef.Volume
-	byName map[string]int
 }
 
 func (t *translator) fail(file string, p fieldpath.Path, err error) {
@@ -151,12 +150,9 @@ func (tk *task) deviate(c *taskdef.ContainerDefinition, p fieldpath.Path, kind K
 
 func (t *translator) task(def *taskdef.Def) {
 	td := &def.Task
-	tk := &task{t: t, def: def, td: td, vols: map[string]*taskdef.Volume{}, byName: map[string]int{}}
+	tk := &task{t: t, def: def, td: td, vols: map[string]*taskdef.Volume{}}
 	for i := range td.Volumes {
 		tk.vols[td.Volumes[i].Name] = &td.Volumes[i]
-	}
-	for i, c := range td.ContainerDefinitions {
-		tk.byName[c.Name] = i
 	}
 	tk.mode = td.NetworkMode
 	if tk.mode == "" {
