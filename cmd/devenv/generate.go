@@ -130,7 +130,10 @@ func localFluentd(local config.Local, fsys fs.FS) (map[string][]byte, *translate
 		TDEndpoint:    local.FakeURL(config.StandInFakeTD),
 		FlushInterval: f.FlushInterval,
 	}
-	files, changes, err := localconf.Rewrite(fsys, f.Config, settings)
+	// Absolute @include paths name files next to the config as the
+	// container sees it (MountPath's folder).
+	mountDir := f.MountPath[:max(strings.LastIndex(f.MountPath, "/"), 0)]
+	files, changes, err := localconf.Rewrite(fsys, f.Config, settings, fluentconfig.WithConfigDir(mountDir))
 	if err != nil {
 		var perr *fluentconfig.Error
 		switch {

@@ -39,6 +39,7 @@ type routesOptions struct {
 	lint          bool     // --lint
 	v1            bool     // --v1
 	label         string   // --label
+	configDir     string   // --config-dir
 }
 
 func newRoutesCommand() *cobra.Command {
@@ -116,6 +117,7 @@ found hazards.`,
 	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable; default taskdefs/*.json)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per record (JSON Lines); with --lint, a JSON array of hazards")
 	f.BoolVar(&o.lint, "lint", false, "report production hazards of the config instead of routing records")
+	f.StringVar(&o.configDir, "config-dir", "/fluentd/etc", "the folder fluentd reads --config from (absolute @include paths under it are read next to --config)")
 	f.StringVar(&o.label, "label", "", "route into this <label @NAME> (default: the @label of the config's sources, else the root)")
 	f.BoolVar(&o.v1, "v1", false, "read the config with fluentd v1's syntax differences (quoted section arguments, #{hostname}, <match /regexp/>); plugins keep v0.12 semantics")
 	return cmd
@@ -164,7 +166,7 @@ func loadRouter(o routesOptions) (*router.Router, error) {
 	if !filepath.IsLocal(o.config) {
 		dir, name = filepath.Split(o.config)
 	}
-	popts := []config.Option{config.WithEnv(env)}
+	popts := []config.Option{config.WithEnv(env), config.WithConfigDir(o.configDir)}
 	ropts := []router.Option{router.WithHostname(o.hostname), router.WithLocation(loc)}
 	if o.v1 {
 		popts = append(popts, config.WithV1(o.hostname))

@@ -195,3 +195,16 @@ func TestRoutesSourceLabel(t *testing.T) {
 	assert.Equal(t, code, 2)
 	assert.Assert(t, is.Contains(stderr, "sources send to different labels: @APP (mixed.conf:1:1); the root (mixed.conf:5:1): choose one with --label @NAME"), stderr)
 }
+
+func TestRoutesAbsoluteInclude(t *testing.T) {
+	dir := t.TempDir()
+	assert.NilError(t, os.MkdirAll(dir+"/conf.d", 0o755))
+	assert.NilError(t, os.WriteFile(dir+"/fluent.conf", []byte("@include /etc/fluent/conf.d/*.conf\n"), 0o644))
+	assert.NilError(t, os.WriteFile(dir+"/conf.d/a.conf", []byte("<match **>\n  @type stdout\n</match>\n"), 0o644))
+	code, stdout, stderr := routesRun(t, `{"a":1}`+"\n", "--config", dir+"/fluent.conf", "--config-dir", "/etc/fluent", "--tag", "x", "--time", "0", "--json")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, `"type":"stdout"`))
+	code, _, stderr = routesRun(t, `{"a":1}`+"\n", "--config", dir+"/fluent.conf", "--tag", "x")
+	assert.Equal(t, code, 1)
+	assert.Assert(t, is.Contains(stderr, `cannot @include "/etc/fluent/conf.d/*.conf": an absolute path is read relative to the config's directory, and this one is not under the config's directory /fluentd/etc`), stderr)
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
@@ -16,10 +17,12 @@ import (
 type Option func(*options)
 
 type options struct {
-	env      map[string]string // WithEnv
-	v1       bool              // WithV1
-	hostname string            // WithV1
-	maxDepth int
+	env       map[string]string // WithEnv
+	v1        bool              // WithV1
+	hostname  string            // WithV1
+	configDir string            // WithConfigDir
+	mainFile  string            // the file Parse was given
+	maxDepth  int
 }
 
 // WithV1 parses with fluentd v1's differences from v0.12 (spec §1.2,
@@ -31,16 +34,26 @@ func WithV1(hostname string) Option {
 	return func(o *options) { o.v1, o.hostname = true, hostname }
 }
 
+// WithConfigDir tells the parser the absolute directory fluentd reads the
+// main config file from (for the fluentd image, "/fluentd/etc"). An
+// absolute `@include` path under it is read from the fsys folder of the
+// main file; any other absolute path is an error naming it, since devenv
+// reads only the files given with the config.
+func WithConfigDir(dir string) Option { return func(o *options) { o.configDir = dir } }
+
 // WithEnv sets the environment that `"#{ENV['X']}"` reads. A variable that
 // is not in env evaluates to "" (Ruby's nil interpolated into a string).
 func WithEnv(env map[string]string) Option { return func(o *options) { o.env = env } }
 
 // Parse reads the config file name from fsys (and any files it includes)
-// and returns the root element. Included files are resolved relative to the
-// including file's directory inside fsys; an absolute include path is looked
-// up in fsys with its leading "/" removed (pass os.DirFS("/") to allow them).
+// and returns the root element. As in fluentd v0.12, an include is a
+// Dir.glob pattern resolved relative to the including file's directory
+// (absolute paths: see WithConfigDir), its matches are spliced in sorted
+// order, and a pattern or plain path that matches nothing includes nothing,
+// without an error.
 func Parse(fsys fs.FS, name string, opts ...Option) (*Element, error) {
 	o := newOptions(opts)
+	o.mainFile = name
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, err
@@ -51,7 +64,9 @@ func Parse(fsys fs.FS, name string, opts ...Option) (*Element, error) {
 // ParseBytes parses data as a config file named name. `@include` is an
 // error unless fsys is non-nil.
 func ParseBytes(fsys fs.FS, name string, data []byte, opts ...Option) (*Element, error) {
-	return parseFile(fsys, name, data, newOptions(opts), 0)
+	o := newOptions(opts)
+	o.mainFile = name
+	return parseFile(fsys, name, data, o, 0)
 }
 
 func newOptions(opts []Option) *options {
@@ -537,20 +552,23 @@ func (p *parser) include(root *Element, prm Param) error {
 		return Errorf(prm.ValuePos, "cannot @include %q: URLs are not supported", target)
 	}
 	if strings.HasPrefix(target, "/") {
-		target = strings.TrimLeft(target, "/")
+		rel, ok := p.underConfigDir(target)
+		if !ok {
+			where := "no WithConfigDir given"
+			if p.o.configDir != "" {
+				where = "not under the config's directory " + p.o.configDir
+			}
+			return Errorf(prm.ValuePos, "cannot @include %q: an absolute path is read relative to the config's directory, and this one is %s", target, where)
+		}
+		target = rel
 	} else {
 		target = path.Join(path.Dir(p.file), target)
 	}
-	var files []string
-	if strings.ContainsAny(target, "*?[") {
-		m, err := fs.Glob(p.fsys, target)
-		if err != nil {
-			return Errorf(prm.ValuePos, "expand @include %q: %v", prm.Value, err)
-		}
-		files = m
-		slices.Sort(files)
-	} else {
-		files = []string{target}
+	// eval_include: Dir.glob(pattern).sort, for plain paths too, so a file
+	// that does not exist includes nothing (no error).
+	files, err := rubyGlob(p.fsys, target)
+	if err != nil {
+		return Errorf(prm.ValuePos, "expand @include %q: %v", prm.Value, err)
 	}
 	for _, f := range files {
 		data, err := fs.ReadFile(p.fsys, f)
@@ -569,4 +587,95 @@ func (p *parser) include(root *Element, prm Param) error {
 		root.Elements = append(root.Elements, sub.Elements...)
 	}
 	return nil
+}
+
+// underConfigDir maps an absolute include path under the WithConfigDir
+// directory to its path in fsys, next to the main config file.
+func (p *parser) underConfigDir(abs string) (string, bool) {
+	dir := p.o.configDir
+	if dir == "" {
+		return "", false
+	}
+	rel, ok := strings.CutPrefix(path.Clean(abs), strings.TrimSuffix(path.Clean(dir), "/")+"/")
+	if !ok {
+		return "", false
+	}
+	return path.Join(path.Dir(p.o.mainFile), rel), true
+}
+
+// rubyGlob is Ruby's Dir.glob(pattern).sort on fsys: {a,b} alternatives are
+// expanded, *, ? and [set] match within a path element, a wildcard does not
+// match a leading "." (hidden files), and a pattern without wildcards
+// yields the path only when it exists.
+func rubyGlob(fsys fs.FS, pattern string) ([]string, error) {
+	pats := expandBraces(pattern)
+	if len(pats) > maxBraceExpansion {
+		return nil, fmt.Errorf("more than %d {…} alternatives", maxBraceExpansion)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, pat := range pats {
+		m, err := fs.Glob(fsys, pat)
+		if err != nil {
+			return nil, err
+		}
+		pcs := strings.Split(pat, "/")
+		for _, f := range m {
+			fcs := strings.Split(f, "/")
+			hidden := false
+			for i := range min(len(pcs), len(fcs)) {
+				if strings.ContainsAny(pcs[i], "*?[") && !strings.HasPrefix(pcs[i], ".") && strings.HasPrefix(fcs[i], ".") {
+					hidden = true
+				}
+			}
+			if !hidden && !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// maxBraceExpansion bounds the patterns one include's braces expand to.
+const maxBraceExpansion = 1024
+
+// expandBraces expands {a,b,…} groups left to right, nested ones too, as
+// Dir.glob does; an unclosed brace is literal.
+func expandBraces(s string) []string {
+	start := strings.IndexByte(s, '{')
+	if start < 0 {
+		return []string{s}
+	}
+	depth, end := 0, -1
+	var commas []int
+	for i := start; i < len(s) && end < 0; i++ {
+		switch s[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				end = i
+			}
+		case ',':
+			if depth == 1 {
+				commas = append(commas, i)
+			}
+		}
+	}
+	if end < 0 {
+		return []string{s}
+	}
+	var out []string
+	prev := start + 1
+	for _, c := range append(commas, end) {
+		out = append(out, expandBraces(s[:start]+s[prev:c]+s[end+1:])...)
+		prev = c + 1
+		if len(out) > maxBraceExpansion {
+			break // rubyGlob reports it
+		}
+	}
+	return out
 }

@@ -145,10 +145,37 @@ func TestInclude(t *testing.T) {
 	assert.DeepEqual(t, args, []string{"source:", "match:a", "match:b", "match:c", "match:**"})
 	assert.Equal(t, root.Elements[1].Pos.File, "etc/conf.d/10-a.conf")
 
-	_, err = Parse(fsys, "etc/bad.conf")
-	assert.Error(t, err, "etc/bad.conf:1:10: read included file etc/nope.conf: file does not exist")
+	// eval_include runs Dir.glob even on a plain path: a missing file
+	// includes nothing, without an error.
+	root, err = Parse(fsys, "etc/bad.conf")
+	assert.NilError(t, err)
+	assert.Equal(t, len(root.Elements), 0)
 	_, err = Parse(fsys, "etc/broken.conf")
 	assert.Error(t, err, "etc/conf.d/broken.inc:1:1: section <match a> is not closed: expected </match> before end of file")
+}
+
+func TestIncludeGlobAndAbsolute(t *testing.T) {
+	fsys := fstest.MapFS{
+		"cfg/fluent.conf":      {Data: []byte("@include /fluentd/etc/conf.d/{b,a}.conf\n@include conf.d/*.conf\n")},
+		"cfg/conf.d/a.conf":    {Data: []byte("<match a>\n  @type null\n</match>\n")},
+		"cfg/conf.d/b.conf":    {Data: []byte("<match b>\n  @type null\n</match>\n")},
+		"cfg/conf.d/.hid.conf": {Data: []byte("<match hidden>\n  @type null\n</match>\n")},
+		"cfg/abs.conf":         {Data: []byte("@include /etc/other.conf\n")},
+	}
+	root, err := Parse(fsys, "cfg/fluent.conf", WithConfigDir("/fluentd/etc/"))
+	assert.NilError(t, err)
+	var args []string
+	for _, e := range root.Elements {
+		args = append(args, e.Arg)
+	}
+	// {b,a} expands, then the whole match list is sorted; * skips .hid.conf.
+	assert.DeepEqual(t, args, []string{"a", "b", "a", "b"})
+	_, err = Parse(fsys, "cfg/abs.conf", WithConfigDir("/fluentd/etc"))
+	assert.Error(t, err, `cfg/abs.conf:1:10: cannot @include "/etc/other.conf": an absolute path is read relative to the config's directory, and this one is not under the config's directory /fluentd/etc`)
+	_, err = Parse(fsys, "cfg/fluent.conf")
+	assert.ErrorContains(t, err, "no WithConfigDir given")
+	assert.DeepEqual(t, expandBraces("x{a,b{c,d}}y{1,2}"), []string{"xay1", "xay2", "xbcy1", "xbcy2", "xbdy1", "xbdy2"})
+	assert.DeepEqual(t, expandBraces("x{a"), []string{"x{a"})
 }
 
 func TestIncludeLoop(t *testing.T) {
@@ -199,4 +226,10 @@ func TestJSONValuesDumpedAsRuby(t *testing.T) {
 	}
 	_, err := ParseBytes(nil, "f.conf", []byte("<s>\n  k [1e400]\n</s>\n"))
 	assert.ErrorContains(t, err, "f.conf:2:5: invalid JSON value: 1e400 is not allowed in JSON")
+}
+
+func TestIncludeBraceBomb(t *testing.T) {
+	fsys := fstest.MapFS{"f.conf": {Data: []byte("@include x" + strings.Repeat("{a,b}", 40) + "\n")}}
+	_, err := Parse(fsys, "f.conf")
+	assert.ErrorContains(t, err, "more than 1024 {…} alternatives")
 }
