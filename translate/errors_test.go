@@ -133,3 +133,19 @@ func TestMemoryMinimum(t *testing.T) {
 	assert.Equal(t, int64(p.Services["web"].MemReservation), int64(6<<20))
 	assert.Assert(t, strings.Contains(report.Text(), "memory: 5 MiB → 6 MiB: Docker 20.10 and later refuse less than 6 MiB"), report.Text())
 }
+
+// TestFireLensIsUnsupported: FireLens routing is not emulated, so
+// awsfirelens is an unsupported deviation that plan --strict catches.
+func TestFireLensIsUnsupported(t *testing.T) {
+	def, err := taskdef.Decode("a.json", []byte(`{"family": "a", "containerDefinitions": [
+  {"name": "app", "image": "nginx:1.27", "logConfiguration": {"logDriver": "awsfirelens", "options": {"Name": "cloudwatch"}}},
+  {"name": "router", "image": "amazon/aws-for-fluent-bit:2.32", "firelensConfiguration": {"type": "fluentbit"}}]}`))
+	assert.NilError(t, err)
+	_, report, err := translate.Translate([]taskdef.Def{def}, config.Default())
+	assert.NilError(t, err)
+	found := false
+	for _, d := range report.Unsupported() {
+		found = found || d.Path == "containerDefinitions[0](app).logConfiguration.logDriver"
+	}
+	assert.Assert(t, found, report.Text())
+}

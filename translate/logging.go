@@ -36,11 +36,12 @@ func (tk *task) convertLogConfiguration(c *taskdef.ContainerDefinition, p fieldp
 		s.logPath = p
 		return &types.LoggingConfig{Driver: "fluentd", Options: tk.redactMap(c, p.Next("options"), lc.Options)}
 	default:
-		why := "the " + lc.LogDriver + " driver ships logs to a production service; locally they stay in json-file (docker logs works)"
+		why, kind := "the "+lc.LogDriver+" driver ships logs to a production service; locally they stay in json-file (docker logs works)", Rewritten
 		if lc.LogDriver == "awsfirelens" {
-			why = "awsfirelens is not a Docker driver but ECS's FireLens router wiring, which devenv does not emulate; logs stay in json-file"
+			// The logs do not reach the router as in production: --strict catches it.
+			why, kind = "awsfirelens is not a Docker driver but ECS's FireLens router wiring, which devenv does not emulate; logs stay in json-file and never reach the router", Unsupported
 		}
-		tk.deviate(c, p.Next("logDriver"), Rewritten, lc.LogDriver, "json-file", why)
+		tk.deviate(c, p.Next("logDriver"), kind, lc.LogDriver, "json-file", why)
 		return &types.LoggingConfig{Driver: "json-file"}
 	}
 }

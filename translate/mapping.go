@@ -186,7 +186,7 @@ var Mapping = []Rule{
 	{"containerDefinitions[].healthCheck.startPeriod", "healthcheck.start_period", "mapped", ""},
 
 	// Log configuration.
-	{"containerDefinitions[].logConfiguration.logDriver", "logging.driver", "rewritten", "json-file, local, none kept; fluentd kept with its address rewritten; awslogs, awsfirelens, splunk, gelf, syslog, ... → json-file, reported"},
+	{"containerDefinitions[].logConfiguration.logDriver", "logging.driver", "rewritten", "json-file, local, none kept; fluentd kept with its address rewritten; awslogs, splunk, gelf, syslog, ... → json-file, reported; awsfirelens → json-file, reported unsupported (FireLens routing is not emulated, so --strict fails)"},
 	{"containerDefinitions[].logConfiguration.options", "logging.options", "rewritten", "fluentd-address → the local collector's published port on 127.0.0.1 through devenv.yaml hosts (the Docker engine connects, not the container); fluentd-async: \"true\"; an unmapped production address falls back to json-file, reported unsupported"},
 	{"containerDefinitions[].logConfiguration.secretOptions", "", "dropped", "never fetched; names reported, values never shown"},
 }
