@@ -584,7 +584,7 @@ func (s *DiskStore) ListParts(_ context.Context, bucket, key, uploadID string) (
 
 // CompleteUpload implements [Store]. The parts are copied into the new
 // object without holding the lock; only the final rename takes it.
-func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, parts []int, info ObjectInfo) (ObjectInfo, error) {
+func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, parts []PartInfo, info ObjectInfo) (ObjectInfo, error) {
 	s.mu.RLock()
 	_, err := s.upload(bucket, info.Key, uploadID)
 	s.mu.RUnlock()
@@ -592,8 +592,8 @@ func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, p
 		return ObjectInfo{}, err
 	}
 	var readers []io.Reader
-	for _, n := range parts {
-		f, err := os.Open(s.partPath(uploadID, n))
+	for _, want := range parts {
+		f, err := os.Open(s.partPath(uploadID, want.Number))
 		if errors.Is(err, fs.ErrNotExist) {
 			return ObjectInfo{}, ErrInvalidPart
 		}
@@ -605,6 +605,9 @@ func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, p
 		size, err := readMeta(f, f.Name(), &p)
 		if err != nil {
 			return ObjectInfo{}, err
+		}
+		if p.ETag != want.ETag {
+			return ObjectInfo{}, ErrInvalidPart
 		}
 		readers = append(readers, io.NewSectionReader(f, 0, size))
 	}

@@ -273,7 +273,7 @@ func (s *MemStore) ListParts(_ context.Context, bucket, key, uploadID string) (U
 }
 
 // CompleteUpload implements [Store].
-func (s *MemStore) CompleteUpload(_ context.Context, bucket, uploadID string, parts []int, info ObjectInfo) (ObjectInfo, error) {
+func (s *MemStore) CompleteUpload(_ context.Context, bucket, uploadID string, parts []PartInfo, info ObjectInfo) (ObjectInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, err := s.upload(bucket, info.Key, uploadID)
@@ -285,16 +285,16 @@ func (s *MemStore) CompleteUpload(_ context.Context, bucket, uploadID string, pa
 		return ObjectInfo{}, ErrNoSuchBucket
 	}
 	var size int
-	for _, n := range parts {
-		p, ok := u.parts[n]
-		if !ok {
+	for _, want := range parts {
+		p, ok := u.parts[want.Number]
+		if !ok || p.info.ETag != want.ETag {
 			return ObjectInfo{}, ErrInvalidPart
 		}
 		size += len(p.data)
 	}
 	data := make([]byte, 0, size)
-	for _, n := range parts {
-		data = append(data, u.parts[n].data...)
+	for _, p := range parts {
+		data = append(data, u.parts[p.Number].data...)
 	}
 	b.put(info.Key, &memObject{info: info, data: data})
 	delete(s.uploads, uploadID)

@@ -192,7 +192,7 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 		byNumber[p.Number] = p
 	}
 	var (
-		numbers   = make([]int, len(req.Parts))
+		parts     = make([]PartInfo, len(req.Parts))
 		checksums = make([]Checksum, len(req.Parts))
 		sizes     = make([]int64, len(req.Parts))
 		md5s      = md5.New()
@@ -217,15 +217,15 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 		}
 		raw, _ := hex.DecodeString(strings.Trim(p.ETag, `"`))
 		md5s.Write(raw)
-		numbers[i], checksums[i], sizes[i] = p.Number, p.Checksum, p.Size
+		parts[i], checksums[i], sizes[i] = p, p.Checksum, p.Size
 		size += p.Size
 	}
 	info := u.Object
 	info.Key, info.Size, info.PartSizes = st.key, size, sizes
-	info.ETag = `"` + hex.EncodeToString(md5s.Sum(nil)) + "-" + strconv.Itoa(len(numbers)) + `"`
+	info.ETag = `"` + hex.EncodeToString(md5s.Sum(nil)) + "-" + strconv.Itoa(len(parts)) + `"`
 	info.LastModified = s.clock().UTC()
 	info.Checksum = multipartChecksum(u, checksums, sizes)
-	done, err := s.store.CompleteUpload(ctx, st.bucket, id, numbers, info)
+	done, err := s.store.CompleteUpload(ctx, st.bucket, id, parts, info)
 	if err != nil {
 		return noSuchUpload(err, id)
 	}

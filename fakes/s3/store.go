@@ -75,11 +75,13 @@ type Store interface {
 	ListParts(ctx context.Context, bucket, key, uploadID string) (UploadInfo, []PartInfo, error)
 
 	// CompleteUpload makes the object described by info (whose Size, ETag and
-	// Checksum the caller computed) from the given parts, concatenated in the
-	// given order, and forgets the upload. Either the object appears whole or
-	// nothing changes. It MUST return ErrNoSuchUpload when no upload has that
-	// ID for bucket and key, and ErrInvalidPart when a listed part is missing.
-	CompleteUpload(ctx context.Context, bucket, uploadID string, parts []int, info ObjectInfo) (ObjectInfo, error)
+	// Checksum the caller computed from parts) from the given parts,
+	// concatenated in the given order, and forgets the upload. Either the
+	// object appears whole or nothing changes. It MUST return ErrNoSuchUpload
+	// when no upload has that ID for bucket and key, and ErrInvalidPart when a
+	// listed part is missing or its stored ETag is not the listed one (the
+	// part was replaced since the caller read it).
+	CompleteUpload(ctx context.Context, bucket, uploadID string, parts []PartInfo, info ObjectInfo) (ObjectInfo, error)
 
 	// AbortUpload forgets an upload and its parts. It MUST return
 	// ErrNoSuchUpload when no upload has that ID for bucket and key.

@@ -178,12 +178,21 @@ func TestStoreMultipartContract(t *testing.T) {
 		assert.NilError(t, err)
 		assert.Equal(t, len(ups), 1)
 
-		_, err = s.CompleteUpload(ctx, "mpu", "abc123", []int{1, 4}, ObjectInfo{Key: "obj"})
+		_, err = s.CompleteUpload(ctx, "mpu", "abc123", []PartInfo{parts[0], {Number: 4, ETag: parts[0].ETag}}, ObjectInfo{Key: "obj"})
 		assert.Assert(t, errors.Is(err, ErrInvalidPart))
-		info, err := s.CompleteUpload(ctx, "mpu", "abc123", []int{1, 2, 3}, ObjectInfo{Key: "obj", Size: 18, ETag: `"x-3"`, PartSizes: []int64{6, 7, 5}})
+		// A part replaced after the caller listed it (and computed the
+		// object's ETag and size from it) must not go into the object.
+		replaced, err := s.PutPart(ctx, "mpu", "obj", "abc123", PartInfo{Number: 2, LastModified: t0}, newTestContent("SECOND,", nil))
+		assert.NilError(t, err)
+		_, err = s.CompleteUpload(ctx, "mpu", "abc123", parts, ObjectInfo{Key: "obj", Size: 18, ETag: `"x-3"`, PartSizes: []int64{6, 7, 5}})
+		assert.Assert(t, errors.Is(err, ErrInvalidPart), "completed with a stale part list: %v", err)
+		_, err = s.HeadObject(ctx, "mpu", "obj")
+		assert.Assert(t, errors.Is(err, ErrNoSuchKey))
+		parts[1] = replaced
+		info, err := s.CompleteUpload(ctx, "mpu", "abc123", parts, ObjectInfo{Key: "obj", Size: 18, ETag: `"x-3"`, PartSizes: []int64{6, 7, 5}})
 		assert.NilError(t, err)
 		assert.Equal(t, info.ETag, `"x-3"`)
-		assert.Equal(t, readAll(t, s, "mpu", "obj"), "first,second,third")
+		assert.Equal(t, readAll(t, s, "mpu", "obj"), "first,SECOND,third")
 		_, _, err = s.ListParts(ctx, "mpu", "obj", "abc123")
 		assert.Assert(t, errors.Is(err, ErrNoSuchUpload))
 
