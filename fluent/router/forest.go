@@ -67,7 +67,8 @@ func (r *Router) newForest(el *config.Element) (*forest, error) {
 	for _, sec := range el.Elements {
 		switch sec.Name {
 		case "template":
-			f.template = mergeElements(f.template, sec)
+			// `@template = element`: the last <template> is the one used.
+			f.template = mergeElements(&config.Element{Name: "instance", Pos: el.Pos}, sec)
 		case "case", "pattern":
 			if sec.Arg == "" {
 				return nil, config.Errorf(sec.Pos, "forest: %s needs a tag pattern", sec)
@@ -114,10 +115,11 @@ func checkStores(el *config.Element) error {
 	return nil
 }
 
-// mergeElements returns base overridden by over: over's parameters replace
-// base's of the same key; over's child sections with a non-empty arg
-// replace base's child with the same name and arg, the others are
-// appended.
+// mergeElements is forest's `matched_case + conf` (fluentd's Element#+):
+// over's parameters replace base's of the same key (base's order, new keys
+// appended); the children are over's first, then base's, except that a
+// base child with the same name and non-empty arg as one of over's is
+// removed.
 func mergeElements(base, over *config.Element) *config.Element {
 	out := &config.Element{Name: base.Name, Arg: base.Arg, Pos: base.Pos}
 	out.Params = append(out.Params, base.Params...)
@@ -133,20 +135,17 @@ func mergeElements(base, over *config.Element) *config.Element {
 			out.Params = append(out.Params, p)
 		}
 	}
-	out.Elements = append(out.Elements, base.Elements...)
-	for _, c := range over.Elements {
+	out.Elements = append(out.Elements, over.Elements...)
+	for _, bc := range base.Elements {
 		replaced := false
-		if c.Arg != "" {
-			for i, bc := range out.Elements {
-				if bc.Name == c.Name && bc.Arg == c.Arg {
-					out.Elements[i] = c
-					replaced = true
-					break
-				}
+		for _, c := range over.Elements {
+			if c.Arg != "" && bc.Name == c.Name && bc.Arg == c.Arg {
+				replaced = true
+				break
 			}
 		}
 		if !replaced {
-			out.Elements = append(out.Elements, c)
+			out.Elements = append(out.Elements, bc)
 		}
 	}
 	return out

@@ -19,9 +19,13 @@ type Formatter struct {
 	TimeKey        string
 	IncludeTagKey  bool
 	TagKey         string
-	// TimeFormat is the strftime format ("" means ISO 8601 with offset).
+	// TimeFormat is the strftime format ("" means ISO 8601: Time#iso8601,
+	// which ends in "Z" when UTC is set and in the offset otherwise).
 	TimeFormat string
 	Location   *time.Location
+	// UTC is the TimeFormatter's utc mode (utc true or localtime false,
+	// without timezone): Ruby formats a UTC Time, not local time.
+	UTC bool
 	// out_file options
 	OutputTime bool
 	OutputTag  bool
@@ -99,6 +103,14 @@ func newFormatter(el *config.Element, def string, loc *time.Location) (*Formatte
 		}
 	}
 	f.TimeFormat, _ = el.Get("time_format")
+	if el.Param("timezone") == nil {
+		if p := el.Param("utc"); p != nil && boolValue(p.Value) {
+			f.UTC = true
+		}
+		if p := el.Param("localtime"); p != nil && !boolValue(p.Value) {
+			f.UTC = true
+		}
+	}
 	return f, nil
 }
 
@@ -111,6 +123,9 @@ func (f *Formatter) FormatTime(t EventTime) string {
 func (f *Formatter) formatTime(t EventTime) string {
 	tt := t.Time(f.Location)
 	if f.TimeFormat == "" {
+		if f.UTC {
+			return Strftime(tt.UTC(), "%Y-%m-%dT%H:%M:%SZ")
+		}
 		return Strftime(tt, "%Y-%m-%dT%H:%M:%S%:z")
 	}
 	return Strftime(tt, f.TimeFormat)

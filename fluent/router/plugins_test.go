@@ -494,3 +494,58 @@ func TestFilterParserReserveDataWarnings(t *testing.T) {
 	assert.Equal(t, len(j.Deliveries), 0)
 	assert.Equal(t, j.Drops[0].Kind, router.DropWarning)
 }
+
+func TestLowImpactRubyDetails(t *testing.T) {
+	// TimeFormatter without time_format: Time#iso8601, "Z" for a UTC Time
+	// (utc true / localtime false), the offset for local time.
+	line := func(extra string) string {
+		r := build(t, "<match **>\n  @type stdout\n  format json\n  include_time_key true\n"+extra+"</match>\n")
+		return strings.SplitN(strings.TrimSpace(string(route(r, "a", rec()).Deliveries[0].Line)), ": ", 2)[1]
+	}
+	assert.Equal(t, line("  utc true\n"), `{"time":"2024-01-02T03:04:05Z"}`)
+	assert.Equal(t, line("  localtime false\n"), `{"time":"2024-01-02T03:04:05Z"}`)
+	assert.Equal(t, line(""), `{"time":"2024-01-02T03:04:05+00:00"}`)
+	assert.Equal(t, line("  timezone +09:00\n"), `{"time":"2024-01-02T12:04:05+09:00"}`)
+
+	// TD: tag.split('.')[-2, 2] drops trailing empty parts; names count
+	// characters.
+	r := build(t, "<match **>\n  @type tdlog\n  apikey k\n  buffer_path /td\n</match>\n")
+	c := route(r, "a.b", rec()).Deliveries[0].Output.TD
+	db, table, err := c.Target("web.access.")
+	assert.NilError(t, err)
+	assert.Equal(t, db+"."+table, "web.access")
+	for in, want := range map[string]string{"é": "___", "éé": "___", strings.Repeat("é", 300): strings.Repeat("_", 255)} {
+		got, err := router.NormalizeTDName(in)
+		assert.NilError(t, err)
+		assert.Equal(t, got, want, in)
+	}
+
+	// forest: `matched_case + conf` puts the case's children before the
+	// template's; only the last <template> is used.
+	r = build(t, `<match **>
+  @type forest
+  subtype copy
+  <template>
+    <store>
+      @type null
+    </store>
+  </template>
+  <template>
+    <store>
+      @type stdout
+    </store>
+  </template>
+  <case a.**>
+    <store>
+      @type file
+      path /f
+    </store>
+  </case>
+</match>
+`)
+	var types []string
+	for _, d := range route(r, "a.b", rec()).Deliveries {
+		types = append(types, d.Output.Type)
+	}
+	assert.DeepEqual(t, types, []string{"file", "stdout"})
+}

@@ -89,15 +89,16 @@ func NormalizeTDName(name string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("empty name is not allowed")
 	}
-	if len(name) < 3 {
-		name += strings.Repeat("_", 3-len(name))
+	// String#length, name[0, 253] and "_" * n count characters.
+	rs := []rune(name)
+	if len(rs) < 3 {
+		rs = append(rs, []rune(strings.Repeat("_", 3-len(rs)))...)
 	}
-	if len(name) > 255 {
-		name = name[:253] + "__"
+	if len(rs) > 255 {
+		rs = append(rs[:253:253], '_', '_')
 	}
-	name = strings.ToLower(name)
 	var b strings.Builder
-	for _, r := range name {
+	for _, r := range strings.ToLower(string(rs)) {
 		if r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			b.WriteRune(r)
 		} else {
@@ -113,7 +114,7 @@ func (c *TDConfig) Target(tag string) (db, table string, err error) {
 	if c.Fixed {
 		return c.Database, c.Table, nil
 	}
-	parts := strings.Split(tag, ".")
+	parts := rubySplit(tag, ".") // tag.split('.')[-2, 2]
 	if len(parts) < 2 {
 		return "", "", fmt.Errorf("tdlog: tag %q has fewer than two parts: cannot derive database and table", tag)
 	}
