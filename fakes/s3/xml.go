@@ -41,8 +41,12 @@ type locationConstraint struct {
 	Region  string   `xml:",chardata"`
 }
 
+// The request documents name their root element, so that a body with
+// another root is MalformedXML, as S3 answers, instead of being read.
+
 type createBucketConfiguration struct {
-	LocationConstraint string `xml:"LocationConstraint"`
+	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
+	LocationConstraint string   `xml:"LocationConstraint"`
 }
 
 type xmlObject struct {
@@ -82,7 +86,8 @@ type listBucketResult struct {
 }
 
 type deleteRequest struct {
-	Quiet   bool `xml:"Quiet"`
+	XMLName xml.Name `xml:"Delete"`
+	Quiet   bool     `xml:"Quiet"`
 	Objects []struct {
 		Key       string `xml:"Key"`
 		VersionID string `xml:"VersionId"`
@@ -177,7 +182,8 @@ type initiateMultipartUploadResult struct {
 }
 
 type completeMultipartUpload struct {
-	Parts []struct {
+	XMLName xml.Name `xml:"CompleteMultipartUpload"`
+	Parts   []struct {
 		PartNumber int    `xml:"PartNumber"`
 		ETag       string `xml:"ETag"`
 		xmlChecksums
