@@ -21,7 +21,9 @@ const readBufferSize = 64 << 10
 
 // packet is one datagram on its way from a reader to the parser.
 type packet struct {
-	data      []byte
+	// data is the datagram, copied once out of the read buffer into a
+	// string the parsed items then share.
+	data      string
 	transport string
 	truncated bool
 	// synced, when set, marks a barrier rather than a datagram: the parser
@@ -247,7 +249,7 @@ func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, c
 				lastDrops = drops
 			}
 			a.enqueue(packet{
-				data:      append([]byte(nil), data...),
+				data:      string(data),
 				transport: transport,
 				truncated: flags&msgTrunc != 0,
 			})
@@ -343,17 +345,17 @@ func (a *Agent) parseOne(p packet, b *Batch, n *tally) chan struct{} {
 	case p.truncated:
 		n.oversize++
 		b.Errors = append(b.Errors, ParseError{
-			Line:   truncate(string(p.data), maxErrorLine),
+			Line:   truncate(p.data, maxErrorLine),
 			Reason: fmt.Sprintf("datagram truncated: larger than the %d-byte read buffer", readBufferSize),
 		})
 	case len(p.data) > a.maxDatagram:
 		n.oversize++
 		b.Errors = append(b.Errors, ParseError{
-			Line:   truncate(string(p.data), maxErrorLine),
+			Line:   truncate(p.data, maxErrorLine),
 			Reason: fmt.Sprintf("datagram of %d bytes exceeds the agent's %d-byte buffer (dogstatsd_buffer_size): the agent would cut it", len(p.data), a.maxDatagram),
 		})
 	default:
-		ParseDatagram(p.data, b)
+		parseDatagram(p.data, b)
 	}
 	now := a.now()
 	for i := nm; i < len(b.Metrics); i++ {
@@ -498,7 +500,7 @@ func (a *Agent) readFrames(r io.Reader) error {
 				return fmt.Errorf("skip frame of %d bytes: %w", n, err)
 			}
 		}
-		a.enqueue(packet{data: append([]byte(nil), buf[:keep]...), transport: TransportUDS, truncated: n > keep})
+		a.enqueue(packet{data: string(buf[:keep]), transport: TransportUDS, truncated: n > keep})
 	}
 }
 

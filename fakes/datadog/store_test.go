@@ -50,7 +50,7 @@ func TestResetForgetsQueuedDatagrams(t *testing.T) {
 	a := New()
 	t.Cleanup(func() { a.Close() })
 	for range 5000 {
-		a.queue <- packet{data: []byte("queued:1|c"), transport: TransportUDP}
+		a.queue <- packet{data: "queued:1|c", transport: TransportUDP}
 	}
 	if err := a.Reset(); err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func TestResetForgetsQueuedDatagrams(t *testing.T) {
 	if r := a.Metrics(MetricQuery{}); len(r.Points) != 0 {
 		t.Fatalf("%d metrics stored after reset", len(r.Points))
 	}
-	a.queue <- packet{data: []byte("after:1|c"), transport: TransportUDP}
+	a.queue <- packet{data: "after:1|c", transport: TransportUDP}
 	a.Close()
 	if r := a.Metrics(MetricQuery{}); len(r.Points) != 1 || r.Points[0].Name != "after" {
 		t.Fatalf("after reset and close: %+v", r.Points)
