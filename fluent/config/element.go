@@ -52,6 +52,9 @@ type Param struct {
 	// ValueEnd is the byte offset just past the value's text (before any
 	// trailing spaces or comment).
 	ValueEnd int
+	// EnvRefs names the environment variables the value read through
+	// "#{ENV['NAME']}", in order.
+	EnvRefs []string
 }
 
 // Element is a section (or the root of a file). The root has Name "ROOT".

@@ -103,6 +103,8 @@ type parser struct {
 	fsys  fs.FS
 	o     *options
 	depth int
+	// envRefs collects the ENV names read by the value being parsed.
+	envRefs []string
 }
 
 // reserved are the `@` parameters fluentd v0.12 accepts.
@@ -309,11 +311,13 @@ func (p *parser) param(e *Element) error {
 		}
 	} else {
 		vs := p.off
+		p.envRefs = nil
 		v, err := p.value()
 		if err != nil {
 			return err
 		}
 		prm.Value, prm.ValuePos, prm.ValueEnd, prm.Raw = v, p.pos(vs), p.off, string(p.src[vs:p.off])
+		prm.EnvRefs = p.envRefs
 		if !p.lineEnd() {
 			return p.errf(p.off, "expected end of line after the value of %s", key)
 		}
@@ -485,6 +489,7 @@ func (p *parser) embedded() (string, error) {
 	}
 	name := m[1] + m[2]
 	p.off = i
+	p.envRefs = append(p.envRefs, name)
 	return p.o.env[name], nil
 }
 

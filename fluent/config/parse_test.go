@@ -68,6 +68,8 @@ line"
 	assert.Equal(t, p.ValuePos.String(), "f.conf:6:6")
 	assert.Equal(t, src[p.ValuePos.Offset:p.ValueEnd], `^([\w_]+)$`)
 	assert.Equal(t, e.Param("k7").Raw[:4], `"dq `)
+	assert.DeepEqual(t, e.Param("k7").EnvRefs, []string{"HOME_X", "NOPE"})
+	assert.Assert(t, e.Param("k6").EnvRefs == nil)
 }
 
 func TestReferenceConfigTree(t *testing.T) {

@@ -92,7 +92,7 @@ func Rewrite(fsys fs.FS, name string, s Settings, opts ...config.Option) (map[st
 	}
 	rw := &rewriter{s: s, files: map[string][]byte{}}
 	for _, el := range root.Elements {
-		if err := rw.walk(el, "", "", fsys); err != nil {
+		if err := rw.walk(el, "", ""); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -122,21 +122,14 @@ func (rw *rewriter) loadFiles(fsys fs.FS) error {
 	return nil
 }
 
-func sectionName(el *config.Element) string {
-	if el.Arg == "" {
-		return "<" + el.Name + ">"
-	}
-	return "<" + el.Name + " " + el.Arg + ">"
-}
-
 // walk visits el with its effective plugin type (typ, "" to read it from
 // the element).
-func (rw *rewriter) walk(el *config.Element, parent, typ string, fsys fs.FS) error {
-	return rw.walkAs(el, parent, sectionName(el), typ, fsys)
+func (rw *rewriter) walk(el *config.Element, parent, typ string) error {
+	return rw.walkAs(el, parent, el.String(), typ)
 }
 
 // walkAs is walk with the label used for el in change paths.
-func (rw *rewriter) walkAs(el *config.Element, parent, label, typ string, fsys fs.FS) error {
+func (rw *rewriter) walkAs(el *config.Element, parent, label, typ string) error {
 	path := label
 	if parent != "" {
 		path = parent + "/" + path
@@ -149,7 +142,7 @@ func (rw *rewriter) walkAs(el *config.Element, parent, label, typ string, fsys f
 		return nil
 	case "label":
 		for _, c := range el.Elements {
-			if err := rw.walk(c, path, "", fsys); err != nil {
+			if err := rw.walk(c, path, ""); err != nil {
 				return err
 			}
 		}
@@ -160,7 +153,7 @@ func (rw *rewriter) walkAs(el *config.Element, parent, label, typ string, fsys f
 		return rw.output(el, path+" ("+typ+")", typ)
 	case "copy":
 		for i, c := range el.Children("store") {
-			if err := rw.walkAs(c, path, fmt.Sprintf("<store>[%d]", i), "", fsys); err != nil {
+			if err := rw.walkAs(c, path, fmt.Sprintf("<store>[%d]", i), ""); err != nil {
 				return err
 			}
 		}
@@ -168,7 +161,7 @@ func (rw *rewriter) walkAs(el *config.Element, parent, label, typ string, fsys f
 		sub, _ := el.Get("subtype")
 		for _, c := range el.Elements {
 			if c.Name == "template" || c.Name == "case" || c.Name == "pattern" {
-				if err := rw.forestSection(c, path, sub, fsys); err != nil {
+				if err := rw.forestSection(c, path, sub); err != nil {
 					return err
 				}
 			}
@@ -177,11 +170,11 @@ func (rw *rewriter) walkAs(el *config.Element, parent, label, typ string, fsys f
 	return nil
 }
 
-func (rw *rewriter) forestSection(c *config.Element, parent, sub string, fsys fs.FS) error {
-	path := parent + "/" + sectionName(c)
+func (rw *rewriter) forestSection(c *config.Element, parent, sub string) error {
+	path := parent + "/" + c.String()
 	if sub == "copy" {
 		for i, st := range c.Children("store") {
-			if err := rw.walkAs(st, path, fmt.Sprintf("<store>[%d]", i), "", fsys); err != nil {
+			if err := rw.walkAs(st, path, fmt.Sprintf("<store>[%d]", i), ""); err != nil {
 				return err
 			}
 		}
@@ -304,7 +297,8 @@ func Files(main string, files map[string][]byte) []string {
 	return names
 }
 
-// lineStart/lineEnd find the line around off.
+// lineBounds finds the line around off: its first byte and the byte after
+// its newline.
 func lineBounds(data []byte, off int) (start, next int) {
 	start = bytes.LastIndexByte(data[:off], '\n') + 1
 	nl := bytes.IndexByte(data[off:], '\n')

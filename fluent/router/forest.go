@@ -151,7 +151,7 @@ func mergeElements(base, over *config.Element) *config.Element {
 	return out
 }
 
-// Spec returns the resolved configuration forest uses for tag: template
+// spec returns the resolved configuration forest uses for tag: template
 // merged with the first matching case, placeholders expanded in every
 // value (recursively), not in section args. Missing tag parts are listed
 // in missing (forest logs "missing placeholder" for each).

@@ -2,7 +2,6 @@ package router
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -76,18 +75,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-var envRefRE = regexp.MustCompile(`#\{\s*ENV\s*\[\s*['"]([^'"]*)['"]\s*\]\s*\}`)
-
 // lintEnv reports parameters built from environment variables that
 // evaluated to "" (Ruby's nil), recursively.
 func lintEnv(el *config.Element) []Hazard {
 	var hs []Hazard
 	for _, p := range el.Params {
-		if p.Value != "" || !strings.HasPrefix(p.Raw, `"`) {
-			continue
-		}
-		m := envRefRE.FindStringSubmatch(p.Raw)
-		if m == nil {
+		if p.Value != "" || len(p.EnvRefs) == 0 {
 			continue
 		}
 		msg := fmt.Sprintf("%s is %s, which is empty or unset here: fluentd reads it as \"\"", p.Key, p.Raw)
@@ -139,7 +132,9 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 		if !strings.Contains(rule.tag, "$") {
 			continue
 		}
-		seen := map[string]bool{}
+		// one hazard per name kind and probe
+		type probeKey struct{ kind, probe string }
+		seen := map[probeKey]bool{}
 		for _, probe := range tdProbes {
 			if rule.invert || !rule.re.MatchString(probe) {
 				continue
@@ -165,8 +160,8 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 						continue // only names built from the tag depend on the capture
 					}
 					v := prm.Value
-					if err := ValidateTDName(k, v); err != nil && !seen[k+probe[:min(5, len(probe))]] {
-						seen[k+probe[:min(5, len(probe))]] = true
+					if err := ValidateTDName(k, v); err != nil && !seen[probeKey{k, probe}] {
+						seen[probeKey{k, probe}] = true
 						shown := probe
 						if len(shown) > 20 {
 							shown = shown[:8] + "…(" + fmt.Sprint(len(probe)) + " chars)"

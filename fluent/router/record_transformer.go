@@ -11,11 +11,6 @@ import (
 // recordTransformer is filter_record_transformer v0.12 without
 // enable_ruby: `<record>` fields with ${…} placeholders, remove_keys,
 // keep_keys, renew_record, renew_time_key, auto_typecast.
-type rtField struct {
-	key   string
-	value any // string, or a parsed JSON Record / []any
-}
-
 type recordTransformer struct {
 	el           *config.Element
 	fields       []rtField
@@ -24,6 +19,12 @@ type recordTransformer struct {
 	renewRecord  bool
 	renewTimeKey string
 	autoTypecast bool
+}
+
+// rtField is one <record> entry: its key and parsed value.
+type rtField struct {
+	key   string
+	value any // string, or a parsed JSON Record / []any
 }
 
 func (r *Router) newRecordTransformer(el *config.Element) (*recordTransformer, error) {

@@ -20,7 +20,7 @@ type rewriteTagFilter struct {
 	capitalize      bool
 }
 
-// RewriteRule is one rule as configured, for lint and display.
+// rewriteRule is one rule as configured, for lint and display.
 type rewriteRule struct {
 	key     string
 	pattern string
