@@ -46,7 +46,7 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	for _, opt := range opts {
 		opt(&o)
 	}
-	t := &translator{local: local, services: map[string]*service{}, usedRules: map[string]bool{}, holderOf: map[string]string{}}
+	t := &translator{local: local, services: map[string]*service{}, usedRules: map[string]bool{}, holderOf: map[string]string{}, networks: map[string]bool{}}
 	if local.BindAddress == "" {
 		t.local.BindAddress = config.DefaultBindAddress
 	}
@@ -68,6 +68,7 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	}
 	t.checkServiceRules()
 	t.fakes()
+	t.shareServices()
 	t.standIns()
 	if len(t.errs) == 0 {
 		t.mountFluentdConfig(o.fluentd)
@@ -88,6 +89,7 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	if len(t.volumes) > 0 {
 		p.Volumes = t.volumes
 	}
+	p.Networks = t.projectNetworks()
 	sortReport(t.report)
 	return p, t.report, nil
 }
@@ -103,6 +105,8 @@ type translator struct {
 	usedRules map[string]bool
 	// holderOf maps the services of awsvpc tasks to their namespace holder.
 	holderOf map[string]string
+	// networks are the task networks in use.
+	networks map[string]bool
 }
 
 // service is a Compose service being built, with where it came from.
@@ -196,6 +200,10 @@ func (tk *task) addHolder() {
 	if td.IpcMode == "task" {
 		s.cfg.Ipc = "shareable"
 	}
+	if tk.mode == taskdef.NetworkModeHost || tk.mode == taskdef.NetworkModeNone {
+		s.cfg.NetworkMode = tk.mode
+	}
+	tk.joinTaskNetwork(s)
 	t.services[name] = s
 	if tk.mode == taskdef.NetworkModeAWSVPC {
 		tk.deviate(nil, tk.def.Root().Next("networkMode"), Rewritten, "awsvpc", "service "+name+" holds the network namespace",
@@ -237,6 +245,7 @@ func (tk *task) container(i int) {
 		WorkloadSpec:  ws,
 		Extensions:    types.Extensions{ExtensionKey: tk.convertExtension(c)},
 	}
+	tk.joinTaskNetwork(s)
 	tk.convertImage(c, p, &s.cfg)
 	tk.droppedContainerFields(c, p)
 	t.services[name] = s
