@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -24,6 +25,7 @@ type fakeS3Options struct {
 	secretKey string   // --secret-key or DEVENV_S3_SECRET_KEY
 	domains   []string // --domain, repeatable
 	region    string   // --region
+	maxObject string   // --max-object-size
 }
 
 func newFakeS3Command() *cobra.Command {
@@ -59,6 +61,11 @@ What arrived is under /_devenv/ on the same port:
        (answered as S3 XML; "path_prefix":"/BUCKET/" limits a fault to one bucket,
        in path-style form even for virtual-hosted requests; "latency_ms" delays)
 
+Bodies: in memory (the default) a body is held whole while it arrives, so
+--max-object-size (default 5GiB, S3's own limit) bounds what one PutObject or
+UploadPart can take; larger ones get 400 EntityTooLarge. With --data-dir
+bodies are streamed to disk.
+
 With --data-dir every object is written to a temporary file, synced and renamed
 before the answer, so a restart, or SIGTERM, loses nothing acknowledged.
 
@@ -66,6 +73,7 @@ Examples:
   devenv fake s3
   devenv fake s3 --addr 127.0.0.1:4566 --data-dir .devenv/s3 --domain fake-s3
   devenv fake s3 --access-key AKIDLOCAL --secret-key local-secret
+  devenv fake s3 --max-object-size 64MiB
   aws --endpoint-url http://127.0.0.1:4566 s3 cp ./x.gz s3://logs/x.gz
   curl -s 'http://127.0.0.1:4566/_devenv/objects?bucket=logs'
 
@@ -93,6 +101,7 @@ func (o *fakeS3Options) addFlags(f *pflag.FlagSet, prefix string) {
 	f.StringVar(&o.secretKey, prefix+"secret-key", "", "secret of the access key (default $DEVENV_S3_SECRET_KEY)")
 	f.StringArrayVar(&o.domains, prefix+"domain", []string{"s3.localhost", "localhost"}, "base domain for virtual-hosted-style addressing, BUCKET.DOMAIN (repeatable; replaces the defaults)")
 	f.StringVar(&o.region, prefix+"region", "us-east-1", "region the fake reports for its buckets")
+	f.StringVar(&o.maxObject, prefix+"max-object-size", "5GiB", "largest PutObject or UploadPart body accepted (EntityTooLarge above); in memory a body is held whole, so this bounds what one request can take")
 }
 
 // credentialsFrom fills the access and secret keys the flags left empty
@@ -116,6 +125,10 @@ func (o *fakeS3Options) credentialsFrom(getenv func(string) string) error {
 // serving every fake in one process reuses it. The store needs no closing:
 // every write is synced before it is acknowledged.
 func openFakeS3(o fakeS3Options, logw io.Writer) (*s3.Server, error) {
+	maxObject, err := units.RAMInBytes(o.maxObject)
+	if err != nil || maxObject <= 0 {
+		return nil, &exitError{code: 2, msg: fmt.Sprintf("fake s3: --max-object-size: want a positive size such as 64MiB or 5GiB, got %q", o.maxObject)}
+	}
 	var store s3.Store = s3.NewMemStore()
 	if o.dataDir != "" {
 		ds, err := s3.OpenDiskStore(o.dataDir)
@@ -128,6 +141,7 @@ func openFakeS3(o fakeS3Options, logw io.Writer) (*s3.Server, error) {
 		s3.WithLogger(slog.New(slog.NewTextHandler(logw, nil)).With("fake", "s3")),
 		s3.WithDomains(o.domains...),
 		s3.WithRegion(o.region),
+		s3.WithMaxObjectSize(maxObject),
 	}
 	if o.accessKey != "" {
 		opts = append(opts, s3.WithCredentials(o.accessKey, o.secretKey))

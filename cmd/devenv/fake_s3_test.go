@@ -117,3 +117,22 @@ func TestFakeS3CommandRejectsHalfCredentials(t *testing.T) {
 	assert.Assert(t, errors.As(err, &ee), "%v", err)
 	assert.Equal(t, ee.code, 2)
 }
+
+func TestFakeS3CommandMaxObjectSize(t *testing.T) {
+	url, stop := startFakeS3(t, "--max-object-size", "1KiB")
+	defer func() { assert.NilError(t, stop()) }()
+	c := sdkFor(url, "AKID", "secret")
+	ctx := t.Context()
+	_, err := c.CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("small")})
+	assert.NilError(t, err)
+	_, err = c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("small"), Key: aws.String("fits"), Body: strings.NewReader(strings.Repeat("x", 1024))})
+	assert.NilError(t, err)
+	_, err = c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("small"), Key: aws.String("big"), Body: strings.NewReader(strings.Repeat("x", 1025))})
+	assert.ErrorContains(t, err, "EntityTooLarge")
+
+	var stdout, stderr bytes.Buffer
+	err = run(t.Context(), []string{"fake", "s3", "--addr", "127.0.0.1:0", "--max-object-size", "lots"}, strings.NewReader(""), &stdout, &stderr)
+	var ee *exitError
+	assert.Assert(t, errors.As(err, &ee), "%v", err)
+	assert.Equal(t, ee.code, 2)
+}
