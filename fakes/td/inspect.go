@@ -2,8 +2,11 @@ package td
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -47,6 +50,9 @@ func (s *Server) inspectTables(c echo.Context) error {
 
 // inspectRecords answers GET /_devenv/records?db=&table=&since=&limit=.
 func (s *Server) inspectRecords(c echo.Context) error {
+	if err := checkParams(c, "db", "table", "since", "limit"); err != nil {
+		return tdError(c, http.StatusBadRequest, err.Error())
+	}
 	db, table := c.QueryParam("db"), c.QueryParam("table")
 	if db == "" || table == "" {
 		return tdError(c, http.StatusBadRequest, "query parameters db and table are required")
@@ -75,6 +81,17 @@ func (s *Server) inspectRecords(c echo.Context) error {
 	return c.JSON(http.StatusOK, page)
 }
 
+// checkParams rejects a query parameter outside known: a misspelt filter
+// ("database=" for "db=") would otherwise be ignored and widen the result.
+func checkParams(c echo.Context, known ...string) error {
+	for _, k := range slices.Sorted(maps.Keys(c.QueryParams())) {
+		if !slices.Contains(known, k) {
+			return fmt.Errorf("unknown query parameter %s (known: %s)", k, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
 func intParam(c echo.Context, name string) (int, error) {
 	v := c.QueryParam(name)
 	if v == "" {
@@ -90,6 +107,9 @@ func intParam(c echo.Context, name string) (int, error) {
 // inspectImports answers GET /_devenv/imports[?db=&table=]: the import log,
 // oldest first.
 func (s *Server) inspectImports(c echo.Context) error {
+	if err := checkParams(c, "db", "table"); err != nil {
+		return tdError(c, http.StatusBadRequest, err.Error())
+	}
 	all, err := s.store.Imports()
 	if err != nil {
 		return err

@@ -467,6 +467,12 @@ func TestInspection(t *testing.T) {
 	assert.ErrorContains(t, err, "404")
 	assert.ErrorContains(t, c.Get(ctx, "/records", map[string][]string{"db": {"delish"}}, nil), "400")
 	assert.ErrorContains(t, c.Get(ctx, "/records", map[string][]string{"db": {"delish"}, "table": {"events"}, "limit": {"-1"}}, nil), "400")
+	// A misspelt filter is an error, not ignored (which would widen the answer).
+	err = c.Get(ctx, "/imports", map[string][]string{"tbl": {"access"}}, nil)
+	assert.ErrorContains(t, err, "400")
+	assert.ErrorContains(t, err, "unknown query parameter tbl (known: db, table)")
+	err = c.Get(ctx, "/records", map[string][]string{"db": {"delish"}, "table": {"events"}, "offset": {"2"}}, nil)
+	assert.ErrorContains(t, err, "unknown query parameter offset (known: db, table, since, limit)")
 
 	assert.NilError(t, c.Health(ctx))
 	assert.NilError(t, c.Reset(ctx))
