@@ -59,7 +59,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	counts := func() (datadog.Counts, error) { return datadog.Counts{}, nil }
+	var counts func() (datadog.Counts, error)
 	target := *statsdAddr
 	switch {
 	case target == "":
