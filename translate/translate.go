@@ -130,12 +130,12 @@ type service struct {
 
 // task translates one task definition.
 type task struct {
-	t      *translator
-	def    *taskdef.Def
-	td     *taskdef.TaskDefinition
-	mode   string // effective network mode
-	owner  string // the namespace holder service ("" when the task has none)
-	vols   map[string]*taskdef.Volume
+	t     *translator
+	def   *taskdef.Def
+	td    *taskdef.TaskDefinition
+	mode  string // effective network mode
+	owner string // the namespace holder service ("" when the task has none)
+	vols  map[string]*taskdef.Volume
 }
 
 func (t *translator) fail(file string, p fieldpath.Path, err error) {
