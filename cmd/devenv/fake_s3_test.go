@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -135,4 +138,69 @@ func TestFakeS3CommandMaxObjectSize(t *testing.T) {
 	var ee *exitError
 	assert.Assert(t, errors.As(err, &ee), "%v", err)
 	assert.Equal(t, ee.code, 2)
+}
+
+// TestFakeS3CommandFinishesUploadOnShutdown stops the command (as SIGTERM
+// does) while a PutObject body is half sent: the upload must complete, be
+// acknowledged, and be there after a restart on the same --data-dir.
+func TestFakeS3CommandFinishesUploadOnShutdown(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := startFakeS3(t, "--data-dir", dir)
+	ctx := t.Context()
+	_, err := sdkFor(url, "AKID", "secret").CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("inflight")})
+	assert.NilError(t, err)
+
+	body := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
+	pr, pw := io.Pipe()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url+"/inflight/big.bin", pr)
+	assert.NilError(t, err)
+	req.ContentLength = int64(len(body))
+	// With Expect: 100-continue the client sends no body byte before the
+	// handler reads the body, so once the first half is written the request
+	// is being served (not still waiting in the listen queue).
+	req.Header.Set("Expect", "100-continue")
+	hc := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	defer hc.CloseIdleConnections()
+	respc := make(chan *http.Response, 1)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := hc.Do(req)
+		errc <- err
+		respc <- resp
+	}()
+	_, err = pw.Write(body[:len(body)/2])
+	assert.NilError(t, err)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	// Shutdown has begun once the listener refuses new connections.
+	host := strings.TrimPrefix(url, "http://")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.Dial("tcp", host)
+		if err != nil {
+			break
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the fake still accepts connections 10s after stop")
+		}
+		time.Sleep(5 * time.Millisecond) // polling the listener; the deadline bounds it
+	}
+	_, err = pw.Write(body[len(body)/2:])
+	if err != nil {
+		t.Fatalf("write rest: %v; request: %v", err, <-errc)
+	}
+	assert.NilError(t, pw.Close())
+	assert.NilError(t, <-errc)
+	resp := <-respc
+	resp.Body.Close()
+	assert.Equal(t, resp.StatusCode, http.StatusOK)
+	assert.NilError(t, <-stopped)
+
+	url, stop = startFakeS3(t, "--data-dir", dir)
+	defer func() { assert.NilError(t, stop()) }()
+	got, err := s3.NewClient(url).Object(ctx, "inflight", "big.bin", false)
+	assert.NilError(t, err)
+	assert.Assert(t, bytes.Equal(got, body), "stored %d bytes, sent %d", len(got), len(body))
 }
