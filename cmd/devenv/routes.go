@@ -77,7 +77,9 @@ failed to plant stays broken.
 --lint reports production hazards instead: unanchored patterns, Ruby line
 anchors, captured values that make invalid TD names (which also lose the S3
 copy), variables that evaluate to "", forest buffer_path collisions, long
-flush intervals, and Docker fluentd driver options fluentd v0.12 cannot read
+flush intervals (or none on s3/file outputs, which then wait for the end of
+the time slice), durations and sizes fluentd v0.12 misreads ("0.5s" is 5 s),
+and Docker fluentd driver options fluentd v0.12 cannot read
 (from --log-opt or the logConfiguration of --taskdef files; without either,
 taskdefs/*.json in the working directory).
 

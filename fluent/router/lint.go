@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -12,7 +13,8 @@ import (
 // Hazard is a production hazard found in a config by Lint.
 type Hazard struct {
 	// Code is a stable identifier: unanchored-pattern, line-anchors,
-	// invalid-td-name, empty-env, buffer-path-collision, long-flush.
+	// invalid-td-name, empty-env, buffer-path-collision, long-flush,
+	// quirky-value.
 	Code string
 	Pos  config.Pos
 	// Message says what happens in production, with an example.
@@ -39,6 +41,7 @@ func (r *Router) Lint() []Hazard {
 	for _, p := range pipes {
 		for _, e := range p.entries {
 			hs = append(hs, lintEnv(e.el)...)
+			hs = append(hs, lintValues(e.el)...)
 			switch o := e.o.(type) {
 			case *rewriteTagFilter:
 				hs = append(hs, r.lintRewrite(p, o)...)
@@ -96,6 +99,41 @@ func lintEnv(el *config.Element) []Hazard {
 	}
 	for _, c := range el.Elements {
 		hs = append(hs, lintEnv(c)...)
+	}
+	return hs
+}
+
+// timeKeys and sizeKeys are the buffered-output parameters of types :time
+// and :size.
+var (
+	timeKeys = map[string]bool{"flush_interval": true, "retry_wait": true, "max_retry_wait": true, "time_slice_wait": true}
+	sizeKeys = map[string]bool{"buffer_chunk_limit": true}
+	// plainTime and plainSize are the forms fluentd reads as they look.
+	plainTime = regexp.MustCompile(`^(?:[0-9]+[smhd]?|[0-9]+\.[0-9]+)$`)
+	plainSize = regexp.MustCompile(`^[0-9]+[kmgtKMGT]?$`)
+)
+
+// lintValues reports :time and :size parameters that fluentd v0.12 reads
+// differently from how they look (its unanchored unit regexps), e.g.
+// "0.5s" → 5 s, recursively.
+func lintValues(el *config.Element) []Hazard {
+	var hs []Hazard
+	for _, p := range el.Params {
+		var read string
+		switch {
+		case timeKeys[p.Key] && !plainTime.MatchString(p.Value):
+			read = timeValue(p.Value).String()
+		case sizeKeys[p.Key] && !plainSize.MatchString(p.Value):
+			read = fmt.Sprintf("%d bytes", sizeValue(p.Value))
+		default:
+			continue
+		}
+		hs = append(hs, Hazard{Code: "quirky-value", Pos: p.ValuePos, Message: fmt.Sprintf(
+			"%s %s: fluentd v0.12 reads this as %s (its unit regexps are unanchored: \"0.5s\" is 5s, \"10ms\" is 10m, \"1.5h\" is 5h); write whole units or bare seconds (\"0.5\")",
+			p.Key, p.Value, read)})
+	}
+	for _, c := range el.Elements {
+		hs = append(hs, lintValues(c)...)
 	}
 	return hs
 }
@@ -518,11 +556,14 @@ func lintFlush(el *config.Element, typ string, d time.Duration) []Hazard {
 	if d <= LongFlush {
 		return nil
 	}
-	pos, shown := el.Pos, d.String()
+	pos, shown, wait := el.Pos, d.String(), d.String()
 	if p := el.Param("flush_interval"); p != nil {
 		pos, shown = p.ValuePos, p.Value
+		if plainTime.MatchString(p.Value) {
+			wait = p.Value
+		}
 	}
 	return []Hazard{{Code: "long-flush", Pos: pos, Message: fmt.Sprintf(
 		"%s flush_interval %s: records reach %s up to %s after they arrive (counted from when the instance was planted, not from the hour), and file buffers are not flushed at shutdown; devenv's local config shortens it",
-		typ, shown, typ, shown)}}
+		typ, shown, typ, wait)}}
 }

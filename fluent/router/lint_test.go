@@ -103,3 +103,14 @@ func TestLintBufferPathCollisionExact(t *testing.T) {
 		}
 	}
 }
+
+func TestLintQuirkyValues(t *testing.T) {
+	got := hazards(t, "<match a>\n  @type file\n  path /f\n  flush_interval 0.5s\n  retry_wait 1.5\n  buffer_chunk_limit 8MB\n</match>\n<match b>\n  @type file\n  path /g\n  flush_interval 10ms\n  buffer_chunk_limit 1.5k\n</match>\n")
+	assert.DeepEqual(t, got, []string{
+		`t.conf:4:18 quirky-value: flush_interval 0.5s: fluentd v0.12 reads this as 5s (its unit regexps are unanchored: "0.5s" is 5s, "10ms" is 10m, "1.5h" is 5h); write whole units or bare seconds ("0.5")`,
+		`t.conf:6:22 quirky-value: buffer_chunk_limit 8MB: fluentd v0.12 reads this as 8388608 bytes (its unit regexps are unanchored: "0.5s" is 5s, "10ms" is 10m, "1.5h" is 5h); write whole units or bare seconds ("0.5")`,
+		`t.conf:11:18 quirky-value: flush_interval 10ms: fluentd v0.12 reads this as 10m0s (its unit regexps are unanchored: "0.5s" is 5s, "10ms" is 10m, "1.5h" is 5h); write whole units or bare seconds ("0.5")`,
+		`t.conf:11:18 long-flush: file flush_interval 10ms: records reach file up to 10m0s after they arrive (counted from when the instance was planted, not from the hour), and file buffers are not flushed at shutdown; devenv's local config shortens it`,
+		`t.conf:12:22 quirky-value: buffer_chunk_limit 1.5k: fluentd v0.12 reads this as 5120 bytes (its unit regexps are unanchored: "0.5s" is 5s, "10ms" is 10m, "1.5h" is 5h); write whole units or bare seconds ("0.5")`,
+	})
+}
