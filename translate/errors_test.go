@@ -149,3 +149,13 @@ func TestFireLensIsUnsupported(t *testing.T) {
 	}
 	assert.Assert(t, found, report.Text())
 }
+
+// TestServicePortsInHostMode: a host-mode container's ports cannot move.
+func TestServicePortsInHostMode(t *testing.T) {
+	def, err := taskdef.Decode("a.json", []byte(`{"family": "a", "networkMode": "host", "containerDefinitions": [{"name": "agent", "image": "busybox:1.36", "portMappings": [{"containerPort": 8125, "protocol": "udp"}]}]}`))
+	assert.NilError(t, err)
+	local := config.Default()
+	local.Services = map[string]config.ServiceRule{"a/agent": {Family: "a", Container: "agent", Ports: map[string]int{"8125/udp": 18125}}}
+	_, _, err = translate.Translate([]taskdef.Def{def}, local)
+	assert.Error(t, err, `devenv.yaml: services["a/agent"].ports: container a/agent runs in host network mode, where it listens on the host's ports itself: another host port cannot be chosen; remove the entry`)
+}

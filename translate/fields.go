@@ -595,7 +595,7 @@ func (tk *task) convertNetworkMode(c *taskdef.ContainerDefinition, p fieldpath.P
 	return ""
 }
 
-func (tk *task) convertPidMode(c *taskdef.ContainerDefinition) string {
+func (tk *task) convertPidMode() string {
 	switch tk.td.PidMode {
 	case "host":
 		return "host"
@@ -607,7 +607,7 @@ func (tk *task) convertPidMode(c *taskdef.ContainerDefinition) string {
 	return ""
 }
 
-func (tk *task) convertIpcMode(c *taskdef.ContainerDefinition) string {
+func (tk *task) convertIpcMode() string {
 	switch tk.td.IpcMode {
 	case "host":
 		return "host"

@@ -37,6 +37,13 @@ func (tk *task) convertPortMappings(c *taskdef.ContainerDefinition, p fieldpath.
 				s.published[portKey(*pm.ContainerPort, pm.Protocol)] = strconv.Itoa(*pm.ContainerPort)
 			}
 		}
+		key := tk.td.Family + "/" + c.Name
+		if r, ok := tk.t.local.Services[key]; ok && len(r.Ports) > 0 {
+			for _, pk := range slices.Sorted(maps.Keys(r.Ports)) {
+				tk.t.usedRules[key+" "+pk] = true // reported here, not as unknown
+			}
+			tk.t.fail(tk.t.local.File, fieldpath.Path{}.Next("services").Next(key).Next("ports"), fieldpath.Invalidf("container %s runs in host network mode, where it listens on the host's ports itself: another host port cannot be chosen; remove the entry", key))
+		}
 		return nil
 	}
 	var out []types.ServicePortConfig
