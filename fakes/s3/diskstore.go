@@ -39,6 +39,10 @@ type DiskStore struct {
 	mu      sync.RWMutex
 	buckets map[string]*bucketIndex[ObjectInfo]
 	uploads map[string]UploadInfo
+	// parts indexes the parts of each upload by ID then number, so that
+	// listing them (which the server does for every UploadPart) reads no
+	// file.
+	parts map[string]map[int]PartInfo
 }
 
 var _ Store = (*DiskStore)(nil)
@@ -87,6 +91,7 @@ func (s *DiskStore) partPath(id string, n int) string {
 func (s *DiskStore) load() error {
 	s.buckets = make(map[string]*bucketIndex[ObjectInfo])
 	s.uploads = make(map[string]UploadInfo)
+	s.parts = make(map[string]map[int]PartInfo)
 	dirs, err := os.ReadDir(s.bucketsDir())
 	if err != nil {
 		return err
@@ -119,7 +124,12 @@ func (s *DiskStore) load() error {
 		if err := readJSON(filepath.Join(s.uploadDir(d.Name()), "upload.json"), &u); err != nil {
 			return err
 		}
+		parts, err := s.readParts(u.ID)
+		if err != nil {
+			return err
+		}
 		s.uploads[u.ID] = u
+		s.parts[u.ID] = parts
 	}
 	return nil
 }
@@ -331,6 +341,7 @@ func (s *DiskStore) DeleteBucket(_ context.Context, bucket string) error {
 				return fmt.Errorf("delete bucket %s: upload %s: %w", bucket, id, err)
 			}
 			delete(s.uploads, id)
+			delete(s.parts, id)
 		}
 	}
 	if err := s.discard(s.bucketDir(bucket)); err != nil {
@@ -508,6 +519,7 @@ func (s *DiskStore) CreateUpload(_ context.Context, u UploadInfo) error {
 		return fmt.Errorf("create upload %s: %w", u.ID, err)
 	}
 	s.uploads[u.ID] = u
+	s.parts[u.ID] = make(map[int]PartInfo)
 	return nil
 }
 
@@ -546,24 +558,24 @@ func (s *DiskStore) PutPart(_ context.Context, bucket, key, uploadID string, p P
 	if err := commit(tmp, s.partPath(uploadID, p.Number)); err != nil {
 		return PartInfo{}, fmt.Errorf("put part %d of upload %s: %w", p.Number, uploadID, err)
 	}
+	s.parts[uploadID][p.Number] = p
 	return p, nil
 }
 
-// parts reads the part files of an upload; the caller holds the lock.
-func (s *DiskStore) parts(id string) ([]PartInfo, error) {
+// readParts reads the part files of an upload, when opening the store.
+func (s *DiskStore) readParts(id string) (map[int]PartInfo, error) {
 	files, err := filepath.Glob(filepath.Join(s.uploadDir(id), "*.part"))
 	if err != nil {
 		return nil, err
 	}
-	parts := make([]PartInfo, 0, len(files))
+	parts := make(map[int]PartInfo, len(files))
 	for _, f := range files {
 		var p PartInfo
 		if err := readTrailer(f, &p); err != nil {
 			return nil, err
 		}
-		parts = append(parts, p)
+		parts[p.Number] = p
 	}
-	slices.SortFunc(parts, func(a, b PartInfo) int { return cmp.Compare(a.Number, b.Number) })
 	return parts, nil
 }
 
@@ -575,10 +587,11 @@ func (s *DiskStore) ListParts(_ context.Context, bucket, key, uploadID string) (
 	if err != nil {
 		return UploadInfo{}, nil, err
 	}
-	parts, err := s.parts(uploadID)
-	if err != nil {
-		return UploadInfo{}, nil, fmt.Errorf("list parts of upload %s: %w", uploadID, err)
+	parts := make([]PartInfo, 0, len(s.parts[uploadID]))
+	for _, p := range s.parts[uploadID] {
+		parts = append(parts, p)
 	}
+	slices.SortFunc(parts, func(a, b PartInfo) int { return cmp.Compare(a.Number, b.Number) })
 	return u, parts, nil
 }
 
@@ -630,6 +643,7 @@ func (s *DiskStore) CompleteUpload(_ context.Context, bucket, uploadID string, p
 	}
 	b.put(info.Key, info)
 	delete(s.uploads, uploadID)
+	delete(s.parts, uploadID)
 	if err := s.discard(s.uploadDir(uploadID)); err != nil {
 		return ObjectInfo{}, fmt.Errorf("complete upload %s: remove parts: %w", uploadID, err)
 	}
@@ -647,6 +661,7 @@ func (s *DiskStore) AbortUpload(_ context.Context, bucket, key, uploadID string)
 		return fmt.Errorf("abort upload %s: %w", uploadID, err)
 	}
 	delete(s.uploads, uploadID)
+	delete(s.parts, uploadID)
 	return nil
 }
 
@@ -681,5 +696,6 @@ func (s *DiskStore) Reset(context.Context) error {
 	}
 	s.buckets = make(map[string]*bucketIndex[ObjectInfo])
 	s.uploads = make(map[string]UploadInfo)
+	s.parts = make(map[string]map[int]PartInfo)
 	return nil
 }
