@@ -178,13 +178,21 @@ type Buffer struct {
 	mu        sync.Mutex
 	staged    map[string]*Chunk
 	queue     []*Chunk
-	dirty     map[*Chunk]struct{}
+	dirty     map[*Chunk]struct{} // write buffers not yet flushed to the file
+	unsynced  map[*Chunk]*os.File // files written since their last fsync
 	dirSync   bool
+	seq       uint64 // records appended to file chunks (under mu)
 	lastID    uint64
 	stats     Stats
 	wake      chan struct{}
 	forceNext bool
 	closed    bool
+
+	// syncMu serialises fsyncs; syncedSeq is the seq they made durable.
+	syncMu    sync.Mutex
+	syncedSeq uint64
+	// syncFile fsyncs a chunk file ((*os.File).Sync; replaced in tests).
+	syncFile func(*os.File) error
 }
 
 // Option configures a Buffer.
@@ -203,7 +211,7 @@ func WithName(name string) Option { return func(b *Buffer) { b.name = name } }
 // Open creates a buffer writing to sink and, for a file buffer, recovers
 // the chunks left under cfg.Path by an earlier process.
 func Open(cfg Config, sink Sink, opts ...Option) (*Buffer, error) {
-	b := &Buffer{cfg: cfg, sink: sink, staged: map[string]*Chunk{}, dirty: map[*Chunk]struct{}{}, wake: make(chan struct{}, 1)}
+	b := &Buffer{cfg: cfg, sink: sink, staged: map[string]*Chunk{}, dirty: map[*Chunk]struct{}{}, unsynced: map[*Chunk]*os.File{}, wake: make(chan struct{}, 1), syncFile: (*os.File).Sync}
 	for _, o := range opts {
 		o(b)
 	}
@@ -421,6 +429,7 @@ func (b *Buffer) Append(key string, record []byte) error {
 			return fmt.Errorf("append to buffer chunk %s: %w", c.path, err)
 		}
 		b.dirty[c] = struct{}{}
+		b.seq++
 	} else {
 		c.mem = append(c.mem, record...)
 	}
@@ -452,29 +461,69 @@ func (b *Buffer) chunkPath(key string, state byte, id uint64) string {
 
 // Commit hands every appended record to the operating system and, with
 // sync, fsyncs the chunk files (and their directory when files were
-// created) so that they survive a crash. Memory buffers have nothing to do.
+// created) so that they survive a crash. It covers every record appended
+// before the call, whoever appended it, including bytes an earlier
+// Commit(false) handed to the OS without syncing. Concurrent Commit(true)
+// calls share fsyncs (group commit): a caller whose records an fsync in
+// progress or just finished already covers returns without one more.
+// Memory buffers have nothing to do.
 func (b *Buffer) Commit(sync bool) error {
 	b.mu.Lock()
-	var files []*os.File
-	for c := range b.dirty {
-		if err := c.w.Flush(); err != nil {
-			b.mu.Unlock()
-			return fmt.Errorf("write buffer chunk %s: %w", c.path, err)
-		}
-		files = append(files, c.f)
-		delete(b.dirty, c)
-	}
-	dirSync := b.dirSync && sync
-	if dirSync {
-		b.dirSync = false
-	}
+	err := b.flushDirtyLocked()
+	target := b.seq
 	b.mu.Unlock()
-	if !sync {
+	if err != nil || !sync {
+		return err
+	}
+	b.syncMu.Lock()
+	defer b.syncMu.Unlock()
+	if b.syncedSeq >= target {
 		return nil
 	}
-	for _, f := range files {
+	b.mu.Lock()
+	if err := b.flushDirtyLocked(); err != nil {
+		b.mu.Unlock()
+		return err
+	}
+	taken := b.unsynced
+	b.unsynced = map[*Chunk]*os.File{}
+	dirSync := b.dirSync
+	b.dirSync = false
+	upto := b.seq
+	b.mu.Unlock()
+	if err := b.syncTaken(taken, dirSync); err != nil {
+		// Not durable: the next Commit(true) tries these files again.
+		b.mu.Lock()
+		for c, f := range taken {
+			if c.f == f {
+				b.unsynced[c] = f
+			}
+		}
+		b.dirSync = b.dirSync || dirSync
+		b.mu.Unlock()
+		return err
+	}
+	b.syncedSeq = upto
+	return nil
+}
+
+// flushDirtyLocked writes the chunks' write buffers to their files, which
+// then wait in unsynced for the next fsync.
+func (b *Buffer) flushDirtyLocked() error {
+	for c := range b.dirty {
+		if err := c.w.Flush(); err != nil {
+			return fmt.Errorf("write buffer chunk %s: %w", c.path, err)
+		}
+		b.unsynced[c] = c.f
+		delete(b.dirty, c)
+	}
+	return nil
+}
+
+func (b *Buffer) syncTaken(taken map[*Chunk]*os.File, dirSync bool) error {
+	for _, f := range taken {
 		// A chunk enqueued meanwhile was synced and closed by enqueue.
-		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+		if err := b.syncFile(f); err != nil && !errors.Is(err, os.ErrClosed) {
 			return fmt.Errorf("sync buffer chunk %s: %w", f.Name(), err)
 		}
 	}
@@ -505,10 +554,11 @@ func (b *Buffer) enqueueLocked(c *Chunk) error {
 	b.stats.StagedBytes -= c.Size
 	if c.f != nil {
 		delete(b.dirty, c)
+		delete(b.unsynced, c)
 		if err := c.w.Flush(); err != nil {
 			return fmt.Errorf("write buffer chunk %s: %w", c.path, err)
 		}
-		if err := c.f.Sync(); err != nil {
+		if err := b.syncFile(c.f); err != nil {
 			return fmt.Errorf("sync buffer chunk %s: %w", c.path, err)
 		}
 		if err := c.f.Close(); err != nil {
@@ -748,6 +798,7 @@ func (b *Buffer) Close() error {
 		c.f, c.w = nil, nil
 	}
 	clear(b.dirty)
+	clear(b.unsynced)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close buffer %s: %w", b.cfg.Path, err)
 	}

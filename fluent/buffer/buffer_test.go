@@ -249,3 +249,27 @@ func TestFileBufferLeftForNextStart(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, b2.Stats().StagedBytes, int64(2))
 }
+
+// TestCommitSyncCoversAnotherCommitsFlush: a Commit(false) (one connection
+// draining its reads) hands bytes to the OS without fsync; a later
+// Commit(true) (another connection about to ack) must still fsync them.
+func TestCommitSyncCoversAnotherCommitsFlush(t *testing.T) {
+	dir := t.TempDir()
+	b, err := Open(Config{Type: "file", Path: filepath.Join(dir, "b"), FlushInterval: time.Hour}, &sink{})
+	assert.NilError(t, err)
+	var synced []string
+	b.syncFile = func(f *os.File) error {
+		synced = append(synced, filepath.Base(f.Name()))
+		return f.Sync()
+	}
+	assert.NilError(t, b.Append("k", []byte("x\n")))
+	assert.NilError(t, b.Commit(false))
+	assert.Equal(t, len(synced), 0)
+	assert.NilError(t, b.Commit(true))
+	assert.Equal(t, len(synced), 1, "%v", synced)
+	assert.Assert(t, regexpMatch(`^b\.k\.b[0-9a-f]{16}\.log$`, synced[0]), synced[0])
+
+	// Nothing appended since: the next Commit(true) has nothing to sync.
+	assert.NilError(t, b.Commit(true))
+	assert.Equal(t, len(synced), 1, "%v", synced)
+}
