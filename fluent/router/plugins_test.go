@@ -62,10 +62,12 @@ func TestRewriteTagFilterRules(t *testing.T) {
 		{"non-participating group empty", rule("k", `^(a)|(b)$`, "x.$1$2"), rec("k", "b"), "x.b"},
 		{"invert keeps $1", rule("k", `^a`, "x.$1", "    invert true\n"), rec("k", "b"), "x.$1"},
 		{"tag_parts[01] unknown", rule("k", `.`, "x.${tag_parts[01]}"), rec("k", "v"), "x."},
-		{"legacy single-quoted regex", "  rewriterule1 k '^a$' x.sq\n", rec("k", "a"), "x.sq"},
+		// trim_regex_quote: double quotes only, then a leading "!"; the
+		// invert flag comes from the raw text.
+		{"legacy single quotes kept", "  rewriterule1 k '^a$' x.sq\n", rec("k", "a"), ""},
 		{"legacy lone quote is empty regex", "  rewriterule1 k \" x.lone\n", rec("k", "zzz"), "x.lone"},
-		{"legacy invert then quotes", "  rewriterule1 k !\"^a$\" x.nq\n", rec("k", "b"), "x.nq"},
-		{"legacy quoted bang is literal", "  rewriterule1 k \"!a\" x.bang\n", rec("k", "!a"), "x.bang"},
+		{"legacy inverted keeps quotes", "  rewriterule1 k !\"^a$\" x.nq\n", rec("k", "a"), "x.nq"},
+		{"legacy quoted bang not inverted", "  rewriterule1 k \"!a\" x.bang\n", rec("k", "a"), "x.bang"},
 		{"rewriterule-1 is not a rule", "  rewriterule-1 k v x.neg\n  rewriterule2 k v x.two\n", rec("k", "v"), "x.two"},
 		{"lone range passes", rule("k", `.`, "x.${tag_parts[0..1]}"), rec("k", "v"), "x.${tag_parts[0..1]}"},
 	}

@@ -47,20 +47,19 @@ func invertMark(invert bool) string {
 	return ""
 }
 
-// trimRegexQuote is RTF16's trim_regex_quote: a legacy regexp wrapped in
-// double quotes, then one wrapped in single quotes, loses them (Ruby's
-// s[1..-2], so a lone quote becomes "").
+// trimRegexQuote is RTF16's trim_regex_quote: a regexp wrapped in double
+// quotes loses them (Ruby's s[1..-2], so a lone quote becomes ""), then a
+// leading "!" is removed. `"!a"` is therefore the non-inverted pattern a,
+// and `!"a"` the inverted pattern "a" with its quotes.
 func trimRegexQuote(s string) string {
-	for _, q := range []string{`"`, `'`} {
-		if strings.HasPrefix(s, q) && strings.HasSuffix(s, q) {
-			if len(s) < 2 {
-				s = ""
-			} else {
-				s = s[1 : len(s)-1]
-			}
+	if strings.HasPrefix(s, `"`) && strings.HasSuffix(s, `"`) {
+		if len(s) < 2 {
+			s = ""
+		} else {
+			s = s[1 : len(s)-1]
 		}
 	}
-	return s
+	return strings.TrimPrefix(s, "!")
 }
 
 func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, error) {
@@ -113,14 +112,11 @@ func (r *Router) newRewriteTagFilter(el *config.Element) (*rewriteTagFilter, err
 		if m == nil {
 			return nil, config.Errorf(l.p.ValuePos, "rewrite_tag_filter: %s: expected 'KEY REGEX TAG', got %q", l.p.Key, l.p.Value)
 		}
-		rule := &rewriteRule{key: m[1], pattern: m[2], tag: m[3], pos: l.p.ValuePos}
-		if strings.HasPrefix(rule.pattern, "!") {
-			rule.invert = true
-			rule.pattern = rule.pattern[1:]
-		}
-		// The duplicate check sees the regexp before trim_regex_quote.
-		rule.name = rule.key + invertMark(rule.invert) + rule.pattern
-		rule.pattern = trimRegexQuote(rule.pattern)
+		// get_match_operator(regexp) reads the raw text; the duplicate
+		// check uses key + raw regexp; the pattern is trim_regex_quote'd.
+		raw := m[2]
+		rule := &rewriteRule{key: m[1], pattern: trimRegexQuote(raw), tag: m[3], pos: l.p.ValuePos,
+			invert: strings.HasPrefix(raw, "!"), name: m[1] + raw}
 		f.rules = append(f.rules, rule)
 	}
 	if len(f.rules) == 0 {
