@@ -58,7 +58,15 @@ func streamRecords(b testing.TB, addr string, n, clients int) {
 
 // sendRecords posts n Docker-shaped event records with clients concurrent
 // fluent-logger-golang clients (Message mode, as Docker's driver sends).
-func sendRecords(b testing.TB, addr string, n, clients int) {
+func sendRecords(b testing.TB, addr string, n, clients int) { postRecords(b, addr, n, clients, false) }
+
+// sendAckedRecords is sendRecords with RequestAck: every record waits for
+// its ack, which the emulator sends once the record is fsynced.
+func sendAckedRecords(b testing.TB, addr string, n, clients int) {
+	postRecords(b, addr, n, clients, true)
+}
+
+func postRecords(b testing.TB, addr string, n, clients int, ack bool) {
 	host, port := hostPort(b, addr)
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
@@ -66,7 +74,7 @@ func sendRecords(b testing.TB, addr string, n, clients int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			logger, err := fluent.New(fluent.Config{FluentHost: host, FluentPort: port, Timeout: 5 * time.Second})
+			logger, err := fluent.New(fluent.Config{FluentHost: host, FluentPort: port, Timeout: 5 * time.Second, RequestAck: ack})
 			if err != nil {
 				errs <- err
 				return
@@ -96,7 +104,7 @@ func BenchmarkForwardInput(b *testing.B) {
 	for _, client := range []struct {
 		name string
 		send func(testing.TB, string, int, int)
-	}{{"stream", streamRecords}, {"fluent-logger-golang", sendRecords}} {
+	}{{"stream", streamRecords}, {"fluent-logger-golang", sendRecords}, {"fluent-logger-golang-ack", sendAckedRecords}} {
 		b.Run(client.name, func(b *testing.B) { benchForwardInput(b, client.send) })
 	}
 }
