@@ -98,9 +98,16 @@ func closedPort(t *testing.T) string {
 // and removes it when the test ends.
 func buildExitImage(t *testing.T, cli *client.Client) string {
 	t.Helper()
+	return buildImage(t, cli, "package main\n\nfunc main() {}\n")
+}
+
+// buildImage builds a FROM scratch image running the Go program main (a
+// main.go without dependencies), and removes it when the test ends.
+func buildImage(t *testing.T, cli *client.Client, main string) string {
+	t.Helper()
 	dir := t.TempDir()
-	assert.NilError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module exit\n\ngo 1.26\n"), 0o644))
-	assert.NilError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644))
+	assert.NilError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module app\n\ngo 1.26\n"), 0o644))
+	assert.NilError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(main), 0o644))
 	build := exec.CommandContext(t.Context(), "go", "build", "-o", "app", ".")
 	build.Dir = dir
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOFLAGS=-mod=mod")
