@@ -68,6 +68,9 @@ var xmlLimits = bodyLimits{max: maxXMLBody, tooLarge: func(int64) *Error {
 	return with(ErrMaxMessageLengthExceeded)
 }}
 
+// errPayloadHash is S3's answer to an x-amz-content-sha256 it cannot use.
+var errPayloadHash = errorf(ErrInvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.")
+
 // newBody checks a request's body headers and returns the body reader. It
 // reads nothing, so an error here is answered before `100 Continue`.
 // fallback is the checksum algorithm to compute when the client sends none.
@@ -90,7 +93,7 @@ func (s *Server) newBody(r *http.Request, st *request, lim bodyLimits, fallback 
 		case payloadStreamingUnsignedTail:
 			st.bodyMode = "aws-chunked-unsigned-trailer"
 		default:
-			return nil, errorf(ErrInvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.")
+			return nil, errPayloadHash
 		}
 		b.chunked = newChunkedReader(r.Body, st.auth.chunks)
 		b.src = b.chunked
@@ -106,11 +109,11 @@ func (s *Server) newBody(r *http.Request, st *request, lim bodyLimits, fallback 
 	case len(payload) == 64:
 		want, err := hex.DecodeString(payload)
 		if err != nil {
-			return nil, errorf(ErrInvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.")
+			return nil, errPayloadHash
 		}
 		b.sha, b.wantSHA = sha256.New(), want
 	default:
-		return nil, errorf(ErrInvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.")
+		return nil, errPayloadHash
 	}
 	if b.declared > lim.max {
 		return nil, lim.tooLarge(b.declared)
@@ -141,6 +144,14 @@ func (s *Server) newBody(r *http.Request, st *request, lim bodyLimits, fallback 
 	st.digested = b.wantMD5 != nil || b.clientSent
 	b.sum = b.alg.new()
 	return b, nil
+}
+
+// storedBody reads size bytes of a stored object (for CopyObject and
+// UploadPartCopy) as the [Content] of a new object or part, computing its
+// ETag and its alg checksum. A source of another length fails the copy.
+func storedBody(src io.Reader, size int64, alg checksumAlg) *body {
+	return &body{src: src, declared: size, max: size, tooLarge: func(int64) *Error { return with(ErrInternalError) },
+		md5: md5.New(), sum: alg.new(), alg: alg, st: &request{}}
 }
 
 // presignedHeaders adds the checksum headers a presigned URL carries in its

@@ -81,13 +81,22 @@ func (s *Server) createUpload(c echo.Context, st *request) error {
 	})
 }
 
+// parsePartNumber reads a partNumber parameter: 1 to 10000.
+func parsePartNumber(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPartNumber {
+		return 0, &Error{Code: ErrInvalidArgument, Message: "Part number must be an integer between 1 and 10000, inclusive",
+			Fields: []Field{{"ArgumentName", "partNumber"}, {"ArgumentValue", v}}}
+	}
+	return n, nil
+}
+
 func (s *Server) uploadPart(c echo.Context, st *request) error {
 	r := c.Request()
 	ctx := r.Context()
-	n, err := strconv.Atoi(st.query.Get("partNumber"))
-	if err != nil || n < 1 || n > maxPartNumber {
-		return &Error{Code: ErrInvalidArgument, Message: "Part number must be an integer between 1 and 10000, inclusive",
-			Fields: []Field{{"ArgumentName", "partNumber"}, {"ArgumentValue", st.query.Get("partNumber")}}}
+	n, err := parsePartNumber(st.query.Get("partNumber"))
+	if err != nil {
+		return err
 	}
 	id := st.query.Get("uploadId")
 	u, _, err := s.store.ListParts(ctx, st.bucket, st.key, id)
@@ -122,10 +131,9 @@ func (s *Server) uploadPart(c echo.Context, st *request) error {
 func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 	r := c.Request()
 	ctx := r.Context()
-	n, err := strconv.Atoi(st.query.Get("partNumber"))
-	if err != nil || n < 1 || n > maxPartNumber {
-		return &Error{Code: ErrInvalidArgument, Message: "Part number must be an integer between 1 and 10000, inclusive",
-			Fields: []Field{{"ArgumentName", "partNumber"}, {"ArgumentValue", st.query.Get("partNumber")}}}
+	n, err := parsePartNumber(st.query.Get("partNumber"))
+	if err != nil {
+		return err
 	}
 	id := st.query.Get("uploadId")
 	u, _, err := s.store.ListParts(ctx, st.bucket, st.key, id)
@@ -159,8 +167,7 @@ func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 	if a, ok := checksumByName(u.ChecksumAlgorithm); ok {
 		alg = a
 	}
-	content := &body{src: io.LimitReader(rd, length), declared: length, max: length,
-		tooLarge: func(int64) *Error { return with(ErrInternalError) }, md5: md5.New(), sum: alg.new(), alg: alg, st: &request{}}
+	content := storedBody(io.LimitReader(rd, length), length, alg)
 	p, err := s.store.PutPart(ctx, st.bucket, st.key, id, PartInfo{Number: n, LastModified: s.clock().UTC()}, content)
 	if err != nil {
 		return noSuchUpload(err, id)

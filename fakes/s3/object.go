@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"crypto/md5" //nolint:gosec // S3's ETag.
 	"errors"
 	"io"
 	"net/http"
@@ -484,8 +483,7 @@ func (s *Server) copyObject(c echo.Context, st *request) error {
 		}
 		alg = a
 	}
-	content := &body{src: rd, declared: info.Size, max: info.Size, tooLarge: func(int64) *Error { return with(ErrInternalError) },
-		md5: md5.New(), sum: alg.new(), alg: alg, st: &request{}}
+	content := storedBody(rd, info.Size, alg)
 	stored, err := s.store.PutObject(ctx, st.bucket, dst, content)
 	if err != nil {
 		return noSuchBucket(err, st.bucket)
