@@ -120,6 +120,16 @@ func buildJSONLinesImage(t *testing.T, cli *client.Client) string {
 // and waits for it to exit; the container is removed when the test ends.
 func runLogged(t *testing.T, cli *client.Client, image, addr, tag string, args ...string) string {
 	t.Helper()
+	return runLoggedOpts(t, cli, image, addr, tag, nil, args...)
+}
+
+// runLoggedOpts is runLogged with extra fluentd log-opts.
+func runLoggedOpts(t *testing.T, cli *client.Client, image, addr, tag string, opts map[string]string, args ...string) string {
+	t.Helper()
+	logOpts := map[string]string{"fluentd-address": "tcp://" + addr, "tag": tag}
+	for k, v := range opts {
+		logOpts[k] = v
+	}
 	created, err := cli.ContainerCreate(t.Context(), client.ContainerCreateOptions{
 		Name: "devenv-test-fluentd-" + strings.ReplaceAll(tag, ".", "-") + "-" + fmt.Sprint(time.Now().UnixNano()),
 		Config: &container.Config{
@@ -128,10 +138,7 @@ func runLogged(t *testing.T, cli *client.Client, image, addr, tag string, args .
 			Labels: map[string]string{"devenv-test": "1"},
 		},
 		HostConfig: &container.HostConfig{
-			LogConfig: container.LogConfig{Type: "fluentd", Config: map[string]string{
-				"fluentd-address": "tcp://" + addr,
-				"tag":             tag,
-			}},
+			LogConfig: container.LogConfig{Type: "fluentd", Config: logOpts},
 		},
 	})
 	if created.ID != "" {
@@ -208,4 +215,15 @@ func TestDockerFluentdDriver(t *testing.T) {
 		}
 	}
 	assert.Equal(t, e.Stats().Forward.DecodeErrors, int64(0))
+	assert.Equal(t, e.Stats().Forward.Acks, int64(0))
+
+	// fluentd-request-ack: the driver waits for each record's ack (sent
+	// once it is fsynced); fluentd-sub-second-precision sends EventTime.
+	runLoggedOpts(t, cli, image, e.Addr(), "docker.delish",
+		map[string]string{"fluentd-request-ack": "true", "fluentd-sub-second-precision": "true"}, "3", "acked")
+	st := e.Stats().Forward
+	assert.Equal(t, st.Acks, int64(3))
+	assert.Equal(t, st.EventTimes, int64(3))
+	e.ForceFlush()
+	waitFor(t, "acknowledged records in TD", 30*time.Second, func() bool { return len(sk.tdRecords(t, "event_acked")) == 3 })
 }
