@@ -111,8 +111,10 @@ func httpStatus(err error) int {
 // CreateBucket. Any other failure fails the start.
 func (s *S3) Start(ctx context.Context) error {
 	if s.cfg.CheckAPIKey {
+		// v0.8.7 on aws-sdk v2: @bucket.objects(prefix: path).first, a
+		// ListObjects (V1) with encoding-type=url and no max-keys.
 		_, err := s.client.ListObjects(ctx, &s3.ListObjectsInput{
-			Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(s.cfg.Path), MaxKeys: aws.Int32(1),
+			Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(s.cfg.Path), EncodingType: types.EncodingTypeUrl,
 		})
 		var nsb *types.NoSuchBucket
 		if err != nil && !errors.As(err, &nsb) && !isAPICode(err, "NoSuchBucket") {

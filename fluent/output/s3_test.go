@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,4 +184,20 @@ func runUntil(t *testing.T, b *buffer.Buffer, cond func() bool) {
 	waitFor(t, "buffer state", cond)
 	cancel()
 	assert.NilError(t, <-done)
+}
+
+// TestS3StartListsAsV087: fluent-plugin-s3 v0.8.7's check_apikeys is
+// @bucket.objects(prefix: path).first on aws-sdk v2: ListObjects (V1)
+// with the prefix and encoding-type=url, and no max-keys.
+func TestS3StartListsAsV087(t *testing.T) {
+	fake := newS3Fake(t)
+	assert.NilError(t, NewS3(s3Config(fake.url)).Start(t.Context()))
+	reqs, err := fakes3.NewClient(fake.url).Requests(t.Context(), fakes3.RequestFilter{})
+	assert.NilError(t, err)
+	assert.Equal(t, reqs[0].Op, "ListObjects")
+	q, err := url.ParseQuery(reqs[0].Query)
+	assert.NilError(t, err)
+	assert.Equal(t, q.Get("prefix"), "logs/click/")
+	assert.Equal(t, q.Get("encoding-type"), "url")
+	assert.Assert(t, !q.Has("max-keys"), "query %q", reqs[0].Query)
 }
