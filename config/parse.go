@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -369,6 +370,11 @@ var (
 	portKey  = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp))?$`)
 )
 
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535
+}
+
 // services validates the services section: "family/container" → a local
 // service name and host ports for container ports.
 func (p *parser) services(d map[string]serviceDoc, l *Local) {
@@ -394,7 +400,7 @@ func (p *parser) services(d map[string]serviceDoc, l *Local) {
 			m := portKey.FindStringSubmatch(pk)
 			host := sd.Ports[pk]
 			switch {
-			case m == nil || atoiPort(m[1]) == 0:
+			case m == nil || !validPort(m[1]):
 				p.errorf(append(at, "ports", pk), "want a container port (1-65535), optionally with /tcp or /udp, like 8080 or 8125/udp")
 				continue
 			case host < 1 || host > 65535:
@@ -419,17 +425,6 @@ func (p *parser) services(d map[string]serviceDoc, l *Local) {
 		}
 		l.Services[k] = r
 	}
-}
-
-func atoiPort(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	if n > 65535 {
-		return 0
-	}
-	return n
 }
 
 func (p *parser) fluentd(d *fluentdDoc, f *Fluentd) {
