@@ -92,3 +92,34 @@ func TestFluentdStdoutOutput(t *testing.T) {
 	assert.Assert(t, err == nil || errors.Is(err, context.Canceled), "%v", err)
 	assert.Assert(t, cmp.Contains(stderr.String(), "[info]: listening port"))
 }
+
+// TestFluentdStartErrorsAreOneLine: a buffer directory that cannot be
+// created, or a port in use, is one error line naming the cause, exit 1.
+func TestFluentdStartErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	assert.NilError(t, os.WriteFile(notDir, nil, 0o644))
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	defer busy.Close()
+	for _, tc := range []struct {
+		name, conf, listen, want string
+	}{
+		{"unwritable buffer dir", "<source>\n  @type forward\n</source>\n<match **>\n  @type file\n  path " + dir + "/out\n  buffer_path " + notDir + "/buf\n</match>\n",
+			"127.0.0.1:0", "fluent.conf:4:1: start file output: open buffer " + notDir + "/buf: mkdir " + notDir + ": not a directory"},
+		{"port in use", "<source>\n  @type forward\n</source>\n<match **>\n  @type null\n</match>\n",
+			busy.Addr().String(), "address already in use"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "fluent.conf")
+			assert.NilError(t, os.WriteFile(path, []byte(tc.conf), 0o644))
+			var out, errb bytes.Buffer
+			err := run(t.Context(), []string{"fluentd", "--config", path, "--listen", tc.listen, "--log-level", "warn"}, nil, &out, &errb)
+			assert.Equal(t, exitCode(err, &errb), 1)
+			lines := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
+			assert.Equal(t, len(lines), 1, "stderr: %q", errb.String())
+			assert.Assert(t, cmp.Contains(lines[0], tc.want))
+			assert.Assert(t, strings.HasPrefix(lines[0], "devenv: "), lines[0])
+		})
+	}
+}

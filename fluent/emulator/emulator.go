@@ -165,7 +165,9 @@ func New(root *config.Element, opts ...Option) (*Emulator, error) {
 }
 
 // startOutput is the router's start hook: it makes the plugin's start-up
-// calls and opens (recovering) the output's buffer.
+// calls and opens (recovering) the output's buffer. A failure is returned,
+// not logged: the router reports it once, as the load error or as the
+// reason of the events it drops.
 func (e *Emulator) startOutput(o *router.Output) error {
 	st := &outputState{out: o}
 	var sink buffer.Sink
@@ -176,14 +178,12 @@ func (e *Emulator) startOutput(o *router.Output) error {
 	case "s3":
 		s := output.NewS3(o.S3, output.WithS3HTTPClient(e.opts.httpClient), output.WithS3Clock(e.now), output.WithS3Logger(e.logger))
 		if err := s.Start(ctx); err != nil {
-			e.logger.Error("failed to start output", "type", o.Type, "id", o.ID, "error", err)
 			return err
 		}
 		sink = s
 	case "tdlog":
 		t := output.NewTD(o.TD, output.WithTDHTTPClient(e.opts.httpClient), output.WithTDClock(e.now))
 		if err := t.Start(ctx); err != nil {
-			e.logger.Error("failed to start output", "type", o.Type, "id", o.ID, "error", err)
 			return err
 		}
 		st.td, sink, framing = t, t, buffer.Msgpack
@@ -201,7 +201,6 @@ func (e *Emulator) startOutput(o *router.Output) error {
 	cfg.Framing = framing
 	b, err := buffer.Open(cfg, sink, buffer.WithLogger(e.logger), buffer.WithClock(e.now), buffer.WithName(o.ID))
 	if err != nil {
-		e.logger.Error("failed to start output", "type", o.Type, "id", o.ID, "error", err)
 		return err
 	}
 	st.buf = b
