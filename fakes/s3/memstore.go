@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -23,7 +22,37 @@ var _ Store = (*MemStore)(nil)
 
 type memObject struct {
 	info ObjectInfo
-	data []byte // never modified once stored
+	data chunks // never modified once stored
+}
+
+// chunks are an object's bytes as a list of slices: one for a plain object,
+// the parts' own slices for a multipart one, so completing an upload copies
+// nothing.
+type chunks [][]byte
+
+// ReadAt implements io.ReaderAt over the concatenated slices.
+func (c chunks) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for _, ch := range c {
+		if off >= int64(len(ch)) {
+			off -= int64(len(ch))
+			continue
+		}
+		n += copy(p[n:], ch[off:])
+		off = 0
+		if n == len(p) {
+			return n, nil
+		}
+	}
+	return n, io.EOF
+}
+
+func (c chunks) size() int64 {
+	var n int64
+	for _, ch := range c {
+		n += int64(len(ch))
+	}
+	return n
 }
 
 type memUpload struct {
@@ -125,7 +154,7 @@ func (s *MemStore) PutObject(ctx context.Context, bucket string, info ObjectInfo
 	if !ok {
 		return ObjectInfo{}, ErrNoSuchBucket
 	}
-	b.put(info.Key, &memObject{info: info, data: data})
+	b.put(info.Key, &memObject{info: info, data: chunks{data}})
 	return info, nil
 }
 
@@ -169,12 +198,12 @@ func (s *MemStore) GetObject(_ context.Context, bucket, key string) (ObjectInfo,
 	if err != nil {
 		return ObjectInfo{}, nil, err
 	}
-	return o.info, bytesObject{bytes.NewReader(o.data)}, nil
+	return o.info, memReader{io.NewSectionReader(o.data, 0, o.data.size())}, nil
 }
 
-type bytesObject struct{ *bytes.Reader }
+type memReader struct{ *io.SectionReader }
 
-func (bytesObject) Close() error { return nil }
+func (memReader) Close() error { return nil }
 
 // HeadObject implements [Store].
 func (s *MemStore) HeadObject(_ context.Context, bucket, key string) (ObjectInfo, error) {
@@ -284,17 +313,13 @@ func (s *MemStore) CompleteUpload(_ context.Context, bucket, uploadID string, pa
 	if !ok {
 		return ObjectInfo{}, ErrNoSuchBucket
 	}
-	var size int
+	data := make(chunks, 0, len(parts))
 	for _, want := range parts {
 		p, ok := u.parts[want.Number]
 		if !ok || p.info.ETag != want.ETag {
 			return ObjectInfo{}, ErrInvalidPart
 		}
-		size += len(p.data)
-	}
-	data := make([]byte, 0, size)
-	for _, p := range parts {
-		data = append(data, u.parts[p.Number].data...)
+		data = append(data, p.data)
 	}
 	b.put(info.Key, &memObject{info: info, data: data})
 	delete(s.uploads, uploadID)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -289,4 +290,41 @@ func TestStoreConcurrentAccess(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// Completing an in-memory upload must not copy the parts (an object of
+// many gigabytes would be held twice, under the store's lock), and the
+// object must read back whole, from any offset.
+func TestMemStoreCompleteCopiesNothing(t *testing.T) {
+	ctx := t.Context()
+	s := NewMemStore()
+	assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "mpu"}))
+	assert.NilError(t, s.CreateUpload(ctx, UploadInfo{ID: "u1", Bucket: "mpu", Key: "big"}))
+	var parts []PartInfo
+	var whole []byte
+	for n, fill := range []string{"a", "b", "c"} {
+		data := strings.Repeat(fill, 4<<20)
+		p, err := s.PutPart(ctx, "mpu", "big", "u1", PartInfo{Number: n + 1}, newTestContent(data, nil))
+		assert.NilError(t, err)
+		parts = append(parts, p)
+		whole = append(whole, data...)
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := s.CompleteUpload(ctx, "mpu", "u1", parts, ObjectInfo{Key: "big", Size: int64(len(whole))})
+	runtime.ReadMemStats(&after)
+	assert.NilError(t, err)
+	assert.Assert(t, after.TotalAlloc-before.TotalAlloc < 1<<20, "completing allocated %d bytes", after.TotalAlloc-before.TotalAlloc)
+
+	assert.Assert(t, readAll(t, s, "mpu", "big") == string(whole))
+	_, rd, err := s.GetObject(ctx, "mpu", "big")
+	assert.NilError(t, err)
+	defer rd.Close()
+	_, err = rd.Seek(4<<20-2, io.SeekStart)
+	assert.NilError(t, err)
+	buf := make([]byte, 4)
+	_, err = io.ReadFull(rd, buf)
+	assert.NilError(t, err)
+	assert.Equal(t, string(buf), "aabb", "a read across a part boundary")
 }
