@@ -136,8 +136,22 @@ func (dec *Decoder) Decode(f *Frame) error {
 	}
 }
 
+// resetFrame empties f for the next frame, reusing its events slice
+// unless a big frame grew it: the records of earlier frames must not stay
+// reachable from a connection's Frame.
+func resetFrame(f *Frame) {
+	ev := f.Events
+	if cap(ev) > maxPrealloc {
+		ev = nil
+	} else {
+		clear(ev)
+		ev = ev[:0]
+	}
+	*f = Frame{Events: ev}
+}
+
 func (dec *Decoder) decodeFrame(f *Frame) error {
-	*f = Frame{Events: f.Events[:0]}
+	resetFrame(f)
 	d := dec.d
 	n, err := d.DecodeArrayLen()
 	if err != nil {

@@ -49,7 +49,7 @@ func (dec *JSONDecoder) Decode(f *Frame) error {
 	if !ok {
 		return fmt.Errorf("decode JSON frame: %w", ErrNotArray)
 	}
-	*f = Frame{Events: f.Events[:0]}
+	resetFrame(f)
 	if len(arr) < 2 || len(arr) > 4 {
 		return fmt.Errorf("decode JSON frame: array of %d elements, want 2 to 4", len(arr))
 	}

@@ -1,12 +1,14 @@
 package forward
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,6 +155,8 @@ func TestFluentLoggerGolang(t *testing.T) {
 				assert.Equal(t, ev.Time, Time{Sec: 1704164645})
 			}
 			if cfg.RequestAck {
+				// The client has every ack; the server counts each just after writing it.
+				waitFor(t, "50 acks counted", func() bool { return srv.Stats().Acks == 50 })
 				assert.Equal(t, srv.Stats().Acks, int64(50))
 			} else {
 				assert.Equal(t, srv.Stats().Acks, int64(0))
@@ -329,4 +333,39 @@ func TestHugeLengthPrefix(t *testing.T) {
 	raw = []byte{0x92, 0xa1, 't', 0xc6, 0x7f, 0xff, 0xff, 0xff}
 	dec = NewDecoder(bytes.NewReader(raw), nil)
 	assert.ErrorContains(t, dec.Decode(&f), "exceeds the limit")
+}
+
+// TestBigFrameNotPinned: the events of a big frame are not kept alive by
+// the Frame the connection reuses for the next, small frames.
+func TestBigFrameNotPinned(t *testing.T) {
+	entries := make([]any, 5000)
+	for i := range entries {
+		entries[i] = []any{1, map[string]any{"n": i}}
+	}
+	for _, tc := range []struct {
+		name string
+		dec  func([]byte) frameDecoder
+		big  []byte
+		msg  []byte
+	}{
+		{"msgpack", func(b []byte) frameDecoder { return NewDecoder(bytes.NewReader(b), nil) },
+			encode(t, []any{"t", entries}), encode(t, []any{"t", 1, map[string]any{"a": 1}})},
+		{"json", func(b []byte) frameDecoder { return NewJSONDecoder(bufio.NewReader(bytes.NewReader(b)), nil) },
+			[]byte(`["t",[` + strings.Repeat(`[1,{"n":1}],`, 4999) + `[1,{"n":1}]]]`), []byte(`["t",1,{"a":1}]`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dec := tc.dec(append(append(append([]byte(nil), tc.big...), tc.msg...), tc.msg...))
+			var f Frame
+			assert.NilError(t, dec.Decode(&f))
+			assert.Equal(t, len(f.Events), 5000)
+			assert.NilError(t, dec.Decode(&f))
+			assert.Equal(t, len(f.Events), 1)
+			assert.Assert(t, cap(f.Events) <= maxPrealloc, "cap %d", cap(f.Events))
+			// A small frame's slice is reused, and nothing stale stays behind it.
+			assert.NilError(t, dec.Decode(&f))
+			for _, ev := range f.Events[len(f.Events):cap(f.Events)] {
+				assert.Assert(t, ev.Record == nil)
+			}
+		})
+	}
 }
