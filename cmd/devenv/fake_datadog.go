@@ -24,6 +24,7 @@ type fakeDatadogOptions struct {
 	maxDatagram  int           // --max-datagram-size
 	readBuffer   int           // --read-buffer
 	retention    time.Duration // --retention
+	dataDir      string        // --data-dir
 }
 
 func newFakeDatadogCommand() *cobra.Command {
@@ -68,7 +69,21 @@ APM port, aggregated at query time:
   POST /_devenv/faults {"times":2,"status":503,"path_prefix":"/v0.4/traces"}
 
 Everything is kept in memory for --retention; past 100,000 metrics or spans
-(10,000 events or service checks) the oldest are forgotten first. Datagrams
+(10,000 events or service checks) the oldest are forgotten first.
+
+With --data-dir DIR what was received also survives a restart: every metric,
+event, service check, parse error, span and trace payload still kept, with the
+time it arrived, and the counts. DIR/datadog.json is rewritten atomically
+(temporary file, fsync, rename) every 5 s while something arrives and once
+more on SIGINT/SIGTERM, after the listeners stop and every datagram already
+read is parsed: a graceful shutdown loses nothing, a crash at most the last
+5 s. At start the file is loaded and --retention applies to what it holds
+(items older than that are forgotten); a file that cannot be read or decoded
+stops the start with an error naming it, and is left as it is. POST
+/_devenv/reset also empties the file. DIR/datadog.lock keeps a second stub
+off the same DIR. Without --data-dir nothing is written to disk.
+
+Datagrams
 lost because the socket buffer overflowed are counted (Linux SO_RXQ_OVFL) in
 /_devenv/counts as dropped_kernel; raise --read-buffer if a burst overflows
 it. The DD_* variables of an ECS agent task (DD_API_KEY, DD_SITE, ...) are
@@ -78,11 +93,14 @@ Examples:
   devenv fake datadog
   devenv fake datadog --statsd-addr 0.0.0.0:8125 --apm-addr 0.0.0.0:8126 \
       --statsd-socket /var/run/datadog/dsd.socket
+  devenv fake datadog --data-dir .devenv/datadog --retention 1h
   echo -n 'page.views:1|c|#env:dev' | nc -u -w0 127.0.0.1 8125
   curl -s 'http://127.0.0.1:8126/_devenv/metrics?name=page.views'
 
-Exit codes: 0 after a clean shutdown; 1 when the stub cannot start (address
-in use, socket path taken by another file); 2 on bad flags.`,
+Exit codes: 0 after a clean shutdown (the --data-dir snapshot saved); 1 when
+the stub cannot start (address in use, socket path taken by another file,
+--data-dir locked by another stub, its snapshot unreadable or corrupt) or the
+last snapshot cannot be saved; 2 on bad flags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runFakeDatadog(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -107,6 +125,7 @@ func (o *fakeDatadogOptions) addFlags(f *pflag.FlagSet, prefix string) {
 	f.IntVar(&o.maxDatagram, prefix+"max-datagram-size", 8192, "reject larger DogStatsD datagrams as oversize, as the agent's dogstatsd_buffer_size")
 	f.IntVar(&o.readBuffer, prefix+"read-buffer", 32<<20, "socket receive buffer (SO_RCVBUF) to ask for, in bytes; forced past net.core.rmem_max when allowed")
 	f.DurationVar(&o.retention, prefix+"retention", datadog.DefaultLimits.Retention, "forget what arrived longer ago than this")
+	f.StringVar(&o.dataDir, prefix+"data-dir", "", "keep what arrived in this directory across restarts (default: in memory only)")
 }
 
 // openFakeDatadog builds the agent stub the options describe, logging to
@@ -128,12 +147,20 @@ func openFakeDatadog(o fakeDatadogOptions, logw io.Writer) (*datadog.Agent, erro
 	}
 	limits := datadog.DefaultLimits
 	limits.Retention = o.retention
-	return datadog.New(
+	opts := []datadog.Option{
 		datadog.WithStore(datadog.NewMemoryStore(limits, nil)),
 		datadog.WithMaxDatagramSize(o.maxDatagram),
 		datadog.WithReadBuffer(o.readBuffer),
 		datadog.WithLogger(slog.New(slog.NewTextHandler(logw, nil)).With("fake", "datadog")),
-	), nil
+	}
+	if o.dataDir == "" {
+		return datadog.New(opts...), nil
+	}
+	a, err := datadog.Open(o.dataDir, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("open fake datadog: %w", err)
+	}
+	return a, nil
 }
 
 // config is where the stub listens.
@@ -142,7 +169,8 @@ func (o fakeDatadogOptions) config() datadog.Config {
 }
 
 // runFakeDatadog serves the stub until ctx is done (SIGINT, SIGTERM), then
-// lets requests in flight finish and parses every datagram already read.
+// lets requests in flight finish, parses every datagram already read and,
+// with --data-dir, saves the snapshot.
 func runFakeDatadog(ctx context.Context, o fakeDatadogOptions, stdout, stderr io.Writer) error {
 	a, err := openFakeDatadog(o, stderr)
 	if err != nil {
@@ -162,10 +190,14 @@ func runFakeDatadog(ctx context.Context, o fakeDatadogOptions, stdout, stderr io
 		if len(statsd) == 0 {
 			statsd = append(statsd, "off")
 		}
+		storage := "data in memory"
+		if o.dataDir != "" {
+			storage = "data in " + o.dataDir
+		}
 		apm := "http://" + addrs.APM.String()
 		if addrs.APMSocket != "" {
 			apm += " and unix://" + addrs.APMSocket
 		}
-		fmt.Fprintf(stdout, "fake datadog: serving %s (dogstatsd %s)\n", apm, strings.Join(statsd, ", "))
+		fmt.Fprintf(stdout, "fake datadog: serving %s (dogstatsd %s, %s)\n", apm, strings.Join(statsd, ", "), storage)
 	})
 }

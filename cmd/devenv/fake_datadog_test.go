@@ -18,6 +18,8 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
+	"github.com/DataDog/datadog-go/v5/statsd"
+
 	"github.com/devenv-sh/devenv/fakes/datadog"
 )
 
@@ -52,9 +54,9 @@ func startFakeDatadog(t *testing.T, args ...string) (apm, statsd string, stop fu
 		io.Copy(io.Discard, pr)
 	}()
 	assert.Assert(t, lines.Scan(), "no output: %v", lines.Err())
-	m := regexp.MustCompile(`serving (http://\S+) .*\(dogstatsd udp (\S+)`).FindStringSubmatch(lines.Text())
+	m := regexp.MustCompile(`serving (http://\S+) .*\(dogstatsd udp ([^,;)\s]+)`).FindStringSubmatch(lines.Text())
 	assert.Assert(t, m != nil, "unexpected first line %q", lines.Text())
-	return m[1], strings.TrimSuffix(m[2], ","), stop
+	return m[1], m[2], stop
 }
 
 func TestFakeDatadogCommandServesAndShutsDown(t *testing.T) {
@@ -132,4 +134,120 @@ func TestFakeDatadogCommandAddressInUse(t *testing.T) {
 	assert.ErrorContains(t, err, "listen on "+ln.Addr().String())
 	var ee *exitError
 	assert.Check(t, !errors.As(err, &ee), "exit code 1, not a usage error")
+}
+
+// TestFakeDatadogCommandDataDirSurvivesRestart sends with datadog-go over
+// UDP, stops the command as SIGTERM does, starts it again on the same
+// --data-dir and reads the same aggregates through the Go client; after a
+// reset and another restart nothing comes back.
+func TestFakeDatadogCommandDataDirSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	apm, udp, stop := startFakeDatadog(t, "--data-dir", dir)
+	c, err := statsd.New(udp, statsd.WithoutTelemetry())
+	assert.NilError(t, err)
+	for _, v := range []float64{5, 1, 12} {
+		assert.NilError(t, c.Histogram("cmd.persist.latency", v, []string{"env:test"}, 1))
+	}
+	assert.NilError(t, c.Count("cmd.persist.jobs", 4, []string{"queue:a"}, 1))
+	assert.NilError(t, c.Count("cmd.persist.jobs", 2, []string{"queue:b"}, 1))
+	assert.NilError(t, c.Event(&statsd.Event{Title: "cmd.deploy", Text: "done"}))
+	assert.NilError(t, c.ServiceCheck(&statsd.ServiceCheck{Name: "cmd.db.up", Status: statsd.Ok}))
+	assert.NilError(t, c.Close())
+
+	dd := datadog.NewClient(apm)
+	q := datadog.MetricQuery{Name: "cmd.persist.*", NoPoints: true}
+	want, err := dd.WaitMetrics(ctx, q, 10*time.Second, func(r datadog.MetricsResult) bool { return r.Total.Count == 5 })
+	assert.NilError(t, err, "%+v", want)
+	wantEvents := waitFakeDatadog(t, func() ([]datadog.Event, error) { return dd.Events(ctx, datadog.EventQuery{}) })
+	wantChecks := waitFakeDatadog(t, func() ([]datadog.ServiceCheck, error) {
+		return dd.ServiceChecks(ctx, datadog.ServiceCheckQuery{})
+	})
+	wantCounts, err := dd.Counts(ctx)
+	assert.NilError(t, err)
+	assert.NilError(t, stop(), "a clean shutdown exits 0")
+
+	apm, _, stop = startFakeDatadog(t, "--data-dir", dir)
+	dd = datadog.NewClient(apm)
+	got, err := dd.Metrics(ctx, q)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(got, want))
+	assert.Check(t, is.Equal(got.Total.Sum, 24.0), "5+1+12 and 4+2")
+	events, err := dd.Events(ctx, datadog.EventQuery{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(events, 1))
+	assert.Check(t, is.Equal(events[0].Title, wantEvents[0].Title))
+	assert.Check(t, events[0].Received.Equal(wantEvents[0].Received))
+	checks, err := dd.ServiceChecks(ctx, datadog.ServiceCheckQuery{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(checks, 1))
+	assert.Check(t, is.Equal(checks[0].Name, wantChecks[0].Name))
+	counts, err := dd.Counts(ctx)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(counts, wantCounts))
+
+	assert.NilError(t, dd.Reset(ctx))
+	assert.NilError(t, stop())
+	apm, _, stop = startFakeDatadog(t, "--data-dir", dir)
+	dd = datadog.NewClient(apm)
+	got, err = dd.Metrics(ctx, q)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(got.Series, 0), "a reset is persisted")
+	counts, err = dd.Counts(ctx)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(counts, datadog.Counts{}))
+	assert.NilError(t, stop())
+}
+
+// waitFakeDatadog polls get until it returns one item.
+func waitFakeDatadog[T any](t *testing.T, get func() ([]T, error)) []T {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		items, err := get()
+		assert.NilError(t, err)
+		if len(items) == 1 {
+			return items
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d items, want 1", len(items))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestFakeDatadogCommandCorruptSnapshot checks a corrupt snapshot stops the
+// start with exit 1 and one line naming the file, for `fake datadog` and for
+// `fake all --datadog-data-dir`, and is left in place.
+func TestFakeDatadogCommandCorruptSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, datadog.SnapshotName)
+	assert.NilError(t, os.WriteFile(path, []byte(`{"format":1,"metrics":[}`), 0o644))
+	want := "open fake datadog: load snapshot " + path + ": corrupt at byte 24: invalid character '}' looking for beginning of value"
+	for _, args := range [][]string{
+		{"fake", "datadog", "--statsd-addr", "127.0.0.1:0", "--apm-addr", "127.0.0.1:0", "--data-dir", dir},
+		{"fake", "all", "--s3-addr", "127.0.0.1:0", "--td-addr", "127.0.0.1:0",
+			"--datadog-statsd-addr", "127.0.0.1:0", "--datadog-apm-addr", "127.0.0.1:0", "--datadog-data-dir", dir},
+	} {
+		err := run(t.Context(), args, strings.NewReader(""), io.Discard, io.Discard)
+		assert.Error(t, err, want, "%v", args)
+		var stderr strings.Builder
+		assert.Check(t, is.Equal(exitCode(err, &stderr), 1))
+		assert.Check(t, is.Equal(stderr.String(), "devenv: "+want+"\n"))
+	}
+	got, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(got), `{"format":1,"metrics":[}`))
+}
+
+// TestFakeDatadogCommandDataDirLocked checks a second stub on the same
+// --data-dir exits 1 and leaves the first serving.
+func TestFakeDatadogCommandDataDirLocked(t *testing.T) {
+	dir := t.TempDir()
+	apm, _, stop := startFakeDatadog(t, "--data-dir", dir)
+	err := run(t.Context(), []string{"fake", "datadog", "--statsd-addr", "127.0.0.1:0", "--apm-addr", "127.0.0.1:0", "--data-dir", dir},
+		strings.NewReader(""), io.Discard, io.Discard)
+	assert.Error(t, err, "open fake datadog: lock data dir "+dir+": another datadog agent stub is using it")
+	assert.NilError(t, datadog.NewClient(apm).Health(t.Context()))
+	assert.NilError(t, stop())
 }

@@ -34,6 +34,9 @@ type Agent struct {
 	readBuffer      int
 	maxRequestBytes int64
 
+	snapshotInterval time.Duration
+	persist          *persister // nil unless made by Open
+
 	faults   control.Faults
 	counters counters
 	handler  *echo.Echo
@@ -47,6 +50,7 @@ type Agent struct {
 	conns     map[io.Closer]struct{} // open sockets, closed by Close
 	closed    bool
 	closeOnce sync.Once
+	closeErr  error
 }
 
 // Option configures an [Agent].
@@ -61,6 +65,8 @@ type options struct {
 	readBuffer      int
 	maxRequestBytes int64
 	info            *Info
+
+	snapshotInterval time.Duration
 }
 
 // WithClock sets the clock that stamps received items and drives the
@@ -95,7 +101,15 @@ func WithMaxRequestBytes(n int64) Option { return func(o *options) { o.maxReques
 // WithInfo replaces what GET /info advertises (default [DefaultInfo]).
 func WithInfo(info Info) Option { return func(o *options) { o.info = &info } }
 
-// New returns a stub with no listener open yet.
+// WithSnapshotInterval sets how often an agent made by [Open] saves its
+// snapshot while something changes (default [DefaultSnapshotInterval]); it
+// has no effect on [New]'s.
+func WithSnapshotInterval(d time.Duration) Option {
+	return func(o *options) { o.snapshotInterval = d }
+}
+
+// New returns a stub with no listener open yet, keeping what it receives
+// in memory only ([Open] persists it).
 func New(opts ...Option) *Agent {
 	var o options
 	for _, opt := range opts {
@@ -122,21 +136,25 @@ func New(opts ...Option) *Agent {
 	if o.maxRequestBytes <= 0 {
 		o.maxRequestBytes = 25 << 20
 	}
+	if o.snapshotInterval <= 0 {
+		o.snapshotInterval = DefaultSnapshotInterval
+	}
 	info := DefaultInfo()
 	if o.info != nil {
 		info = *o.info
 	}
 	a := &Agent{
-		now:             o.now,
-		store:           o.store,
-		logger:          o.logger,
-		maxDatagram:     o.maxDatagram,
-		readBuffer:      o.readBuffer,
-		maxRequestBytes: o.maxRequestBytes,
-		queue:           make(chan packet, o.queueSize),
-		parsed:          make(chan struct{}),
-		info:            info,
-		conns:           map[io.Closer]struct{}{},
+		now:              o.now,
+		store:            o.store,
+		logger:           o.logger,
+		maxDatagram:      o.maxDatagram,
+		readBuffer:       o.readBuffer,
+		maxRequestBytes:  o.maxRequestBytes,
+		snapshotInterval: o.snapshotInterval,
+		queue:            make(chan packet, o.queueSize),
+		parsed:           make(chan struct{}),
+		info:             info,
+		conns:            map[io.Closer]struct{}{},
 	}
 	a.handler = a.routes()
 	go a.parse()
@@ -152,17 +170,25 @@ func (a *Agent) Counts() Counts { return a.counters.snapshot() }
 
 // Reset forgets everything received and zeroes the counts. Datagrams
 // already read from the sockets are parsed first, so none of them shows up
-// after Reset returns.
+// after Reset returns. An agent made by [Open] also saves the emptied
+// snapshot before returning, and returns the error of that save.
 func (a *Agent) Reset() error {
 	a.sync()
-	a.store.Reset()
-	a.counters.reset()
-	return nil
+	reset := func() {
+		a.store.Reset()
+		a.counters.reset()
+	}
+	if a.persist == nil {
+		reset()
+		return nil
+	}
+	return a.resetPersisted(reset)
 }
 
 // Close stops the DogStatsD listeners, waits until every datagram already
-// read is parsed and stored, and removes the Unix socket files. It is safe to
-// call more than once.
+// read is parsed and stored, and removes the Unix socket files. An agent made
+// by [Open] then saves its snapshot a last time and releases its data dir;
+// Close returns the error of that save. It is safe to call more than once.
 func (a *Agent) Close() error {
 	a.closeOnce.Do(func() {
 		a.mu.Lock()
@@ -175,8 +201,11 @@ func (a *Agent) Close() error {
 		a.readers.Wait()
 		close(a.queue)
 		<-a.parsed
+		if a.persist != nil {
+			a.closeErr = a.closePersist()
+		}
 	})
-	return nil
+	return a.closeErr
 }
 
 // Config says where [Agent.Serve] listens. An empty address leaves that

@@ -15,6 +15,9 @@
 //   - store.go: the [Store] interface and its bounded in-memory ring with a
 //     retention window.
 //   - query.go: filters and aggregation behind the inspection API.
+//   - persist.go: [Open], which keeps the store and the counts in a data
+//     directory: a JSON snapshot loaded at open and saved atomically while
+//     running and at [Agent.Close].
 //   - agent.go: [Agent], which wires the above into one echo handler.
 //   - client.go: [Client], the typed client tests use.
 //

@@ -105,6 +105,20 @@ func (c *counters) reset() {
 	}
 }
 
+// restore sets the counters to n, as a loaded snapshot saved them.
+func (c *counters) restore(n Counts) {
+	for v, x := range map[*atomic.Uint64]uint64{
+		&c.packetsUDP: n.PacketsUDP, &c.packetsUDS: n.PacketsUDS, &c.bytes: n.Bytes,
+		&c.metrics: n.Metrics, &c.events: n.Events, &c.serviceChecks: n.ServiceChecks,
+		&c.parseErrors: n.ParseErrors, &c.oversize: n.Oversize,
+		&c.droppedQueue: n.DroppedQueue, &c.droppedKernel: n.DroppedKernel,
+		&c.payloads: n.TracePayloads, &c.payloadErrors: n.TracePayloadErrors,
+		&c.spans: n.Spans, &c.newSpans: n.NewSpans,
+	} {
+		v.Store(x)
+	}
+}
+
 // ListenUDP starts receiving DogStatsD datagrams on the UDP address addr
 // ("127.0.0.1:8125"; port 0 picks one) and returns the bound address. The
 // advertised /info statsd_port follows it. The socket receive buffer is
