@@ -377,6 +377,15 @@ func checkKeyEncoding(key string) error {
 
 // PutObject implements [Store].
 func (s *DiskStore) PutObject(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
+	return s.putObject(ctx, bucket, info, content, false)
+}
+
+// PutObjectIfAbsent implements [Store].
+func (s *DiskStore) PutObjectIfAbsent(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
+	return s.putObject(ctx, bucket, info, content, true)
+}
+
+func (s *DiskStore) putObject(ctx context.Context, bucket string, info ObjectInfo, content Content, ifAbsent bool) (ObjectInfo, error) {
 	if err := checkKeyEncoding(info.Key); err != nil {
 		return ObjectInfo{}, fmt.Errorf("put object %s: %w", bucket, err)
 	}
@@ -397,6 +406,10 @@ func (s *DiskStore) PutObject(ctx context.Context, bucket string, info ObjectInf
 	if !ok {
 		os.Remove(tmp)
 		return ObjectInfo{}, ErrNoSuchBucket
+	}
+	if _, exists := b.objects[info.Key]; exists && ifAbsent {
+		os.Remove(tmp)
+		return ObjectInfo{}, ErrPreconditionFailed
 	}
 	if err := commit(tmp, s.objectPath(bucket, info.Key)); err != nil {
 		return ObjectInfo{}, fmt.Errorf("put object %s/%s: %w", bucket, info.Key, err)

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -270,5 +271,74 @@ func TestInspectObjectStreams(t *testing.T) {
 		assert.Equal(t, n, want)
 		allocated := after.TotalAlloc - before.TotalAlloc
 		assert.Assert(t, allocated < 16<<20, "decompress=%s: serving allocated %d MiB", decompress, allocated>>20)
+	}
+}
+
+// TestConditionalPutRace sends two PutObject with If-None-Match: * for the
+// same absent key, both past the fake's first check and sending their
+// bodies at once: as in S3, only one may create the object, the other gets
+// 412.
+func TestConditionalPutRace(t *testing.T) {
+	for _, name := range []string{"mem", "disk"} {
+		t.Run(name, func(t *testing.T) {
+			var store Store = NewMemStore()
+			if name == "disk" {
+				ds, err := OpenDiskStore(t.TempDir())
+				assert.NilError(t, err)
+				store = ds
+			}
+			ts := httptest.NewServer(New(store).Handler())
+			t.Cleanup(ts.Close)
+			// With Expect: 100-continue no body byte leaves the client before
+			// the handler reads the body, so once a first byte is written the
+			// request is past the If-None-Match check and inside the store.
+			hc := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+			t.Cleanup(hc.CloseIdleConnections)
+			put := func(path string, body io.Reader, size int64, header map[string]string) (int, error) {
+				req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, ts.URL+path, body)
+				if err != nil {
+					return 0, err
+				}
+				req.ContentLength = size
+				for k, v := range header {
+					req.Header.Set(k, v)
+				}
+				resp, err := hc.Do(req)
+				if err != nil {
+					return 0, err
+				}
+				resp.Body.Close()
+				return resp.StatusCode, nil
+			}
+			status, err := put("/race", nil, 0, nil)
+			assert.NilError(t, err)
+			assert.Equal(t, status, http.StatusOK)
+
+			statuses := make(chan int, 2)
+			var writers []*io.PipeWriter
+			for range 2 {
+				pr, pw := io.Pipe()
+				writers = append(writers, pw)
+				go func() {
+					status, err := put("/race/key", pr, 2, map[string]string{"Expect": "100-continue", "If-None-Match": "*"})
+					if err != nil {
+						t.Error(err)
+					}
+					statuses <- status
+				}()
+				_, err := pw.Write([]byte("x"))
+				assert.NilError(t, err)
+			}
+			for _, pw := range writers {
+				_, err := pw.Write([]byte("y"))
+				assert.NilError(t, err)
+				assert.NilError(t, pw.Close())
+			}
+			got := map[int]int{}
+			for range 2 {
+				got[<-statuses]++
+			}
+			assert.DeepEqual(t, got, map[int]int{http.StatusOK: 1, http.StatusPreconditionFailed: 1})
+		})
 	}
 }

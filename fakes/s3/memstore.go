@@ -139,6 +139,15 @@ func (s *MemStore) ListObjects(_ context.Context, bucket, prefix, after string, 
 
 // PutObject implements [Store].
 func (s *MemStore) PutObject(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
+	return s.putObject(ctx, bucket, info, content, false)
+}
+
+// PutObjectIfAbsent implements [Store].
+func (s *MemStore) PutObjectIfAbsent(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
+	return s.putObject(ctx, bucket, info, content, true)
+}
+
+func (s *MemStore) putObject(ctx context.Context, bucket string, info ObjectInfo, content Content, ifAbsent bool) (ObjectInfo, error) {
 	if _, err := s.HeadBucket(ctx, bucket); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -153,6 +162,9 @@ func (s *MemStore) PutObject(ctx context.Context, bucket string, info ObjectInfo
 	b, ok := s.buckets[bucket]
 	if !ok {
 		return ObjectInfo{}, ErrNoSuchBucket
+	}
+	if _, exists := b.objects[info.Key]; exists && ifAbsent {
+		return ObjectInfo{}, ErrPreconditionFailed
 	}
 	b.put(info.Key, &memObject{info: info, data: chunks{data}})
 	return info, nil

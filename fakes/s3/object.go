@@ -120,17 +120,24 @@ func (s *Server) putObject(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
+	put := s.store.PutObject
 	if r.Header.Get("If-None-Match") == "*" {
+		// Checked now, to answer before the body is sent, and again by the
+		// store as the object appears, for a creator that raced this one.
 		if _, err := s.store.HeadObject(ctx, st.bucket, st.key); err == nil {
 			return with(ErrPreconditionFailed, "Condition", "If-None-Match")
 		}
+		put = s.store.PutObjectIfAbsent
 	}
 	b, err := s.newBody(r, st, s.objectLimits(), defaultChecksum)
 	if err != nil {
 		return err
 	}
 	info.LastModified = s.clock().UTC()
-	stored, err := s.store.PutObject(ctx, st.bucket, info, b)
+	stored, err := put(ctx, st.bucket, info, b)
+	if errors.Is(err, ErrPreconditionFailed) {
+		return with(ErrPreconditionFailed, "Condition", "If-None-Match")
+	}
 	if err != nil {
 		return noSuchBucket(err, st.bucket)
 	}

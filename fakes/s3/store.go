@@ -45,6 +45,12 @@ type Store interface {
 	// return ErrNoSuchBucket when the bucket does not exist.
 	PutObject(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error)
 
+	// PutObjectIfAbsent is PutObject for a conditional write (If-None-Match:
+	// *): it MUST return ErrPreconditionFailed, leaving the store unchanged,
+	// when an object exists under info.Key at the moment the new one would
+	// become visible, so that of concurrent creators only one succeeds.
+	PutObjectIfAbsent(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error)
+
 	// GetObject returns an object and a reader over its bytes, which the
 	// caller MUST close. The reader keeps serving the bytes of this version
 	// even if the object is replaced or deleted meanwhile. It MUST return

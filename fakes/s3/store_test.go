@@ -328,3 +328,17 @@ func TestMemStoreCompleteCopiesNothing(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, string(buf), "aabb", "a read across a part boundary")
 }
+
+func TestStorePutObjectIfAbsent(t *testing.T) {
+	stores(t, func(t *testing.T, s Store) {
+		ctx := t.Context()
+		assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "cond", Created: t0}))
+		_, err := s.PutObjectIfAbsent(ctx, "cond", ObjectInfo{Key: "k"}, newTestContent("first", nil))
+		assert.NilError(t, err)
+		_, err = s.PutObjectIfAbsent(ctx, "cond", ObjectInfo{Key: "k"}, newTestContent("second", nil))
+		assert.Assert(t, errors.Is(err, ErrPreconditionFailed), "%v", err)
+		assert.Equal(t, readAll(t, s, "cond", "k"), "first")
+		_, err = s.PutObjectIfAbsent(ctx, "nope", ObjectInfo{Key: "k"}, newTestContent("x", nil))
+		assert.Assert(t, errors.Is(err, ErrNoSuchBucket), "%v", err)
+	})
+}
