@@ -19,6 +19,7 @@ package buffer
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -129,7 +130,7 @@ func (c *Chunk) UniqueIDBytes() []byte {
 // Open returns the chunk's bytes.
 func (c *Chunk) Open() (io.ReadCloser, error) {
 	if c.path == "" {
-		return io.NopCloser(strings.NewReader(string(c.mem))), nil
+		return io.NopCloser(bytes.NewReader(c.mem)), nil
 	}
 	f, err := os.Open(c.path)
 	if err != nil {
