@@ -69,25 +69,24 @@ APM port, aggregated at query time:
   POST /_devenv/faults {"times":2,"status":503,"path_prefix":"/v0.4/traces"}
 
 Everything is kept in memory for --retention; past 100,000 metrics or spans
-(10,000 events or service checks) the oldest are forgotten first.
-
-With --data-dir DIR what was received also survives a restart: every metric,
-event, service check, parse error, span and trace payload still kept, with the
-time it arrived, and the counts. DIR/datadog.json is rewritten atomically
-(temporary file, fsync, rename) every 5 s while something arrives and once
-more on SIGINT/SIGTERM, after the listeners stop and every datagram already
-read is parsed: a graceful shutdown loses nothing, a crash at most the last
-5 s. At start the file is loaded and --retention applies to what it holds
-(items older than that are forgotten); a file that cannot be read or decoded
-stops the start with an error naming it, and is left as it is. POST
-/_devenv/reset also empties the file. DIR/datadog.lock keeps a second stub
-off the same DIR. Without --data-dir nothing is written to disk.
-
-Datagrams
+(10,000 events or service checks) the oldest are forgotten first. Datagrams
 lost because the socket buffer overflowed are counted (Linux SO_RXQ_OVFL) in
 /_devenv/counts as dropped_kernel; raise --read-buffer if a burst overflows
 it. The DD_* variables of an ECS agent task (DD_API_KEY, DD_SITE, ...) are
 ignored.
+
+With --data-dir DIR what was received also survives a restart: every metric,
+event, service check, parse error, span and trace payload still kept, with the
+time it arrived, and the counts. DIR/datadog.json (one JSON document) is
+rewritten atomically (temporary file, fsync, rename) every 5 s while something
+arrives, and once more on SIGINT/SIGTERM after the listeners stop and every
+datagram already read is parsed: a graceful shutdown loses nothing, a crash
+the last 5 s at most (more only when saving a very full store takes over half
+a second). At start the file is loaded and --retention applies to what it
+holds; a file that cannot be read or decoded stops the start with an error
+naming it, and is left as it is. POST /_devenv/reset empties the file too.
+DIR/datadog.lock keeps a second stub off the same DIR. Without --data-dir
+nothing is written to disk.
 
 Examples:
   devenv fake datadog

@@ -338,3 +338,15 @@ func TestOpenRemovesInterruptedSaves(t *testing.T) {
 	assert.Check(t, os.IsNotExist(err), "%v", err)
 	assert.NilError(t, a.Close())
 }
+
+// TestOpenCloseReportsAFailedSave checks a last save that cannot be written
+// is Close's error, naming the file, rather than lost silently.
+func TestOpenCloseReportsAFailedSave(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	a, err := datadog.Open(dir)
+	assert.NilError(t, err, "Open creates a missing data dir")
+	assert.NilError(t, os.RemoveAll(dir))
+	err = a.Close()
+	assert.ErrorContains(t, err, "save snapshot: write "+filepath.Join(dir, datadog.SnapshotName)+": ")
+}
