@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -648,4 +649,29 @@ func TestQueryRejectsUnknownParameters(t *testing.T) {
 	}
 	_, err := s.client.GetBytes(t.Context(), "/metrics?name=x&tag=a&type=c&container_id=c&telemetry=true&points=false&last=1m", nil)
 	assert.NilError(t, err)
+}
+
+// TestSumOverflowIsReportedNotAnError: finite values whose sum leaves the
+// float64 range must not break the JSON answer (JSON has no infinity).
+func TestSumOverflowIsReportedNotAnError(t *testing.T) {
+	t.Parallel()
+	s := startStub(t)
+	conn, err := net.Dial("udp", s.udp)
+	assert.NilError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("big:1e308|c\nbig:1e308|c\nsmall:-1e308|c|@0.1"))
+	assert.NilError(t, err)
+	poll(t, func() bool { return s.agent.Counts().Metrics == 3 })
+
+	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "big"})
+	assert.NilError(t, err)
+	assert.Check(t, r.Total.Overflow)
+	assert.Check(t, is.Equal(r.Total.Sum, math.MaxFloat64))
+	assert.Check(t, is.Equal(r.Total.Max, 1e308))
+
+	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "small"})
+	assert.NilError(t, err)
+	assert.Check(t, r.Total.Overflow, "-1e308 / 0.1 leaves the range")
+	assert.Check(t, is.Equal(r.Total.Sum, -1e308))
+	assert.Check(t, is.Equal(r.Total.ScaledSum, -math.MaxFloat64))
 }

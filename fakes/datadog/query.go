@@ -235,6 +235,10 @@ type Aggregate struct {
 	// ScaledSum is the sum of value / sample rate: what the agent reports
 	// for a count sent with "|@rate".
 	ScaledSum float64 `json:"scaled_sum"`
+	// Overflow says Sum or ScaledSum went past the range of a float64 (the
+	// values are finite, their sum is not); the sum is then held at
+	// ±math.MaxFloat64, since JSON has no infinity.
+	Overflow bool `json:"overflow,omitempty"`
 	// Members are the distinct set members, sorted; Distinct their number.
 	Members  []string `json:"members,omitempty"`
 	Distinct int      `json:"distinct,omitempty"`
@@ -287,11 +291,21 @@ func (g *aggregator) add(m *Metric) {
 			g.a.Max = v
 		}
 		g.a.Count++
-		g.a.Sum += v
-		g.a.ScaledSum += v / m.Rate
+		g.a.Sum = g.saturate(g.a.Sum + v)
+		g.a.ScaledSum = g.saturate(g.a.ScaledSum + v/m.Rate)
 		g.a.Last = v
 		g.values = append(g.values, v)
 	}
+}
+
+// saturate holds an infinite sum at the largest finite float64 of its sign
+// and records the overflow.
+func (g *aggregator) saturate(sum float64) float64 {
+	if !math.IsInf(sum, 0) {
+		return sum
+	}
+	g.a.Overflow = true
+	return math.Copysign(math.MaxFloat64, sum)
 }
 
 func (g *aggregator) result() Aggregate {
