@@ -43,7 +43,7 @@ Examples:
   devenv fake all
   devenv fake all --s3-addr 0.0.0.0:4566 --td-addr 0.0.0.0:8081 \
       --datadog-statsd-addr 0.0.0.0:8125 --datadog-apm-addr 0.0.0.0:8126
-  devenv fake all --s3-data-dir /data/s3 --td-data-dir /data/td
+  devenv fake all --s3-data-dir /data/s3 --td-data-dir /data/td --datadog-data-dir /data/datadog
 
 Exit codes: 0 after a clean shutdown; 1 when a fake cannot start or fails;
 2 on bad flags.`,
