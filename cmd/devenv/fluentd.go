@@ -63,17 +63,27 @@ The config's "#{ENV['X']}" values come from the process environment, with
 SIGTERM, file buffers stay on disk for the next start and memory buffers are
 flushed first (fluentd's flush_at_shutdown defaults).
 
-One log line per start, flush and error, in fluentd's format, on stderr.
+One log line per start, flush and error, in fluentd's format, on stderr; at
+shutdown a last line counts connections, frames, events, acks, decode and emit
+errors (connections closed), EventTimes, deliveries and drops by kind.
 
 Examples:
   devenv fluentd --config .devenv/fluentd/fluent.conf
+  # outside Docker: the fakes on loopback, and a copy of fluent.conf whose
+  # s3_endpoint is http://127.0.0.1:4566 (force_path_style true) and whose
+  # tdlog endpoint is http://127.0.0.1:8081 (use_ssl false)
+  devenv fake s3 --addr 127.0.0.1:4566 &
+  devenv fake td --addr 127.0.0.1:8081 &
+  devenv fluentd --config local.conf --buffer-root /tmp/fluentd-buffers
   devenv fluentd --config fluent.conf --env AWS_S3_BUCKET=delish-logs \
     --env TD_DATABASE=delish_dev --hostname fluentd01 --buffer-root .devenv/fluentd-buffers
   devenv fluentd --config fluent.conf --listen 127.0.0.1:24224 --log-level debug
   kill -USR1 <pid>    # flush now
 
 Exit codes: 0 after a clean shutdown; 1 when the config is invalid (the error
-names file:line:col) or the port cannot be opened; 2 on bad flags.`,
+names file:line:col), the port cannot be opened, or an output outside forest
+cannot start (buffer directory not writable, S3/TD start-up calls failing);
+2 on bad flags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runFluentd(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
