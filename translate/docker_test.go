@@ -1,18 +1,13 @@
 package translate_test
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +20,7 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
+	"github.com/devenv-sh/devenv/internal/dockertest"
 	"github.com/devenv-sh/devenv/taskdef"
 	"github.com/devenv-sh/devenv/translate"
 )
@@ -35,7 +31,7 @@ import (
 // collector listens yet; with production's options it does not. Its ports
 // are bound on 127.0.0.1 as generated.
 func TestDockerAcceptsTranslatedLogging(t *testing.T) {
-	cli := dockerClient(t)
+	cli := dockertest.Client(t)
 	image := buildExitImage(t, cli)
 
 	defs, err := taskdef.Load(os.DirFS("testdata/delish"), "taskdefs")
@@ -72,19 +68,6 @@ func TestDockerAcceptsTranslatedLogging(t *testing.T) {
 	assert.ErrorContains(t, err, "connection refused")
 }
 
-func dockerClient(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	assert.NilError(t, err)
-	t.Cleanup(func() { cli.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
-		t.Skipf("no Docker engine: %v", err)
-	}
-	return cli
-}
-
 func closedPort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -108,56 +91,7 @@ func buildImage(t *testing.T, cli *client.Client, main string) string {
 	dir := t.TempDir()
 	assert.NilError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module app\n\ngo 1.26\n"), 0o644))
 	assert.NilError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(main), 0o644))
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", "app", ".")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOFLAGS=-mod=mod")
-	out, err := build.CombinedOutput()
-	assert.NilError(t, err, "go build: %s", out)
-	app, err := os.ReadFile(filepath.Join(dir, "app"))
-	assert.NilError(t, err)
-
-	var tarball bytes.Buffer
-	tw := tar.NewWriter(&tarball)
-	for _, f := range []struct {
-		name string
-		mode int64
-		data []byte
-	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
-		{"app", 0o755, app},
-	} {
-		assert.NilError(t, tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}))
-		_, err := tw.Write(f.data)
-		assert.NilError(t, err)
-	}
-	assert.NilError(t, tw.Close())
-
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	tag := "devenv-test-translate:" + hex.EncodeToString(rnd[:])
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		cli.ImageRemove(ctx, tag, client.ImageRemoveOptions{Force: true, PruneChildren: true}) //nolint:errcheck // best-effort cleanup
-	})
-	res, err := cli.ImageBuild(t.Context(), &tarball, client.ImageBuildOptions{
-		Tags: []string{tag}, Remove: true, ForceRemove: true, Labels: map[string]string{"devenv-test": "1"},
-	})
-	assert.NilError(t, err)
-	defer res.Body.Close()
-	dec := json.NewDecoder(res.Body)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			break
-		} else {
-			assert.NilError(t, err)
-		}
-		assert.Equal(t, msg.Error, "", "build image")
-	}
-	return tag
+	return dockertest.BuildGoImage(t, cli, "devenv-test-translate", dir)
 }
 
 // createContainer creates a container with a log configuration and the

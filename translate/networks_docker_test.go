@@ -16,6 +16,7 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/internal/dockertest"
 	"github.com/devenv-sh/devenv/taskdef"
 	"github.com/devenv-sh/devenv/translate"
 )
@@ -66,7 +67,7 @@ func main() {
 // task and the fakes resolve by service name; another task's other
 // containers do not, as on ECS.
 func TestDockerTaskNetworks(t *testing.T) {
-	cli := dockerClient(t)
+	cli := dockertest.Client(t)
 	decode := func(file, src string) taskdef.Def {
 		d, err := taskdef.Decode(file, []byte(src))
 		assert.NilError(t, err)

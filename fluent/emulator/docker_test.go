@@ -1,18 +1,11 @@
 package emulator
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +14,8 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/internal/dockertest"
 )
 
 // lockedBuffer collects out_stdout lines.
@@ -41,79 +36,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func dockerClient(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	assert.NilError(t, err)
-	t.Cleanup(func() { cli.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
-		t.Skipf("no Docker engine: %v", err)
-	}
-	return cli
-}
-
 // buildJSONLinesImage builds testdata/jsonlines into a FROM scratch image
 // and removes the image when the test ends.
 func buildJSONLinesImage(t *testing.T, cli *client.Client) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "app")
-	build := exec.Command("go", "build", "-o", bin, "./testdata/jsonlines")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	out, err := build.CombinedOutput()
-	assert.NilError(t, err, "go build: %s", out)
-	app, err := os.ReadFile(bin)
-	assert.NilError(t, err)
-
-	var ctxTar bytes.Buffer
-	tw := tar.NewWriter(&ctxTar)
-	for _, f := range []struct {
-		name string
-		mode int64
-		data []byte
-	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
-		{"app", 0o755, app},
-	} {
-		assert.NilError(t, tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}))
-		_, err := tw.Write(f.data)
-		assert.NilError(t, err)
-	}
-	assert.NilError(t, tw.Close())
-
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	tag := "devenv-test-jsonlines:" + hex.EncodeToString(rnd[:])
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		cli.ImageRemove(ctx, tag, client.ImageRemoveOptions{Force: true, PruneChildren: true}) //nolint:errcheck // best-effort cleanup
-	})
-	res, err := cli.ImageBuild(t.Context(), &ctxTar, client.ImageBuildOptions{
-		Tags: []string{tag}, Remove: true, ForceRemove: true, Labels: map[string]string{"devenv-test": "1"},
-	})
-	assert.NilError(t, err)
-	defer res.Body.Close()
-	dec := json.NewDecoder(res.Body)
-	for {
-		var msg struct {
-			Error       string `json:"error"`
-			ErrorDetail struct {
-				Message string `json:"message"`
-			} `json:"errorDetail"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			break
-		} else {
-			assert.NilError(t, err)
-		}
-		if msg.Error != "" {
-			t.Fatalf("build image: %s", msg.Error)
-		}
-	}
-	return tag
+	return dockertest.BuildGoImage(t, cli, "devenv-test-jsonlines", "testdata/jsonlines")
 }
 
 // runLogged runs image with Docker's fluentd log driver pointed at addr
@@ -170,7 +97,7 @@ func TestDockerFluentdDriver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a Docker image")
 	}
-	cli := dockerClient(t)
+	cli := dockertest.Client(t)
 	image := buildJSONLinesImage(t, cli)
 	sk := newSinks(t)
 	env := sk.env(t.TempDir(), "1s")

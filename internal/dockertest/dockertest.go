@@ -1,0 +1,135 @@
+// Package dockertest gives tests a client of the local Docker Engine and
+// FROM scratch images of Go programs, and removes what it creates when the
+// test ends. No registry is needed: images are built locally with the
+// classic builder from a static binary.
+package dockertest
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// Label marks every image this package builds, so leftovers of a killed
+// test run can be found with `docker images --filter label=devenv-test`.
+const Label = "devenv-test"
+
+// Client returns a client of the Docker Engine the environment names
+// (DOCKER_HOST, or the local socket), closed when the test ends. The test
+// fails when no engine answers: devenv's tests need one.
+func Client(t testing.TB) *client.Client {
+	t.Helper()
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatalf("docker client: %v", err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
+		t.Fatalf("no Docker engine answers (start dockerd, or set DOCKER_HOST): %v", err)
+	}
+	return cli
+}
+
+// BuildGoImage builds the Go main package in dir into a FROM scratch image
+// (CGO_ENABLED=0, GOOS=linux; ENTRYPOINT the binary) tagged
+// repo:<random>, and removes the image when the test ends. dir is a folder
+// of the current module or a module of its own. It returns the tag.
+func BuildGoImage(t testing.TB, cli *client.Client, repo, dir string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "app")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", dir, err, out)
+	}
+	app, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatalf("read built binary: %v", err)
+	}
+	buildContext, err := scratchContext(app)
+	if err != nil {
+		t.Fatalf("build context for %s: %v", dir, err)
+	}
+
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	tag := repo + ":" + hex.EncodeToString(rnd[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cli.ImageRemove(ctx, tag, client.ImageRemoveOptions{Force: true, PruneChildren: true}) //nolint:errcheck // best-effort cleanup
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := cli.ImageBuild(ctx, buildContext, client.ImageBuildOptions{
+		Tags: []string{tag}, Remove: true, ForceRemove: true, Labels: map[string]string{Label: "1"},
+	})
+	if err != nil {
+		t.Fatalf("build image %s: %v", tag, err)
+	}
+	defer res.Body.Close()
+	if err := buildResult(res.Body); err != nil {
+		t.Fatalf("build image %s: %v", tag, err)
+	}
+	return tag
+}
+
+// scratchContext is a build context holding app and a Dockerfile that runs
+// it from scratch (exec form: there is no shell).
+func scratchContext(app []byte) (io.Reader, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		mode int64
+		data []byte
+	}{
+		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
+		{"app", 0o755, app},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			return nil, err
+		}
+	}
+	return &buf, tw.Close()
+}
+
+// buildResult reads the engine's build progress stream and returns the
+// error it reports, if any.
+func buildResult(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	for {
+		var msg struct {
+			Error       string `json:"error"`
+			ErrorDetail struct {
+				Message string `json:"message"`
+			} `json:"errorDetail"`
+		}
+		if err := dec.Decode(&msg); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if msg.Error != "" {
+			return errors.New(msg.Error)
+		}
+	}
+}
