@@ -65,40 +65,59 @@ func (s *Server) listObjects(c echo.Context, st *request) error {
 		withOwner = &fakeOwner
 	}
 
+	// When a common prefix is met, the listing resumes after every key under
+	// it, so a page costs per prefix, not per key rolled up: cp+"\xff" sorts
+	// after them all, as keys are UTF-8, which never holds the byte 0xff.
+	// Should a store hold such a key anyway, the scan goes on key by key.
 	count, next, lastPrefix := 0, "", ""
-	err := s.store.ListObjects(c.Request().Context(), st.bucket, prefix, after, func(o ObjectInfo) bool {
-		if maxKeys == 0 {
-			return false
-		}
-		if delim != "" {
-			if i := strings.Index(o.Key[len(prefix):], delim); i >= 0 {
-				cp := o.Key[:len(prefix)+i+len(delim)]
-				if cp == lastPrefix || cp == after {
-					return true // rolled up into a prefix already returned
-				}
-				if count == maxKeys {
-					res.IsTruncated = true
-					return false
-				}
-				res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{enc(cp)})
-				lastPrefix, next = cp, cp
-				count++
-				return true
+	var err error
+	for from := after; ; {
+		resume := ""
+		skip := func(cp string) bool {
+			if jump := cp + "\xff"; jump > from {
+				resume = jump
+				return false
 			}
+			return true
 		}
-		if count == maxKeys {
-			res.IsTruncated = true
-			return false
-		}
-		res.Contents = append(res.Contents, xmlObject{
-			Key: enc(o.Key), LastModified: xmlTime(o.LastModified), ETag: o.ETag, Size: o.Size,
-			ChecksumAlgorithm: o.Checksum.Algorithm, ChecksumType: o.Checksum.Type,
-			Owner: withOwner, StorageClass: storageClass(o),
+		err = s.store.ListObjects(c.Request().Context(), st.bucket, prefix, from, func(o ObjectInfo) bool {
+			if maxKeys == 0 {
+				return false
+			}
+			if delim != "" {
+				if i := strings.Index(o.Key[len(prefix):], delim); i >= 0 {
+					cp := o.Key[:len(prefix)+i+len(delim)]
+					if cp == lastPrefix || cp == after {
+						return skip(cp) // rolled up into a prefix already returned
+					}
+					if count == maxKeys {
+						res.IsTruncated = true
+						return false
+					}
+					res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{enc(cp)})
+					lastPrefix, next = cp, cp
+					count++
+					return skip(cp)
+				}
+			}
+			if count == maxKeys {
+				res.IsTruncated = true
+				return false
+			}
+			res.Contents = append(res.Contents, xmlObject{
+				Key: enc(o.Key), LastModified: xmlTime(o.LastModified), ETag: o.ETag, Size: o.Size,
+				ChecksumAlgorithm: o.Checksum.Algorithm, ChecksumType: o.Checksum.Type,
+				Owner: withOwner, StorageClass: storageClass(o),
+			})
+			next = o.Key
+			count++
+			return true
 		})
-		next = o.Key
-		count++
-		return true
-	})
+		if err != nil || resume == "" {
+			break
+		}
+		from = resume
+	}
 	if err != nil {
 		return noSuchBucket(err, st.bucket)
 	}
