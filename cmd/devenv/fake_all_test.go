@@ -17,10 +17,11 @@ import (
 	"github.com/devenv-sh/devenv/fakes/td"
 )
 
+// fakeAllLineRE are the lines each fake prints once it serves.
 var fakeAllLineRE = map[string]*regexp.Regexp{
-	"s3":      regexp.MustCompile(`fake s3: serving (http://\S+)`),
-	"td":      regexp.MustCompile(`fake td: serving (http://\S+)`),
-	"datadog": regexp.MustCompile(`fake datadog: serving (http://\S+) \(dogstatsd udp ([^,)\s]+)`),
+	"s3":      fakeS3ServingRE,
+	"td":      fakeTDServingRE,
+	"datadog": fakeDatadogServingRE,
 }
 
 func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,39 +22,15 @@ import (
 	"github.com/devenv-sh/devenv/fakes/datadog"
 )
 
+var fakeDatadogServingRE = regexp.MustCompile(`fake datadog: serving (http://\S+) .*\(dogstatsd udp ([^,)\s]+)`)
+
 // startFakeDatadog runs `devenv fake datadog args...` in-process on free
 // ports and returns the APM base URL, the DogStatsD UDP address, and a stop
 // function that cancels it (as SIGTERM does) and returns its error.
 func startFakeDatadog(t *testing.T, args ...string) (apm, statsd string, stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := run(ctx, append([]string{"fake", "datadog", "--statsd-addr", "127.0.0.1:0", "--apm-addr", "127.0.0.1:0"}, args...),
-			strings.NewReader(""), pw, io.Discard)
-		pw.CloseWithError(errors.Join(err, io.EOF))
-		done <- err
-	}()
-	stopped := false
-	var stopErr error
-	stop = func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			stopErr = <-done
-		}
-		return stopErr
-	}
-	t.Cleanup(func() { _ = stop() })
-	lines := bufio.NewScanner(pr)
-	go func() { // keep draining stdout so the command never blocks on it
-		<-ctx.Done()
-		io.Copy(io.Discard, pr)
-	}()
-	assert.Assert(t, lines.Scan(), "no output: %v", lines.Err())
-	m := regexp.MustCompile(`serving (http://\S+) .*\(dogstatsd udp ([^,;)\s]+)`).FindStringSubmatch(lines.Text())
-	assert.Assert(t, m != nil, "unexpected first line %q", lines.Text())
+	m, stop := startServing(t, fakeDatadogServingRE,
+		append([]string{"fake", "datadog", "--statsd-addr", "127.0.0.1:0", "--apm-addr", "127.0.0.1:0"}, args...)...)
 	return m[1], m[2], stop
 }
 

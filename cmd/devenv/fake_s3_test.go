@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,62 +19,14 @@ import (
 	"github.com/devenv-sh/devenv/fakes/s3"
 )
 
-// syncBuffer is a bytes.Buffer safe for the command's goroutine and the
-// test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+var fakeS3ServingRE = regexp.MustCompile(`fake s3: serving (http://\S+)`)
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var servingRE = regexp.MustCompile(`serving (http://\S+)`)
-
-// startFakeS3 runs `devenv fake s3 args...` until the returned stop is
-// called, and returns its base URL.
+// startFakeS3 runs `devenv fake s3 args...` on a free port until the
+// returned stop is called, and returns its base URL.
 func startFakeS3(t *testing.T, args ...string) (baseURL string, stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"fake", "s3", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), &stdout, &stderr)
-	}()
-	stop = func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(15 * time.Second):
-			return errors.New("fake s3 did not stop within 15s")
-		}
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if m := servingRE.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], stop
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("fake s3 exited before serving: %v\nstderr: %s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			_ = stop()
-			t.Fatalf("fake s3 did not print its address within 10s; stderr: %s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond) // polling the output; the deadline bounds it
-	}
+	m, stop := startServing(t, fakeS3ServingRE, append([]string{"fake", "s3", "--addr", "127.0.0.1:0"}, args...)...)
+	return m[1], stop
 }
 
 func sdkFor(baseURL, accessKey, secretKey string) *s3sdk.Client {

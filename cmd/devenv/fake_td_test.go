@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,58 +15,15 @@ import (
 	"github.com/devenv-sh/devenv/fakes/td"
 )
 
-// lineWriter hands each complete line written to it to a channel.
-type lineWriter struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	lines chan string
-}
+var fakeTDServingRE = regexp.MustCompile(`fake td: serving (http://\S+)`)
 
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	for {
-		line, err := w.buf.ReadString('\n')
-		if err != nil {
-			w.buf.WriteString(line)
-			return len(p), nil
-		}
-		w.lines <- strings.TrimSuffix(line, "\n")
-	}
-}
-
-// startFakeTD runs `devenv fake td args...` in-process and returns its
-// base URL and a stop function that cancels it (as SIGTERM does) and waits
-// for it to return.
+// startFakeTD runs `devenv fake td args...` in-process on a free port and
+// returns its base URL and a stop function that cancels it (as SIGTERM
+// does) and waits for it to return.
 func startFakeTD(t *testing.T, args ...string) (string, func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	out := &lineWriter{lines: make(chan string, 16)}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"fake", "td", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), out, io.Discard)
-	}()
-	var once sync.Once
-	var stopErr error
-	stop := func() error {
-		once.Do(func() { cancel(); stopErr = <-done })
-		return stopErr
-	}
-	t.Cleanup(func() { _ = stop() })
-	select {
-	case line := <-out.lines:
-		m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(line)
-		assert.Assert(t, m != nil, "unexpected first line %q", line)
-		return m[1], stop
-	case err := <-done:
-		cancel()
-		t.Fatalf("fake td exited before serving: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("fake td did not report its address within 10s")
-	}
-	return "", nil
+	m, stop := startServing(t, fakeTDServingRE, append([]string{"fake", "td", "--addr", "127.0.0.1:0"}, args...)...)
+	return m[1], stop
 }
 
 func TestFakeTDCommandKeepsDataAcrossRestart(t *testing.T) {
