@@ -297,7 +297,7 @@ Examples:
 
 Exit codes: 0 written (or up to date with --check); 1 bad input (a fluent.conf
 error is reported as FILE:LINE:COL: ...), or with --check, the file is missing
-or stale.`,
+or stale; 2 a usage error (unknown flag, extra argument).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGenerate(cmd.Context(), o, cmd.Flags().Changed("config"), cmd.Flags().Changed("output"), cmd)

@@ -43,7 +43,8 @@ Examples:
   devenv plan --json | jq '.deviations[] | select(.kind=="unsupported")'
   devenv plan --strict         # fail when anything is unsupported
 
-Exit codes: 0 ok; 1 bad input; 2 with --strict, an unsupported field.`,
+Exit codes: 0 ok; 1 bad input; 2 with --strict, an unsupported field, or a
+usage error (unknown flag, extra argument).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPlan(cmd.Context(), o, cmd.Flags().Changed("config"), cmd)

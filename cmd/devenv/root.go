@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -22,6 +24,12 @@ where each log record goes.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// A flag error anywhere is a usage error (exit 2), unless a command
+	// sets its own.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		name := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
+		return &exitError{code: 2, msg: fmt.Sprintf("%s: %v (see '%s --help')", name, err, c.CommandPath())}
+	})
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
