@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -132,9 +133,15 @@ type Batch struct {
 	Events        []Event
 	ServiceChecks []ServiceCheck
 	Errors        []ParseError
+
+	// ar hands out the Values and Tags slices of the parsed items. It is
+	// kept across Reset and never rewound: the items of earlier datagrams
+	// (stored elsewhere by now) keep their slices.
+	ar arena
 }
 
-// Reset empties b, keeping its capacity.
+// Reset empties b, keeping its capacity. The slices inside the items it held
+// stay theirs: later parses never write to them.
 func (b *Batch) Reset() {
 	b.Metrics = b.Metrics[:0]
 	b.Events = b.Events[:0]
@@ -159,13 +166,9 @@ func ParseDatagram(datagram []byte, b *Batch) { parseDatagram(string(datagram), 
 // (the listeners copy each datagram out of their read buffer that way).
 func parseDatagram(s string, b *Batch) {
 	// One string for the whole datagram: names, tags and members are
-	// substrings of it; values and tag lists are carved from two arrays
-	// sized for the whole datagram. A datagram of many messages costs two
-	// allocations, not three per message.
-	ar := &arena{
-		floats: make([]float64, 0, strings.Count(s, ":")),
-		strs:   make([]string, 0, strings.Count(s, ",")+strings.Count(s, "#")),
-	}
+	// substrings of it; values and tag lists are carved from the batch's
+	// arena, so that most datagrams allocate nothing.
+	ar := &b.ar
 	for len(s) > 0 {
 		var line string
 		if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -184,7 +187,7 @@ func parseDatagram(s string, b *Batch) {
 		case strings.HasPrefix(line, "_sc|"):
 			err = parseServiceCheck(line, b, ar)
 		default:
-			err = parseMetric(line, b, ar)
+			err = parseMetric(line, b)
 		}
 		if err != nil {
 			b.Errors = append(b.Errors, ParseError{Line: truncate(line, maxErrorLine), Reason: err.Error()})
@@ -201,6 +204,18 @@ func cutByte(s string, sep byte) (before, after string, found bool) {
 	return s, "", false
 }
 
+// countByte is strings.Count for one byte in a short string, where a plain
+// loop beats calling the vectorised count.
+func countByte(s string, c byte) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+		}
+	}
+	return n
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -208,8 +223,9 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// parseMetric parses "name:v[:v…]|type[|@rate][|#tags][|c:id][|e:env][|Tts][|card:x]".
-func parseMetric(line string, b *Batch, ar *arena) error {
+// parseMetric parses "name:v[:v…]|type[|@rate][|#tags][|c:id][|e:env][|Tts][|card:x]"
+// into a new element of b.Metrics, which it takes back on error.
+func parseMetric(line string, b *Batch) error {
 	head, rest, _ := cutByte(line, '|')
 	name, vals, ok := cutByte(head, ':')
 	if !ok {
@@ -222,20 +238,91 @@ func parseMetric(line string, b *Batch, ar *arena) error {
 		return fmt.Errorf("metric %s: empty value", name)
 	}
 	typ, rest, _ := cutByte(rest, '|')
-	m := Metric{Name: name, Rate: 1, Telemetry: strings.HasPrefix(name, TelemetryPrefix), Raw: line}
+	var t MetricType
 	switch MetricType(typ) {
 	case Count, Gauge, Timing, Histogram, Set, Distribution:
-		m.Type = MetricType(typ)
+		t = MetricType(typ)
 	case "":
 		return fmt.Errorf("metric %s: missing type", name)
 	default:
 		return fmt.Errorf("metric %s: unknown type %q (want c, g, ms, h, s or d)", name, truncate(typ, 16))
 	}
+	// Fill the new element in place: a Metric is large, and copying one
+	// into the batch (with a write barrier per pointer in it while the
+	// garbage collector marks) costs about as much as parsing it.
+	k := len(b.Metrics)
+	if k < cap(b.Metrics) {
+		b.Metrics = b.Metrics[:k+1]
+	} else {
+		b.Metrics = append(b.Metrics, Metric{})
+	}
+	m := &b.Metrics[k]
+	m.reset()
+	m.Name, m.Type, m.Rate, m.Telemetry, m.Raw = name, t, 1, strings.HasPrefix(name, TelemetryPrefix), line
+	if err := parseMetricFields(m, vals, rest, &b.ar); err != nil {
+		*m = Metric{} // let go of what it points to
+		b.Metrics = b.Metrics[:k]
+		return err
+	}
+	return nil
+}
+
+// reset zeroes m, writing only the fields that are not zero already: the
+// element a Batch reuses mostly is, and each pointer written costs a write
+// barrier while the garbage collector marks.
+func (m *Metric) reset() {
+	if m.Name != "" {
+		m.Name = ""
+	}
+	if m.Type != "" {
+		m.Type = ""
+	}
+	if m.Values != nil {
+		m.Values = nil
+	}
+	if m.Member != "" {
+		m.Member = ""
+	}
+	m.Rate = 0
+	if m.Tags != nil {
+		m.Tags = nil
+	}
+	if m.ContainerID != "" {
+		m.ContainerID = ""
+	}
+	if m.ExternalEnv != "" {
+		m.ExternalEnv = ""
+	}
+	if m.Cardinality != "" {
+		m.Cardinality = ""
+	}
+	m.Timestamp = 0
+	if m.Extra != nil {
+		m.Extra = nil
+	}
+	if m.Warnings != nil {
+		m.Warnings = nil
+	}
+	m.Telemetry = false
+	if m.Raw != "" {
+		m.Raw = ""
+	}
+	if m.Received != (time.Time{}) {
+		m.Received = time.Time{}
+	}
+	if m.Transport != "" {
+		m.Transport = ""
+	}
+}
+
+// parseMetricFields parses the values vals holds and the fields in rest into
+// m, whose name and type are set.
+func parseMetricFields(m *Metric, vals, rest string, ar *arena) error {
+	name := m.Name
 	if m.Type == Set {
 		m.Member = vals
 	} else {
-		n := strings.Count(vals, ":") + 1
-		m.Values = ar.floatSlice(n)
+		m.Values = ar.floatSlice(countByte(vals, ':') + 1)
 		for more := true; more; {
 			var v string
 			v, vals, more = cutByte(vals, ':')
@@ -279,8 +366,7 @@ func parseMetric(line string, b *Batch, ar *arena) error {
 			m.Extra = append(m.Extra, field)
 		}
 	}
-	m.Warnings = metricWarnings(&m)
-	b.Metrics = append(b.Metrics, m)
+	m.Warnings = metricWarnings(m)
 	return nil
 }
 
@@ -298,7 +384,7 @@ func metricWarnings(m *Metric) []string {
 		w = append(w, "name does not start with a letter")
 	}
 	for i := 0; i < len(m.Name); i++ {
-		if c := m.Name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.') {
+		if !nameChar[m.Name[i]] {
 			w = append(w, "name has characters outside [A-Za-z0-9_.], which Datadog turns into underscores")
 			break
 		}
@@ -320,9 +406,20 @@ func metricWarnings(m *Metric) []string {
 	return w
 }
 
+// nameChar marks the bytes Datadog keeps in a metric name: [A-Za-z0-9_.].
+var nameChar = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
+	}
+	return t
+}()
+
 // parseFinite parses a float and rejects NaN and infinities, which no client
 // sends and JSON cannot carry.
 func parseFinite(s string) (float64, error) {
+	if f, ok := parseShortDecimal(s); ok {
+		return f, nil
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a number", truncate(s, 32))
@@ -333,43 +430,159 @@ func parseFinite(s string) (float64, error) {
 	return f, nil
 }
 
-// arena hands out slices of two backing arrays shared by the messages of
-// one datagram. Each slice is capped, so appending past it reallocates
-// rather than overwrite a neighbour.
+// exactPow10 holds the powers of ten a float64 represents exactly that
+// parseShortDecimal divides by.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseShortDecimal is the fast path of parseFinite for what clients write
+// ("3", "-1", "12.500000"): an optional sign, then at most 15 digits with at
+// most one '.' among or around them. The digits make an integer below 2^53
+// and the '.' a power of ten up to 1e15, both exact in a float64, so their
+// quotient is correctly rounded: the value strconv.ParseFloat returns, -0
+// included. ok is false for anything else, left to strconv.
+func parseShortDecimal(s string) (f float64, ok bool) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		i, neg = 1, s[0] == '-'
+	}
+	var mant uint64
+	digits, point := 0, -1
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+		case c == '.' && point < 0:
+			point = digits
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	f = float64(mant)
+	if point >= 0 {
+		f /= exactPow10[digits-point]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+// arena hands out slices of backing arrays shared by the items of many
+// datagrams, so that parsing rarely allocates. No slot is handed out twice,
+// and every tag slice is full (len == cap), so appending to one reallocates
+// rather than overwrite a neighbour. A new array is twice the size of the
+// last, up to maxArenaChunk, so that a batch used for one small datagram
+// stays small.
 type arena struct {
 	floats []float64
 	strs   []string
+	// recent holds the last tag lists split, by [tagListSlot]: the messages
+	// of a service mostly repeat a few lists, and those share one slice.
+	recent [recentTagLists]tagList
+}
+
+type tagList struct {
+	list string
+	tags []string
+}
+
+// recentTagLists is the number of tag lists an [arena] remembers, a power
+// of two.
+const recentTagLists = 32
+
+// tagListSlot picks the slot of list in [arena.recent] from its length and
+// three of its 8-byte words (first, middle, last): cheap next to splitting
+// the list, and deterministic, so that a fuzzer sees the same paths taken
+// for the same input. Lists that collide only miss.
+func tagListSlot(list string) int {
+	h := uint64(len(list))
+	if n := len(list); n >= 8 {
+		h ^= le64(list) ^ le64(list[(n-8)/2:])*0xff51afd7ed558ccd ^ le64(list[n-8:])*0xc4ceb9fe1a85ec53
+	} else {
+		for i := range n {
+			h = h<<8 | uint64(list[i])
+		}
+	}
+	return int((h * 0x9e3779b97f4a7c15) >> (64 - bits.Len(recentTagLists-1)))
+}
+
+// le64 reads the first 8 bytes of s (at least 8 long) as a little-endian word.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// minArenaChunk and maxArenaChunk bound the number of items in one array of
+// an [arena].
+const (
+	minArenaChunk = 8
+	maxArenaChunk = 256
+)
+
+// chunkSize is the size of the array that follows one of capacity c, made
+// to hold at least n more items.
+func chunkSize(c, n int) int {
+	return max(n, min(max(2*c, minArenaChunk), maxArenaChunk))
 }
 
 // floatSlice returns an empty slice with room for n values.
 func (a *arena) floatSlice(n int) []float64 {
 	l := len(a.floats)
 	if cap(a.floats)-l < n {
-		return make([]float64, 0, n)
+		a.floats, l = make([]float64, 0, chunkSize(cap(a.floats), n)), 0
 	}
 	a.floats = a.floats[:l+n]
 	return a.floats[l : l : l+n]
 }
 
 // appendTags appends the tags of a comma-separated list to tags, skipping
-// empty ones. A first list gets its slice from the arena.
+// empty ones. A first list is split into a slice from the arena, or shares
+// the slice of the same list split recently.
 func (a *arena) appendTags(tags []string, list string) []string {
-	if tags == nil {
-		n := strings.Count(list, ",") + 1
-		if l := len(a.strs); cap(a.strs)-l >= n {
-			a.strs = a.strs[:l+n]
-			tags = a.strs[l : l : l+n]
-		} else {
-			tags = make([]string, 0, n)
+	if tags != nil { // a second "#" field: appended (reallocating) to the first
+		for list != "" {
+			var t string
+			if t, list, _ = cutByte(list, ','); t != "" {
+				tags = append(tags, t)
+			}
 		}
+		return tags
 	}
+	r := &a.recent[tagListSlot(list)]
+	if r.tags != nil && r.list == list {
+		return r.tags
+	}
+	tags = a.splitTags(list)
+	r.list, r.tags = list, tags
+	return tags
+}
+
+// splitTags returns the non-empty tags of a comma-separated list in a full,
+// non-nil slice from the arena.
+func (a *arena) splitTags(list string) []string {
+	if len(a.strs) == cap(a.strs) {
+		a.strs = make([]string, 0, chunkSize(cap(a.strs), countByte(list, ',')+1))
+	}
+	start := len(a.strs)
 	for list != "" {
 		var t string
-		if t, list, _ = cutByte(list, ','); t != "" {
-			tags = append(tags, t)
+		if t, list, _ = cutByte(list, ','); t == "" {
+			continue
 		}
+		if len(a.strs) == cap(a.strs) { // move the tags so far to a new array
+			n := len(a.strs) - start
+			c := make([]string, n, chunkSize(cap(a.strs), n+1+countByte(list, ',')))
+			copy(c, a.strs[start:])
+			a.strs, start = c, 0
+		}
+		a.strs = append(a.strs, t)
 	}
-	return tags
+	return a.strs[start:len(a.strs):len(a.strs)]
 }
 
 // parseEvent parses "_e{<title len>,<text len>}:<title>|<text>[|fields…]".

@@ -1,6 +1,9 @@
 package datadog
 
 import (
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -217,4 +220,53 @@ func TestParseGarbage(t *testing.T) {
 	b := parse(long)
 	assert.Assert(t, is.Len(b.Errors, 1))
 	assert.Check(t, is.Equal(len(b.Errors[0].Line), maxErrorLine+len("…")), "error lines are cut")
+}
+
+// TestParseFiniteMatchesStrconv checks the parser's fast path for short
+// decimals against strconv.ParseFloat, bit for bit (-0 included), on edge
+// cases and on random strings of digits, points and signs.
+func TestParseFiniteMatchesStrconv(t *testing.T) {
+	in := []string{
+		"0", "-0", "+0", "-0.0", "0.1", "0.3", "1.", ".5", "-.5", "+.5", ".", "-", "+", "",
+		"12.500000", "240.000000", "999999999999999", "9999999999999999", "0.000000000000001",
+		"123456789.012345", "1.7976931348623157", "00000000000000001", "1_0", "1e3", "0x10", "1..2", "--1",
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "0123456789012345678901234567890123456789.-+"
+	for range 200_000 {
+		b := make([]byte, 1+rng.IntN(18))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		in = append(in, string(b))
+	}
+	for _, s := range in {
+		got, gotErr := parseFinite(s)
+		want, wantErr := strconv.ParseFloat(s, 64)
+		if wantErr != nil {
+			if gotErr == nil {
+				t.Fatalf("parseFinite(%q) = %v, strconv fails: %v", s, got, wantErr)
+			}
+			continue
+		}
+		if gotErr != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("parseFinite(%q) = %v (%016x), %v; strconv gives %v (%016x)", s, got, math.Float64bits(got), gotErr, want, math.Float64bits(want))
+		}
+	}
+}
+
+// TestTagListsStayTheirs checks that metrics sharing a tag list (split once
+// and reused) keep their own tags when one of them gets more.
+func TestTagListsStayTheirs(t *testing.T) {
+	var b Batch
+	ParseDatagram([]byte("a:1|c|#x,y\nb:1|c|#x,y|#z\nc:1|c|#x,y|#w\nd:1|c|#x,y"), &b)
+	assert.Assert(t, is.Len(b.Metrics, 4))
+	assert.Check(t, is.DeepEqual(b.Metrics[0].Tags, []string{"x", "y"}))
+	assert.Check(t, is.DeepEqual(b.Metrics[1].Tags, []string{"x", "y", "z"}))
+	assert.Check(t, is.DeepEqual(b.Metrics[2].Tags, []string{"x", "y", "w"}))
+	assert.Check(t, is.DeepEqual(b.Metrics[3].Tags, []string{"x", "y"}))
+	// and across datagrams parsed into one batch
+	b.Reset()
+	ParseDatagram([]byte("e:1|c|#x,y|#v"), &b)
+	assert.Check(t, is.DeepEqual(b.Metrics[0].Tags, []string{"x", "y", "v"}))
 }
