@@ -39,6 +39,7 @@ where each log record goes.`,
 		newFakeCommand(),
 		newFluentdCommand(),
 		newGenerateCommand(),
+		newHealthcheckCommand(),
 		newPlanCommand(),
 		newRoutesCommand(),
 	)
