@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -37,8 +38,8 @@ func (o *stackOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.secretsEnv, "secrets-env", "", "dotenv file with secret stand-ins, e.g. "+config.DefaultSecretsFile+" (never use it for the committed file)")
 }
 
-// stack is a translated project and what it was made from.
-type stack struct {
+// translation is a translated project and what it was made from.
+type translation struct {
 	local   config.Local
 	project *types.Project
 	report  translate.Report
@@ -50,7 +51,7 @@ type stack struct {
 
 // loadStack reads devenv.yaml, the secrets file and the task definitions and
 // translates them.
-func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*stack, error) {
+func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*translation, error) {
 	local := config.Default()
 	data, err := os.ReadFile(o.configFile)
 	switch {
@@ -110,7 +111,7 @@ func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*stack
 	if o.secretsEnv != "" {
 		inputs = append(inputs, o.secretsEnv)
 	}
-	return &stack{local: local, project: p, report: report, inputs: inputs, fluentdFiles: fluentdFiles}, nil
+	return &translation{local: local, project: p, report: report, inputs: inputs, fluentdFiles: fluentdFiles}, nil
 }
 
 // localFluentd makes the local copy of the fluentd configuration that
@@ -318,12 +319,9 @@ func runGenerate(ctx context.Context, o generateOptions, configExplicit, outputE
 	if !outputExplicit {
 		out = st.local.Output
 	}
-	data, err := composefile.Render(st.project, st.inputs)
+	data, err := st.render(ctx, out)
 	if err != nil {
 		return err
-	}
-	if err := composefile.RoundTrip(ctx, out, data, st.project); err != nil {
-		return fmt.Errorf("validate generated compose file: %w", err)
 	}
 	switch {
 	case o.check:
@@ -346,21 +344,50 @@ func runGenerate(ctx context.Context, o generateOptions, configExplicit, outputE
 		_, err := cmd.OutOrStdout().Write(data)
 		return err
 	default:
-		// The runtime copy first: the compose file mounts it.
-		if st.fluentdFiles != nil {
-			if err := localconf.Write(config.FluentdLocalDir, st.fluentdFiles); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: local copy of %s (%d changes: devenv plan)\n",
-				strings.Join(localNames(st.fluentdFiles), ", "), st.local.Fluentd.Config, countLines(st.report))
-		}
-		if err := composefile.WriteFile(out, data); err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d services from %s (%d deviations from production: devenv plan)\n",
-			out, len(st.project.Services), strings.Join(st.inputs, ", "), len(st.report))
+		return st.write(out, data, cmd.ErrOrStderr())
+	}
+}
+
+// render returns the Compose file of st, proven to load back through
+// compose-go as the same project; out names it in errors.
+func (st *translation) render(ctx context.Context, out string) ([]byte, error) {
+	data, err := composefile.Render(st.project, st.inputs)
+	if err != nil {
+		return nil, err
+	}
+	if err := composefile.RoundTrip(ctx, out, data, st.project); err != nil {
+		return nil, fmt.Errorf("validate generated compose file: %w", err)
+	}
+	return data, nil
+}
+
+// write writes the local fluentd copy (first: the Compose file mounts it)
+// and then data, the rendered Compose file, to out, each atomically, and
+// says what it wrote on w.
+func (st *translation) write(out string, data []byte, w io.Writer) error {
+	if err := st.writeFluentd(w); err != nil {
+		return err
+	}
+	if err := composefile.WriteFile(out, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %s: %d services from %s (%d deviations from production: devenv plan)\n",
+		out, len(st.project.Services), strings.Join(st.inputs, ", "), len(st.report))
+	return nil
+}
+
+// writeFluentd writes the local copy of the fluentd configuration, if
+// devenv.yaml names one, and says so on w.
+func (st *translation) writeFluentd(w io.Writer) error {
+	if st.fluentdFiles == nil {
 		return nil
 	}
+	if err := localconf.Write(config.FluentdLocalDir, st.fluentdFiles); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %s: local copy of %s (%d changes: devenv plan)\n",
+		strings.Join(localNames(st.fluentdFiles), ", "), st.local.Fluentd.Config, countLines(st.report))
+	return nil
 }
 
 // localNames lists the paths of the local fluentd copy, sorted.

@@ -28,8 +28,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
-		// cobra's error for a command name it does not know: a usage error.
-		return &exitError{code: 2, msg: err.Error() + " (see 'devenv --help')"}
+		// cobra's error for a command name it does not know: a usage
+		// error, on one line, with cobra's suggestions if any.
+		msg, suggestions, _ := strings.Cut(err.Error(), "\n\nDid you mean this?\n")
+		if names := strings.Fields(suggestions); len(names) > 0 {
+			msg += "; did you mean " + strings.Join(names, " or ") + "?"
+		}
+		return &exitError{code: 2, msg: msg + " (see 'devenv --help')"}
 	}
 	return err
 }

@@ -19,8 +19,8 @@ Docker Compose stack: the real application containers, fluentd with its real
 configuration, a Datadog agent stub, and fake S3 and Treasure Data sinks.
 
 Start with 'devenv plan' to see how the local stack differs from production,
-'devenv generate' to write docker-compose.gen.yaml, and 'devenv routes' to see
-where each log record goes.`,
+then 'devenv up' to run it ('devenv ps', 'devenv logs', 'devenv down'), and
+'devenv routes' to see where each log record goes.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -36,12 +36,17 @@ where each log record goes.`,
 
 	// Subcommands, one file each. Keep this list sorted.
 	root.AddCommand(
+		newDownCommand(),
 		newFakeCommand(),
 		newFluentdCommand(),
 		newGenerateCommand(),
 		newHealthcheckCommand(),
+		newLogsCommand(),
+		newPauseCommand(),
 		newPlanCommand(),
+		newPsCommand(),
 		newRoutesCommand(),
+		newUpCommand(),
 	)
 	return root
 }

@@ -15,7 +15,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bogus"}, `devenv: unknown command "bogus" for "devenv" (see 'devenv --help')` + "\n"},
+		{[]string{"frobnicate"}, `devenv: unknown command "frobnicate" for "devenv" (see 'devenv --help')` + "\n"},
+		{[]string{"lgos"}, `devenv: unknown command "lgos" for "devenv"; did you mean logs? (see 'devenv --help')` + "\n"},
 		{[]string{"plan", "--bogus"}, "devenv: plan: unknown flag: --bogus (see 'devenv plan --help')\n"},
 		{[]string{"generate", "--taskdefs"}, "devenv: generate: flag needs an argument: --taskdefs (see 'devenv generate --help')\n"},
 		{[]string{"fake", "s3", "--nope"}, "devenv: fake s3: unknown flag: --nope (see 'devenv fake s3 --help')\n"},

@@ -1,0 +1,275 @@
+package stack
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
+	"golang.org/x/sync/errgroup"
+)
+
+// extensionKey is the service extension translate writes
+// (translate.ExtensionKey) with what Compose cannot express.
+const extensionKey = "x-devenv"
+
+// extension is the content of a service's x-devenv block.
+type extension struct {
+	Task          string `json:"task"`          // the ECS task family
+	Essential     bool   `json:"essential"`     // ECS stops the task when it exits
+	Go            string `json:"go"`            // a Go main package to build into the image
+	StandIn       string `json:"standIn"`       // a devenv stand-in runs here
+	Fallback      string `json:"fallback"`      // the stand-in to run when the build cannot be done here
+	FluentdConfig string `json:"fluentdConfig"` // the config path the fluentd stand-in reads
+}
+
+// serviceExtension decodes s's x-devenv block (zero when there is none).
+func serviceExtension(s types.ServiceConfig) extension {
+	var ext extension
+	if raw, ok := s.Extensions[extensionKey]; ok {
+		data, err := json.Marshal(raw)
+		if err == nil {
+			_ = json.Unmarshal(data, &ext) // a malformed block is no block
+		}
+	}
+	return ext
+}
+
+// standInImage names the image of a devenv stand-in, as translate does.
+func standInImage(standIn string) string { return "devenv/" + standIn + ":local" }
+
+// standInEntrypoint is where the stand-in images hold the devenv binary
+// (config.StandInBinary).
+const standInEntrypoint = "/devenv"
+
+// Build makes every image the project's services run that devenv makes
+// (go: rules, devenv's stand-ins) or that a build: rule describes, skipping
+// each image whose inputs have not changed. A build: service with a
+// fallback whose build fails for want of a base image runs its stand-in
+// instead: Build rewrites that service in p and says so in one line. Any
+// other failure is returned with the end of the build's output. Pulled
+// images are left to Up.
+func (e *Engine) Build(ctx context.Context, p *types.Project) error {
+	var g errgroup.Group
+	for image, svcs := range groupByImage(p, func(ext extension, _ types.ServiceConfig) bool { return ext.Go != "" }) {
+		s := p.Services[svcs[0]]
+		pkg := serviceExtension(s).Go
+		g.Go(func() error {
+			return e.buildGo(ctx, image, goTarget{dir: p.WorkingDir, pkg: pkg, arch: e.arch})
+		})
+	}
+	standIns := e.standInTags(p)
+	if len(standIns) > 0 {
+		g.Go(func() error { return e.buildStandIns(ctx, standIns) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return e.buildRules(ctx, p)
+}
+
+// groupByImage lists, per image, the services that select picks.
+func groupByImage(p *types.Project, pick func(extension, types.ServiceConfig) bool) map[string][]string {
+	out := map[string][]string{}
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
+		s := p.Services[name]
+		if pick(serviceExtension(s), s) {
+			out[s.Image] = append(out[s.Image], name)
+		}
+	}
+	return out
+}
+
+// buildGo makes image from the Go main package of g.
+func (e *Engine) buildGo(ctx context.Context, image string, g goTarget) error {
+	id := "Image " + image
+	e.events.working(id, "Building")
+	inputs, err := g.inputs(ctx)
+	if err != nil {
+		e.events.failed(id, "Error")
+		return fmt.Errorf("build %s from %s: %w", image, g.pkg, err)
+	}
+	if upToDate(ctx, e.docker, []string{image}, inputs) {
+		e.events.done(id, "Up to date")
+		return nil
+	}
+	bin, err := g.build(ctx)
+	if err != nil {
+		e.events.failed(id, "Error")
+		return fmt.Errorf("build %s from %s: %w", image, g.pkg, err)
+	}
+	name := "/" + path.Base(filepath.ToSlash(g.pkg))
+	if err := loadImage(ctx, e.docker, scratchImage{tags: []string{image}, binary: bin, name: name, arch: g.arch, inputs: inputs, entrypoint: []string{name}}); err != nil {
+		e.events.failed(id, "Error")
+		return err
+	}
+	e.events.done(id, "Built")
+	return nil
+}
+
+// standInTags lists the stand-in images the project may run: those its
+// services name and those of their fallbacks.
+func (e *Engine) standInTags(p *types.Project) []string {
+	set := map[string]bool{}
+	for _, s := range p.Services {
+		ext := serviceExtension(s)
+		if ext.StandIn != "" {
+			set[s.Image] = true
+		}
+		if ext.Fallback != "" {
+			set[standInImage(ext.Fallback)] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// buildStandIns makes devenv's stand-in images, one image under every tag:
+// the devenv binary as the entry point of a FROM scratch image.
+func (e *Engine) buildStandIns(ctx context.Context, tags []string) error {
+	id := "Image devenv/*:local"
+	e.events.working(id, "Building")
+	src, err := findSelf(ctx, e.arch)
+	if err != nil {
+		e.events.failed(id, "Error")
+		return err
+	}
+	bin, inputs, err := src.binary(ctx, func(inputs string) bool { return upToDate(ctx, e.docker, tags, inputs) })
+	if err != nil {
+		e.events.failed(id, "Error")
+		return fmt.Errorf("build devenv's stand-in images: %w", err)
+	}
+	if bin == nil {
+		e.events.done(id, "Up to date")
+		return nil
+	}
+	err = loadImage(ctx, e.docker, scratchImage{tags: tags, binary: bin, name: standInEntrypoint, arch: e.arch, inputs: inputs, entrypoint: []string{standInEntrypoint}})
+	if err != nil {
+		e.events.failed(id, "Error")
+		return err
+	}
+	e.events.done(id, "Built")
+	return nil
+}
+
+// buildRules builds the build: services through Compose, one at a time so
+// that a failure is the service's own.
+func (e *Engine) buildRules(ctx context.Context, p *types.Project) error {
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
+		s := p.Services[name]
+		if s.Build == nil {
+			continue
+		}
+		e.buildLog.Reset()
+		err := e.compose.Build(ctx, p, api.BuildOptions{Services: []string{name}})
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ext := serviceExtension(s)
+		log := e.buildLog.String()
+		if ext.Fallback != "" {
+			if missing := e.missingBaseImages(ctx, s); len(missing) > 0 {
+				useStandIn(p, name, ext)
+				fmt.Fprintf(e.errOut, "%s: cannot build %s: base image %s cannot be pulled here (%s); running devenv's %s stand-in (%s) instead\n",
+					name, relPath(p.WorkingDir, dockerfilePath(s)), strings.Join(missing, ", "), lastLine(err.Error()), ext.Fallback, standInImage(ext.Fallback))
+				continue
+			}
+		}
+		msg := fmt.Sprintf("build %s (%s): %v", name, relPath(p.WorkingDir, dockerfilePath(s)), err)
+		if log != "" {
+			msg += "\nlast lines of the build:\n" + indent(log)
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	return nil
+}
+
+// useStandIn makes service name of p run its fallback stand-in.
+func useStandIn(p *types.Project, name string, ext extension) {
+	s := p.Services[name]
+	s.Build = nil
+	s.Image = standInImage(ext.Fallback)
+	s.PullPolicy = types.PullPolicyNever
+	s.Entrypoint = nil
+	switch ext.Fallback {
+	case "fluentd":
+		s.Command = types.ShellCommand{"fluentd", "--config", ext.FluentdConfig}
+	default:
+		s.Command = nil
+	}
+	p.Services[name] = s
+}
+
+// missingBaseImages lists the FROM images of s's Dockerfile that are not
+// on the engine (a failed build pulled them, or tried to).
+func (e *Engine) missingBaseImages(ctx context.Context, s types.ServiceConfig) []string {
+	f, err := os.Open(dockerfilePath(s))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var missing []string
+	stages := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 || !strings.EqualFold(fields[0], "FROM") {
+			continue
+		}
+		fields = slices.DeleteFunc(fields[1:], func(f string) bool { return strings.HasPrefix(f, "--") })
+		if len(fields) == 0 {
+			continue
+		}
+		base := fields[0]
+		if len(fields) >= 3 && strings.EqualFold(fields[1], "AS") {
+			stages[strings.ToLower(fields[2])] = true
+		}
+		if base == "scratch" || stages[strings.ToLower(base)] || strings.Contains(base, "$") {
+			continue
+		}
+		if _, err := e.docker.ImageInspect(ctx, base); err != nil {
+			missing = append(missing, base)
+		}
+	}
+	return missing
+}
+
+// dockerfilePath is the Dockerfile a build: service builds.
+func dockerfilePath(s types.ServiceConfig) string {
+	df := s.Build.Dockerfile
+	if df == "" {
+		df = "Dockerfile"
+	}
+	if filepath.IsAbs(df) {
+		return df
+	}
+	return filepath.Join(s.Build.Context, df)
+}
+
+// relPath shows path relative to dir when it is inside it.
+func relPath(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
