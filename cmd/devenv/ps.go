@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
 )
 
 type psOptions struct {
@@ -86,4 +85,3 @@ func runPs(ctx context.Context, o psOptions, configExplicit bool, stdout, stderr
 	}
 	return tw.Flush()
 }
-
