@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -89,6 +90,20 @@ func TestParseErrors(t *testing.T) {
 			assert.Assert(t, err != nil)
 			assert.Assert(t, is.Contains(err.Error(), tc.want))
 		})
+	}
+}
+
+// TestParseTypeErrors: each value of the wrong type is an error of its
+// own, with its line, whatever way the YAML library joins them.
+func TestParseTypeErrors(t *testing.T) {
+	_, err := config.Parse("devenv.yaml", []byte("taskdefs: 3\nproject: [1]\n"))
+	assert.Equal(t, err.Error(), "devenv.yaml:1: wrong type: cannot use !!int `3` into []string\ndevenv.yaml:2: wrong type: cannot use !!seq into string")
+	var errs interface{ Unwrap() []error }
+	assert.Assert(t, errors.As(err, &errs))
+	for _, e := range errs.Unwrap() {
+		var ce *config.Error
+		assert.Assert(t, errors.As(e, &ce), "%T", e)
+		assert.Assert(t, ce.Line > 0, ce.Error())
 	}
 }
 

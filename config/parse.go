@@ -117,11 +117,16 @@ func Parse(file string, data []byte) (Local, error) {
 	return l, nil
 }
 
-// typeErrors turns the YAML decoder's multi-line type errors ("line 3:
-// cannot construct !!int `3` into []string") into one *Error per problem.
+// typeErrors turns the YAML decoder's type errors ("line 3: cannot
+// construct !!int `3` into []string", one per problem in a *yaml.TypeError,
+// whose own message joins them) into one *Error per problem.
 func typeErrors(file string, err error) error {
 	var errs []error
-	for _, l := range strings.Split(err.Error(), "\n") {
+	problems := strings.Split(err.Error(), "\n")
+	if te := (*yaml.TypeError)(nil); errors.As(err, &te) {
+		problems = te.Errors
+	}
+	for _, l := range problems {
 		l = strings.TrimSpace(strings.TrimPrefix(l, "yaml: "))
 		if l == "" || strings.HasSuffix(l, "errors:") {
 			continue
