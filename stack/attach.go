@@ -59,7 +59,10 @@ func (e *Engine) Attach(ctx context.Context, p *types.Project, logs io.Writer) e
 						stopping[name] = true
 					}
 					fmt.Fprintf(e.errOut, "%s exited with code %s; it is essential, so ECS stops its task %s: stopping %s\n", service, code, ext.Task, strings.Join(task, ", "))
-					if err := e.Stop(ctx, p, task...); err != nil && ctx.Err() == nil {
+					if err := e.Stop(ctx, p, task...); err != nil {
+						if ctx.Err() != nil {
+							continue // Ctrl-C: the stack stops
+						}
 						return fmt.Errorf("stop task %s: %w", ext.Task, err)
 					}
 				} else {
@@ -67,10 +70,12 @@ func (e *Engine) Attach(ctx context.Context, p *types.Project, logs io.Writer) e
 				}
 			}
 			running, err := e.anyRunning(ctx, p)
-			if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				continue // Ctrl-C: the stack stops
+			case err != nil:
 				return err
-			}
-			if !running {
+			case !running:
 				stopped = errors.New("every container of the stack has stopped")
 			}
 		}

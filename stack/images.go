@@ -59,11 +59,9 @@ const standInEntrypoint = "/devenv"
 // images are left to Up.
 func (e *Engine) Build(ctx context.Context, p *types.Project) error {
 	var g errgroup.Group
-	for image, svcs := range groupByImage(p, func(ext extension, _ types.ServiceConfig) bool { return ext.Go != "" }) {
-		s := p.Services[svcs[0]]
-		pkg := serviceExtension(s).Go
+	for pkg, images := range goImages(p) {
 		g.Go(func() error {
-			return e.buildGo(ctx, image, goTarget{dir: p.WorkingDir, pkg: pkg, arch: e.arch})
+			return e.buildGo(ctx, images, goTarget{dir: p.WorkingDir, pkg: pkg, arch: e.arch})
 		})
 	}
 	standIns := e.standInTags(p)
@@ -76,40 +74,41 @@ func (e *Engine) Build(ctx context.Context, p *types.Project) error {
 	return e.buildRules(ctx, p)
 }
 
-// groupByImage lists, per image, the services that select picks.
-func groupByImage(p *types.Project, pick func(extension, types.ServiceConfig) bool) map[string][]string {
+// goImages lists, per Go package of a go: rule, the images built from it.
+func goImages(p *types.Project) map[string][]string {
 	out := map[string][]string{}
 	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		s := p.Services[name]
-		if pick(serviceExtension(s), s) {
-			out[s.Image] = append(out[s.Image], name)
+		if pkg := serviceExtension(s).Go; pkg != "" && !slices.Contains(out[pkg], s.Image) {
+			out[pkg] = append(out[pkg], s.Image)
 		}
 	}
 	return out
 }
 
-// buildGo makes image from the Go main package of g.
-func (e *Engine) buildGo(ctx context.Context, image string, g goTarget) error {
-	id := "Image " + image
+// buildGo makes images, all one image, from the Go main package of g.
+func (e *Engine) buildGo(ctx context.Context, images []string, g goTarget) error {
+	id := "Image " + strings.Join(images, ", ")
 	e.events.working(id, "Building")
+	fail := func(err error) error {
+		e.events.failed(id, "Error")
+		return fmt.Errorf("build %s from %s: %w", strings.Join(images, ", "), g.pkg, err)
+	}
 	inputs, err := g.inputs(ctx)
 	if err != nil {
-		e.events.failed(id, "Error")
-		return fmt.Errorf("build %s from %s: %w", image, g.pkg, err)
+		return fail(err)
 	}
-	if upToDate(ctx, e.docker, []string{image}, inputs) {
+	if upToDate(ctx, e.docker, images, inputs) {
 		e.events.done(id, "Up to date")
 		return nil
 	}
 	bin, err := g.build(ctx)
 	if err != nil {
-		e.events.failed(id, "Error")
-		return fmt.Errorf("build %s from %s: %w", image, g.pkg, err)
+		return fail(err)
 	}
 	name := "/" + path.Base(filepath.ToSlash(g.pkg))
-	if err := loadImage(ctx, e.docker, scratchImage{tags: []string{image}, binary: bin, name: name, arch: g.arch, inputs: inputs, entrypoint: []string{name}}); err != nil {
-		e.events.failed(id, "Error")
-		return err
+	if err := loadImage(ctx, e.docker, scratchImage{tags: images, binary: bin, name: name, arch: g.arch, inputs: inputs, entrypoint: []string{name}}); err != nil {
+		return fail(err)
 	}
 	e.events.done(id, "Built")
 	return nil

@@ -28,21 +28,18 @@ type UpOptions struct {
 // project; what Up had created is removed by then.
 var ErrInterrupted = errors.New("interrupted")
 
-// Up creates and starts p (already built: see Build) as `docker compose up
-// --detach` does, recreating only the containers whose configuration
-// changed, and waits until every service with a health check is healthy
-// and every other one runs. It fails, naming the service, when a
-// published host port is taken by something else, an image cannot be
-// pulled, an essential container exits (its exit code and last log lines)
-// or a health check keeps failing (its last output). If ctx ends first, Up
-// removes the project's containers and networks (not its volumes) and
-// returns ErrInterrupted: nothing half-created is left running.
+// Up creates and starts p (already built: see Build; its ports checked:
+// see CheckPorts) as `docker compose up --detach` does, recreating only the
+// containers whose configuration changed, and waits until every service
+// with a health check is healthy and every other one runs. It fails,
+// naming the service, when an image cannot be pulled, an essential
+// container exits (its exit code and last log lines) or a health check
+// keeps failing (its last output). If ctx ends first, Up removes the
+// project's containers and networks (not its volumes) and returns
+// ErrInterrupted: nothing half-created is left running.
 func (e *Engine) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 	if o.WaitTimeout == 0 {
 		o.WaitTimeout = 2 * time.Minute
-	}
-	if err := e.checkPorts(ctx, p); err != nil {
-		return err
 	}
 	if err := e.pull(ctx, p); err != nil {
 		return e.interrupted(ctx, p, err)
@@ -109,10 +106,11 @@ func pullHint(image string) string {
 	return "Check the name and your network (docker pull " + image + "), or give it a build, go or standIn rule under images in devenv.yaml."
 }
 
-// checkPorts fails when a host port the project publishes is held by
+// CheckPorts fails when a host port the project publishes is held by
 // something other than the project's own containers, naming the port, the
-// service and the devenv.yaml key that moves it.
-func (e *Engine) checkPorts(ctx context.Context, p *types.Project) error {
+// service and the devenv.yaml key that moves it. Run it before Build, so
+// that a taken port fails in a second, not after the builds.
+func (e *Engine) CheckPorts(ctx context.Context, p *types.Project) error {
 	ours := map[string]bool{}
 	list, err := e.docker.ContainerList(ctx, client.ContainerListOptions{Filters: projectFilter(p.Name)})
 	if err != nil {

@@ -96,6 +96,9 @@ func runUp(ctx context.Context, o upOptions, configExplicit bool, stdout, stderr
 		return err
 	}
 	defer eng.Close()
+	if err := eng.CheckPorts(ctx, p); err != nil {
+		return err
+	}
 	if err := eng.Build(ctx, p); err != nil {
 		return interrupted(ctx, err)
 	}

@@ -1,0 +1,191 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// newAppProject is a project of one task definition (taskdef, JSON) whose
+// images are the test app (testdata/app) built by a go: rule matching
+// e2e-app, with more of devenv.yaml in extra.
+func newAppProject(t *testing.T, taskdef, extra string) *project {
+	t.Helper()
+	src := t.TempDir()
+	files := map[string]string{
+		"taskdefs/task.json": taskdef,
+		"devenv.yaml":        "project: e2e\nimages:\n  - match: e2e-app\n    go: ./app\n" + extra,
+	}
+	for _, f := range []string{"main.go", "go.mod"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "app", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "app/" + f
+		if f == "go.mod" {
+			name = f
+		}
+		files[name] = string(data)
+	}
+	for name, content := range files {
+		path := filepath.Join(src, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return newProject(t, src)
+}
+
+// wantFailure checks that r is a failure with exit code code whose stderr
+// holds every one of want.
+func wantFailure(t *testing.T, r result, code int, want ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit code %d, want %d", r.code, code)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q", w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("%s", r)
+	}
+}
+
+// TestUpPortTaken: a host port held by another program must fail up
+// before anything is built or created, naming the port, the service and
+// the devenv.yaml key that moves it.
+func TestUpPortTaken(t *testing.T) {
+	p := newProject(t, repoRoot)
+	l, err := net.Listen("tcp", p.bind+":1323")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r := p.devenv(time.Minute, "up", "-d")
+	wantFailure(t, r, 1,
+		"api-server: host port "+p.bind+":1323/tcp is taken by another program",
+		`services: {delish-server/api-server: {ports: {"1323/tcp": <free port>}}}`)
+	if strings.Contains(r.stderr, "Built") {
+		t.Errorf("up built images before failing on the port:\n%s", r)
+	}
+	if left := p.leftovers(); len(left) > 0 {
+		t.Errorf("left behind: %q", left)
+	}
+}
+
+// TestUpUnhealthy: a service whose health check keeps failing must fail
+// up with the check's last output.
+func TestUpUnhealthy(t *testing.T) {
+	p := newAppProject(t, `{"family": "shop", "containerDefinitions": [{
+		"name": "app", "image": "e2e-app:1", "essential": true,
+		"healthCheck": {"command": ["CMD", "/app", "-fail-health"], "interval": 5, "timeout": 2, "retries": 1}
+	}]}`, "")
+	r := p.devenv(2*time.Minute, "up", "-d")
+	wantFailure(t, r, 1, "app is unhealthy", "(exit 1): health: the database does not answer", "app: starting")
+}
+
+// TestUpEssentialExits: an essential container that exits while up waits
+// must fail up with its exit code and last log lines.
+func TestUpEssentialExits(t *testing.T) {
+	p := newAppProject(t, `{"family": "shop", "containerDefinitions": [
+		{"name": "app", "image": "e2e-app:1", "essential": true, "command": ["-exit-after", "1s", "-code", "3"]},
+		{"name": "db", "image": "e2e-app:1", "essential": true, "command": ["-ready-after", "60s"],
+		 "healthCheck": {"command": ["CMD", "/app", "-check-ready"], "interval": 5, "timeout": 2, "retries": 10}}
+	]}`, "")
+	r := p.devenv(2*time.Minute, "up", "-d")
+	wantFailure(t, r, 1, "app exited with code 3; it is essential, so ECS would stop its task",
+		"last log lines of app:", "app: giving up: cannot reach the database")
+}
+
+// TestUpBuildFails: an image that does not build must fail up with the
+// build's own words: the end of a Dockerfile build's output, go's
+// file:line for a Go service.
+func TestUpBuildFails(t *testing.T) {
+	t.Run("Dockerfile", func(t *testing.T) {
+		p := newAppProject(t, `{"family": "shop", "containerDefinitions": [{"name": "web", "image": "e2e-web:1"}]}`,
+			"  - match: e2e-web\n    build:\n      context: web\n")
+		if err := os.MkdirAll(filepath.Join(p.dir, "web"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p.dir, "web", "Dockerfile"), []byte("FROM scratch\nCOPY missing.txt /\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := p.devenv(2*time.Minute, "up", "-d")
+		wantFailure(t, r, 1, "build web (web/Dockerfile):", "missing.txt", "last lines of the build:", ": COPY missing.txt /")
+	})
+	t.Run("Go", func(t *testing.T) {
+		p := newAppProject(t, `{"family": "shop", "containerDefinitions": [{"name": "app", "image": "e2e-app:1"}]}`, "")
+		main := filepath.Join(p.dir, "app", "main.go")
+		data, err := os.ReadFile(main)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(main, bytes.Replace(data, []byte("func main() {"), []byte("func main() {\n\tundefinedCall()"), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := p.devenv(2*time.Minute, "up", "-d")
+		wantFailure(t, r, 1, "build devenv.local/app:dev from ./app", "app/main.go:20:2:", "undefined: undefinedCall")
+	})
+}
+
+// TestUpNoEngine: with no Docker engine at DOCKER_HOST, up must say so and
+// how to start one.
+func TestUpNoEngine(t *testing.T) {
+	p := newAppProject(t, `{"family": "shop", "containerDefinitions": [{"name": "app", "image": "e2e-app:1"}]}`, "")
+	sock := "unix://" + filepath.Join(t.TempDir(), "docker.sock")
+	for _, args := range [][]string{{"up", "-d"}, {"ps"}} {
+		r := p.devenvEnv(time.Minute, []string{"DOCKER_HOST=" + sock, "DOCKER_CONTEXT="}, args...)
+		wantFailure(t, r, 1, "no Docker engine answers at "+sock, "Start one")
+	}
+}
+
+// TestUpInterrupted: Ctrl-C while up waits must remove what up created:
+// nothing half-created is left running.
+func TestUpInterrupted(t *testing.T) {
+	p := newAppProject(t, `{"family": "shop", "containerDefinitions": [{
+		"name": "app", "image": "e2e-app:1", "essential": true,
+		"healthCheck": {"command": ["CMD", "/app", "-fail-health"], "interval": 30, "timeout": 2, "retries": 10}
+	}]}`, "")
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, devenvBin, "up", "-d")
+	cmd.Dir = p.dir
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	filter := make(client.Filters).Add("label", "com.docker.compose.project="+p.name).Add("status", "running")
+	eventually(t, time.Minute, "the app container running", func() error {
+		list, err := p.docker.ContainerList(t.Context(), client.ContainerListOptions{Filters: filter})
+		if err == nil && len(list.Items) == 0 {
+			err = os.ErrNotExist
+		}
+		return err
+	})
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	if code != 130 || !strings.Contains(stderr.String(), "interrupted: removed the containers and networks up had created") {
+		t.Fatalf("up after SIGINT: exit %d (%v), want 130 and the removal said:\n%s", code, err, stderr.String())
+	}
+	if left := p.leftovers(); len(left) > 0 {
+		t.Fatalf("left behind: %q", left)
+	}
+}
