@@ -60,6 +60,12 @@ const (
 	DatadogAPMPort    = 8126 // trace intake and /_devenv/ (devenv fake datadog)
 )
 
+// StandInBinary is where every stand-in image (devenv/<stand-in>:local,
+// FROM scratch) holds the devenv binary, which is its ENTRYPOINT. The
+// stand-ins' health checks run it too (devenv healthcheck URL): the images
+// have no shell or curl.
+const StandInBinary = "/devenv"
+
 // StandIns lists every valid StandIn, sorted.
 var StandIns = []StandIn{StandInDatadogStub, StandInFakeS3, StandInFakeTD, StandInFluentd}
 

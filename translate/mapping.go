@@ -87,7 +87,7 @@ var Mapping = []Rule{
 
 	// Container definition.
 	{"containerDefinitions[].name", "service name", "mapped", "must be a valid Compose service name, unique across all task definitions; `services.<family>/<container>.name` in devenv.yaml renames the service (dependsOn, links, volumesFrom follow; a link keeps the production name as alias)"},
-	{"containerDefinitions[].image", "image, build, pull_policy, x-devenv", "rewritten", "the first images rule of devenv.yaml whose match is the repository: build → `build`; go → a Go main package built FROM scratch (`x-devenv.go`); standIn → `devenv/<stand-in>:local` with the stand-in's command and ports (README); pull → unchanged. An ECR image without a rule, or a placeholder, is an error"},
+	{"containerDefinitions[].image", "image, build, pull_policy, x-devenv", "rewritten", "the first images rule of devenv.yaml whose match is the repository: build → `build`; go → a Go main package built FROM scratch (`x-devenv.go`); standIn → `devenv/<stand-in>:local` with the stand-in's command, ports and health check (README); pull → unchanged. An ECR image without a rule, or a placeholder, is an error"},
 	{"containerDefinitions[].repositoryCredentials", "", "dropped", "local pulls use your own Docker login"},
 	{"containerDefinitions[].cpu", "cpu_shares", "mapped", "CPU units are relative shares, as in ECS (minimum 2)"},
 	{"containerDefinitions[].memory", "mem_limit", "mapped", "MiB → bytes; 4-5 MiB raised to Docker 20.10's 6 MiB minimum, reported"},
@@ -123,7 +123,7 @@ var Mapping = []Rule{
 	{"containerDefinitions[].dockerLabels", "labels", "mapped", "`$` written as `$$`; credential-shaped values are replaced by `devenv-fake-redacted` (as in command, entryPoint, healthCheck.command and log options)"},
 	{"containerDefinitions[].ulimits", "ulimits", "mapped", "{soft, hard}"},
 	{"containerDefinitions[].logConfiguration", "logging", "rewritten", "see logConfiguration rows"},
-	{"containerDefinitions[].healthCheck", "healthcheck", "defaulted", "see healthCheck rows"},
+	{"containerDefinitions[].healthCheck", "healthcheck", "defaulted", "see healthCheck rows. A container replaced by the fake-s3, fake-td or datadog-stub stand-in gets the stand-in's instead, reported: `[CMD, /devenv, healthcheck, http://127.0.0.1:<port>/_devenv/health]` (the image is FROM scratch: no shell or curl), every 1s, timeout 2s, 30 retries, so devenv up waits seconds"},
 	{"containerDefinitions[].systemControls", "sysctls", "mapped", "net.* dropped, reported, for containers sharing an awsvpc namespace"},
 	{"containerDefinitions[].resourceRequirements", "", "unsupported", "GPUs and accelerators are not reserved"},
 	{"containerDefinitions[].firelensConfiguration", "", "unsupported", "FireLens routing is not emulated; the router runs as an ordinary container"},

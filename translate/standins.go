@@ -48,8 +48,9 @@ func (t *translator) standInCommand(s config.StandIn) ([]string, []standInPort) 
 
 // standIns gives every service that runs a devenv stand-in (a fake listed
 // in devenv.yaml, or an image replaced by a stand-in) the stand-in's
-// command and ports. For a replaced container, a production command or
-// entry point is dropped and each added port is reported.
+// command, health check and ports. For a replaced container, a production
+// command or entry point is dropped, and the health check and each added
+// port are reported.
 func (t *translator) standIns() {
 	for _, name := range slices.Sorted(maps.Keys(t.services)) {
 		s := t.services[name]
@@ -68,6 +69,16 @@ func (t *translator) standIns() {
 		}
 		s.cfg.Entrypoint = nil
 		s.cfg.Command = types.ShellCommand(command)
+		if hc := standInHealthCheck(config.StandIn(si)); hc != nil {
+			s.cfg.HealthCheck = hc
+			if fromTask {
+				why := "the " + si + " stand-in's health check (devenv healthcheck: its FROM scratch image has no shell or curl) replaces production's, which runs in the production image; it probes every second so that devenv up waits seconds, not ECS's 30 s"
+				if s.prodHealth == "" {
+					why = "the " + si + " stand-in gets a health check (devenv healthcheck: its FROM scratch image has no shell or curl) so that devenv up can wait until it serves; production has none"
+				}
+				t.deviate(Deviation{File: s.file, Service: name, Container: s.container, Path: s.path.Next("healthCheck").String(), Kind: Rewritten, Production: s.prodHealth, Local: describeHealthCheck(hc), Why: why})
+			}
+		}
 		if s.cfg.NetworkMode == "none" || s.cfg.NetworkMode == "host" {
 			continue // no ports to publish
 		}

@@ -126,6 +126,9 @@ type service struct {
 	portOwner map[string]string
 	// logPath is where the fluentd log configuration is, for wireLogging.
 	logPath fieldpath.Path
+	// prodHealth describes the task definition's health check, for the
+	// report when a stand-in's replaces it ("" when there is none).
+	prodHealth string
 }
 
 // task translates one task definition.
@@ -228,7 +231,7 @@ func (tk *task) container(i int) {
 		t.fail(tk.def.File, p.Next("name"), fieldpath.Invalidf("service name %q is also used in %s: Compose service names must be unique across task definitions; give this container another service name under services in %s, e.g. services: {%s/%s: {name: %s-%s}}", name, prev.file, t.local.File, tk.td.Family, c.Name, tk.td.Family, c.Name))
 		return
 	}
-	s := &service{file: tk.def.File, family: tk.td.Family, container: c.Name, path: p, published: map[string]string{}}
+	s := &service{file: tk.def.File, family: tk.td.Family, container: c.Name, path: p, published: map[string]string{}, prodHealth: describeECSHealthCheck(c.HealthCheck)}
 	if name != c.Name {
 		tk.deviate(c, p.Next("name"), Rewritten, c.Name, name, "service name chosen under services in "+t.local.File+"; links keep "+c.Name+" as an alias")
 	}
@@ -322,7 +325,7 @@ func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, 
 func (tk *task) workloadSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.WorkloadSpec {
 	return types.WorkloadSpec{
 		DependsOn:   tk.convertDependsOn(c, p),
-		HealthCheck: tk.convertHealthCheck(c, p),
+		HealthCheck: tk.healthCheck(c, p),
 		Ports:       tk.convertPortMappings(c, p, s),
 		StdinOpen:   derefBool(c.Interactive),
 		Tty:         derefBool(c.PseudoTerminal),

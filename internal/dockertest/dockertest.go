@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,16 @@ func Client(t testing.TB) *client.Client {
 // of the current module or a module of its own. It returns the tag.
 func BuildGoImage(t testing.TB, cli *client.Client, repo, dir string) string {
 	t.Helper()
+	return BuildGoImageAt(t, cli, repo, dir, "/app")
+}
+
+// BuildGoImageAt is BuildGoImage with the binary at path, an absolute path
+// inside the image (/devenv, as in devenv's stand-in images).
+func BuildGoImageAt(t testing.TB, cli *client.Client, repo, dir, path string) string {
+	t.Helper()
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "\"\\\n ") {
+		t.Fatalf("binary path %q: give a plain absolute path", path)
+	}
 	bin := filepath.Join(t.TempDir(), "app")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = dir
@@ -61,7 +72,7 @@ func BuildGoImage(t testing.TB, cli *client.Client, repo, dir string) string {
 	if err != nil {
 		t.Fatalf("read built binary: %v", err)
 	}
-	buildContext, err := scratchContext(app)
+	buildContext, err := scratchContext(app, path)
 	if err != nil {
 		t.Fatalf("build context for %s: %v", dir, err)
 	}
@@ -89,9 +100,9 @@ func BuildGoImage(t testing.TB, cli *client.Client, repo, dir string) string {
 	return tag
 }
 
-// scratchContext is a build context holding app and a Dockerfile that runs
-// it from scratch (exec form: there is no shell).
-func scratchContext(app []byte) (io.Reader, error) {
+// scratchContext is a build context holding app and a Dockerfile that
+// copies it to path and runs it from scratch (exec form: there is no shell).
+func scratchContext(app []byte, path string) (io.Reader, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range []struct {
@@ -99,7 +110,7 @@ func scratchContext(app []byte) (io.Reader, error) {
 		mode int64
 		data []byte
 	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
+		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app " + path + "\nENTRYPOINT [\"" + path + "\"]\n")},
 		{"app", 0o755, app},
 	} {
 		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {

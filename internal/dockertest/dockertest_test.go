@@ -35,6 +35,25 @@ func TestBuildGoImageRunsTheProgram(t *testing.T) {
 	}
 }
 
+func TestBuildGoImageAtPlacesTheBinary(t *testing.T) {
+	cli := dockertest.Client(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module app\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tag := dockertest.BuildGoImageAt(t, cli, "devenv-test-dockertest", dir, "/devenv")
+	inspect, err := cli.ImageInspect(t.Context(), tag)
+	if err != nil {
+		t.Fatalf("inspect %s: %v", tag, err)
+	}
+	if got := inspect.Config.Entrypoint; len(got) != 1 || got[0] != "/devenv" {
+		t.Errorf("entrypoint = %q, want [/devenv]", got)
+	}
+}
+
 func TestBuildGoImageReportsCompileErrors(t *testing.T) {
 	ft := &fatalRecorder{TB: t}
 	cli := dockertest.Client(t)

@@ -1,0 +1,123 @@
+package translate
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/devenv-sh/devenv/config"
+	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/taskdef"
+)
+
+// The stand-ins' health checks probe every second, not every 30 s as ECS
+// does by default, because devenv up waits for them: a fake serves within a
+// second of starting. 30 failures in a row mark it unhealthy. There is no
+// start_interval: Docker Engine 20.10 (API 1.41) does not know it.
+const (
+	standInHealthInterval = time.Second
+	standInHealthTimeout  = 2 * time.Second
+	standInHealthRetries  = 30
+)
+
+// standInHealthPort is the port on which stand-in s answers GET
+// /_devenv/health, or 0 when it has no health check (fluentd, pause).
+func standInHealthPort(s config.StandIn) int {
+	switch s {
+	case config.StandInFakeS3:
+		return config.FakeS3Port
+	case config.StandInFakeTD:
+		return config.FakeTDPort
+	case config.StandInDatadogStub:
+		return config.DatadogAPMPort
+	}
+	return 0
+}
+
+// standInHealthCheck is the health check of stand-in s, nil when it has
+// none: in exec form (the image is FROM scratch, without a shell), the
+// devenv binary's healthcheck command GETs the stand-in's /_devenv/health
+// on the loopback address of its own network namespace.
+func standInHealthCheck(s config.StandIn) *types.HealthCheckConfig {
+	port := standInHealthPort(s)
+	if port == 0 {
+		return nil
+	}
+	interval, timeout := types.Duration(standInHealthInterval), types.Duration(standInHealthTimeout)
+	retries := uint64(standInHealthRetries)
+	return &types.HealthCheckConfig{
+		Test:     types.HealthCheckTest{"CMD", config.StandInBinary, "healthcheck", "http://127.0.0.1:" + strconv.Itoa(port) + "/_devenv/health"},
+		Interval: &interval,
+		Timeout:  &timeout,
+		Retries:  &retries,
+	}
+}
+
+// replacedHealthCheck reports whether container c's health check is not
+// production's but comes later from its stand-in, which standIns reports.
+func (tk *task) replacedHealthCheck(c *taskdef.ContainerDefinition) bool {
+	rule, ok := tk.t.local.ImageRule(c.Image)
+	return ok && rule.Action == config.ActionStandIn && standInHealthPort(rule.StandIn) != 0
+}
+
+// healthCheck is the health check of container c: production's, or none
+// when its stand-in brings one.
+func (tk *task) healthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path) *types.HealthCheckConfig {
+	if tk.replacedHealthCheck(c) {
+		return nil
+	}
+	return tk.convertHealthCheck(c, p)
+}
+
+// describeHealthCheck renders a Compose health check for the report:
+// "CMD /devenv healthcheck URL (interval 1s, timeout 2s, retries 30)".
+func describeHealthCheck(hc *types.HealthCheckConfig) string {
+	if hc == nil {
+		return ""
+	}
+	var opts []string
+	for _, o := range []struct {
+		name string
+		d    *types.Duration
+	}{{"interval", hc.Interval}, {"timeout", hc.Timeout}, {"start period", hc.StartPeriod}} {
+		if o.d != nil {
+			opts = append(opts, o.name+" "+time.Duration(*o.d).String())
+		}
+	}
+	if hc.Retries != nil {
+		opts = append(opts, "retries "+strconv.FormatUint(*hc.Retries, 10))
+	}
+	return withOptions(strings.Join(hc.Test, " "), opts)
+}
+
+// describeECSHealthCheck renders a task definition's health check, as
+// given, for the report; credential-shaped parts of the command are
+// replaced as in the generated file.
+func describeECSHealthCheck(hc *taskdef.HealthCheck) string {
+	if hc == nil {
+		return ""
+	}
+	cmd := make([]string, len(hc.Command))
+	for i, a := range hc.Command {
+		cmd[i], _ = redact(a)
+	}
+	var opts []string
+	for _, o := range []struct {
+		name, unit string
+		v          *int
+	}{{"interval", "s", hc.Interval}, {"timeout", "s", hc.Timeout}, {"start period", "s", hc.StartPeriod}, {"retries", "", hc.Retries}} {
+		if o.v != nil {
+			opts = append(opts, o.name+" "+itoa(*o.v)+o.unit)
+		}
+	}
+	return withOptions(strings.Join(cmd, " "), opts)
+}
+
+func withOptions(s string, opts []string) string {
+	if len(opts) == 0 {
+		return s
+	}
+	return s + " (" + strings.Join(opts, ", ") + ")"
+}
