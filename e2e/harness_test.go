@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -298,37 +299,52 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func() e
 	}
 }
 
-// copyTree copies the regular files and folders of src into dst, leaving
-// out version control and devenv's runtime folder.
+// copyTree copies the project in src into dst: the files git lists
+// (tracked, and new ones it does not ignore) when src is a checkout, else
+// every regular file but version control and devenv's runtime folder.
 func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	cmd.Dir = src
+	if out, err := cmd.Output(); err == nil {
+		for name := range strings.SplitSeq(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+			if err := copyFile(filepath.Join(src, name), filepath.Join(dst, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err // a file deleted but not yet staged is skipped
+			}
 		}
-		rel, err := filepath.Rel(src, path)
+		return nil
+	}
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".devenv") {
 			return filepath.SkipDir
 		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		data, err := os.ReadFile(path)
+		rel, err := filepath.Rel(src, path)
 		if err != nil {
 			return err
 		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, info.Mode().Perm())
+		return copyFile(path, filepath.Join(dst, rel))
 	})
+}
+
+// copyFile copies a regular file, keeping its permission bits.
+func copyFile(src, dst string) error {
+	info, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, info.Mode().Perm())
 }
 
 // writeFile writes content to name, relative to the project.

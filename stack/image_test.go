@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -190,4 +191,27 @@ func TestIsStatic(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Assert(t, !isStatic(sh), "%s is linked dynamically on this machine", sh)
 	assert.Assert(t, !isStatic(filepath.Join(t.TempDir(), "missing")))
+}
+
+func TestGoBuildID(t *testing.T) {
+	dir := t.TempDir()
+	for i, src := range []string{"package main\n\nfunc main() {}\n", "package main\n\nfunc main() { println() }\n"} {
+		assert.NilError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644))
+		if i == 0 {
+			assert.NilError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/id\n\ngo 1.26\n"), 0o644))
+		}
+		cmd := exec.Command("go", "build", "-o", fmt.Sprintf("bin%d", i), ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		assert.NilError(t, err, "%s", out)
+	}
+	id0, id1 := goBuildID(filepath.Join(dir, "bin0")), goBuildID(filepath.Join(dir, "bin1"))
+	out, err := exec.Command("go", "tool", "buildid", filepath.Join(dir, "bin0")).Output()
+	assert.NilError(t, err)
+	assert.Equal(t, id0, strings.TrimSpace(string(out)), "the ID go tool buildid reads")
+	assert.Assert(t, id1 != "" && id1 != id0, "another binary, another ID")
+	hello := filepath.Join(dir, "hello")
+	assert.NilError(t, os.WriteFile(hello, buildHello(t), 0o755)) // built with -buildid=
+	assert.Equal(t, goBuildID(hello), "")
 }

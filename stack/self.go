@@ -69,6 +69,32 @@ func moduleDir(ctx context.Context) (string, error) {
 	return dir, nil
 }
 
+// goBuildID returns the Go build ID of an executable (its
+// .note.go.buildid note: action and content IDs, which change with the
+// binary's content), or "" when it has none.
+func goBuildID(file string) string {
+	f, err := elf.Open(file)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	note, err := sec.Data()
+	// An ELF note: namesz, descsz, type (4 bytes each), name "Go\x00\x00",
+	// then the ID.
+	if err != nil || len(note) < 16 || string(note[12:14]) != "Go" {
+		return ""
+	}
+	descsz := int(f.ByteOrder.Uint32(note[4:8]))
+	if 16+descsz > len(note) {
+		return ""
+	}
+	return string(note[16 : 16+descsz])
+}
+
 // isStatic reports whether file is an ELF executable with no dynamic
 // loader, so it runs in an image with nothing else in it.
 func isStatic(file string) bool {
@@ -91,14 +117,24 @@ func isStatic(file string) bool {
 // reports whether the images already hold what inputs names.
 func (s selfSource) binary(ctx context.Context, have func(inputs string) bool) (bin []byte, inputs string, err error) {
 	if s.file != "" {
+		// The Go build ID names the binary's content without reading all
+		// of it (tens of MB); a binary built without one is hashed.
+		if id := goBuildID(s.file); id != "" {
+			inputs = "go-build-id:" + id
+			if have(inputs) {
+				return nil, inputs, nil
+			}
+		}
 		bin, err = os.ReadFile(s.file)
 		if err != nil {
 			return nil, "", err
 		}
-		sum := sha256.Sum256(bin)
-		inputs = "sha256:" + hex.EncodeToString(sum[:])
-		if have(inputs) {
-			return nil, inputs, nil
+		if inputs == "" {
+			sum := sha256.Sum256(bin)
+			inputs = "sha256:" + hex.EncodeToString(sum[:])
+			if have(inputs) {
+				return nil, inputs, nil
+			}
 		}
 		return bin, inputs, nil
 	}

@@ -199,7 +199,7 @@ func projectFilter(project string) client.Filters {
 func (e *Engine) wait(ctx context.Context, p *types.Project, timeout time.Duration) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(200 * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	announced := map[string]bool{}
 	for {
