@@ -33,13 +33,10 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }
 
-echo "building devenv and the compose CLI (github.com/docker/compose/v5/cmd) ..." >&2
+echo "building devenv and the compose CLI (go.mod's tool github.com/docker/compose/v5/cmd) ..." >&2
 (cd "$root" && CGO_ENABLED=0 go build -o "$work/devenv" ./cmd/devenv)
+(cd "$root" && go build -o "$work/docker-compose" github.com/docker/compose/v5/cmd)
 compose_version=$(cd "$root" && go list -m -f '{{.Version}}' github.com/docker/compose/v5)
-mkdir -p "$work/cli"
-(cd "$work/cli" && go mod init cli >/dev/null 2>&1 &&
-  GOFLAGS=-mod=mod go get "github.com/docker/compose/v5@$compose_version" >/dev/null 2>&1 &&
-  GOFLAGS=-mod=mod go build -o "$work/docker-compose" github.com/docker/compose/v5/cmd)
 
 mkdir -p "$proj"
 (cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$proj")
