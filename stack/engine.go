@@ -37,6 +37,8 @@ type Engine struct {
 	events  *progress
 	clock   func() time.Time
 	arch    string // the engine's GOARCH
+	// version and apiVersion are the engine's, for errors.
+	version, apiVersion string
 	// buildLog keeps the end of what Compose's builds print, for the
 	// error of a build that fails.
 	buildLog tail
@@ -86,7 +88,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		host := dockerCli.DockerEndpoint().Host
 		return nil, fmt.Errorf("%w answers at %s: %v\nStart one (sudo systemctl start docker, or sudo dockerd &), or point DOCKER_HOST at a running engine", ErrNoEngine, host, err)
 	}
-	e.arch = v.Arch
+	e.arch, e.version, e.apiVersion = v.Arch, v.Version, v.APIVersion
 	if os.Getenv("DOCKER_BUILDKIT") == "" && !hasBuildx(dockerCli) {
 		// Without the buildx plugin Compose builds with the classic
 		// builder anyway; say so once instead of on every build.

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -86,4 +87,16 @@ func TestUseStandIn(t *testing.T) {
 	assert.Equal(t, s.PullPolicy, types.PullPolicyNever)
 	assert.Assert(t, s.Entrypoint == nil)
 	assert.DeepEqual(t, s.Command, types.ShellCommand{"fluentd", "--config", "/fluentd/etc/fluent.conf"})
+}
+
+func TestExplain(t *testing.T) {
+	for _, tc := range []struct{ err, want string }{
+		{"Error response from daemon: No such image: devenv/missing:local",
+			"Error response from daemon: No such image: devenv/missing:local: the image is not on this engine and its pull_policy forbids pulling it; run devenv up (which makes every image devenv builds) rather than docker compose up, or give it a pull: true rule under images in devenv.yaml"},
+		{"volume with type=image require Docker Engine v28 or later",
+			"volume with type=image require Docker Engine v28 or later: this engine is Docker 20.10.24 (API 1.41), too old for a setting of the file; upgrade Docker Engine, or change what sets it (devenv plan shows where each setting comes from)"},
+		{"container x exited (1)", "container x exited (1)"},
+	} {
+		assert.Equal(t, explain(errors.New(tc.err), "20.10.24", "1.41").Error(), tc.want)
+	}
 }

@@ -49,7 +49,7 @@ func (e *Engine) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 		Start:  api.StartOptions{Project: p},
 	})
 	if err != nil {
-		return e.interrupted(ctx, p, e.explainStart(ctx, p, err))
+		return e.interrupted(ctx, p, e.explainStart(ctx, err))
 	}
 	return e.interrupted(ctx, p, e.wait(ctx, p, o.WaitTimeout))
 }
@@ -69,9 +69,10 @@ func (e *Engine) interrupted(ctx context.Context, p *types.Project, err error) e
 }
 
 // pull pulls the images of services Compose would pull (pull: true image
-// rules keep pull_policy missing), one service at a time, so that a
-// failure names the service and what to do.
+// rules keep pull_policy missing), one service at a time, so that each
+// failure names its service and what to do.
 func (e *Engine) pull(ctx context.Context, p *types.Project) error {
+	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		s := p.Services[name]
 		if s.Build != nil || s.PullPolicy == types.PullPolicyNever || s.PullPolicy == types.PullPolicyBuild {
@@ -90,10 +91,10 @@ func (e *Engine) pull(ctx context.Context, p *types.Project) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("%s: pull %s: %v\n%s", name, s.Image, lastLine(err.Error()), pullHint(s.Image))
+			errs = append(errs, fmt.Errorf("%s: pull %s: %v\n%s", name, s.Image, lastLine(err.Error()), pullHint(s.Image)))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // pullHint says what to do when image cannot be pulled.
@@ -175,15 +176,27 @@ func portFree(addr, proto string) bool {
 	return true
 }
 
-// explainStart adds to a Compose start error what the user needs: the
-// service's last log lines when a container exited.
-func (e *Engine) explainStart(ctx context.Context, p *types.Project, err error) error {
+// explainStart adds to a Compose start error what the user needs to
+// know to act on it.
+func (e *Engine) explainStart(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return err
 	}
+	return explain(err, e.version, e.apiVersion)
+}
+
+// explain adds what to do to the errors of an engine that cannot run the
+// project: an image that is not there with a pull_policy that forbids a
+// pull, or an engine too old for a setting of the file.
+func explain(err error, version, apiVersion string) error {
 	msg := err.Error()
-	if strings.Contains(msg, "No such image") {
-		return fmt.Errorf("%v: the image is not on this engine and its pull_policy forbids pulling; run devenv up (which builds every image devenv makes) rather than docker compose up, or give it a pull: true rule in devenv.yaml", err)
+	switch {
+	case strings.Contains(msg, "No such image"):
+		return fmt.Errorf("%w: the image is not on this engine and its pull_policy forbids pulling it; run devenv up (which makes every image devenv builds) rather than docker compose up, or give it a pull: true rule under images in devenv.yaml", err)
+	case strings.Contains(msg, "Docker Engine") && strings.Contains(msg, "or later"),
+		strings.Contains(msg, "client version") && strings.Contains(msg, "too old"),
+		strings.Contains(msg, "requires API version"):
+		return fmt.Errorf("%w: this engine is Docker %s (API %s), too old for a setting of the file; upgrade Docker Engine, or change what sets it (devenv plan shows where each setting comes from)", err, version, apiVersion)
 	}
 	return err
 }
