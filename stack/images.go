@@ -102,15 +102,17 @@ func (e *Engine) buildGo(ctx context.Context, images []string, g goTarget) error
 		e.events.done(id, "Up to date")
 		return nil
 	}
+	compileStart := e.clock()
 	bin, err := g.build(ctx)
 	if err != nil {
 		return fail(err)
 	}
+	loadStart := e.clock()
 	name := "/" + path.Base(filepath.ToSlash(g.pkg))
 	if err := loadImage(ctx, e.docker, scratchImage{tags: images, binary: bin, name: name, arch: g.arch, inputs: inputs, entrypoint: []string{name}}); err != nil {
 		return fail(err)
 	}
-	e.events.done(id, "Built")
+	e.events.doneWith(id, "Built", fmt.Sprintf("go build %.1fs, image %.1fs", loadStart.Sub(compileStart).Seconds(), e.clock().Sub(loadStart).Seconds()))
 	return nil
 }
 
@@ -149,12 +151,13 @@ func (e *Engine) buildStandIns(ctx context.Context, tags []string) error {
 		e.events.done(id, "Up to date")
 		return nil
 	}
+	loadStart := e.clock()
 	err = loadImage(ctx, e.docker, scratchImage{tags: tags, binary: bin, name: standInEntrypoint, arch: e.arch, inputs: inputs, entrypoint: []string{standInEntrypoint}})
 	if err != nil {
 		e.events.failed(id, "Error")
 		return err
 	}
-	e.events.done(id, "Built")
+	e.events.doneWith(id, "Built", fmt.Sprintf("image %.1fs", e.clock().Sub(loadStart).Seconds()))
 	return nil
 }
 

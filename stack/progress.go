@@ -62,6 +62,9 @@ func (p *progress) working(id, text string) {
 	p.On(api.Resource{ID: id, Status: api.Working, Text: text})
 }
 func (p *progress) done(id, text string) { p.On(api.Resource{ID: id, Status: api.Done, Text: text}) }
+func (p *progress) doneWith(id, text, details string) {
+	p.On(api.Resource{ID: id, Status: api.Done, Text: text, Details: details})
+}
 func (p *progress) failed(id, text string) {
 	p.On(api.Resource{ID: id, Status: api.Error, Text: text})
 }
