@@ -66,6 +66,11 @@ const (
 // have no shell or curl.
 const StandInBinary = "/devenv"
 
+// StandInDataDir is where the fakes (fake-s3, fake-td, datadog-stub) keep
+// what they received inside their containers (--data-dir), on the named
+// volume <service>-data: it survives devenv down, and down -v removes it.
+const StandInDataDir = "/data"
+
 // StandIns lists every valid StandIn, sorted.
 var StandIns = []StandIn{StandInDatadogStub, StandInFakeS3, StandInFakeTD, StandInFluentd}
 

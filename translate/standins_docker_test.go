@@ -5,8 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"maps"
+	"net"
+	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +18,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"gotest.tools/v3/assert"
 
@@ -40,21 +46,22 @@ func standInStack(t *testing.T) *types.Project {
 
 // TestDockerStandInHealthChecks runs each fake stand-in as devenv's images
 // hold it (FROM scratch, the devenv binary at config.StandInBinary as
-// entry point) with the translated command and health check on the real
-// Docker engine: Docker accepts the check and each stand-in is healthy
-// within seconds. A stand-in that does not serve where its check looks is
-// not, and Docker's health log shows the check's one-line reason.
+// entry point) with the translated command, health check and data volume
+// on the real Docker engine: Docker accepts the check and each stand-in is
+// healthy within seconds. A stand-in that does not serve where its check
+// looks is not, and Docker's health log shows the check's one-line reason.
 func TestDockerStandInHealthChecks(t *testing.T) {
 	cli := dockertest.Client(t)
 	p := standInStack(t)
 	image := dockertest.BuildGoImageAt(t, cli, "devenv-test-standin", "../cmd/devenv", config.StandInBinary)
+	vols := testVolumes(t, cli)
 
 	started := time.Now()
 	ids := map[string]string{}
 	for _, name := range []string{"fake-s3", "fake-td", "dd-agent"} {
 		svc := p.Services[name]
 		assert.Assert(t, svc.HealthCheck != nil, name)
-		ids[name] = runStandIn(t, cli, image, svc)
+		ids[name] = runStandIn(t, cli, image, svc, vols)
 	}
 	for _, name := range slices.Sorted(maps.Keys(ids)) {
 		waitHealth(t, cli, ids[name], name, container.Healthy)
@@ -67,14 +74,101 @@ func TestDockerStandInHealthChecks(t *testing.T) {
 	i := slices.Index(svc.Command, "--addr")
 	assert.Assert(t, i >= 0, "fake-s3 command %q has no --addr", svc.Command)
 	svc.Command[i+1] = "0.0.0.0:4567"
-	id := runStandIn(t, cli, image, svc)
+	svc.Volumes = nil
+	id := runStandIn(t, cli, image, svc, vols)
 	out := waitHealthLog(t, cli, id)
 	assert.Equal(t, out, "devenv: healthcheck http://127.0.0.1:4566/_devenv/health: no answer: dial tcp 127.0.0.1:4566: connect: connection refused\n")
 }
 
+// TestDockerStandInDataSurvives: what fake-s3 received is on its data
+// volume, so a new container of the service (devenv down, then up) still
+// serves it.
+func TestDockerStandInDataSurvives(t *testing.T) {
+	cli := dockertest.Client(t)
+	p := standInStack(t)
+	image := dockertest.BuildGoImageAt(t, cli, "devenv-test-standin", "../cmd/devenv", config.StandInBinary)
+	vols := testVolumes(t, cli)
+	svc := p.Services["fake-s3"]
+	assert.Equal(t, len(svc.Volumes), 1)
+	assert.Equal(t, svc.Volumes[0].Source, "fake-s3"+translate.StandInVolumeSuffix)
+
+	id := runStandIn(t, cli, image, svc, vols)
+	waitHealth(t, cli, id, "fake-s3", container.Healthy)
+	base := "http://" + hostPort(t, cli, id, config.FakeS3Port)
+	send := func(method, path, body string) string {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(body))
+		assert.NilError(t, err)
+		res, err := http.DefaultClient.Do(req)
+		assert.NilError(t, err)
+		defer res.Body.Close()
+		got, err := io.ReadAll(res.Body)
+		assert.NilError(t, err)
+		assert.Equal(t, res.StatusCode, http.StatusOK, "%s %s: %s", method, path, got)
+		return string(got)
+	}
+	send(http.MethodPut, "/logs", "")
+	send(http.MethodPut, "/logs/2026/01/events.gz", "kept across devenv down")
+
+	timeout := 10
+	_, err := cli.ContainerStop(t.Context(), id, client.ContainerStopOptions{Timeout: &timeout})
+	assert.NilError(t, err)
+	_, err = cli.ContainerRemove(t.Context(), id, client.ContainerRemoveOptions{})
+	assert.NilError(t, err)
+
+	id = runStandIn(t, cli, image, svc, vols)
+	waitHealth(t, cli, id, "fake-s3", container.Healthy)
+	base = "http://" + hostPort(t, cli, id, config.FakeS3Port)
+	assert.Equal(t, send(http.MethodGet, "/logs/2026/01/events.gz", ""), "kept across devenv down")
+}
+
+// testVolumes returns the Docker volume standing in for each project
+// volume a container mounts (created on first use, removed when the test
+// ends), as Compose names them per project.
+func testVolumes(t *testing.T, cli *client.Client) func(string) string {
+	t.Helper()
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	prefix := "devenv-test-standin-" + hex.EncodeToString(rnd[:]) + "_"
+	made := map[string]bool{}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for name := range made {
+			cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true}) //nolint:errcheck // best-effort cleanup
+		}
+	})
+	return func(source string) string {
+		name := prefix + source
+		if !made[name] {
+			_, err := cli.VolumeCreate(t.Context(), client.VolumeCreateOptions{Name: name, Labels: map[string]string{"devenv-test": "1"}})
+			assert.NilError(t, err)
+			made[name] = true
+		}
+		return name
+	}
+}
+
+// hostPort returns the 127.0.0.1 address on which the container's TCP port
+// is published.
+func hostPort(t *testing.T, cli *client.Client, id string, port int) string {
+	t.Helper()
+	res, err := cli.ContainerInspect(t.Context(), id, client.ContainerInspectOptions{})
+	assert.NilError(t, err)
+	for p, bindings := range res.Container.NetworkSettings.Ports {
+		if int(p.Num()) == port && len(bindings) > 0 {
+			return net.JoinHostPort(bindings[0].HostIP.String(), bindings[0].HostPort)
+		}
+	}
+	t.Fatalf("port %d is not published: %v", port, res.Container.NetworkSettings.Ports)
+	return ""
+}
+
 // runStandIn creates and starts a container of image with the service's
-// command and health check; it is removed when the test ends.
-func runStandIn(t *testing.T, cli *client.Client, image string, svc types.ServiceConfig) string {
+// command, health check, named volumes (vols gives the Docker volume of
+// each) and TCP ports (published on 127.0.0.1, on ports Docker picks); it
+// is removed when the test ends.
+func runStandIn(t *testing.T, cli *client.Client, image string, svc types.ServiceConfig, vols func(string) string) string {
 	t.Helper()
 	hc := svc.HealthCheck
 	health := &container.HealthConfig{Test: slices.Clone(hc.Test)}
@@ -90,17 +184,35 @@ func runStandIn(t *testing.T, cli *client.Client, image string, svc types.Servic
 	if hc.Retries != nil {
 		health.Retries = int(*hc.Retries)
 	}
+	var mounts []mount.Mount
+	for _, v := range svc.Volumes {
+		if v.Type != types.VolumeTypeVolume {
+			continue // the test runs no production binds
+		}
+		mounts = append(mounts, mount.Mount{Type: mount.TypeVolume, Source: vols(v.Source), Target: v.Target})
+	}
+	exposed, bindings := network.PortSet{}, network.PortMap{}
+	for _, pc := range svc.Ports {
+		if pc.Protocol != "tcp" {
+			continue
+		}
+		port, err := network.ParsePort(fmt.Sprintf("%d/tcp", pc.Target))
+		assert.NilError(t, err)
+		exposed[port] = struct{}{}
+		bindings[port] = []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "0"}}
+	}
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	created, err := cli.ContainerCreate(t.Context(), client.ContainerCreateOptions{
-		Name:   "devenv-test-standin-" + svc.Name + "-" + hex.EncodeToString(rnd[:]),
-		Config: &container.Config{Image: image, Cmd: slices.Clone(svc.Command), Healthcheck: health, Labels: map[string]string{"devenv-test": "1"}},
+		Name:       "devenv-test-standin-" + svc.Name + "-" + hex.EncodeToString(rnd[:]),
+		Config:     &container.Config{Image: image, Cmd: slices.Clone(svc.Command), Healthcheck: health, ExposedPorts: exposed, Labels: map[string]string{"devenv-test": "1"}},
+		HostConfig: &container.HostConfig{Mounts: mounts, PortBindings: bindings},
 	})
 	if created.ID != "" {
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cli.ContainerRemove(ctx, created.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}) //nolint:errcheck // best-effort cleanup
+			cli.ContainerRemove(ctx, created.ID, client.ContainerRemoveOptions{Force: true}) //nolint:errcheck // best-effort cleanup
 		})
 	}
 	assert.NilError(t, err)
