@@ -47,6 +47,9 @@ func TestParseReference(t *testing.T) {
 	assert.Assert(t, ok)
 	assert.Equal(t, s.Source, config.SourceConfig)
 	assert.DeepEqual(t, l.Fakes, []config.StandIn{config.StandInFakeS3, config.StandInFakeTD})
+	v, ok := l.Env("api-server", "DD_AGENT_HOST")
+	assert.Assert(t, ok)
+	assert.Equal(t, v, "dd-agent", "the API server sends DogStatsD to the stub")
 }
 
 func TestParseDefaults(t *testing.T) {

@@ -846,7 +846,7 @@ func (tk *task) taskFields() {
 		}
 	}
 	if tk.mode == taskdef.NetworkModeBridge || tk.mode == taskdef.NetworkModeAWSVPC || tk.mode == taskdef.NetworkModeDefault {
-		tk.deviate(nil, r.Next("networkMode"), Rewritten, tk.mode, "network "+taskNetwork(td.Family), "each task has a network of its own: its containers reach each other by name, other tasks' containers only through devenv.yaml hosts rules, the fakes and published ports on "+tk.t.local.BindAddress)
+		tk.deviate(nil, r.Next("networkMode"), Rewritten, tk.mode, "network "+taskNetwork(td.Family), "each task has a network of its own: its containers reach each other by name, other tasks' containers only through devenv.yaml hosts rules, the fakes, a datadog-stub stand-in and published ports on "+tk.t.local.BindAddress)
 	}
 	if tk.mode == taskdef.NetworkModeHost {
 		tk.deviate(nil, r.Next("networkMode"), Rewritten, "host", "host (the Docker host's network)", "containers listen on every address of this machine; ports cannot be limited to "+tk.t.local.BindAddress)

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/devenv-sh/devenv/config"
 )
 
 // taskNetwork is the name of a task's own network.
@@ -25,9 +27,12 @@ func (tk *task) joinTaskNetwork(s *service) {
 
 // shareServices puts the services that every task must reach by name on
 // every task network: the fakes (the local fluent.conf and the containers
-// send to http://fake-s3:4566 ...) and the targets of devenv.yaml hosts
-// rules (a production host name rewritten to a service name). Other
-// services of other tasks are reachable only through published ports.
+// send to http://fake-s3:4566 ...), the targets of devenv.yaml hosts rules
+// (a production host name rewritten to a service name) and the task
+// containers a datadog-stub stand-in replaces (production's Datadog agent
+// runs once per instance, for every task on it). A service of an awsvpc
+// task is shared through its namespace holder. Other services of other
+// tasks are reachable only through published ports.
 func (t *translator) shareServices() {
 	shared := map[string]bool{}
 	for _, f := range t.local.Fakes {
@@ -40,6 +45,21 @@ func (t *translator) shareServices() {
 		}
 		shared[name] = true
 	}
+	// agentOf maps a shared service to the datadog-stub task container it is
+	// (or whose namespace it holds).
+	agentOf := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(t.services)) {
+		s := t.services[name]
+		if s.container == "" || s.standIn() != config.StandInDatadogStub {
+			continue
+		}
+		target := name
+		if holder, ok := t.holderOf[name]; ok {
+			target = holder
+		}
+		shared[target] = true
+		agentOf[target] = name
+	}
 	all := map[string]*types.ServiceNetworkConfig{}
 	for n := range t.networks {
 		all[n] = nil
@@ -49,11 +69,24 @@ func (t *translator) shareServices() {
 		if s == nil || s.cfg.NetworkMode != "" || len(all) == 0 {
 			continue
 		}
-		if s.container != "" && len(all) > 1 {
+		s.cfg.Networks = maps.Clone(all)
+		if len(all) < 2 {
+			continue
+		}
+		if agent, ok := agentOf[name]; ok {
+			a := t.services[agent]
+			local := "every task's network"
+			if agent != name {
+				local += " (as " + name + ", which holds its network namespace)"
+			}
+			t.deviate(Deviation{File: a.file, Service: agent, Container: a.container, Path: a.path.String(), Kind: Rewritten, Production: "network of its task", Local: local,
+				Why: "in production the Datadog agent runs once per EC2 instance and every container reaches it through the instance's host port; locally every task reaches the datadog-stub stand-in by name, " + name + " (point DD_AGENT_HOST at it under environment in " + t.local.File + ")"})
+			continue
+		}
+		if s.container != "" {
 			t.deviate(Deviation{File: s.file, Service: name, Container: s.container, Path: s.path.String(), Kind: Rewritten, Production: "network of its task", Local: "every task's network",
 				Why: "a hosts rule in " + t.local.File + " maps a production host to it, so every task reaches it by name, as production reaches the host"})
 		}
-		s.cfg.Networks = maps.Clone(all)
 	}
 }
 

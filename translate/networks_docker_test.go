@@ -64,8 +64,8 @@ func main() {
 
 // TestDockerTaskNetworks runs the translated networks on the real Docker
 // engine: from a bridge task's network, the hosts rule target of another
-// task and the fakes resolve by service name; another task's other
-// containers do not, as on ECS.
+// task, the fakes and the datadog-stub stand-in of another task resolve by
+// service name; another task's other containers do not, as on ECS.
 func TestDockerTaskNetworks(t *testing.T) {
 	cli := dockertest.Client(t)
 	decode := func(file, src string) taskdef.Def {
@@ -76,10 +76,12 @@ func TestDockerTaskNetworks(t *testing.T) {
 	defs := []taskdef.Def{
 		decode("web.json", `{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:1.27"}]}`),
 		decode("logs.json", `{"family": "logs", "containerDefinitions": [{"name": "collector", "image": "fluent/fluentd:v1.17-1"}, {"name": "shipper", "image": "busybox:1.36"}]}`),
+		decode("dd.json", `{"family": "dd", "containerDefinitions": [{"name": "dd-agent", "image": "datadog/agent:7"}]}`),
 	}
 	local := config.Default()
 	local.Hosts = []config.HostRule{{Host: "logs.prod", Service: "collector"}}
 	local.Fakes = []config.StandIn{config.StandInFakeS3}
+	local.Images = []config.ImageRule{{Match: "datadog/agent", Action: config.ActionStandIn, StandIn: config.StandInDatadogStub}}
 	p, _, err := translate.Translate(defs, local)
 	assert.NilError(t, err)
 
@@ -149,8 +151,8 @@ func TestDockerTaskNetworks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, s := range []string{"collector", "shipper", "fake-s3"} {
+	for _, s := range []string{"collector", "shipper", "fake-s3", "dd-agent"} {
 		run(s, "serve")
 	}
-	check("web", "collector=yes", "fake-s3=yes", "shipper=no")
+	check("web", "collector=yes", "fake-s3=yes", "dd-agent=yes", "shipper=no")
 }

@@ -141,6 +141,13 @@ type task struct {
 	vols  map[string]*taskdef.Volume
 }
 
+// standIn is the stand-in the service runs ("" for none).
+func (s *service) standIn() config.StandIn {
+	ext, _ := s.cfg.Extensions[ExtensionKey].(map[string]any)
+	si, _ := ext["standIn"].(string)
+	return config.StandIn(si)
+}
+
 func (t *translator) fail(file string, p fieldpath.Path, err error) {
 	t.errs = append(t.errs, fieldpath.At(file, p, err))
 }
