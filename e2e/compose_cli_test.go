@@ -19,6 +19,7 @@ func composeCLI(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "docker-compose")
 	build := exec.Command("go", "build", "-o", bin, "github.com/docker/compose/v5/cmd")
 	build.Dir = repoRoot
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as devenv is built: the compiled packages are shared
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the compose CLI: %v\n%s", err, out)
 	}
