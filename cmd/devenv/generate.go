@@ -86,6 +86,9 @@ func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*trans
 	if err != nil {
 		return nil, err
 	}
+	if len(o.taskdefs) > 0 {
+		local.Services = servicesOf(local.Services, defs)
+	}
 	fluentdFiles, fc, err := localFluentd(local, os.DirFS("."))
 	if err != nil {
 		return nil, err
@@ -112,6 +115,29 @@ func loadStack(ctx context.Context, o stackOptions, configExplicit bool) (*trans
 		inputs = append(inputs, o.secretsEnv)
 	}
 	return &translation{local: local, project: p, report: report, inputs: inputs, fluentdFiles: fluentdFiles}, nil
+}
+
+// servicesOf returns the devenv.yaml services entries of the task
+// families in defs. When --taskdefs picks some of the stack's task
+// definitions, the entries of the others are not typos: devenv.yaml
+// describes the whole stack. An entry for a family given, whose container
+// it does not have, is still an error (Translate's).
+func servicesOf(rules map[string]config.ServiceRule, defs []taskdef.Def) map[string]config.ServiceRule {
+	families := map[string]bool{}
+	for _, d := range defs {
+		families[d.Task.Family] = true
+	}
+	var out map[string]config.ServiceRule
+	for k, r := range rules {
+		if !families[r.Family] {
+			continue
+		}
+		if out == nil {
+			out = map[string]config.ServiceRule{}
+		}
+		out[k] = r
+	}
+	return out
 }
 
 // localFluentd makes the local copy of the fluentd configuration that

@@ -134,6 +134,27 @@ func TestGenerateTaskdefsFlag(t *testing.T) {
 	assert.Assert(t, !strings.Contains(stdout, "api-server"))
 }
 
+// TestGenerateTaskdefsFlagKeepsServicesStrict: with --taskdefs, the
+// services entries of task families left out are set aside, but an entry
+// naming a container the given family does not have is still an error.
+func TestGenerateTaskdefsFlagKeepsServicesStrict(t *testing.T) {
+	referenceProject(t)
+	services := "services:\n  delish-server/api-server:\n    name: api\n"
+	assert.NilError(t, os.WriteFile("devenv.yaml", []byte(services), 0o644))
+	code, _, stderr := devenvRun(t, "generate", "--taskdefs", "taskdefs/dd-agent.json", "-o", "-")
+	assert.Equal(t, code, 0, stderr)
+	// Without --taskdefs, devenv.yaml names the whole stack: an entry of a
+	// family it does not have is a typo.
+	assert.NilError(t, os.WriteFile("devenv.yaml", []byte("services:\n  delish-servr/api-server:\n    name: api\n"), 0o644))
+	code, _, stderr = devenvRun(t, "generate", "-o", "-")
+	assert.Equal(t, code, 1)
+	assert.Assert(t, is.Contains(stderr, `devenv.yaml: services["delish-servr/api-server"]: no task definition has container delish-servr/api-server`))
+	assert.NilError(t, os.WriteFile("devenv.yaml", []byte(services+"  dd-agent-task/dd-agent-typo:\n    name: x\n"), 0o644))
+	code, _, stderr = devenvRun(t, "generate", "--taskdefs", "taskdefs/dd-agent.json", "-o", "-")
+	assert.Equal(t, code, 1)
+	assert.Equal(t, stderr, "devenv: devenv.yaml: services[\"dd-agent-task/dd-agent-typo\"]: no task definition has container dd-agent-task/dd-agent-typo (family/container): fix the entry or remove it\n")
+}
+
 // TestGenerateTaskdefsOutsideTheProject: a task definition outside the
 // project is named as given everywhere (decode and translate errors, the
 // header); one inside it given by its absolute path is named relative to
