@@ -157,9 +157,9 @@ type Local struct {
 	Fakes []StandIn
 	// Services holds per-container local choices, keyed by
 	// "<family>/<container>": another service name (to resolve names used
-	// by two task definitions) and other host ports (to resolve host port
+	// by two task definitions), other host ports (to resolve host port
 	// collisions, including awsvpc tasks, whose host port is their
-	// container port in production).
+	// container port in production) and a health check.
 	Services map[string]ServiceRule
 }
 
@@ -172,6 +172,24 @@ type ServiceRule struct {
 	// Ports maps "containerPort/protocol" ("8080/tcp") to the host port
 	// published locally.
 	Ports map[string]int
+	// HealthCheck replaces the container's health check, or adds one
+	// where production has none (nil: production's).
+	HealthCheck *HealthCheck
+}
+
+// HealthCheck is a health check in the shape of an ECS task definition's
+// healthCheck, validated as ECS does: Command starts with CMD, CMD-SHELL or
+// NONE; times are seconds (interval 5-300, timeout 2-60, startPeriod
+// 0-300) and retries 1-10, nil meaning ECS's default.
+type HealthCheck struct {
+	Command     []string
+	Interval    *int
+	Timeout     *int
+	Retries     *int
+	StartPeriod *int
+	// Line is the line of the healthCheck key in devenv.yaml, for the
+	// deviation report.
+	Line int
 }
 
 // ServiceName returns the Compose service name of a task's container.

@@ -50,6 +50,9 @@ func TestParseReference(t *testing.T) {
 	v, ok := l.Env("api-server", "DD_AGENT_HOST")
 	assert.Assert(t, ok)
 	assert.Equal(t, v, "dd-agent", "the API server sends DogStatsD to the stub")
+	api := l.Services["delish-server/api-server"]
+	assert.DeepEqual(t, api.HealthCheck.Command, []string{"CMD", "/api-server", "-healthcheck"})
+	assert.Equal(t, api.Name, "", "the API server keeps its service name")
 }
 
 func TestParseDefaults(t *testing.T) {
@@ -67,7 +70,16 @@ func TestParseErrors(t *testing.T) {
 		"bad port key":     {"services:\n  app/web:\n    ports:\n      http: 8080\n", "devenv.yaml:4: services.\"app/web\".ports.http: want a container port (1-65535), optionally with /tcp or /udp, like 8080 or 8125/udp"},
 		"bad host port no": {"services:\n  app/web:\n    ports:\n      \"8080\": 70000\n", "devenv.yaml:4: services.\"app/web\".ports.8080: host port 70000 must be a number from 1 to 65535"},
 		"same name twice":  {"services:\n  a/web:\n    name: web2\n  b/web:\n    name: web2\n", "devenv.yaml:5: services.\"b/web\".name: \"web2\" is also the name of a/web: give each service its own"},
-		"empty service":    {"services:\n  a/web: {}\n", "devenv.yaml:2: services.\"a/web\": give a name, ports, or both"},
+		"empty service":    {"services:\n  a/web: {}\n", "devenv.yaml:2: services.\"a/web\": give a name, ports, a healthCheck, or several of them"},
+		"no check command": {"services:\n  a/web:\n    healthCheck:\n      interval: 5\n", "devenv.yaml:3: services.\"a/web\".healthCheck.command: missing: give the check as in an ECS task definition, e.g. [\"CMD\", \"/app\", \"-healthcheck\"] or [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]"},
+		"bad check kind":   {"services:\n  a/web:\n    healthCheck:\n      command: [/app, -healthcheck]\n", "devenv.yaml:4: services.\"a/web\".healthCheck.command[0]: \"/app\": start the command with CMD (run it directly), CMD-SHELL (run it in the container's shell) or NONE (no health check), as in ECS"},
+		"check runs none":  {"services:\n  a/web:\n    healthCheck:\n      command: [CMD-SHELL]\n", "devenv.yaml:4: services.\"a/web\".healthCheck.command: CMD-SHELL runs nothing: give the command after it, e.g. [\"CMD-SHELL\", \"/app\", \"-healthcheck\"]"},
+		"check too often":  {"services:\n  a/web:\n    healthCheck:\n      command: [CMD, /app]\n      interval: 1\n", "devenv.yaml:5: services.\"a/web\".healthCheck.interval: 1 is out of range: ECS accepts 5 to 300 seconds"},
+		"check timeout":    {"services:\n  a/web:\n    healthCheck:\n      command: [CMD, /app]\n      timeout: 61\n", "devenv.yaml:5: services.\"a/web\".healthCheck.timeout: 61 is out of range: ECS accepts 2 to 60 seconds"},
+		"check retries":    {"services:\n  a/web:\n    healthCheck:\n      command: [CMD, /app]\n      retries: 0\n", "devenv.yaml:5: services.\"a/web\".healthCheck.retries: 0 is out of range: ECS accepts 1 to 10"},
+		"check start":      {"services:\n  a/web:\n    healthCheck:\n      command: [CMD, /app]\n      startPeriod: 301\n", "devenv.yaml:5: services.\"a/web\".healthCheck.startPeriod: 301 is out of range: ECS accepts 0 to 300 seconds"},
+		"check unknown":    {"services:\n  a/web:\n    healthCheck:\n      test: [CMD, /app]\n", "devenv.yaml:4: services.a/web.healthCheck.test: unknown key (known: command, interval, retries, startPeriod, timeout)"},
+		"check time type":  {"services:\n  a/web:\n    healthCheck:\n      command: [CMD, /app]\n      interval: 5s\n", "devenv.yaml:5: wrong type: cannot use !!str `5s` into int"},
 		"unknown nested":   {"images:\n  - match: a\n    build:\n      contxt: .\n", "devenv.yaml:4: images[0].build.contxt: unknown key (known: args, context, dockerfile, target)"},
 		"two actions":      {"images:\n  - match: a\n    pull: true\n    standIn: fake-s3\n", "devenv.yaml:2: images[0]: give only one of build, go, standIn, pull (got standIn, pull)"},
 		"no action":        {"images:\n  - match: a\n", "devenv.yaml:2: images[0]: say what to run instead: one of build, go, standIn or pull: true"},
@@ -109,6 +121,29 @@ func TestParseTypeErrors(t *testing.T) {
 		assert.Assert(t, ce.Line > 0, ce.Error())
 	}
 }
+
+// TestParseServiceHealthCheck: every value ECS accepts is kept as given,
+// with the line of the healthCheck key for the report.
+func TestParseServiceHealthCheck(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		want config.HealthCheck
+	}{
+		{"      command: [CMD, /api-server, -healthcheck]\n      interval: 5\n      timeout: 2\n      retries: 1\n      startPeriod: 0\n",
+			config.HealthCheck{Command: []string{"CMD", "/api-server", "-healthcheck"}, Interval: ptr(5), Timeout: ptr(2), Retries: ptr(1), StartPeriod: ptr(0), Line: 3}},
+		{"      command: [CMD-SHELL, \"curl -f http://localhost/ || exit 1\"]\n      interval: 300\n      timeout: 60\n      retries: 10\n      startPeriod: 300\n",
+			config.HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost/ || exit 1"}, Interval: ptr(300), Timeout: ptr(60), Retries: ptr(10), StartPeriod: ptr(300), Line: 3}},
+		{"      command: [NONE]\n", config.HealthCheck{Command: []string{"NONE"}, Line: 3}},
+	} {
+		l, err := config.Parse("devenv.yaml", []byte("services:\n  api/web:\n    healthCheck:\n"+tc.yaml))
+		assert.NilError(t, err, tc.yaml)
+		r := l.Services["api/web"]
+		assert.DeepEqual(t, r.HealthCheck, &tc.want)
+		assert.Equal(t, l.ServiceName("api", "web"), "web")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func TestParseServices(t *testing.T) {
 	l, err := config.Parse("devenv.yaml", []byte("services:\n  api/web:\n    name: api-web\n    ports:\n      \"8080\": 18080\n      8125/udp: 18125\n"))

@@ -55,8 +55,18 @@ type document struct {
 }
 
 type serviceDoc struct {
-	Name  string         `yaml:"name"`
-	Ports map[string]int `yaml:"ports"`
+	Name        string          `yaml:"name"`
+	Ports       map[string]int  `yaml:"ports"`
+	HealthCheck *healthCheckDoc `yaml:"healthCheck"`
+}
+
+// healthCheckDoc is an ECS task definition's healthCheck, as written there.
+type healthCheckDoc struct {
+	Command     []string `yaml:"command"`
+	Interval    *int     `yaml:"interval"`
+	Timeout     *int     `yaml:"timeout"`
+	Retries     *int     `yaml:"retries"`
+	StartPeriod *int     `yaml:"startPeriod"`
 }
 
 type fluentdDoc struct {
@@ -421,8 +431,11 @@ func (p *parser) services(d map[string]serviceDoc, l *Local) {
 			}
 			r.Ports[m[1]+"/"+proto] = host
 		}
-		if sd.Name == "" && len(sd.Ports) == 0 {
-			p.errorf(at, "give a name, ports, or both")
+		if sd.HealthCheck != nil {
+			r.HealthCheck = p.healthCheck(append(at, "healthCheck"), sd.HealthCheck)
+		}
+		if sd.Name == "" && len(sd.Ports) == 0 && sd.HealthCheck == nil {
+			p.errorf(at, "give a name, ports, a healthCheck, or several of them")
 			continue
 		}
 		if l.Services == nil {
@@ -430,6 +443,42 @@ func (p *parser) services(d map[string]serviceDoc, l *Local) {
 		}
 		l.Services[k] = r
 	}
+}
+
+// healthCheckCommands are the first elements of a health check command
+// that ECS accepts.
+var healthCheckCommands = []string{"CMD", "CMD-SHELL", "NONE"}
+
+// healthCheck validates a services entry's healthCheck as ECS validates a
+// task definition's: the command starts with CMD, CMD-SHELL or NONE, and
+// each time is in ECS's range.
+func (p *parser) healthCheck(at []string, d *healthCheckDoc) *HealthCheck {
+	hc := &HealthCheck{Command: d.Command, Interval: d.Interval, Timeout: d.Timeout, Retries: d.Retries, StartPeriod: d.StartPeriod, Line: p.line(at)}
+	key := func(k string) []string { return append(slices.Clone(at), k) }
+	switch {
+	case len(d.Command) == 0:
+		p.errorf(key("command"), `missing: give the check as in an ECS task definition, e.g. ["CMD", "/app", "-healthcheck"] or ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]`)
+	case !slices.Contains(healthCheckCommands, d.Command[0]):
+		p.errorf(append(key("command"), "[0]"), "%q: start the command with CMD (run it directly), CMD-SHELL (run it in the container's shell) or NONE (no health check), as in ECS", d.Command[0])
+	case d.Command[0] != "NONE" && len(d.Command) == 1:
+		p.errorf(key("command"), "%s runs nothing: give the command after it, e.g. [%q, \"/app\", \"-healthcheck\"]", d.Command[0], d.Command[0])
+	}
+	for _, r := range []struct {
+		key      string
+		v        *int
+		min, max int
+		unit     string
+	}{
+		{"interval", d.Interval, 5, 300, " seconds"},
+		{"timeout", d.Timeout, 2, 60, " seconds"},
+		{"retries", d.Retries, 1, 10, ""},
+		{"startPeriod", d.StartPeriod, 0, 300, " seconds"},
+	} {
+		if r.v != nil && (*r.v < r.min || *r.v > r.max) {
+			p.errorf(key(r.key), "%d is out of range: ECS accepts %d to %d%s", *r.v, r.min, r.max, r.unit)
+		}
+	}
+	return hc
 }
 
 func (p *parser) fluentd(d *fluentdDoc, f *Fluentd) {

@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,13 +64,68 @@ func (tk *task) replacedHealthCheck(c *taskdef.ContainerDefinition) bool {
 	return ok && rule.Action == config.ActionStandIn && standInHealthPort(rule.StandIn) != 0
 }
 
-// healthCheck is the health check of container c: production's, or none
-// when its stand-in brings one.
-func (tk *task) healthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path) *types.HealthCheckConfig {
+// healthCheck is the health check of container c: the one devenv.yaml's
+// services entry gives, else production's, or none when its stand-in
+// brings one.
+func (tk *task) healthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) *types.HealthCheckConfig {
+	key := tk.td.Family + "/" + c.Name
+	if r := tk.t.local.Services[key]; r.HealthCheck != nil {
+		s.localHealth = true
+		return tk.localHealthCheck(c, p.Next("healthCheck"), key, r.HealthCheck)
+	}
 	if tk.replacedHealthCheck(c) {
 		return nil
 	}
 	return tk.convertHealthCheck(c, p)
+}
+
+// localHealthCheck converts the health check of devenv.yaml's services
+// entry key, which replaces production's, as convertHealthCheck converts
+// production's (ECS's defaults written out), and reports it. NONE turns
+// the check off; a container of the task that waits for this one to be
+// HEALTHY then never could, which is an error.
+func (tk *task) localHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path, key string, hc *config.HealthCheck) *types.HealthCheckConfig {
+	t := tk.t
+	where := fmt.Sprintf("services.%q.healthCheck in %s:%d", key, t.local.File, hc.Line)
+	at := fieldpath.Path{}.Next("services").Next(key).Next("healthCheck")
+	if len(hc.Command) == 0 {
+		t.fail(t.local.File, at.Next("command"), fieldpath.Invalidf("missing: give the check as in an ECS task definition"))
+		return nil
+	}
+	var out *types.HealthCheckConfig
+	local := ""
+	if hc.Command[0] == "NONE" {
+		for _, other := range tk.td.ContainerDefinitions {
+			for _, dep := range other.DependsOn {
+				if dep.ContainerName == c.Name && dep.Condition == taskdef.ConditionHealthy {
+					t.fail(t.local.File, at.Next("command"), fieldpath.Invalidf("NONE (line %d) leaves %s without a health check, but %s waits for it to be HEALTHY in %s, so it would never start: give a check instead", hc.Line, c.Name, other.Name, tk.def.File))
+				}
+			}
+		}
+		out = &types.HealthCheckConfig{Test: types.HealthCheckTest{"NONE"}}
+		local = "NONE (no health check)"
+	} else {
+		or := func(v *int, def int) int {
+			if v == nil {
+				return def
+			}
+			return *v
+		}
+		interval, timeout := or(hc.Interval, ecsHealthInterval), or(hc.Timeout, ecsHealthTimeout)
+		retries := uint64(or(hc.Retries, ecsHealthRetries))
+		out = &types.HealthCheckConfig{Test: slices.Clone(types.HealthCheckTest(hc.Command)), Interval: seconds(&interval), Timeout: seconds(&timeout), Retries: &retries}
+		if hc.StartPeriod != nil && *hc.StartPeriod > 0 {
+			out.StartPeriod = seconds(hc.StartPeriod)
+		}
+		local = describeHealthCheck(out)
+	}
+	prod := describeECSHealthCheck(c.HealthCheck)
+	why := "set under " + where + ", replacing production's"
+	if prod == "" {
+		why = "added under " + where + "; production has none"
+	}
+	tk.deviate(c, p, Rewritten, prod, local, why)
+	return out
 }
 
 // describeHealthCheck renders a Compose health check for the report:

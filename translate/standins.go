@@ -77,7 +77,7 @@ func (t *translator) standIns() {
 		if standInKeepsData(config.StandIn(si)) {
 			t.standInData(name, s, si)
 		}
-		if hc := standInHealthCheck(config.StandIn(si)); hc != nil {
+		if hc := standInHealthCheck(config.StandIn(si)); hc != nil && !s.localHealth {
 			s.cfg.HealthCheck = hc
 			if fromTask {
 				why := "the " + si + " stand-in's health check (devenv healthcheck: its FROM scratch image has no shell or curl) replaces production's, which runs in the production image; it probes every second so that devenv up waits seconds, not ECS's 30 s"

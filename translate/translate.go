@@ -129,6 +129,9 @@ type service struct {
 	// prodHealth describes the task definition's health check, for the
 	// report when a stand-in's replaces it ("" when there is none).
 	prodHealth string
+	// localHealth is set when devenv.yaml's services entry gives the
+	// health check, which no stand-in's replaces.
+	localHealth bool
 }
 
 // task translates one task definition.
@@ -332,7 +335,7 @@ func (tk *task) containerSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, 
 func (tk *task) workloadSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s *service) types.WorkloadSpec {
 	return types.WorkloadSpec{
 		DependsOn:   tk.convertDependsOn(c, p),
-		HealthCheck: tk.healthCheck(c, p),
+		HealthCheck: tk.healthCheck(c, p, s),
 		Ports:       tk.convertPortMappings(c, p, s),
 		StdinOpen:   derefBool(c.Interactive),
 		Tty:         derefBool(c.PseudoTerminal),
