@@ -286,6 +286,7 @@ type generateOptions struct {
 	stackOptions
 	output string // -o
 	check  bool   // --check
+	force  bool   // --force
 }
 
 func newGenerateCommand() *cobra.Command {
@@ -311,6 +312,10 @@ changes, with S3 outputs pointed at http://fake-s3:4566 (force_path_style
 true), tdlog outputs at http://fake-td:8081 (use_ssl false) and flush
 intervals set to fluentd.flushInterval; every other byte is the production
 file's. The fluentd service mounts the copy read-only at fluentd.mountPath.
+The file's second line is the digest of the rest: generate (and devenv up)
+refuse to replace a file edited by hand since, or one devenv did not write,
+unless --force; local changes belong in devenv.yaml.
+
 With -o - or --check nothing is written to disk, .devenv/ included: -o - is a
 preview (run generate without it, or devenv up, before starting the stack);
 --check compares only the committed Compose file, though a broken fluent.conf
@@ -321,6 +326,7 @@ Examples:
   devenv generate -o -                     # print the Compose file instead; write nothing
   devenv generate --taskdefs taskdefs/api-server.json --taskdefs other/
   devenv generate --check                  # in CI: is the committed file current?
+  devenv generate --force                  # replace a hand-edited file
 
 Exit codes: 0 written (or up to date with --check); 1 bad input (a fluent.conf
 error is reported as FILE:LINE:COL: ...), or with --check, the file is missing
@@ -332,6 +338,7 @@ or stale; 2 a usage error (unknown flag, extra argument).`,
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.output, "output", "o", config.DefaultOutput, "file to write, - for standard output and no .devenv/ files (default: output from devenv.yaml)")
+	cmd.Flags().BoolVar(&o.force, "force", false, "replace the output file even when it was edited by hand or not written by devenv")
 	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing (not even .devenv/fluentd/); fail if the output file is not what generate would write")
 	return cmd
 }
@@ -362,6 +369,9 @@ func runGenerate(ctx context.Context, o generateOptions, configExplicit, outputE
 			return fmt.Errorf("read %s: %w", out, err)
 		}
 		if !bytes.Equal(have, data) {
+			if errors.Is(composefile.Check(have), composefile.ErrEdited) {
+				return &exitError{code: 1, msg: out + " is stale: it was edited by hand; make local changes in devenv.yaml, then run devenv generate --force and commit the result"}
+			}
 			return &exitError{code: 1, msg: out + " is stale: run devenv generate and commit the result"}
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "%s is up to date\n", out)
@@ -370,8 +380,33 @@ func runGenerate(ctx context.Context, o generateOptions, configExplicit, outputE
 		_, err := cmd.OutOrStdout().Write(data)
 		return err
 	default:
+		if !o.force {
+			if err := guardGenerated(out); err != nil {
+				return err
+			}
+		}
 		return st.write(out, data, cmd.ErrOrStderr())
 	}
+}
+
+// guardGenerated fails when the file at out is not one devenv may
+// overwrite: edited by hand since devenv wrote it, or not written by
+// devenv at all. A missing file may be written.
+func guardGenerated(out string) error {
+	have, err := os.ReadFile(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", out, err)
+	}
+	switch err := composefile.Check(have); {
+	case errors.Is(err, composefile.ErrEdited):
+		return fmt.Errorf("%s was edited by hand since devenv wrote it, and devenv does not overwrite edits: make local changes in devenv.yaml (environment, secrets, services, images, volumes; see devenv plan), then run devenv generate --force to replace the file", out)
+	case errors.Is(err, composefile.ErrNotGenerated):
+		return fmt.Errorf("%s was not written by devenv (it has no DO NOT EDIT header): move it away, set output in devenv.yaml to another file, or run devenv generate --force to replace it", out)
+	}
+	return nil
 }
 
 // render returns the Compose file of st, proven to load back through

@@ -370,3 +370,63 @@ func TestGenerateStandInCommandsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedFileEditedByHand: neither generate nor up replaces a
+// generated file edited by hand, or a file devenv did not write; they say
+// where local changes go, and generate --force replaces it.
+func TestGeneratedFileEditedByHand(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit    func(string) string
+		wantErr string
+	}{
+		"edited": {
+			func(s string) string { return strings.Replace(s, "GO_ENV: production", "GO_ENV: development", 1) },
+			"devenv: docker-compose.gen.yaml was edited by hand since devenv wrote it, and devenv does not overwrite edits: make local changes in devenv.yaml (environment, secrets, services, images, volumes; see devenv plan), then run devenv generate --force to replace the file\n",
+		},
+		"not devenv's": {
+			func(string) string { return "services:\n  web:\n    image: nginx\n" },
+			"devenv: docker-compose.gen.yaml was not written by devenv (it has no DO NOT EDIT header): move it away, set output in devenv.yaml to another file, or run devenv generate --force to replace it\n",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			referenceProject(t)
+			code, _, stderr := devenvRun(t, "generate")
+			assert.Equal(t, code, 0, stderr)
+			data, err := os.ReadFile("docker-compose.gen.yaml")
+			assert.NilError(t, err)
+			edited := tc.edit(string(data))
+			assert.NilError(t, os.WriteFile("docker-compose.gen.yaml", []byte(edited), 0o644))
+			// A change of the inputs makes the file stale as well.
+			td, err := os.ReadFile("taskdefs/api-server.json")
+			assert.NilError(t, err)
+			assert.NilError(t, os.WriteFile("taskdefs/api-server.json", bytes.Replace(td, []byte(`"DK_LOG_STDOUT"`), []byte(`"DK_LOG_STDOUT2"`), 1), 0o644))
+
+			for _, args := range [][]string{{"generate"}, {"up", "-d"}} {
+				code, _, stderr := devenvRun(t, args...)
+				assert.Equal(t, code, 1, "devenv %s", strings.Join(args, " "))
+				assert.Equal(t, stderr, tc.wantErr, "devenv %s", strings.Join(args, " "))
+				have, err := os.ReadFile("docker-compose.gen.yaml")
+				assert.NilError(t, err)
+				assert.Equal(t, string(have), edited, "devenv %s replaced the file", strings.Join(args, " "))
+			}
+			code, _, stderr = devenvRun(t, "generate", "--force")
+			assert.Equal(t, code, 0, stderr)
+			code, _, stderr = devenvRun(t, "generate", "--check")
+			assert.Equal(t, code, 0, stderr)
+		})
+	}
+}
+
+// TestCheckNamesHandEdits: generate --check tells a hand-edited file from a
+// stale one.
+func TestCheckNamesHandEdits(t *testing.T) {
+	referenceProject(t)
+	code, _, stderr := devenvRun(t, "generate")
+	assert.Equal(t, code, 0, stderr)
+	data, err := os.ReadFile("docker-compose.gen.yaml")
+	assert.NilError(t, err)
+	assert.NilError(t, os.WriteFile("docker-compose.gen.yaml", bytes.Replace(data, []byte("GO_ENV: production"), []byte("GO_ENV: development"), 1), 0o644))
+	code, _, stderr = devenvRun(t, "generate", "--check")
+	assert.Equal(t, code, 1)
+	assert.Equal(t, stderr, "devenv: docker-compose.gen.yaml is stale: it was edited by hand; make local changes in devenv.yaml, then run devenv generate --force and commit the result\n")
+}

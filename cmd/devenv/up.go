@@ -148,6 +148,9 @@ func syncGenerated(ctx context.Context, st *translation, out string, stderr io.W
 	case bytes.Equal(have, data):
 		return st.writeFluentd(io.Discard)
 	}
+	if err := guardGenerated(out); err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "%s is stale (its inputs changed): regenerating it\n", out)
 	return st.write(out, data, stderr)
 }
