@@ -111,9 +111,12 @@ func (t *translator) mountFluentdConfig(fc *FluentdConfig) {
 	}
 }
 
-// dependOn makes s start after service target (once), reported.
+// dependOn makes s start after service target (once), reported: after it
+// is healthy when it has a health check (the fakes do), else after it
+// started.
 func (t *translator) dependOn(s *service, target, why string) {
-	if t.services[target] == nil {
+	ts := t.services[target]
+	if ts == nil {
 		return
 	}
 	if s.cfg.DependsOn == nil {
@@ -122,6 +125,10 @@ func (t *translator) dependOn(s *service, target, why string) {
 	if _, ok := s.cfg.DependsOn[target]; ok {
 		return
 	}
-	s.cfg.DependsOn[target] = types.ServiceDependency{Condition: types.ServiceConditionStarted, Required: true}
-	t.deviate(Deviation{File: s.file, Service: s.cfg.Name, Container: s.container, Path: s.path.Next("dependsOn").String(), Kind: Rewritten, Production: "", Local: target + " started", Why: why})
+	cond, state := types.ServiceConditionStarted, "started"
+	if hc := ts.cfg.HealthCheck; hc != nil && !hc.Disable && len(hc.Test) > 0 && hc.Test[0] != "NONE" {
+		cond, state = types.ServiceConditionHealthy, "healthy"
+	}
+	s.cfg.DependsOn[target] = types.ServiceDependency{Condition: cond, Required: true}
+	t.deviate(Deviation{File: s.file, Service: s.cfg.Name, Container: s.container, Path: s.path.Next("dependsOn").String(), Kind: Rewritten, Production: "", Local: target + " " + state, Why: why})
 }

@@ -94,7 +94,7 @@ var Mapping = []Rule{
 	{"containerDefinitions[].memoryReservation", "mem_reservation", "mapped", "MiB → bytes; 4-5 MiB raised to Docker 20.10's 6 MiB minimum, reported"},
 	{"containerDefinitions[].links", "links", "mapped", "bridge mode only (dropped, reported, otherwise); a link to an unknown container is an error"},
 	{"containerDefinitions[].portMappings", "ports", "rewritten", "long syntax on bindAddress (127.0.0.1 by default); see portMappings[] rows; host port collisions between services are errors naming both and the devenv.yaml `services.<family>/<container>.ports` entry that resolves them"},
-	{"containerDefinitions[].essential", "x-devenv.essential", "mapped", "`devenv up` stops the stack when an essential container exits (ECS default true)"},
+	{"containerDefinitions[].essential", "x-devenv.essential", "rewritten", "ECS default true; attached `devenv up` stops the container's task when an essential container exits, as ECS does; `devenv up -d` cannot, reported"},
 	{"containerDefinitions[].restartPolicy", "restart", "rewritten", "enabled → `unless-stopped`; ignoredExitCodes and restartAttemptPeriod have no Compose equivalent"},
 	{"containerDefinitions[].entryPoint", "entrypoint", "mapped", "`$` written as `$$`; dropped, reported, for a container replaced by a devenv stand-in"},
 	{"containerDefinitions[].command", "command", "mapped", "`$` written as `$$`; a container replaced by a devenv stand-in runs the stand-in's command, reported"},

@@ -259,6 +259,7 @@ func (tk *task) container(i int) {
 		Extensions:    types.Extensions{ExtensionKey: tk.convertExtension(c)},
 	}
 	tk.joinTaskNetwork(s)
+	tk.reportEssential(c, p)
 	tk.convertImage(c, p, &s.cfg)
 	tk.droppedContainerFields(c, p)
 	t.services[name] = s
@@ -340,6 +341,21 @@ func (tk *task) workloadSpec(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 		StdinOpen:   derefBool(c.Interactive),
 		Tty:         derefBool(c.PseudoTerminal),
 	}
+}
+
+// reportEssential says how far the local stack keeps ECS's rule for an
+// essential container, which Compose lacks: when it exits, ECS stops the
+// whole task.
+func (tk *task) reportEssential(c *taskdef.ContainerDefinition, p fieldpath.Path) {
+	if c.Essential != nil && !*c.Essential {
+		return
+	}
+	prod := "true"
+	if c.Essential == nil {
+		prod = "true (ECS's default)"
+	}
+	tk.deviate(c, p.Next("essential"), Rewritten, prod, "x-devenv.essential: true",
+		"ECS stops the task when this container exits; attached devenv up does the same to the task's containers, devenv up -d cannot (Compose has no such rule)")
 }
 
 // convertExtension records what Compose cannot express but `devenv up`
