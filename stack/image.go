@@ -7,12 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"path"
 
 	"github.com/moby/moby/client"
+
+	"github.com/devenv-sh/devenv/internal/enginestream"
 )
 
 // InputsLabel is the image label holding the digest of what went into an
@@ -103,35 +103,10 @@ func loadImage(ctx context.Context, docker client.APIClient, img scratchImage) e
 		return fmt.Errorf("load image %s: %w", img.tags[0], err)
 	}
 	defer res.Close()
-	if err := streamError(res); err != nil {
+	if err := enginestream.Err(res); err != nil {
 		return fmt.Errorf("load image %s: %w", img.tags[0], err)
 	}
 	return nil
-}
-
-// streamError reads an engine progress stream (image load, build, pull)
-// to its end and returns the error it reports, if any.
-func streamError(r io.Reader) error {
-	dec := json.NewDecoder(r)
-	for {
-		var msg struct {
-			Error       string `json:"error"`
-			ErrorDetail struct {
-				Message string `json:"message"`
-			} `json:"errorDetail"`
-		}
-		if err := dec.Decode(&msg); errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if msg.ErrorDetail.Message != "" {
-			return errors.New(msg.ErrorDetail.Message)
-		}
-		if msg.Error != "" {
-			return errors.New(msg.Error)
-		}
-	}
 }
 
 // upToDate reports whether every tag names an image whose InputsLabel is

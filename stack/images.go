@@ -15,6 +15,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/devenv-sh/devenv/config"
 )
 
 // extensionKey is the service extension translate writes
@@ -45,10 +47,6 @@ func serviceExtension(s types.ServiceConfig) extension {
 
 // standInImage names the image of a devenv stand-in, as translate does.
 func standInImage(standIn string) string { return "devenv/" + standIn + ":local" }
-
-// standInEntrypoint is where the stand-in images hold the devenv binary
-// (config.StandInBinary).
-const standInEntrypoint = "/devenv"
 
 // Build makes every image the project's services run that devenv makes
 // (go: rules, devenv's stand-ins) or that a build: rule describes, skipping
@@ -152,7 +150,7 @@ func (e *Engine) buildStandIns(ctx context.Context, tags []string) error {
 		return nil
 	}
 	loadStart := e.clock()
-	err = loadImage(ctx, e.docker, scratchImage{tags: tags, binary: bin, name: standInEntrypoint, arch: e.arch, inputs: inputs, entrypoint: []string{standInEntrypoint}})
+	err = loadImage(ctx, e.docker, scratchImage{tags: tags, binary: bin, name: config.StandInBinary, arch: e.arch, inputs: inputs, entrypoint: []string{config.StandInBinary}})
 	if err != nil {
 		e.events.failed(id, "Error")
 		return err

@@ -47,6 +47,17 @@ func (o composeOptions) composeFile(configExplicit bool) (string, error) {
 	return local.Output, nil
 }
 
+// open connects to the Docker engine, progress going to progress, and
+// loads the Compose file the options name as docker compose -f file does.
+// The caller closes the engine.
+func (o composeOptions) open(ctx context.Context, configExplicit bool, progress io.Writer) (*stack.Engine, *types.Project, error) {
+	file, err := o.composeFile(configExplicit)
+	if err != nil {
+		return nil, nil, err
+	}
+	return openStack(ctx, file, progress)
+}
+
 // openStack connects to the Docker engine, progress going to progress,
 // and loads the Compose file as docker compose -f file does.
 func openStack(ctx context.Context, file string, progress io.Writer) (*stack.Engine, *types.Project, error) {

@@ -49,11 +49,7 @@ Exit codes: 0 removed (or nothing to remove); 1 a failure; 2 a usage error.`,
 }
 
 func runDown(ctx context.Context, o downOptions, configExplicit bool, stderr io.Writer) error {
-	file, err := o.composeFile(configExplicit)
-	if err != nil {
-		return err
-	}
-	eng, p, err := openStack(ctx, file, stderr)
+	eng, p, err := o.open(ctx, configExplicit, stderr)
 	if err != nil {
 		return err
 	}

@@ -44,18 +44,14 @@ service the stack does not have; 2 a usage error.`,
 }
 
 func runLogs(ctx context.Context, o logsOptions, services []string, configExplicit bool, stdout, stderr io.Writer) error {
-	file, err := o.composeFile(configExplicit)
-	if err != nil {
-		return err
-	}
-	eng, p, err := openStack(ctx, file, stderr)
+	eng, p, err := o.open(ctx, configExplicit, stderr)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
 	for _, s := range services {
 		if _, ok := p.Services[s]; !ok {
-			return &exitError{code: 1, msg: "logs: no service " + s + " in " + file + " (devenv ps lists them)"}
+			return &exitError{code: 1, msg: "logs: no service " + s + " in the stack (devenv ps lists them)"}
 		}
 	}
 	return eng.Logs(ctx, p, stdout, stack.LogOptions{Services: services, Tail: o.tail, Follow: o.follow})

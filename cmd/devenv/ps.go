@@ -48,11 +48,7 @@ usage error.`,
 }
 
 func runPs(ctx context.Context, o psOptions, configExplicit bool, stdout, stderr io.Writer) error {
-	file, err := o.composeFile(configExplicit)
-	if err != nil {
-		return err
-	}
-	eng, p, err := openStack(ctx, file, stderr)
+	eng, p, err := o.open(ctx, configExplicit, stderr)
 	if err != nil {
 		return err
 	}

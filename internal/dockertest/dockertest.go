@@ -10,8 +10,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -21,6 +19,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/devenv-sh/devenv/internal/enginestream"
 )
 
 // Label marks every image this package builds, so leftovers of a killed
@@ -94,7 +94,7 @@ func BuildGoImageAt(t testing.TB, cli *client.Client, repo, dir, path string) st
 		t.Fatalf("build image %s: %v", tag, err)
 	}
 	defer res.Body.Close()
-	if err := buildResult(res.Body); err != nil {
+	if err := enginestream.Err(res.Body); err != nil {
 		t.Fatalf("build image %s: %v", tag, err)
 	}
 	return tag
@@ -121,26 +121,4 @@ func scratchContext(app []byte, path string) (io.Reader, error) {
 		}
 	}
 	return &buf, tw.Close()
-}
-
-// buildResult reads the engine's build progress stream and returns the
-// error it reports, if any.
-func buildResult(r io.Reader) error {
-	dec := json.NewDecoder(r)
-	for {
-		var msg struct {
-			Error       string `json:"error"`
-			ErrorDetail struct {
-				Message string `json:"message"`
-			} `json:"errorDetail"`
-		}
-		if err := dec.Decode(&msg); errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if msg.Error != "" {
-			return errors.New(msg.Error)
-		}
-	}
 }
