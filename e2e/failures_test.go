@@ -205,3 +205,36 @@ func TestUpPullFails(t *testing.T) {
 		t.Errorf("left behind: %q", left)
 	}
 }
+
+// TestUpAwsvpcAndBuildRule: an awsvpc task must run as on ECS, its
+// containers in the namespace of devenv's pause container (the devenv
+// pause command in devenv/pause:local), and a build: rule that builds must
+// run the image Compose built.
+func TestUpAwsvpcAndBuildRule(t *testing.T) {
+	p := newAppProject(t, `{"family": "shop", "networkMode": "awsvpc", "containerDefinitions": [
+		{"name": "app", "image": "e2e-app:1", "essential": true},
+		{"name": "web", "image": "e2e-web:1", "essential": true}
+	]}`, "  - match: e2e-web\n    build:\n      context: web\n")
+	// The build starts from the go: rule's image, which up makes first.
+	p.writeFile("web/Dockerfile", "FROM devenv.local/app:dev\nLABEL e2e.built=yes\n")
+	p.mustDevenv(2*time.Minute, "up", "-d")
+	for _, svc := range []string{"shop-pause", "app", "web"} {
+		if s := p.state(svc); s != "running" {
+			t.Errorf("%s is %s, want running", svc, s)
+		}
+	}
+	info, err := p.docker.ContainerInspect(t.Context(), p.containerID("web"), client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Container.Config.Labels["e2e.built"] != "yes" {
+		t.Errorf("web does not run the image its build: rule built: labels %v", info.Container.Config.Labels)
+	}
+	if mode := string(info.Container.HostConfig.NetworkMode); !strings.HasPrefix(mode, "container:") {
+		t.Errorf("web's network mode is %q, want the pause container's namespace", mode)
+	}
+	r := p.mustDevenv(time.Minute, "down")
+	if left := p.leftovers(); len(left) > 0 {
+		t.Errorf("after down: %q\n%s", left, r)
+	}
+}
