@@ -64,13 +64,13 @@ type planJSON struct {
 }
 
 func runPlan(ctx context.Context, o planOptions, configExplicit bool, cmd *cobra.Command) error {
-	st, err := loadStack(ctx, o.stackOptions, configExplicit)
+	st, err := o.load(ctx, configExplicit)
 	if err != nil {
 		return err
 	}
 	w := cmd.OutOrStdout()
 	if o.json {
-		out := planJSON{Project: st.project.Name, Services: st.project.ServiceNames(), Deviations: st.report}
+		out := planJSON{Project: st.Project.Name, Services: st.Project.ServiceNames(), Deviations: st.Report}
 		if out.Deviations == nil {
 			out.Deviations = translate.Report{}
 		}
@@ -81,10 +81,10 @@ func runPlan(ctx context.Context, o planOptions, configExplicit bool, cmd *cobra
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "project %s: %d services, %d deviations from production\n\n", st.project.Name, len(st.project.Services), len(st.report))
-		fmt.Fprint(w, st.report.Text())
+		fmt.Fprintf(w, "project %s: %d services, %d deviations from production\n\n", st.Project.Name, len(st.Project.Services), len(st.Report))
+		fmt.Fprint(w, st.Report.Text())
 	}
-	if u := st.report.Unsupported(); o.strict && len(u) > 0 {
+	if u := st.Report.Unsupported(); o.strict && len(u) > 0 {
 		return &exitError{code: 2, msg: fmt.Sprintf("%d unsupported fields (--strict), in %s; first: %s: %s: %s", len(u), strings.Join(unsupportedFiles(u), ", "), u[0].File, u[0].Path, u[0].Why)}
 	}
 	return nil

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -83,12 +80,12 @@ Exit codes: 0 the stack is up (with -d), or was stopped by its containers;
 }
 
 func runUp(ctx context.Context, o upOptions, configExplicit bool, stdout, stderr io.Writer) error {
-	st, err := loadStack(ctx, o.stackOptions, configExplicit)
+	st, err := o.load(ctx, configExplicit)
 	if err != nil {
 		return err
 	}
-	out := st.local.Output
-	if err := syncGenerated(ctx, st, out, stderr); err != nil {
+	out := st.Local.Output
+	if err := st.Sync(ctx, out, stderr); err != nil {
 		return err
 	}
 	eng, p, err := openStack(ctx, out, stderr)
@@ -128,31 +125,6 @@ func interrupted(ctx context.Context, err error) error {
 		return &exitError{code: 130, msg: "interrupted: removed the containers and networks up had created"}
 	}
 	return err
-}
-
-// syncGenerated brings the Compose file out (and the local fluentd copy)
-// up to date with the inputs st was translated from: written when missing,
-// rewritten, and said so, when the inputs changed; a file edited by hand
-// is left alone and is an error.
-func syncGenerated(ctx context.Context, st *translation, out string, stderr io.Writer) error {
-	data, err := st.render(ctx, out)
-	if err != nil {
-		return err
-	}
-	have, err := os.ReadFile(out)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return st.write(out, data, stderr)
-	case err != nil:
-		return fmt.Errorf("read %s: %w", out, err)
-	case bytes.Equal(have, data):
-		return st.writeFluentd(io.Discard)
-	}
-	if err := guardGenerated(out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "%s is stale (its inputs changed): regenerating it\n", out)
-	return st.write(out, data, stderr)
 }
 
 // reachNotes says what each stand-in serves on its host ports.

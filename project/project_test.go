@@ -1,0 +1,55 @@
+package project
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/config"
+)
+
+// TestLoadFromAnotherFolder: a project read through Dir translates as it
+// does from its own folder: the committed file, byte for byte.
+func TestLoadFromAnotherFolder(t *testing.T) {
+	st, err := Load(t.Context(), Options{Dir: ".."})
+	assert.NilError(t, err)
+	got, err := st.Render(t.Context(), "docker-compose.gen.yaml")
+	assert.NilError(t, err)
+	want, err := os.ReadFile("../docker-compose.gen.yaml")
+	assert.NilError(t, err)
+	assert.Assert(t, bytes.Equal(got, want), "Load with Dir .. differs from the committed docker-compose.gen.yaml")
+}
+
+// TestOverrideAndSync: Override changes the settings after devenv.yaml is
+// read; Sync writes the files into the project folder, and refuses to
+// replace a hand edit.
+func TestOverrideAndSync(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"devenv.yaml", "taskdefs/api-server.json", "taskdefs/fluentd.json", "taskdefs/dd-agent.json", "fluentd/fluent.conf", "fluentd/Dockerfile", "sample/api-server/main.go"} {
+		data, err := os.ReadFile(filepath.Join("..", f))
+		assert.NilError(t, err)
+		assert.NilError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755))
+		assert.NilError(t, os.WriteFile(filepath.Join(dir, f), data, 0o644))
+	}
+	st, err := Load(t.Context(), Options{Dir: dir, Override: func(l *config.Local) { l.Project, l.BindAddress = "other", "127.0.9.9" }})
+	assert.NilError(t, err)
+	assert.Equal(t, st.Project.Name, "other")
+	var w bytes.Buffer
+	assert.NilError(t, st.Sync(t.Context(), "docker-compose.gen.yaml", &w))
+	assert.Assert(t, strings.Contains(w.String(), "wrote docker-compose.gen.yaml"), w.String())
+	data, err := os.ReadFile(filepath.Join(dir, "docker-compose.gen.yaml"))
+	assert.NilError(t, err)
+	assert.Assert(t, strings.Contains(string(data), "host_ip: 127.0.9.9"))
+	_, err = os.Stat(filepath.Join(dir, config.FluentdLocalDir, "fluent.conf"))
+	assert.NilError(t, err, "the local fluentd copy is written in the project folder")
+
+	assert.NilError(t, os.WriteFile(filepath.Join(dir, "docker-compose.gen.yaml"), bytes.Replace(data, []byte("127.0.9.9"), []byte("0.0.0.0"), 1), 0o644))
+	st.Local.Project = "changed" // make it stale: the inputs "changed"
+	st.Project.Name = "changed"
+	err = st.Sync(t.Context(), "docker-compose.gen.yaml", &w)
+	assert.ErrorContains(t, err, "docker-compose.gen.yaml was edited by hand since devenv wrote it")
+}
