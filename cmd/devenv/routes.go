@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/docker"
+	"github.com/devenv-sh/devenv/fluent/predict"
 	"github.com/devenv-sh/devenv/fluent/router"
 )
 
@@ -168,21 +169,7 @@ func loadRouter(o routesOptions) (*router.Router, error) {
 	if !filepath.IsLocal(o.config) {
 		dir, name = filepath.Split(o.config)
 	}
-	popts := []config.Option{config.WithEnv(env), config.WithConfigDir(o.configDir)}
-	ropts := []router.Option{router.WithHostname(o.hostname), router.WithLocation(loc)}
-	if o.v1 {
-		popts = append(popts, config.WithV1(o.hostname))
-		ropts = append(ropts, router.WithV1())
-	}
-	root, err := config.Parse(os.DirFS(dir), name, popts...)
-	if err != nil {
-		return nil, fmt.Errorf("parse fluentd config: %w", err)
-	}
-	r, err := router.New(root, ropts...)
-	if err != nil {
-		return nil, fmt.Errorf("load fluentd config: %w", err)
-	}
-	return r, nil
+	return predict.Load(predict.Config{FS: os.DirFS(dir), Name: name, Env: env, ConfigDir: o.configDir, Hostname: o.hostname, Location: loc, V1: o.v1})
 }
 
 func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Writer, now func() time.Time) error {
@@ -200,6 +187,7 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	pred := predict.New(r, label)
 	et, err := parseEventTime(o.time, now)
 	if err != nil {
 		return err
@@ -212,18 +200,16 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 	ctr := docker.Container{ID: o.containerID, Name: o.containerName}
 	dockerTag := ""
 	if o.dockerTag != "" {
-		if dockerTag, err = docker.Tag(o.dockerTag, docker.TagInfo{Container: ctr, DaemonName: "docker"}); err != nil {
+		if dockerTag, err = predict.DockerTag(o.dockerTag, ctr); err != nil {
 			return &exitError{code: 2, msg: "--docker-tag: " + err.Error()}
 		}
 	}
 	n := 0
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
-		var events []router.Event
+		var preds []predict.Prediction
 		if o.dockerTag != "" {
-			for _, rec := range docker.Records(ctr, o.source, text, fmt.Sprintf("partial-%d", line)) {
-				events = append(events, router.Event{Tag: dockerTag, Time: et, Record: rec})
-			}
+			preds = pred.DockerLine(dockerTag, ctr, o.source, text, fmt.Sprintf("partial-%d", line), et)
 		} else {
 			if strings.TrimSpace(text) == "" {
 				continue
@@ -236,17 +222,11 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 			if !ok {
 				return fmt.Errorf("read record: stdin:%d: a record must be a JSON object", line)
 			}
-			events = append(events, router.Event{Tag: o.tag, Time: et, Record: rec})
+			preds = []predict.Prediction{pred.Route(router.Event{Tag: o.tag, Time: et, Record: rec})}
 		}
-		for _, ev := range events {
+		for _, pr := range preds {
 			n++
-			var j router.Journey
-			if label == "" {
-				j = r.Route(ev)
-			} else if j, err = r.RouteLabel(label, ev); err != nil {
-				return err // entryLabel checked that it exists
-			}
-			rep := journeyReport(n, j, r.Location())
+			rep := journeyReport(n, pr)
 			if o.json {
 				b, err := json.Marshal(rep)
 				if err != nil {
@@ -268,35 +248,15 @@ func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Wr
 // entryLabel is the label records enter: flag if given (it must exist),
 // else the @label shared by every source of the config ("" = the root).
 func entryLabel(r *router.Router, flag string) (string, error) {
-	if flag != "" {
-		if !slices.Contains(r.Labels(), flag) {
-			return "", &exitError{code: 2, msg: fmt.Sprintf("--label %s: the config has no <label %s> (labels: %s)", flag, flag, strings.Join(r.Labels(), ", "))}
-		}
-		return flag, nil
+	label, err := predict.EntryLabel(r, flag)
+	var le *predict.LabelError
+	switch {
+	case errors.As(err, &le) && le.Missing != "":
+		return "", &exitError{code: 2, msg: fmt.Sprintf("--label %s: %v", flag, err)}
+	case err != nil:
+		return "", &exitError{code: 2, msg: "routes: " + err.Error() + ": choose one with --label @NAME"}
 	}
-	labels := map[string][]string{}
-	var order []string
-	for _, src := range r.Sources() {
-		if _, ok := labels[src.Label]; !ok {
-			order = append(order, src.Label)
-		}
-		labels[src.Label] = append(labels[src.Label], src.Pos.String())
-	}
-	switch len(order) {
-	case 0:
-		return "", nil
-	case 1:
-		return order[0], nil
-	}
-	var desc []string
-	for _, l := range order {
-		name := l
-		if name == "" {
-			name = "the root"
-		}
-		desc = append(desc, fmt.Sprintf("%s (%s)", name, strings.Join(labels[l], ", ")))
-	}
-	return "", &exitError{code: 2, msg: "routes: the config's sources send to different labels: " + strings.Join(desc, "; ") + ": choose one with --label @NAME"}
+	return label, nil
 }
 
 // scanLinesKeepCR splits on "\n" only: Docker's copier keeps a "\r" before
@@ -363,14 +323,15 @@ func posString(p config.Pos) string {
 	return p.String()
 }
 
-func journeyReport(n int, j router.Journey, loc *time.Location) journeyJSON {
+func journeyReport(n int, pr predict.Prediction) journeyJSON {
+	j := pr.Journey
 	rep := journeyJSON{N: n, Tag: j.Input.Tag, Time: j.Input.Time.Sec, Record: router.AppendJSON(nil, j.Input.Record),
 		FinalTags: []string{}, Steps: []stepJSON{}, Deliveries: []deliveryJSON{}, Drops: []dropJSON{}}
 	seen := map[string]bool{}
 	for _, s := range j.Steps {
 		rep.Steps = append(rep.Steps, stepJSON{Kind: string(s.Kind), Plugin: s.Plugin, At: posString(s.Pos), Tag: s.Tag, NewTag: s.NewTag, Detail: s.Detail})
 	}
-	for _, d := range j.Deliveries {
+	for i, d := range j.Deliveries {
 		if !seen[d.Tag] {
 			seen[d.Tag] = true
 			rep.FinalTags = append(rep.FinalTags, d.Tag)
@@ -382,24 +343,18 @@ func journeyReport(n int, j router.Journey, loc *time.Location) journeyJSON {
 		if d.Record == nil {
 			dj.Record = json.RawMessage("null")
 		}
+		t := pr.Targets[i]
+		if t.Err != nil {
+			dj.Error = t.Err.Error()
+		}
 		switch {
 		case d.Output.S3 != nil:
-			c := d.Output.S3
-			dj.Bucket = c.Bucket
-			key, err := c.NextObjectKey(d.Time.Time(loc), d.TimeSlice, nil, func(string) (bool, error) { return false, nil })
-			dj.Key = key
-			if err != nil {
-				dj.Error = err.Error()
-			}
+			dj.Bucket, dj.Key = t.Bucket, t.Key
 			dj.Line = string(d.Line)
 		case d.Output.TD != nil:
-			db, table, err := d.Output.TD.Target(d.Tag)
-			dj.Database, dj.Table = db, table
-			if err != nil {
-				dj.Error = err.Error()
-			}
+			dj.Database, dj.Table = t.Database, t.Table
 		case d.Output.File != nil:
-			dj.Path = d.Output.File.FilePath(d.TimeSlice, 0)
+			dj.Path = t.Path
 			dj.Line = string(d.Line)
 		default:
 			dj.Line = string(d.Line)
