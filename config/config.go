@@ -161,7 +161,45 @@ type Local struct {
 	// collisions, including awsvpc tasks, whose host port is their
 	// container port in production) and a health check.
 	Services map[string]ServiceRule
+	// Verify says what devenv verify sends through the running stack.
+	Verify Verify
 }
+
+// Verify is the verify section of devenv.yaml: the event types devenv
+// verify sends one sample of each through the running stack, how it sends
+// them, and the metric the application counts them with.
+type Verify struct {
+	// Events are the event types, in order (none: devenv verify needs
+	// --event).
+	Events []string
+	// Endpoint is where samples are sent.
+	Endpoint Endpoint
+	// Metric is the metric the application counts each event with, in
+	// the Datadog stub (nil: none is checked).
+	Metric *Metric
+}
+
+// Endpoint is the application service that logs the events and, with Path,
+// the HTTP path it takes them on (POST, the sample as a JSON body).
+type Endpoint struct {
+	// Service is the Compose service ("": the one service that logs
+	// through Docker's fluentd driver).
+	Service string
+	// Path is the HTTP path ("": the samples go straight to fluentd over
+	// the forward protocol, as Docker's fluentd driver sends the
+	// service's lines).
+	Path string
+}
+
+// Metric names a DogStatsD metric and its tags; "{event}" in a tag stands
+// for the event type.
+type Metric struct {
+	Name string
+	Tags []string
+}
+
+// MetricEventPlaceholder is what a Metric tag's event type is written as.
+const MetricEventPlaceholder = "{event}"
 
 // ServiceRule is one entry of the services section of devenv.yaml.
 type ServiceRule struct {

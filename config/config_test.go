@@ -53,6 +53,23 @@ func TestParseReference(t *testing.T) {
 	api := l.Services["delish-server/api-server"]
 	assert.DeepEqual(t, api.HealthCheck.Command, []string{"CMD", "/api-server", "-healthcheck"})
 	assert.Equal(t, api.Name, "", "the API server keeps its service name")
+	assert.DeepEqual(t, l.Verify, config.Verify{
+		Events:   []string{"recipe_view", "click", "search", "bookmark", "share", "purchase"},
+		Endpoint: config.Endpoint{Service: "api-server", Path: "/events"},
+		Metric:   &config.Metric{Name: "delish.api.event", Tags: []string{"event_type:{event}"}},
+	})
+}
+
+// TestParseVerify: without a verify section there is nothing to send and
+// no endpoint (devenv verify picks the service logging to fluentd); an
+// endpoint service alone sends over the forward protocol.
+func TestParseVerify(t *testing.T) {
+	l, err := config.Parse("devenv.yaml", []byte("project: x\n"))
+	assert.NilError(t, err)
+	assert.DeepEqual(t, l.Verify, config.Verify{})
+	l, err = config.Parse("devenv.yaml", []byte("verify:\n  events: [signup]\n  endpoint:\n    service: web\n"))
+	assert.NilError(t, err)
+	assert.DeepEqual(t, l.Verify, config.Verify{Events: []string{"signup"}, Endpoint: config.Endpoint{Service: "web"}})
 }
 
 func TestParseDefaults(t *testing.T) {
@@ -64,7 +81,7 @@ func TestParseDefaults(t *testing.T) {
 // TestParseErrors pins the exact messages: file:line, key path, what to do.
 func TestParseErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ yaml, want string }{
-		"unknown top key":  {"project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key (known: bindAddress, environment, fakes, fluentd, hosts, images, notSecret, output, project, secrets, services, taskdefs, volumes)"},
+		"unknown top key":  {"project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key (known: bindAddress, environment, fakes, fluentd, hosts, images, notSecret, output, project, secrets, services, taskdefs, verify, volumes)"},
 		"bad notSecret":    {"notSecret:\n  \"*\": [S3_KEY_PREFIX, 1X]\n", "devenv.yaml:2: notSecret.*[1]: \"1X\" is not a valid environment variable name"},
 		"bad service key":  {"services:\n  web:\n    name: web2\n", "devenv.yaml:2: services.web: want <task family>/<container name>, like api-server/web"},
 		"bad port key":     {"services:\n  app/web:\n    ports:\n      http: 8080\n", "devenv.yaml:4: services.\"app/web\".ports.http: want a container port (1-65535), optionally with /tcp or /udp, like 8080 or 8125/udp"},
@@ -99,6 +116,13 @@ func TestParseErrors(t *testing.T) {
 		"service alone":    {"fluentd:\n  service: collector\n", "devenv.yaml:2: fluentd.service: has no effect without fluentd.config: name the production fluent.conf too"},
 		"unknown fluentd":  {"fluentd:\n  conf: fluent.conf\n", "devenv.yaml:2: fluentd.conf: unknown key (known: config, flushInterval, mountPath, service)"},
 		"unknown fake":     {"fakes: [fake-sqs]\n", "devenv.yaml:1: fakes[0]: unknown fake \"fake-sqs\" (known: fake-s3, fake-td, datadog-stub)"},
+		"verify event":     {"verify:\n  events: [click, \"\"]\n", "devenv.yaml:2: verify.events[1]: \"\": give an event type, such as click"},
+		"verify twice":     {"verify:\n  events:\n    - click\n    - click\n", "devenv.yaml:4: verify.events[1]: \"click\" listed twice"},
+		"verify path":      {"verify:\n  endpoint:\n    path: events\n", "devenv.yaml:3: verify.endpoint.path: \"events\": give the HTTP path that takes an event as a JSON body, e.g. /events"},
+		"verify service":   {"verify:\n  endpoint:\n    service: -api\n", "devenv.yaml:3: verify.endpoint.service: \"-api\" is not a service name: give the service that logs the events, e.g. api-server"},
+		"verify metric":    {"verify:\n  metric:\n    name: 1x\n", "devenv.yaml:3: verify.metric.name: \"1x\": give the DogStatsD metric the application counts each event with, e.g. app.event"},
+		"verify tag":       {"verify:\n  metric:\n    name: app.event\n    tags: [\"a b\"]\n", "devenv.yaml:4: verify.metric.tags[0]: \"a b\": give a tag as key:value, {event} for the event type, e.g. event_type:{event}"},
+		"verify unknown":   {"verify:\n  event: [click]\n", "devenv.yaml:2: verify.event: unknown key (known: endpoint, events, metric)"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.Parse("devenv.yaml", []byte(tc.yaml))

@@ -52,6 +52,24 @@ type document struct {
 	Fakes       []string                     `yaml:"fakes"`
 	Services    map[string]serviceDoc        `yaml:"services"`
 	NotSecret   map[string][]string          `yaml:"notSecret"`
+	Verify      *verifyDoc                   `yaml:"verify"`
+}
+
+// verifyDoc is the verify section.
+type verifyDoc struct {
+	Events   []string     `yaml:"events"`
+	Endpoint *endpointDoc `yaml:"endpoint"`
+	Metric   *metricDoc   `yaml:"metric"`
+}
+
+type endpointDoc struct {
+	Service string `yaml:"service"`
+	Path    string `yaml:"path"`
+}
+
+type metricDoc struct {
+	Name string   `yaml:"name"`
+	Tags []string `yaml:"tags"`
 }
 
 type serviceDoc struct {
@@ -365,6 +383,9 @@ func (p *parser) validate(d *document, l *Local) {
 	}
 	l.Volumes = d.Volumes
 	p.services(d.Services, l)
+	if d.Verify != nil {
+		p.verify(d.Verify, &l.Verify)
+	}
 	seen := map[string]bool{}
 	for i, f := range d.Fakes {
 		at := []string{"fakes", fmt.Sprintf("[%d]", i)}
@@ -572,4 +593,43 @@ func (p *parser) image(i int, img imageDoc) ImageRule {
 		}
 	}
 	return r
+}
+
+// metricName is what DogStatsD takes as a metric name.
+var metricName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.]*$`)
+
+func (p *parser) verify(d *verifyDoc, v *Verify) {
+	seen := map[string]bool{}
+	for i, e := range d.Events {
+		at := []string{"verify", "events", fmt.Sprintf("[%d]", i)}
+		switch {
+		case strings.TrimSpace(e) == "" || strings.ContainsAny(e, " \t\n"):
+			p.errorf(at, "%q: give an event type, such as click", e)
+		case seen[e]:
+			p.errorf(at, "%q listed twice", e)
+		default:
+			seen[e] = true
+			v.Events = append(v.Events, e)
+		}
+	}
+	if e := d.Endpoint; e != nil {
+		if e.Service != "" && !serviceName.MatchString(e.Service) {
+			p.errorf([]string{"verify", "endpoint", "service"}, "%q is not a service name: give the service that logs the events, e.g. api-server", e.Service)
+		}
+		if e.Path != "" && (!strings.HasPrefix(e.Path, "/") || strings.ContainsAny(e.Path, " ?#")) {
+			p.errorf([]string{"verify", "endpoint", "path"}, "%q: give the HTTP path that takes an event as a JSON body, e.g. /events", e.Path)
+		}
+		v.Endpoint = Endpoint{Service: e.Service, Path: e.Path}
+	}
+	if m := d.Metric; m != nil {
+		if !metricName.MatchString(m.Name) {
+			p.errorf([]string{"verify", "metric", "name"}, "%q: give the DogStatsD metric the application counts each event with, e.g. app.event", m.Name)
+		}
+		for i, t := range m.Tags {
+			if t == "" || strings.ContainsAny(t, " ,|") {
+				p.errorf([]string{"verify", "metric", "tags", fmt.Sprintf("[%d]", i)}, "%q: give a tag as key:value, %s for the event type, e.g. event_type:%s", t, MetricEventPlaceholder, MetricEventPlaceholder)
+			}
+		}
+		v.Metric = &Metric{Name: m.Name, Tags: m.Tags}
+	}
 }

@@ -14,7 +14,7 @@ func TestREADMEDocumentsEveryKey(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	assert.NilError(t, err)
 	var keys []string
-	for _, typ := range []reflect.Type{reflect.TypeFor[document](), reflect.TypeFor[fluentdDoc](), reflect.TypeFor[imageDoc](), reflect.TypeFor[buildDoc](), reflect.TypeFor[serviceDoc](), reflect.TypeFor[healthCheckDoc]()} {
+	for _, typ := range []reflect.Type{reflect.TypeFor[document](), reflect.TypeFor[fluentdDoc](), reflect.TypeFor[imageDoc](), reflect.TypeFor[buildDoc](), reflect.TypeFor[serviceDoc](), reflect.TypeFor[healthCheckDoc](), reflect.TypeFor[verifyDoc](), reflect.TypeFor[endpointDoc](), reflect.TypeFor[metricDoc]()} {
 		keys = append(keys, tagNames(typ)...)
 	}
 	for _, k := range keys {
