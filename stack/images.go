@@ -64,7 +64,7 @@ func (e *Engine) Build(ctx context.Context, p *types.Project) error {
 	}
 	standIns := e.standInTags(p)
 	if len(standIns) > 0 {
-		g.Go(func() error { return e.buildStandIns(ctx, standIns) })
+		g.Go(func() error { return e.buildStandIns(ctx, p.WorkingDir, standIns) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -130,12 +130,13 @@ func (e *Engine) standInTags(p *types.Project) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// buildStandIns makes devenv's stand-in images, one image under every tag:
+// buildStandIns makes devenv's stand-in images for the project in dir,
+// one image under every tag:
 // the devenv binary as the entry point of a FROM scratch image.
-func (e *Engine) buildStandIns(ctx context.Context, tags []string) error {
+func (e *Engine) buildStandIns(ctx context.Context, dir string, tags []string) error {
 	id := "Image devenv/*:local"
 	e.events.working(id, "Building")
-	src, err := findSelf(ctx, e.arch)
+	src, err := findSelf(ctx, e.arch, dir)
 	if err != nil {
 		e.events.failed(id, "Error")
 		return err

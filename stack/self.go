@@ -5,68 +5,39 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strings"
 )
 
-// devenvModule and devenvCommand name devenv's own source, built into the
-// stand-in images when the running binary cannot be copied into one.
-const (
-	devenvModule  = "github.com/devenv-sh/devenv"
-	devenvCommand = devenvModule + "/cmd/devenv"
-)
+// devenvCommand is devenv's main package, built into the stand-in images
+// when the running binary cannot be copied into one.
+const devenvCommand = "github.com/devenv-sh/devenv/cmd/devenv"
 
 // selfSource says where the devenv binary of the stand-in images comes
-// from: the running executable itself when it is a static linux binary of
-// the engine's architecture (CGO_ENABLED=0), else a build of devenv's
-// source (the checkout devenv runs from).
+// from: the running executable itself when it is devenv, built as a static
+// linux binary of the engine's architecture (CGO_ENABLED=0), else a build
+// of devenv's source as the project's Go build list has it (the devenv
+// checkout itself, or a module that requires devenv or has it as a tool).
 type selfSource struct {
 	file string    // a static executable to copy, or
 	src  *goTarget // a package to build
 }
 
-// findSelf returns the source of the stand-in images' binary for arch.
-func findSelf(ctx context.Context, arch string) (selfSource, error) {
+// findSelf returns the source of the stand-in images' binary for arch,
+// for the project in dir.
+func findSelf(ctx context.Context, arch, dir string) (selfSource, error) {
 	exe, err := os.Executable()
-	if err == nil && runtime.GOOS == "linux" && runtime.GOARCH == arch && isStatic(exe) {
+	bi, ok := debug.ReadBuildInfo()
+	if err == nil && ok && bi.Path == devenvCommand && runtime.GOOS == "linux" && runtime.GOARCH == arch && isStatic(exe) {
 		return selfSource{file: exe}, nil
 	}
-	// Built from source (go run, go build): build the same source again,
-	// statically, from the module that holds it.
-	dir, derr := moduleDir(ctx)
-	if derr == nil {
-		return selfSource{src: &goTarget{dir: dir, pkg: devenvCommand, arch: arch}}, nil
+	g := &goTarget{dir: dir, pkg: devenvCommand, arch: arch}
+	if _, err := g.goCommand(ctx, "list", "-f", "{{.Name}}", devenvCommand); err != nil {
+		return selfSource{}, fmt.Errorf("devenv's stand-in images hold a static devenv binary, and this process cannot give one (it is not a static devenv), nor build one: %s is not in the Go build list of %s. Make it a tool of your module (go get -tool %s), or run a static build of devenv (CGO_ENABLED=0 go build -o devenv %s)", devenvCommand, dir, devenvCommand, devenvCommand)
 	}
-	why := "it is linked dynamically (built with cgo)"
-	if err != nil {
-		why = err.Error()
-	} else if runtime.GOARCH != arch || runtime.GOOS != "linux" {
-		why = fmt.Sprintf("it is a %s/%s binary and the engine runs linux/%s", runtime.GOOS, runtime.GOARCH, arch)
-	}
-	return selfSource{}, fmt.Errorf("devenv's stand-in images hold the devenv binary, and this one cannot be copied into a FROM scratch image: %s; and devenv's source is not here to build (%v). Run a static build instead: CGO_ENABLED=0 GOOS=linux GOARCH=%s go build -o devenv %s", why, derr, arch, devenvCommand)
-}
-
-// moduleDir finds the folder of devenv's source: the main module of the
-// working directory when it is devenv (or requires it, for a project
-// that pins devenv as a tool).
-func moduleDir(ctx context.Context) (string, error) {
-	if bi, ok := debug.ReadBuildInfo(); !ok || bi.Main.Path != devenvModule {
-		return "", errors.New("this binary was not built from " + devenvModule)
-	}
-	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", devenvModule).Output()
-	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %w", devenvModule, err)
-	}
-	dir := strings.TrimSpace(string(out))
-	if dir == "" {
-		return "", errors.New(devenvModule + " is not in this folder's Go build list")
-	}
-	return dir, nil
+	return selfSource{src: g}, nil
 }
 
 // goBuildID returns the Go build ID of an executable (its
