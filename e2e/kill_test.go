@@ -18,8 +18,7 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/vmihailenco/msgpack/v5"
 
-	"github.com/devenv-sh/devenv/fakes/s3"
-	"github.com/devenv-sh/devenv/fakes/td"
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // fluentdBuffers is where the reference stack keeps fluentd's buffer
@@ -37,7 +36,7 @@ const killSeqStart = 100000
 // acknowledgements (the task definition sets no fluentd-request-ack):
 // what fluentd had written to its buffer is what it had accepted. The
 // events the driver could not deliver while fluentd was down are reported.
-func (p *project) killFluentd(t *testing.T, api string, fakeS3 *s3.Client, fakeTD *td.Client) {
+func (p *project) killFluentd(t *testing.T, api string, fakeS3 *fakeclient.S3, fakeTD *fakeclient.TD) {
 	var mu sync.Mutex
 	var accepted []int
 	stop := make(chan struct{})
@@ -126,7 +125,7 @@ func (p *project) killFluentd(t *testing.T, api string, fakeS3 *s3.Client, fakeT
 }
 
 // seqsOfS3 counts the kill test's events in the fake S3's objects.
-func seqsOfS3(t *testing.T, c *s3.Client) map[int]int {
+func seqsOfS3(t *testing.T, c *fakeclient.S3) map[int]int {
 	out := map[int]int{}
 	for _, l := range s3Lines(t, c) {
 		// "bucket key line"
@@ -139,7 +138,7 @@ func seqsOfS3(t *testing.T, c *s3.Client) map[int]int {
 }
 
 // seqsOfTD counts the kill test's events in fake TD's event_click table.
-func seqsOfTD(t *testing.T, c *td.Client) map[int]int {
+func seqsOfTD(t *testing.T, c *fakeclient.TD) map[int]int {
 	out := map[int]int{}
 	recs, err := c.Records(t.Context(), localDatabase, "event_click")
 	if err != nil {

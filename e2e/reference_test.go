@@ -15,9 +15,7 @@ import (
 
 	"github.com/moby/moby/client"
 
-	"github.com/devenv-sh/devenv/fakes/datadog"
-	"github.com/devenv-sh/devenv/fakes/s3"
-	"github.com/devenv-sh/devenv/fakes/td"
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // The reference stack's local settings (devenv.yaml), which the
@@ -57,9 +55,9 @@ func TestReferenceStack(t *testing.T) {
 	}
 
 	api := "http://" + p.bind + ":1323"
-	fakeS3 := s3.NewClient("http://" + p.bind + ":4566")
-	fakeTD := td.NewClient("http://"+p.bind+":8081", "devenv-fake-td-api-key")
-	stub := datadog.NewClient("http://" + p.bind + ":8126")
+	fakeS3 := fakeclient.NewS3("http://" + p.bind + ":4566")
+	fakeTD := fakeclient.NewTD("http://" + p.bind + ":8081")
+	stub := fakeclient.NewDatadog("http://" + p.bind + ":8126")
 
 	t.Run("ps lists every service running, healthy where it has a health check", func(t *testing.T) {
 		r := p.mustDevenv(time.Minute, "ps", "--json")
@@ -120,15 +118,15 @@ func TestReferenceStack(t *testing.T) {
 		// Docker's health checks of the API server count as GET requests
 		// too: the posts and the per-type event counts are exact.
 		for _, q := range []struct {
-			query datadog.MetricQuery
+			query fakeclient.MetricQuery
 			want  float64
 		}{
-			{datadog.MetricQuery{Name: "delish.api.request", Tags: []string{"method:POST", "status:202"}}, 250},
-			{datadog.MetricQuery{Name: "delish.api.request", Tags: []string{"method:GET"}}, 50}, // at least
-			{datadog.MetricQuery{Name: "delish.api.event", Tags: []string{"event_type:click"}}, 50},
-			{datadog.MetricQuery{Name: "delish.api.event", Tags: []string{"event_type:purchase"}}, 50},
+			{fakeclient.MetricQuery{Name: "delish.api.request", Tags: []string{"method:POST", "status:202"}}, 250},
+			{fakeclient.MetricQuery{Name: "delish.api.request", Tags: []string{"method:GET"}}, 50}, // at least
+			{fakeclient.MetricQuery{Name: "delish.api.event", Tags: []string{"event_type:click"}}, 50},
+			{fakeclient.MetricQuery{Name: "delish.api.event", Tags: []string{"event_type:purchase"}}, 50},
 		} {
-			r, err := stub.WaitMetrics(t.Context(), q.query, 15*time.Second, func(r datadog.MetricsResult) bool { return r.Total.Sum >= q.want })
+			r, err := stub.WaitMetrics(t.Context(), q.query, 15*time.Second, func(r fakeclient.MetricsResult) bool { return r.Total.Sum >= q.want })
 			if err != nil {
 				t.Fatalf("%s %v: %v", q.query.Name, q.query.Tags, err)
 			}
@@ -264,7 +262,7 @@ func anyIndex(key string) string { return indexRe.ReplaceAllString(key, "_N_$1.g
 
 // s3Lines returns every line of every object in the local bucket, as
 // prediction.s3 holds them.
-func s3Lines(t *testing.T, c *s3.Client) []string {
+func s3Lines(t *testing.T, c *fakeclient.S3) []string {
 	t.Helper()
 	objs, err := c.Objects(t.Context(), localBucket, "")
 	if err != nil {
@@ -272,12 +270,12 @@ func s3Lines(t *testing.T, c *s3.Client) []string {
 	}
 	var out []string
 	for _, o := range objs {
-		data, err := c.Object(t.Context(), localBucket, o.Key, true)
+		lines, err := c.Lines(t.Context(), localBucket, o.Key)
 		if err != nil {
 			t.Fatalf("object %s: %v", o.Key, err)
 		}
-		for line := range strings.Lines(string(data)) {
-			out = append(out, localBucket+" "+anyIndex(o.Key)+" "+strings.TrimSuffix(line, "\n"))
+		for _, line := range lines {
+			out = append(out, localBucket+" "+anyIndex(o.Key)+" "+line)
 		}
 	}
 	return out
@@ -285,7 +283,7 @@ func s3Lines(t *testing.T, c *s3.Client) []string {
 
 // tdRecords returns the records of the tables, as prediction.td holds
 // them.
-func tdRecords(t *testing.T, c *td.Client, tables []string) []string {
+func tdRecords(t *testing.T, c *fakeclient.TD, tables []string) []string {
 	t.Helper()
 	var out []string
 	for _, table := range tables {

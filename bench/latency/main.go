@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/devenv-sh/devenv/fakes/s3"
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 func main() {
@@ -39,7 +39,7 @@ func main() {
 func run(api, s3url, bucket string, n int, rate float64, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Duration(float64(n)/rate*float64(time.Second)))
 	defer cancel()
-	fake := s3.NewClient(s3url)
+	fake := fakeclient.NewS3(s3url)
 	run := fmt.Sprintf("%d", time.Now().UnixNano()) // tells this run's events apart
 	var mu sync.Mutex
 	sent := map[int]time.Time{}
@@ -74,11 +74,11 @@ func run(api, s3url, bucket string, n int, rate float64, timeout time.Duration) 
 					continue
 				}
 				read[o.Key] = true
-				data, err := fake.Object(ctx, bucket, o.Key, true)
+				lines, err := fake.Lines(ctx, bucket, o.Key)
 				if err != nil {
 					return err
 				}
-				for line := range strings.Lines(string(data)) {
+				for _, line := range lines {
 					var ev struct {
 						Run string `json:"run"`
 						Seq int    `json:"seq"`

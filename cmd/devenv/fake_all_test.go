@@ -12,8 +12,7 @@ import (
 
 	"gotest.tools/v3/assert"
 
-	"github.com/devenv-sh/devenv/fakes/datadog"
-	"github.com/devenv-sh/devenv/fakes/s3"
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/td"
 )
 
@@ -44,7 +43,7 @@ func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 	})
 
 	// Each fake answers with its own protocol.
-	s3c := s3.NewClient(got["s3"][0])
+	s3c := fakeclient.NewS3(got["s3"][0])
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, got["s3"][0]+"/logs", nil)
 	assert.NilError(t, err)
 	resp, err := http.DefaultClient.Do(req)
@@ -60,7 +59,7 @@ func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 	assert.NilError(t, err)
 	_, err = tdc.ImportWithID(t.Context(), "delish_local", "event_click", "id-1", body)
 	assert.NilError(t, err)
-	recs, err := tdc.Records(t.Context(), "delish_local", "event_click")
+	recs, err := fakeclient.NewTD(got["td"][0]).Records(t.Context(), "delish_local", "event_click")
 	assert.NilError(t, err)
 	assert.Equal(t, len(recs), 1)
 
@@ -69,7 +68,7 @@ func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 	_, err = conn.Write([]byte("delish.api.request:1|c|#status:200"))
 	conn.Close()
 	assert.NilError(t, err)
-	ddc := datadog.NewClient(got["datadog"][0])
+	ddc := fakeclient.NewDatadog(got["datadog"][0])
 	waitFor(t, 5*time.Second, "the DogStatsD count", func() bool {
 		c, err := ddc.Counts(t.Context())
 		return err == nil && c.Metrics >= 1

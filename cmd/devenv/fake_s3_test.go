@@ -16,7 +16,7 @@ import (
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	"gotest.tools/v3/assert"
 
-	"github.com/devenv-sh/devenv/fakes/s3"
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 var fakeS3ServingRE = regexp.MustCompile(`fake s3: serving (http://\S+)`)
@@ -56,7 +56,7 @@ func TestFakeS3CommandKeepsDataAcrossRestart(t *testing.T) {
 
 	url, stop = startFakeS3(t, "--data-dir", dir)
 	defer func() { assert.NilError(t, stop()) }()
-	got, err := s3.NewClient(url).Object(ctx, "kept", "a/b.txt", false)
+	got, err := fakeclient.NewS3(url).Object(ctx, "kept", "a/b.txt", false)
 	assert.NilError(t, err)
 	assert.Equal(t, string(got), "survives")
 }
@@ -150,7 +150,7 @@ func TestFakeS3CommandFinishesUploadOnShutdown(t *testing.T) {
 
 	url, stop = startFakeS3(t, "--data-dir", dir)
 	defer func() { assert.NilError(t, stop()) }()
-	got, err := s3.NewClient(url).Object(ctx, "inflight", "big.bin", false)
+	got, err := fakeclient.NewS3(url).Object(ctx, "inflight", "big.bin", false)
 	assert.NilError(t, err)
 	assert.Assert(t, bytes.Equal(got, body), "stored %d bytes, sent %d", len(got), len(body))
 }

@@ -19,6 +19,8 @@ import (
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // testClock is an advanceable clock for signature expiry tests.
@@ -85,7 +87,7 @@ func TestPresignedURLs(t *testing.T) {
 	assert.Equal(t, resp.StatusCode, http.StatusOK)
 	assert.Equal(t, string(body), "via presigned put")
 
-	recs, err := f.client.Requests(ctx, RequestFilter{Op: "GetObject"})
+	recs, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "GetObject"})
 	assert.NilError(t, err)
 	assert.Equal(t, recs[0].Auth, "sigv4-presigned")
 	assert.Assert(t, recs[0].SignatureVerified)
@@ -144,7 +146,7 @@ func TestHeaderSignatureVerification(t *testing.T) {
 	assert.Equal(t, resp.StatusCode, http.StatusForbidden)
 	assert.Equal(t, xmlCode(body), "AccessDenied")
 
-	puts, err := f.client.Requests(ctx, RequestFilter{Op: "PutObject"})
+	puts, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "PutObject"})
 	assert.NilError(t, err)
 	assert.Assert(t, puts[0].SignatureVerified)
 	assert.Equal(t, puts[0].BodyMode, "aws-chunked-unsigned-trailer")
@@ -244,7 +246,7 @@ func TestSignedChunkedUpload(t *testing.T) {
 	got, err = open.client.Object(ctx, "chunks", "any.bin", false)
 	assert.NilError(t, err)
 	assert.Assert(t, bytes.Equal(got, data))
-	recs, err := open.client.Requests(ctx, RequestFilter{Op: "PutObject"})
+	recs, err := open.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "PutObject"})
 	assert.NilError(t, err)
 	assert.Equal(t, recs[0].BodyMode, "aws-chunked-signed")
 }
@@ -285,7 +287,7 @@ func TestVirtualHostedStyle(t *testing.T) {
 	obj.Body.Close()
 	assert.Equal(t, string(b), "a key, not the API")
 
-	recs, err := f.client.Requests(ctx, RequestFilter{Bucket: "vhost"})
+	recs, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Bucket: "vhost"})
 	assert.NilError(t, err)
 	for _, r := range recs {
 		assert.Equal(t, r.Addressing, "virtual-host", "%s %s", r.Op, r.Host)

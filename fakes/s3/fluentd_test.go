@@ -21,6 +21,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // rubyUA is the User-Agent of aws-sdk-s3 inside fluentd.
@@ -195,7 +197,7 @@ func TestFluentPluginS3Sequence(t *testing.T) {
 	assert.DeepEqual(t, counts, map[string]int{
 		"ListObjectsV2": 2, "HeadBucket": 1, "CreateBucket": 1, "HeadObject": 1 + 2 + 3, "PutObject": 3,
 	})
-	puts, err := f.client.Requests(ctx, RequestFilter{Op: "PutObject"})
+	puts, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "PutObject"})
 	assert.NilError(t, err)
 	var modes []string
 	for _, p := range puts {
@@ -237,7 +239,7 @@ func TestExpectContinueRefusedWithoutReadingBody(t *testing.T) {
 	assert.Equal(t, resp.StatusCode, http.StatusNotFound)
 	assert.Equal(t, xmlCode(body), "NoSuchBucket")
 	assert.Assert(t, !got100)
-	recs, err := f.client.Requests(context.Background(), RequestFilter{})
+	recs, err := f.client.Requests(context.Background(), fakeclient.S3RequestFilter{})
 	assert.NilError(t, err)
 	assert.Equal(t, recs[0].BodyBytes, int64(0))
 }

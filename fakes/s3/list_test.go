@@ -20,6 +20,8 @@ import (
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 func putRaw(t *testing.T, f *fake, path string, body []byte, header map[string]string) {
@@ -182,7 +184,7 @@ func TestInspectionAPI(t *testing.T) {
 	objs, err = f.client.Objects(ctx, "", "")
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(objs, 0))
-	reqs, err := f.client.Requests(ctx, RequestFilter{})
+	reqs, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{})
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(reqs, 0))
 }
@@ -193,7 +195,7 @@ func TestRequestLogKeepsTheLatest(t *testing.T) {
 	for i := range 5 {
 		putRaw(t, f, "/ring/k"+string(rune('0'+i)), []byte("x"), nil)
 	}
-	reqs, err := f.client.Requests(t.Context(), RequestFilter{})
+	reqs, err := f.client.Requests(t.Context(), fakeclient.S3RequestFilter{})
 	assert.NilError(t, err)
 	var keys []string
 	for _, r := range reqs {
@@ -209,7 +211,7 @@ func TestWaitObjects(t *testing.T) {
 	f := newFake(t, false)
 	ctx := t.Context()
 	type result struct {
-		objs []ObjectRecord
+		objs []fakeclient.S3Object
 		err  error
 	}
 	done := make(chan result, 1)

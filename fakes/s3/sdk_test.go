@@ -19,9 +19,10 @@ import (
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	"github.com/devenv-sh/devenv/fakes/control"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 const (
@@ -33,7 +34,7 @@ const (
 type fake struct {
 	srv    *Server
 	ts     *httptest.Server
-	client *Client
+	client *fakeclient.S3
 }
 
 // newFake serves a fake over TLS (so aws-sdk-go-v2 sends aws-chunked
@@ -49,9 +50,7 @@ func newFake(t *testing.T, tls bool, opts ...Option) *fake {
 		ts = httptest.NewServer(srv.Handler())
 	}
 	t.Cleanup(ts.Close)
-	c := NewClient(ts.URL)
-	c.HTTP = ts.Client()
-	return &fake{srv: srv, ts: ts, client: c}
+	return &fake{srv: srv, ts: ts, client: fakeclient.NewS3(ts.URL, fakeclient.WithHTTPClient(ts.Client()))}
 }
 
 // sdk returns an aws-sdk-go-v2 S3 client with its default configuration
@@ -111,7 +110,7 @@ func TestSDKPutGetWithTrailingChecksum(t *testing.T) {
 	})
 	assert.NilError(t, err)
 
-	puts, err := f.client.Requests(ctx, RequestFilter{Op: "PutObject"})
+	puts, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "PutObject"})
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(puts, 1))
 	assert.Equal(t, puts[0].BodyMode, "aws-chunked-unsigned-trailer")
@@ -144,7 +143,7 @@ func TestSDKPutWithHeaderChecksumOverPlainHTTP(t *testing.T) {
 		Bucket: aws.String("logs"), Key: aws.String("a.txt"), Body: strings.NewReader("hello"),
 	})
 	assert.NilError(t, err)
-	puts, err := f.client.Requests(ctx, RequestFilter{Op: "PutObject"})
+	puts, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "PutObject"})
 	assert.NilError(t, err)
 	assert.Equal(t, puts[0].BodyMode, "plain")
 	assert.Equal(t, puts[0].Integrity, "crc32-header,sha256-payload")
@@ -401,7 +400,7 @@ func TestSDKRetriesInjectedSlowDown(t *testing.T) {
 	_, err := c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("retry"), Key: aws.String("k"), Body: strings.NewReader("payload")})
 	assert.NilError(t, err)
 
-	puts, err := f.client.Requests(ctx, RequestFilter{Op: "PutObject"})
+	puts, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "PutObject"})
 	assert.NilError(t, err)
 	assert.Equal(t, len(puts), 3, "two injected 503s, then success")
 	for i, want := range []struct {
@@ -421,7 +420,7 @@ func TestSDKRetriesInjectedSlowDown(t *testing.T) {
 	assert.NilError(t, f.client.InjectFault(ctx, faultSlowDown(3, http.MethodGet, "/retry/")))
 	_, err = c.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String("retry"), Key: aws.String("k")})
 	assert.Equal(t, apiCode(err), "SlowDown")
-	gets, err := f.client.Requests(ctx, RequestFilter{Op: "GetObject"})
+	gets, err := f.client.Requests(ctx, fakeclient.S3RequestFilter{Op: "GetObject"})
 	assert.NilError(t, err)
 	assert.Equal(t, len(gets), 3)
 }
@@ -434,8 +433,8 @@ func retryNoDelay(aws.Retryer) aws.Retryer {
 	})
 }
 
-func faultSlowDown(times int, method, pathPrefix string) control.Fault {
-	return control.Fault{Times: times, Status: http.StatusServiceUnavailable, Code: "SlowDown", Method: method, PathPrefix: pathPrefix}
+func faultSlowDown(times int, method, pathPrefix string) fakeclient.Fault {
+	return fakeclient.Fault{Times: times, Status: http.StatusServiceUnavailable, Code: "SlowDown", Method: method, PathPrefix: pathPrefix}
 }
 
 func TestSDKDataDirSurvivesRestart(t *testing.T) {
@@ -446,8 +445,7 @@ func TestSDKDataDirSurvivesRestart(t *testing.T) {
 		assert.NilError(t, err)
 		srv := New(store)
 		ts := httptest.NewTLSServer(srv.Handler())
-		f := &fake{srv: srv, ts: ts, client: NewClient(ts.URL)}
-		f.client.HTTP = ts.Client()
+		f := &fake{srv: srv, ts: ts, client: fakeclient.NewS3(ts.URL, fakeclient.WithHTTPClient(ts.Client()))}
 		return f, f.sdk(t)
 	}
 	f, c := serve()

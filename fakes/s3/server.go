@@ -10,7 +10,7 @@
 //
 // Under [control.Prefix] it adds the shared health, reset and fault
 // endpoints, plus its own inspection API (objects, object content, request
-// log, counts) that [Client] reads.
+// log, counts) that package fakeclient reads without linking this one.
 package s3
 
 import (

@@ -16,6 +16,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
 
+	"github.com/devenv-sh/devenv/fakeclient"
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
 	faketd "github.com/devenv-sh/devenv/fakes/td"
 	"github.com/devenv-sh/devenv/fluent/config"
@@ -53,9 +54,9 @@ func (s *sinks) env(buf, flush string) map[string]string {
 }
 
 // requests returns the S3 requests the fake answered, oldest first.
-func (s *sinks) requests(t testing.TB) []fakes3.RequestRecord {
+func (s *sinks) requests(t testing.TB) []fakeclient.S3Request {
 	t.Helper()
-	reqs, err := fakes3.NewClient(s.s3URL).Requests(context.Background(), fakes3.RequestFilter{})
+	reqs, err := fakeclient.NewS3(s.s3URL).Requests(context.Background(), fakeclient.S3RequestFilter{})
 	assert.NilError(t, err)
 	return reqs
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
 
-	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // TestQueueLimitClosesConnection: with S3 failing, chunks pile up until
@@ -20,7 +20,7 @@ func TestQueueLimitClosesConnection(t *testing.T) {
 	root, err := parseConfigFile(t, "queue.conf", sk.env(t.TempDir(), "1s"))
 	assert.NilError(t, err)
 	e := startEmulator(t, root, WithLogger(testLogger(t)))
-	assert.NilError(t, control.NewClient(sk.s3URL).InjectFault(t.Context(), control.Fault{Times: 1000, Status: 500, Method: "PUT"}))
+	assert.NilError(t, fakeclient.NewS3(sk.s3URL).InjectFault(t.Context(), fakeclient.Fault{Times: 1000, Status: 500, Method: "PUT"}))
 
 	c, err := net.Dial("tcp", e.Addr())
 	assert.NilError(t, err)

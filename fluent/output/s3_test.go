@@ -16,7 +16,7 @@ import (
 
 	"gotest.tools/v3/assert"
 
-	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/devenv-sh/devenv/fakeclient"
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
 	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/router"
@@ -39,7 +39,7 @@ func newS3Fake(t *testing.T) *s3Fake {
 // takeOps returns "Op key" for the requests since the last call.
 func (f *s3Fake) takeOps(t *testing.T) []string {
 	t.Helper()
-	reqs, err := fakes3.NewClient(f.url).Requests(t.Context(), fakes3.RequestFilter{})
+	reqs, err := fakeclient.NewS3(f.url).Requests(t.Context(), fakeclient.S3RequestFilter{})
 	assert.NilError(t, err)
 	var ops []string
 	for _, r := range reqs[f.seen:] {
@@ -101,7 +101,7 @@ func TestS3RetriesAfterServerErrors(t *testing.T) {
 	fake := newS3Fake(t)
 	sink := NewS3(s3Config(fake.url))
 	assert.NilError(t, sink.Start(t.Context()))
-	err := control.NewClient(fake.url).InjectFault(t.Context(), control.Fault{Times: 2, Status: 503, Code: "SlowDown", Method: "PUT"})
+	err := fakeclient.NewS3(fake.url).InjectFault(t.Context(), fakeclient.Fault{Times: 2, Status: 503, Code: "SlowDown", Method: "PUT"})
 	assert.NilError(t, err)
 	b := flushThrough(t, sink, "2024/01/02/03", []byte("{\"a\":1}\n"))
 	waitFor(t, "object after retries", func() bool { return b.Stats().Flushed == 1 })
@@ -162,7 +162,7 @@ func TestS3RecoveredChunkNotUploadedTwice(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, b2.Stats().RecoveredQ, 1)
 	runUntil(t, b2, func() bool { return b2.Stats().Queued == 0 })
-	objs, err := fakes3.NewClient(fake.url).Objects(t.Context(), "logs", "logs/click/")
+	objs, err := fakeclient.NewS3(fake.url).Objects(t.Context(), "logs", "logs/click/")
 	assert.NilError(t, err)
 	assert.Equal(t, len(objs), 1)
 
@@ -192,7 +192,7 @@ func runUntil(t *testing.T, b *buffer.Buffer, cond func() bool) {
 func TestS3StartListsAsV087(t *testing.T) {
 	fake := newS3Fake(t)
 	assert.NilError(t, NewS3(s3Config(fake.url)).Start(t.Context()))
-	reqs, err := fakes3.NewClient(fake.url).Requests(t.Context(), fakes3.RequestFilter{})
+	reqs, err := fakeclient.NewS3(fake.url).Requests(t.Context(), fakeclient.S3RequestFilter{})
 	assert.NilError(t, err)
 	assert.Equal(t, reqs[0].Op, "ListObjects")
 	q, err := url.ParseQuery(reqs[0].Query)

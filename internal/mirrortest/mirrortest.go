@@ -1,0 +1,52 @@
+// Package mirrortest is a test helper: it checks that a client's types
+// mirror a server's JSON exactly, so that package fakeclient, which copies
+// the fakes' answer types rather than importing them, cannot drift from
+// them.
+package mirrortest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"gotest.tools/v3/assert"
+)
+
+// Get sends GET url with http.DefaultClient and returns the body; any
+// status but 200 fails t.
+func Get(t testing.TB, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	assert.NilError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	assert.NilError(t, err)
+	assert.Equal(t, resp.StatusCode, http.StatusOK, "GET %s: %s", url, body)
+	return body
+}
+
+// Check decodes raw, a server's JSON answer, into v (a pointer to the
+// client's type) and fails t unless the type mirrors it exactly: every
+// field of raw is known to the type (none is dropped), and v encodes back
+// to the same JSON (no field renamed, retyped, or omitted differently).
+// Numbers are compared as written.
+func Check(t testing.TB, raw []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	assert.NilError(t, dec.Decode(v), "the client's %T lacks a field of the server's JSON:\n%s", v, raw)
+	back, err := json.Marshal(v)
+	assert.NilError(t, err)
+	assert.DeepEqual(t, generic(t, back), generic(t, raw))
+}
+
+func generic(t testing.TB, data []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	assert.NilError(t, dec.Decode(&v))
+	return v
+}
