@@ -39,6 +39,7 @@ type Engine struct {
 	arch    string // the engine's GOARCH
 	// version and apiVersion are the engine's, for errors.
 	version, apiVersion string
+	goDirectory string // WithGoDir
 	// buildLog keeps the end of what Compose's builds print, for the
 	// error of a build that fails.
 	buildLog tail
@@ -52,6 +53,12 @@ type Option func(*Engine)
 func WithOutput(out, errOut io.Writer) Option {
 	return func(e *Engine) { e.out, e.errOut = out, errOut }
 }
+
+// WithGoDir makes Build run the Go builds (go: rules, devenv's own
+// command) in dir, the project's source, rather than in the folder of the
+// Compose file: for a stack run from a copy of its project, whose go.mod
+// may name modules by relative paths (replace ../x, go.work).
+func WithGoDir(dir string) Option { return func(e *Engine) { e.goDirectory = dir } }
 
 // WithClock sets the clock progress times are measured with (default
 // time.Now).
@@ -106,6 +113,14 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("compose: %w", err)
 	}
 	return e, nil
+}
+
+// goDir is where the Go builds of p run.
+func (e *Engine) goDir(p *types.Project) string {
+	if e.goDirectory != "" {
+		return e.goDirectory
+	}
+	return p.WorkingDir
 }
 
 // Close releases the engine connection.

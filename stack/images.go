@@ -59,12 +59,12 @@ func (e *Engine) Build(ctx context.Context, p *types.Project) error {
 	var g errgroup.Group
 	for pkg, images := range goImages(p) {
 		g.Go(func() error {
-			return e.buildGo(ctx, images, goTarget{dir: p.WorkingDir, pkg: pkg, arch: e.arch})
+			return e.buildGo(ctx, images, goTarget{dir: e.goDir(p), pkg: pkg, arch: e.arch})
 		})
 	}
 	standIns := e.standInTags(p)
 	if len(standIns) > 0 {
-		g.Go(func() error { return e.buildStandIns(ctx, p.WorkingDir, standIns) })
+		g.Go(func() error { return e.buildStandIns(ctx, e.goDir(p), standIns) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
