@@ -39,7 +39,7 @@ type Engine struct {
 	arch    string // the engine's GOARCH
 	// version and apiVersion are the engine's, for errors.
 	version, apiVersion string
-	goDirectory string // WithGoDir
+	goDirectory         string // WithGoDir
 	// buildLog keeps the end of what Compose's builds print, for the
 	// error of a build that fails.
 	buildLog tail
