@@ -11,7 +11,7 @@ import (
 
 	"gotest.tools/v3/assert"
 
-	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/td"
 )
 
@@ -45,8 +45,7 @@ func TestFakeTDCommandKeepsDataAcrossRestart(t *testing.T) {
 	assert.NilError(t, stop(), "clean shutdown")
 
 	url, stop = startFakeTD(t, "--data-dir", dir)
-	c = td.NewClient(url, "any")
-	recs, err := c.Records(ctx, "delish", "events")
+	recs, err := fakeclient.NewTD(url).Records(ctx, "delish", "events")
 	assert.NilError(t, err)
 	assert.Equal(t, len(recs), 2)
 	assert.Equal(t, recs[1]["message"], "world")
@@ -82,8 +81,9 @@ func TestFakeTDCommandFinishesImportsInFlight(t *testing.T) {
 	dir := t.TempDir()
 	url, stop := startFakeTD(t, "--data-dir", dir)
 	c := td.NewClient(url, "k", td.WithRetries(0, 0))
+	fake := fakeclient.NewTD(url)
 	ctx := t.Context()
-	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, LatencyMS: 300, Method: "PUT"}))
+	assert.NilError(t, fake.InjectFault(ctx, fakeclient.Fault{Times: 1, LatencyMS: 300, Method: "PUT"}))
 	body, err := td.EncodeRecords(map[string]any{"time": 1700000000, "message": "in flight"})
 	assert.NilError(t, err)
 	imported := make(chan error, 1)
@@ -94,7 +94,7 @@ func TestFakeTDCommandFinishesImportsInFlight(t *testing.T) {
 	// The fault is consumed when the import reaches the fake.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		fs, err := c.Faults(ctx)
+		fs, err := fake.Faults(ctx)
 		assert.NilError(t, err)
 		if len(fs) == 0 {
 			break
@@ -106,7 +106,7 @@ func TestFakeTDCommandFinishesImportsInFlight(t *testing.T) {
 	assert.NilError(t, <-imported)
 
 	url, stop = startFakeTD(t, "--data-dir", dir)
-	recs, err := td.NewClient(url, "k").Records(ctx, "delish", "events")
+	recs, err := fakeclient.NewTD(url).Records(ctx, "delish", "events")
 	assert.NilError(t, err)
 	assert.Equal(t, len(recs), 1)
 	assert.NilError(t, stop())

@@ -17,17 +17,13 @@ import (
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
-
-	"github.com/devenv-sh/devenv/fakes/control"
 )
 
-// Client is a small Treasure Data client for tests and user projects: the
-// import and database/table calls fluent-plugin-td makes, sent the way
-// td-client sends them, plus the fake's inspection API (through the
-// embedded control.Client). It works against the fake; its import check is
-// the one td-client-go makes.
+// Client is a small Treasure Data client for tests: the import and
+// database/table calls fluent-plugin-td makes, sent the way td-client sends
+// them. It works against the fake; its import check is the one td-client-go
+// makes. What the fake stored is read with package fakeclient.
 type Client struct {
-	*control.Client
 	baseURL string
 	apiKey  string
 	http    *http.Client                               // WithHTTPClient
@@ -68,7 +64,6 @@ func NewClient(baseURL, apiKey string, opts ...ClientOption) *Client {
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	}
-	c.Client = &control.Client{BaseURL: c.baseURL, HTTP: c.http}
 	return c
 }
 
@@ -287,82 +282,4 @@ func (c *Client) once(ctx context.Context, op, method, path, contentType string,
 		return false, fmt.Errorf("%s: unexpected API response %q: %w", op, raw, err)
 	}
 	return false, nil
-}
-
-// Records returns every record stored in db.table, in arrival order.
-// Numbers arrive as json.Number, so integers keep their exact value.
-func (c *Client) Records(ctx context.Context, db, table string) ([]Record, error) {
-	page, err := c.RecordsPage(ctx, db, table, 0, 0)
-	return page.Records, err
-}
-
-// WaitRecords polls until db.table holds at least n records, then returns
-// them all; it gives up with an error when ctx is done. Use it after
-// starting a sender that flushes on its own schedule, such as fluentd.
-func (c *Client) WaitRecords(ctx context.Context, db, table string, n int) ([]Record, error) {
-	wait := 10 * time.Millisecond
-	have := 0 // records seen at the last successful poll
-	var lastErr error
-	for {
-		page, err := c.RecordsPage(ctx, db, table, 0, 0)
-		if err == nil && page.Total >= n {
-			return page.Records, nil
-		}
-		if err == nil {
-			have, lastErr = page.Total, nil
-		} else if ctx.Err() == nil {
-			lastErr = err
-		}
-		if serr := sleepCtx(ctx, wait); serr != nil {
-			if lastErr != nil {
-				return nil, fmt.Errorf("wait for %d records in %s.%s: %w (have %d; last error: %v)", n, db, table, serr, have, lastErr)
-			}
-			return nil, fmt.Errorf("wait for %d records in %s.%s: %w (have %d)", n, db, table, serr, have)
-		}
-		wait = min(wait*2, 500*time.Millisecond)
-	}
-}
-
-// RecordsPage returns at most limit records (all when 0) of db.table after
-// skipping since of them.
-func (c *Client) RecordsPage(ctx context.Context, db, table string, since, limit int) (RecordsPage, error) {
-	q := url.Values{"db": {db}, "table": {table}}
-	if since > 0 {
-		q.Set("since", strconv.Itoa(since))
-	}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	raw, err := c.GetBytes(ctx, "/records", q)
-	if err != nil {
-		return RecordsPage{}, err
-	}
-	var page RecordsPage
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&page); err != nil {
-		return RecordsPage{}, fmt.Errorf("decode records of %s.%s: %w", db, table, err)
-	}
-	return page, nil
-}
-
-// Tables returns every table of every database with its record count.
-func (c *Client) Tables(ctx context.Context) ([]Table, error) {
-	var ts []Table
-	err := c.Get(ctx, "/tables", nil, &ts)
-	return ts, err
-}
-
-// Imports returns the import log, oldest first.
-func (c *Client) Imports(ctx context.Context) ([]ImportEntry, error) {
-	var es []ImportEntry
-	err := c.Get(ctx, "/imports", nil, &es)
-	return es, err
-}
-
-// Counts returns the fake's totals.
-func (c *Client) Counts(ctx context.Context) (Counts, error) {
-	var n Counts
-	err := c.Get(ctx, "/counts", nil, &n)
-	return n, err
 }

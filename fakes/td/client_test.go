@@ -10,18 +10,18 @@ import (
 
 	"gotest.tools/v3/assert"
 
-	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 func TestFaultInjectionAndClientRetry(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
 	var waits []time.Duration
-	c := NewClient(ts.URL, "k", WithRetries(3, 10*time.Millisecond), WithSleep(func(_ context.Context, d time.Duration) error {
+	c := newTestClient(ts.URL, "k", WithRetries(3, 10*time.Millisecond), WithSleep(func(_ context.Context, d time.Duration) error {
 		waits = append(waits, d)
 		return nil
 	}))
 	ctx := t.Context()
-	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 2, Status: http.StatusServiceUnavailable, Method: http.MethodPut, PathPrefix: "/v3/table/import_with_id/"}))
+	assert.NilError(t, c.InjectFault(ctx, fakeclient.Fault{Times: 2, Status: http.StatusServiceUnavailable, Method: http.MethodPut, PathPrefix: "/v3/table/import_with_id/"}))
 
 	res, err := c.ImportWithID(ctx, "delish", "events", chunkID, fluentdChunk(t, 3))
 	assert.NilError(t, err)
@@ -40,8 +40,8 @@ func TestFaultInjectionAndClientRetry(t *testing.T) {
 	assert.Equal(t, len(recs), 3)
 
 	// The fault answers in TD's JSON error shape, which the client reads.
-	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, Status: http.StatusTooManyRequests, Code: "TooManyRequests", Message: "slow down"}))
-	once := NewClient(ts.URL, "k", WithRetries(0, 0))
+	assert.NilError(t, c.InjectFault(ctx, fakeclient.Fault{Times: 1, Status: http.StatusTooManyRequests, Code: "TooManyRequests", Message: "slow down"}))
+	once := newTestClient(ts.URL, "k", WithRetries(0, 0))
 	_, err = once.ImportWithID(ctx, "delish", "events", "another", fluentdChunk(t, 1))
 	var ae *APIError
 	assert.Assert(t, errors.As(err, &ae), "%v", err)
@@ -56,9 +56,9 @@ func TestFaultInjectionAndClientRetry(t *testing.T) {
 
 func TestFaultLatency(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
-	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, LatencyMS: 30}))
+	assert.NilError(t, c.InjectFault(ctx, fakeclient.Fault{Times: 1, LatencyMS: 30}))
 	start := time.Now()
 	_, err := c.Import(ctx, "delish", "events", fluentdChunk(t, 1))
 	assert.NilError(t, err)
@@ -84,7 +84,7 @@ func TestClientChecksImportAnswer(t *testing.T) {
 				w.Write([]byte(tc.answer))
 			}))
 			t.Cleanup(srv.Close)
-			_, err := NewClient(srv.URL, "k").Import(t.Context(), "d", "t", body)
+			_, err := newTestClient(srv.URL, "k").Import(t.Context(), "d", "t", body)
 			assert.ErrorContains(t, err, tc.err)
 		})
 	}
@@ -92,7 +92,7 @@ func TestClientChecksImportAnswer(t *testing.T) {
 
 func TestWaitRecords(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	bodies := [][]byte{fluentdChunk(t, 1), fluentdChunk(t, 2), fluentdChunk(t, 3)}
 	go func() {
@@ -117,9 +117,9 @@ func TestWaitRecords(t *testing.T) {
 // and the retried import is stored.
 func TestInjected404ThenImport(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
-	assert.NilError(t, c.InjectFault(ctx, control.Fault{Times: 1, Status: http.StatusNotFound, Message: "Couldn't find UserTable with name = events", Method: http.MethodPut}))
+	assert.NilError(t, c.InjectFault(ctx, fakeclient.Fault{Times: 1, Status: http.StatusNotFound, Message: "Couldn't find UserTable with name = events", Method: http.MethodPut}))
 	url := ts.URL + "/v3/table/import_with_id/delish/events/" + chunkID + "/msgpack.gz"
 	body := fluentdChunk(t, 2)
 

@@ -7,23 +7,25 @@ import (
 	"testing"
 
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // state is everything a client can see of a fake, for comparing before and
 // after a restart.
 type state struct {
-	Tables  []Table
-	Records map[string][]Record
-	Imports []ImportEntry
+	Tables  []fakeclient.TDTable
+	Records map[string][]fakeclient.TDRecord
+	Imports []fakeclient.TDImport
 }
 
-func snapshot(t *testing.T, c *Client) state {
+func snapshot(t *testing.T, c testClient) state {
 	t.Helper()
 	var st state
 	var err error
 	st.Tables, err = c.Tables(t.Context())
 	assert.NilError(t, err)
-	st.Records = map[string][]Record{}
+	st.Records = map[string][]fakeclient.TDRecord{}
 	for _, tb := range st.Tables {
 		st.Records[tb.Database+"."+tb.Name], err = c.Records(t.Context(), tb.Database, tb.Name)
 		assert.NilError(t, err)
@@ -33,13 +35,13 @@ func snapshot(t *testing.T, c *Client) state {
 	return st
 }
 
-func openDisk(t *testing.T, dir string) (*Client, *Server) {
+func openDisk(t *testing.T, dir string) (testClient, *Server) {
 	t.Helper()
 	ds, err := OpenDiskStore(dir)
 	assert.NilError(t, err)
 	ts, s := newTestServer(t, ds)
 	t.Cleanup(func() { s.Close() })
-	return NewClient(ts.URL, "k"), s
+	return newTestClient(ts.URL, "k"), s
 }
 
 func TestDiskStoreSurvivesRestart(t *testing.T) {

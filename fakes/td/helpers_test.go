@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // fixedNow is the clock of every test server.
@@ -26,6 +28,30 @@ func newTestServer(t *testing.T, store Store, opts ...Option) (*httptest.Server,
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return ts, s
+}
+
+// testClient drives the fake as fluent-plugin-td does (the embedded
+// Client) and reads back what it stored as a user's test does (the
+// embedded fakeclient.TD, which mirrors the inspection API's JSON).
+type testClient struct {
+	*Client
+	*fakeclient.TD
+}
+
+func newTestClient(url, apiKey string, opts ...ClientOption) testClient {
+	return testClient{Client: NewClient(url, apiKey, opts...), TD: fakeclient.NewTD(url)}
+}
+
+// inspect sends GET url and returns the status and the body: the
+// inspection API's answers to what fakeclient never asks.
+func inspect(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	assert.NilError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	assert.NilError(t, err)
+	return resp.StatusCode, string(body)
 }
 
 // rubyPacker writes msgpack as msgpack-ruby does for fluentd records: the

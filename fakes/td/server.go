@@ -5,8 +5,9 @@
 // arrived, table by table, and injects faults.
 //
 // The fake is an echo handler over a [Store]: [NewMemStore] (default) or
-// [OpenDiskStore] (durable, replayed at start). [Client] drives both the
-// import API and the inspection API from Go tests.
+// [OpenDiskStore] (durable, replayed at start). [Client] drives the import
+// API from Go tests as fluent-plugin-td does; package fakeclient reads the
+// inspection API without linking this package.
 package td
 
 import (

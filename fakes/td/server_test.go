@@ -3,6 +3,7 @@ package td
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 const chunkID = "5e1f3c2a9b8d7e6f5a4b3c2d1e0f9a8b" // 16-byte fluentd chunk id as 32 hex chars
@@ -52,7 +55,7 @@ func TestFluentPluginTDSequence(t *testing.T) {
 		"md5_hex": md5Hex(body), "elapsed_time": 0.0,
 	})
 
-	c := NewClient(ts.URL, "dummy-key")
+	c := newTestClient(ts.URL, "dummy-key")
 	recs, err := c.Records(t.Context(), "delish", "access_log")
 	assert.NilError(t, err)
 	assert.Equal(t, len(recs), 3)
@@ -83,7 +86,7 @@ func TestTableCheckWithEmptyGzip(t *testing.T) {
 	status, js := tdRequest(t, http.MethodPut, url, "k", empty)
 	assert.Equal(t, status, http.StatusNotFound, "%v", js)
 
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	assert.NilError(t, c.CreateDatabase(t.Context(), "delish"))
 	assert.NilError(t, c.CreateTable(t.Context(), "delish", "access_log"))
 	status, js = tdRequest(t, http.MethodPut, url, "k", empty)
@@ -99,7 +102,7 @@ func TestTableCheckWithEmptyGzip(t *testing.T) {
 
 func TestAutoCreateOnImport(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	res, err := c.ImportWithID(t.Context(), "delish", "events", chunkID, fluentdChunk(t, 2))
 	assert.NilError(t, err)
 	assert.Equal(t, res.UniqueID, chunkID)
@@ -115,7 +118,7 @@ func TestAutoCreateOnImport(t *testing.T) {
 
 func TestImportIdempotentPerUniqueID(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	first := fluentdChunk(t, 4)
 	url := ts.URL + "/v3/table/import_with_id/delish/events/" + chunkID + "/msgpack.gz"
 
@@ -153,7 +156,7 @@ func TestImportIdempotentPerUniqueID(t *testing.T) {
 	assert.DeepEqual(t, dups, []bool{false, true, true, false, false, false})
 	n, err := c.Counts(t.Context())
 	assert.NilError(t, err)
-	assert.DeepEqual(t, n, Counts{Databases: 1, Tables: 3, Records: 16, Imports: 6, Stored: 4, Duplicates: 2})
+	assert.DeepEqual(t, n, fakeclient.TDCounts{Databases: 1, Tables: 3, Records: 16, Imports: 6, Stored: 4, Duplicates: 2})
 }
 
 func TestAuth(t *testing.T) {
@@ -179,7 +182,7 @@ func TestAuth(t *testing.T) {
 		assert.DeepEqual(t, js, map[string]any{"status": "ok"})
 
 		// Nothing unauthenticated reached the import log.
-		imps, err := NewClient(ts.URL, "").Imports(t.Context())
+		imps, err := newTestClient(ts.URL, "").Imports(t.Context())
 		assert.NilError(t, err)
 		assert.Equal(t, len(imps), 1)
 	})
@@ -192,7 +195,7 @@ func TestAuth(t *testing.T) {
 		status, _ = tdRequest(t, http.MethodPut, url, "key-b", body)
 		assert.Equal(t, status, http.StatusOK)
 
-		err := NewClient(ts.URL, "nope").CreateDatabase(t.Context(), "delish2")
+		err := newTestClient(ts.URL, "nope").CreateDatabase(t.Context(), "delish2")
 		assert.Equal(t, StatusOf(err), http.StatusUnauthorized)
 	})
 	t.Run("other scheme", func(t *testing.T) {
@@ -226,7 +229,7 @@ func TestTimeValidation(t *testing.T) {
 
 	t.Run("flagged by default", func(t *testing.T) {
 		ts, _ := newTestServer(t, nil)
-		c := NewClient(ts.URL, "k")
+		c := newTestClient(ts.URL, "k")
 		_, err := c.ImportWithID(t.Context(), "delish", "events", chunkID, body)
 		assert.NilError(t, err)
 		recs, err := c.Records(t.Context(), "delish", "events")
@@ -237,7 +240,7 @@ func TestTimeValidation(t *testing.T) {
 		v := imps[0].Validation
 		assert.Equal(t, v.TimeMissing, 1)
 		assert.Equal(t, v.TimeNotInt, 2)
-		assert.DeepEqual(t, v.Findings, []Finding{
+		assert.DeepEqual(t, v.Findings, []fakeclient.TDFinding{
 			{Record: 1, Problem: "time_missing", Detail: "record has no time key"},
 			{Record: 2, Problem: "time_not_int", Detail: "time is a string, want an integer"},
 			{Record: 3, Problem: "time_not_int", Detail: "time is a float, want an integer"},
@@ -252,7 +255,7 @@ func TestTimeValidation(t *testing.T) {
 		status, js := tdRequest(t, http.MethodPut, ts.URL+"/v3/table/import_with_id/delish/events/"+chunkID+"/msgpack.gz", "k", body)
 		assert.Equal(t, status, http.StatusBadRequest)
 		assert.Equal(t, js["message"], "record 1: record has no time key (3 of the records lack an integer time)")
-		c := NewClient(ts.URL, "k")
+		c := newTestClient(ts.URL, "k")
 		tables, err := c.Tables(t.Context())
 		assert.NilError(t, err)
 		assert.Equal(t, len(tables), 0, "a rejected import creates nothing")
@@ -338,7 +341,7 @@ func TestCorruptBodies(t *testing.T) {
 			assert.Equal(t, js["error"], "Bad Request")
 			assert.Assert(t, is.Contains(js["message"], tc.msg))
 
-			c := NewClient(ts.URL, "k")
+			c := newTestClient(ts.URL, "k")
 			tables, err := c.Tables(t.Context())
 			assert.NilError(t, err)
 			assert.Equal(t, len(tables), 0, "nothing is created or stored")
@@ -379,7 +382,7 @@ func TestOversizeImport(t *testing.T) {
 
 func TestDatabaseAndTableAPI(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
 	err := c.CreateDatabase(ctx, "delish")
@@ -434,7 +437,7 @@ func TestDatabaseAndTableAPI(t *testing.T) {
 
 func TestInspection(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	_, err := c.ImportWithID(ctx, "delish", "events", chunkID, fluentdChunk(t, 10))
 	assert.NilError(t, err)
@@ -459,20 +462,25 @@ func TestInspection(t *testing.T) {
 	assert.Equal(t, tables[0].Name, "access")
 	assert.Equal(t, tables[1].Count, int64(10))
 
-	var filtered []ImportEntry
-	assert.NilError(t, c.Get(ctx, "/imports", map[string][]string{"table": {"access"}}, &filtered))
+	status, body := inspect(t, ts.URL+"/_devenv/imports?table=access")
+	assert.Equal(t, status, http.StatusOK, body)
+	var filtered []fakeclient.TDImport
+	assert.NilError(t, json.Unmarshal([]byte(body), &filtered))
 	assert.Equal(t, len(filtered), 1)
 
 	_, err = c.Records(ctx, "delish", "missing")
 	assert.ErrorContains(t, err, "404")
-	assert.ErrorContains(t, c.Get(ctx, "/records", map[string][]string{"db": {"delish"}}, nil), "400")
-	assert.ErrorContains(t, c.Get(ctx, "/records", map[string][]string{"db": {"delish"}, "table": {"events"}, "limit": {"-1"}}, nil), "400")
+	status, body = inspect(t, ts.URL+"/_devenv/records?db=delish")
+	assert.Equal(t, status, http.StatusBadRequest, body)
+	status, body = inspect(t, ts.URL+"/_devenv/records?db=delish&table=events&limit=-1")
+	assert.Equal(t, status, http.StatusBadRequest, body)
 	// A misspelt filter is an error, not ignored (which would widen the answer).
-	err = c.Get(ctx, "/imports", map[string][]string{"tbl": {"access"}}, nil)
-	assert.ErrorContains(t, err, "400")
-	assert.ErrorContains(t, err, "unknown query parameter tbl (known: db, table)")
-	err = c.Get(ctx, "/records", map[string][]string{"db": {"delish"}, "table": {"events"}, "offset": {"2"}}, nil)
-	assert.ErrorContains(t, err, "unknown query parameter offset (known: db, table, since, limit)")
+	status, body = inspect(t, ts.URL+"/_devenv/imports?tbl=access")
+	assert.Equal(t, status, http.StatusBadRequest, body)
+	assert.Check(t, is.Contains(body, "unknown query parameter tbl (known: db, table)"))
+	status, body = inspect(t, ts.URL+"/_devenv/records?db=delish&table=events&offset=2")
+	assert.Equal(t, status, http.StatusBadRequest, body)
+	assert.Check(t, is.Contains(body, "unknown query parameter offset (known: db, table, since, limit)"))
 
 	assert.NilError(t, c.Health(ctx))
 	assert.NilError(t, c.Reset(ctx))
@@ -481,12 +489,12 @@ func TestInspection(t *testing.T) {
 	assert.Equal(t, len(tables), 0)
 	n, err := c.Counts(ctx)
 	assert.NilError(t, err)
-	assert.DeepEqual(t, n, Counts{})
+	assert.DeepEqual(t, n, fakeclient.TDCounts{})
 }
 
 func TestRecordValuesAsJSON(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	var p rubyPacker
 	p.mapHeader(6)
 	p.str("time")
@@ -505,7 +513,7 @@ func TestRecordValuesAsJSON(t *testing.T) {
 	assert.NilError(t, err)
 	recs, err := c.Records(t.Context(), "delish", "values")
 	assert.NilError(t, err)
-	assert.DeepEqual(t, recs[0], Record{
+	assert.DeepEqual(t, recs[0], fakeclient.TDRecord{
 		"time":   jsonNumber("1700000000"),
 		"bin":    "abc",
 		"raw":    "//4=",
@@ -517,7 +525,7 @@ func TestRecordValuesAsJSON(t *testing.T) {
 
 func TestConcurrentImports(t *testing.T) {
 	ts, _ := newTestServer(t, nil)
-	c := NewClient(ts.URL, "k")
+	c := newTestClient(ts.URL, "k")
 	body := fluentdChunk(t, 7)
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)

@@ -31,11 +31,13 @@ func Get(t testing.TB, url string) []byte {
 // client's type) and fails t unless the type mirrors it exactly: every
 // field of raw is known to the type (none is dropped), and v encodes back
 // to the same JSON (no field renamed, retyped, or omitted differently).
-// Numbers are compared as written.
+// Numbers decoded into an interface are json.Number, and all numbers are
+// compared as written.
 func Check(t testing.TB, raw []byte, v any) {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
+	dec.UseNumber()
 	assert.NilError(t, dec.Decode(v), "the client's %T lacks a field of the server's JSON:\n%s", v, raw)
 	back, err := json.Marshal(v)
 	assert.NilError(t, err)
