@@ -19,6 +19,7 @@ import (
 
 	"github.com/DataDog/datadog-go/v5/statsd"
 
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
 )
 
@@ -41,7 +42,7 @@ func TestFakeDatadogCommandServesAndShutsDown(t *testing.T) {
 	socket := filepath.Join(dir, "dsd.socket")
 	apmSocket := filepath.Join(dir, "apm.socket")
 	apm, udp, stop := startFakeDatadog(t, "--statsd-socket", socket, "--apm-socket", apmSocket, "--max-datagram-size", "64")
-	c := datadog.NewClient(apm)
+	c := fakeclient.NewDatadog(apm)
 	ctx := t.Context()
 	assert.NilError(t, c.Health(ctx))
 
@@ -54,8 +55,8 @@ func TestFakeDatadogCommandServesAndShutsDown(t *testing.T) {
 		assert.NilError(t, err)
 		conn.Close()
 	}
-	r, err := c.WaitMetrics(ctx, datadog.MetricQuery{Name: "cmd.test"}, 10*time.Second,
-		func(r datadog.MetricsResult) bool { return r.Total.Sum == 4 })
+	r, err := c.WaitMetrics(ctx, fakeclient.MetricQuery{Name: "cmd.test"}, 10*time.Second,
+		func(r fakeclient.MetricsResult) bool { return r.Total.Sum == 4 })
 	assert.NilError(t, err, "%+v", r)
 	assert.Check(t, is.Len(r.Series, 2))
 	n, err := c.Counts(ctx)
@@ -130,30 +131,30 @@ func TestFakeDatadogCommandDataDirSurvivesRestart(t *testing.T) {
 	assert.NilError(t, c.ServiceCheck(&statsd.ServiceCheck{Name: "cmd.db.up", Status: statsd.Ok}))
 	assert.NilError(t, c.Close())
 
-	dd := datadog.NewClient(apm)
-	q := datadog.MetricQuery{Name: "cmd.persist.*", NoPoints: true}
-	want, err := dd.WaitMetrics(ctx, q, 10*time.Second, func(r datadog.MetricsResult) bool { return r.Total.Count == 5 })
+	dd := fakeclient.NewDatadog(apm)
+	q := fakeclient.MetricQuery{Name: "cmd.persist.*", NoPoints: true}
+	want, err := dd.WaitMetrics(ctx, q, 10*time.Second, func(r fakeclient.MetricsResult) bool { return r.Total.Count == 5 })
 	assert.NilError(t, err, "%+v", want)
-	wantEvents := waitFakeDatadog(t, func() ([]datadog.Event, error) { return dd.Events(ctx, datadog.EventQuery{}) })
-	wantChecks := waitFakeDatadog(t, func() ([]datadog.ServiceCheck, error) {
-		return dd.ServiceChecks(ctx, datadog.ServiceCheckQuery{})
+	wantEvents := waitFakeDatadog(t, func() ([]fakeclient.Event, error) { return dd.Events(ctx, fakeclient.EventQuery{}) })
+	wantChecks := waitFakeDatadog(t, func() ([]fakeclient.ServiceCheck, error) {
+		return dd.ServiceChecks(ctx, fakeclient.ServiceCheckQuery{})
 	})
 	wantCounts, err := dd.Counts(ctx)
 	assert.NilError(t, err)
 	assert.NilError(t, stop(), "a clean shutdown exits 0")
 
 	apm, _, stop = startFakeDatadog(t, "--data-dir", dir)
-	dd = datadog.NewClient(apm)
+	dd = fakeclient.NewDatadog(apm)
 	got, err := dd.Metrics(ctx, q)
 	assert.NilError(t, err)
 	assert.Check(t, is.DeepEqual(got, want))
 	assert.Check(t, is.Equal(got.Total.Sum, 24.0), "5+1+12 and 4+2")
-	events, err := dd.Events(ctx, datadog.EventQuery{})
+	events, err := dd.Events(ctx, fakeclient.EventQuery{})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(events, 1))
 	assert.Check(t, is.Equal(events[0].Title, wantEvents[0].Title))
 	assert.Check(t, events[0].Received.Equal(wantEvents[0].Received))
-	checks, err := dd.ServiceChecks(ctx, datadog.ServiceCheckQuery{})
+	checks, err := dd.ServiceChecks(ctx, fakeclient.ServiceCheckQuery{})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(checks, 1))
 	assert.Check(t, is.Equal(checks[0].Name, wantChecks[0].Name))
@@ -164,13 +165,13 @@ func TestFakeDatadogCommandDataDirSurvivesRestart(t *testing.T) {
 	assert.NilError(t, dd.Reset(ctx))
 	assert.NilError(t, stop())
 	apm, _, stop = startFakeDatadog(t, "--data-dir", dir)
-	dd = datadog.NewClient(apm)
+	dd = fakeclient.NewDatadog(apm)
 	got, err = dd.Metrics(ctx, q)
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(got.Series, 0), "a reset is persisted")
 	counts, err = dd.Counts(ctx)
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(counts, datadog.Counts{}))
+	assert.Check(t, is.DeepEqual(counts, fakeclient.DatadogCounts{}))
 	assert.NilError(t, stop())
 }
 
@@ -223,6 +224,6 @@ func TestFakeDatadogCommandDataDirLocked(t *testing.T) {
 	err := run(t.Context(), []string{"fake", "datadog", "--statsd-addr", "127.0.0.1:0", "--apm-addr", "127.0.0.1:0", "--data-dir", dir},
 		strings.NewReader(""), io.Discard, io.Discard)
 	assert.Error(t, err, "open fake datadog: lock data dir "+dir+": another datadog agent stub is using it")
-	assert.NilError(t, datadog.NewClient(apm).Health(t.Context()))
+	assert.NilError(t, fakeclient.NewDatadog(apm).Health(t.Context()))
 	assert.NilError(t, stop())
 }

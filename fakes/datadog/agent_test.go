@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
 )
 
@@ -28,7 +30,8 @@ import (
 // datagram socket, and its HTTP API on an httptest server.
 type stub struct {
 	agent  *datadog.Agent
-	client *datadog.Client
+	client *fakeclient.Datadog
+	url    string // the HTTP API's base URL
 	udp    string // host:port
 	socket string // path
 }
@@ -48,7 +51,7 @@ func startStub(t *testing.T, opts ...datadog.Option) *stub {
 	assert.NilError(t, err)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &stub{agent: a, client: datadog.NewClient(srv.URL), udp: udp.String(), socket: socket}
+	return &stub{agent: a, client: fakeclient.NewDatadog(srv.URL), url: srv.URL, udp: udp.String(), socket: socket}
 }
 
 // containerID is what every datadog-go client of these tests sends as "|c:":
@@ -64,9 +67,9 @@ func newStatsd(t *testing.T, addr string, opts ...statsd.Option) *statsd.Client 
 }
 
 // waitFor polls the stub until the query's aggregate satisfies done.
-func waitFor(t *testing.T, s *stub, q datadog.MetricQuery, done func(datadog.Aggregate) bool) datadog.MetricsResult {
+func waitFor(t *testing.T, s *stub, q fakeclient.MetricQuery, done func(fakeclient.Aggregate) bool) fakeclient.MetricsResult {
 	t.Helper()
-	r, err := s.client.WaitMetrics(t.Context(), q, 10*time.Second, func(r datadog.MetricsResult) bool { return done(r.Total) })
+	r, err := s.client.WaitMetrics(t.Context(), q, 10*time.Second, func(r fakeclient.MetricsResult) bool { return done(r.Total) })
 	assert.NilError(t, err, "last result: %+v", r.Total)
 	return r
 }
@@ -107,29 +110,29 @@ func TestDatadogGoClientSideAggregation(t *testing.T) {
 			}
 
 			mine := "t:" + tc.transport
-			cnt := waitFor(t, s, datadog.MetricQuery{Name: "app.requests", Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Sum >= 10 })
+			cnt := waitFor(t, s, fakeclient.MetricQuery{Name: "app.requests", Tags: []string{mine}}, func(a fakeclient.Aggregate) bool { return a.Sum >= 10 })
 			assert.Check(t, is.Equal(cnt.Total.Sum, 10.0), "three Incr and a Count of 7")
 			assert.Check(t, is.Len(cnt.Series, 1))
 			assert.Check(t, is.DeepEqual(cnt.Series[0].Tags, []string{"env:test", "route:/users", "t:" + tc.transport}))
 			for _, p := range cnt.Points {
-				assert.Check(t, is.Equal(p.Type, datadog.Count))
+				assert.Check(t, is.Equal(p.Type, fakeclient.MetricCount))
 				assert.Check(t, is.Equal(p.Transport, tc.transport))
 				assert.Check(t, is.Equal(p.ContainerID, containerID))
 			}
 
-			g := waitFor(t, s, datadog.MetricQuery{Name: "app.queue.depth", Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Messages > 0 })
+			g := waitFor(t, s, fakeclient.MetricQuery{Name: "app.queue.depth", Tags: []string{mine}}, func(a fakeclient.Aggregate) bool { return a.Messages > 0 })
 			assert.Check(t, is.Equal(g.Total.Last, 4.5), "gauges: last value wins")
-			assert.Check(t, is.Equal(g.Series[0].Type, datadog.Gauge))
+			assert.Check(t, is.Equal(g.Series[0].Type, fakeclient.MetricGauge))
 
-			set := waitFor(t, s, datadog.MetricQuery{Name: "app.users", Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Distinct >= 3 })
+			set := waitFor(t, s, fakeclient.MetricQuery{Name: "app.users", Tags: []string{mine}}, func(a fakeclient.Aggregate) bool { return a.Distinct >= 3 })
 			assert.Check(t, is.DeepEqual(set.Total.Members, []string{"ann", "bob", "cid"}))
 
 			for _, h := range []struct {
 				name  string
-				typ   datadog.MetricType
+				typ   fakeclient.MetricType
 				scale float64
-			}{{"app.payload.size", datadog.Histogram, 1}, {"app.latency", datadog.Distribution, 10}, {"app.db.time", datadog.Timing, 0.5}} {
-				r := waitFor(t, s, datadog.MetricQuery{Name: h.name, Tags: []string{mine}}, func(a datadog.Aggregate) bool { return a.Count >= len(hv) })
+			}{{"app.payload.size", fakeclient.MetricHistogram, 1}, {"app.latency", fakeclient.MetricDistribution, 10}, {"app.db.time", fakeclient.MetricTiming, 0.5}} {
+				r := waitFor(t, s, fakeclient.MetricQuery{Name: h.name, Tags: []string{mine}}, func(a fakeclient.Aggregate) bool { return a.Count >= len(hv) })
 				assert.Check(t, is.Equal(r.Total.Count, 5), h.name)
 				assert.Check(t, is.Equal(r.Total.Sum, 15*h.scale), h.name)
 				assert.Check(t, is.Equal(r.Total.Min, 1*h.scale), h.name)
@@ -166,10 +169,10 @@ func TestDatadogGoUnixStream(t *testing.T) {
 	}
 	assert.NilError(t, c.ServiceCheck(&statsd.ServiceCheck{Name: "stream.check", Status: statsd.Ok}))
 	assert.NilError(t, c.Flush())
-	r := waitFor(t, s, datadog.MetricQuery{Name: "stream.count"}, func(a datadog.Aggregate) bool { return a.Count >= 100 })
+	r := waitFor(t, s, fakeclient.MetricQuery{Name: "stream.count"}, func(a fakeclient.Aggregate) bool { return a.Count >= 100 })
 	assert.Check(t, is.Equal(r.Total.Sum, 4950.0))
 	assert.Check(t, is.Equal(r.Points[0].Transport, datadog.TransportUDS))
-	checks, err := s.client.ServiceChecks(t.Context(), datadog.ServiceCheckQuery{Name: "stream.check"})
+	checks, err := s.client.ServiceChecks(t.Context(), fakeclient.ServiceCheckQuery{Name: "stream.check"})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(checks, 1))
 
@@ -182,7 +185,7 @@ func TestDatadogGoUnixStream(t *testing.T) {
 	}
 	_, err = conn.Write(append(frame(bytes.Repeat([]byte("x"), 70000)), frame([]byte("after.big:1|c"))...))
 	assert.NilError(t, err)
-	waitFor(t, s, datadog.MetricQuery{Name: "after.big"}, func(a datadog.Aggregate) bool { return a.Count == 1 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "after.big"}, func(a fakeclient.Aggregate) bool { return a.Count == 1 })
 	n, err := s.client.Counts(t.Context())
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(n.Oversize, uint64(1)))
@@ -202,7 +205,7 @@ func TestDatadogGoExtendedAggregation(t *testing.T) {
 		assert.NilError(t, c.Timing("x.timing", time.Duration(i+1)*time.Millisecond, nil, 1))
 	}
 	for _, name := range []string{"x.dist", "x.hist", "x.timing"} {
-		r := waitFor(t, s, datadog.MetricQuery{Name: name}, func(a datadog.Aggregate) bool { return a.Count >= n })
+		r := waitFor(t, s, fakeclient.MetricQuery{Name: name}, func(a fakeclient.Aggregate) bool { return a.Count >= n })
 		assert.Check(t, is.Equal(r.Total.Count, n), name)
 		assert.Check(t, is.Equal(r.Total.Sum, float64(n*(n+1)/2)), name)
 		assert.Check(t, r.Total.Messages < r.Total.Count, "%s: values should arrive packed, got %d messages for %d values", name, r.Total.Messages, r.Total.Count)
@@ -242,13 +245,13 @@ func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
 		assert.NilError(t, c.Flush())
 	}
 	ctx := t.Context()
-	var events []datadog.Event
-	var checks []datadog.ServiceCheck
+	var events []fakeclient.Event
+	var checks []fakeclient.ServiceCheck
 	poll(t, func() bool {
 		var err error
-		events, err = s.client.Events(ctx, datadog.EventQuery{Title: "deploy*", Tags: []string{"service:api"}})
+		events, err = s.client.Events(ctx, fakeclient.EventQuery{Title: "deploy*", Tags: []string{"service:api"}})
 		assert.NilError(t, err)
-		checks, err = s.client.ServiceChecks(ctx, datadog.ServiceCheckQuery{Name: "db.can_connect"})
+		checks, err = s.client.ServiceChecks(ctx, fakeclient.ServiceCheckQuery{Name: "db.can_connect"})
 		assert.NilError(t, err)
 		return len(events) == 2 && len(checks) == 2
 	})
@@ -257,7 +260,7 @@ func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
 		transports = append(transports, e.Transport)
 		assert.Check(t, strings.HasPrefix(e.Raw, "_e{13,30}:deploy | done|line one\\nline two | with pipe|d:1700000000|"), e.Raw)
 		e.Received, e.Transport, e.Raw = time.Time{}, "", ""
-		assert.Check(t, is.DeepEqual(e, datadog.Event{
+		assert.Check(t, is.DeepEqual(e, fakeclient.Event{
 			Title: "deploy | done", Text: "line one\nline two | with pipe", Timestamp: 1700000000,
 			Host: "host-1", AggregationKey: "deploy-42", Priority: "low", SourceType: "devenv",
 			AlertType: "success", Tags: []string{"env:test", "service:api"}, ContainerID: containerID,
@@ -268,17 +271,17 @@ func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
 	for _, c := range checks {
 		assert.Check(t, strings.Contains(c.Raw, `|m:timeout\nretrying m\: soon`), c.Raw)
 		c.Received, c.Transport, c.Raw = time.Time{}, "", ""
-		assert.Check(t, is.DeepEqual(c, datadog.ServiceCheck{
+		assert.Check(t, is.DeepEqual(c, fakeclient.ServiceCheck{
 			Name: "db.can_connect", Status: 2, Timestamp: 1700000000, Host: "host-1",
 			Message: "timeout\nretrying m: soon", Tags: []string{"env:test", "db:main"}, ContainerID: containerID,
 		}))
 	}
 	crit := 2
-	got, err := s.client.ServiceChecks(ctx, datadog.ServiceCheckQuery{Status: &crit, Tags: []string{"db"}})
+	got, err := s.client.ServiceChecks(ctx, fakeclient.ServiceCheckQuery{Status: &crit, Tags: []string{"db"}})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(got, 2))
 	ok := 0
-	got, err = s.client.ServiceChecks(ctx, datadog.ServiceCheckQuery{Status: &ok})
+	got, err = s.client.ServiceChecks(ctx, fakeclient.ServiceCheckQuery{Status: &ok})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(got, 0))
 }
@@ -293,10 +296,10 @@ func TestDatadogGoTimestamps(t *testing.T) {
 	assert.NilError(t, c.GaugeWithTimestamp("ts.gauge", 3.25, []string{"k:v"}, 1, ts))
 	assert.NilError(t, c.CountWithTimestamp("ts.count", 9, nil, 1, ts.Add(time.Second)))
 	assert.NilError(t, c.Flush())
-	g := waitFor(t, s, datadog.MetricQuery{Name: "ts.gauge"}, func(a datadog.Aggregate) bool { return a.Messages == 1 })
+	g := waitFor(t, s, fakeclient.MetricQuery{Name: "ts.gauge"}, func(a fakeclient.Aggregate) bool { return a.Messages == 1 })
 	assert.Check(t, is.Equal(g.Points[0].Timestamp, int64(1700000000)))
 	assert.Check(t, is.Equal(g.Points[0].Values[0], 3.25))
-	n := waitFor(t, s, datadog.MetricQuery{Name: "ts.count"}, func(a datadog.Aggregate) bool { return a.Messages == 1 })
+	n := waitFor(t, s, fakeclient.MetricQuery{Name: "ts.count"}, func(a fakeclient.Aggregate) bool { return a.Messages == 1 })
 	assert.Check(t, is.Equal(n.Points[0].Timestamp, int64(1700000001)))
 	assert.Check(t, is.Equal(n.Total.Sum, 9.0))
 }
@@ -317,24 +320,24 @@ func TestDatadogGoTelemetry(t *testing.T) {
 		synctest.Wait()
 		assert.NilError(t, c.Close())
 	})
-	r, err := s.client.WaitMetrics(t.Context(), datadog.MetricQuery{Name: datadog.TelemetryPrefix + "*"}, 5*time.Second,
-		func(r datadog.MetricsResult) bool { return r.Total.Messages > 0 })
+	r, err := s.client.WaitMetrics(t.Context(), fakeclient.MetricQuery{Name: datadog.TelemetryPrefix + "*"}, 5*time.Second,
+		func(r fakeclient.MetricsResult) bool { return r.Total.Messages > 0 })
 	assert.NilError(t, err)
 	for _, p := range r.Points {
 		assert.Check(t, p.Telemetry, p.Name)
 		assert.Check(t, slices.Contains(p.Tags, "client:go"), "%s %v", p.Name, p.Tags)
 		assert.Check(t, slices.Contains(p.Tags, "client_transport:udp"), "%s %v", p.Name, p.Tags)
 	}
-	_, err = s.client.WaitMetrics(t.Context(), datadog.MetricQuery{Name: "mine"}, 5*time.Second,
-		func(r datadog.MetricsResult) bool { return r.Total.Sum == 1 })
+	_, err = s.client.WaitMetrics(t.Context(), fakeclient.MetricQuery{Name: "mine"}, 5*time.Second,
+		func(r fakeclient.MetricsResult) bool { return r.Total.Sum == 1 })
 	assert.NilError(t, err)
-	def, err := s.client.Metrics(t.Context(), datadog.MetricQuery{})
+	def, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{})
 	assert.NilError(t, err)
 	assert.Check(t, len(def.Points) > 0)
 	for _, p := range def.Points {
 		assert.Check(t, !p.Telemetry, "telemetry %s listed without telemetry=true", p.Name)
 	}
-	all, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Telemetry: true})
+	all, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{Telemetry: true})
 	assert.NilError(t, err)
 	assert.Check(t, len(all.Points) > len(def.Points))
 }
@@ -369,15 +372,15 @@ func TestRawDatagrams(t *testing.T) {
 	assert.Check(t, is.Equal(n.Oversize, uint64(1)))
 	assert.Check(t, is.Equal(n.Dropped, uint64(0)))
 
-	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "sampled"})
+	r, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "sampled"})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(r.Total.Sum, 4.0))
 	assert.Check(t, is.Equal(r.Total.ScaledSum, 14.0), "1/0.5 + 3/0.25")
 	assert.Check(t, is.Len(r.Series, 2))
-	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "sampled", Tags: []string{"a:b"}})
+	r, err = s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "sampled", Tags: []string{"a:b"}})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(r.Total.ScaledSum, 12.0))
-	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "stamped"})
+	r, err = s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "stamped"})
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(r.Points, 1))
 	assert.Check(t, is.Equal(r.Points[0].Timestamp, int64(1700000000)))
@@ -391,8 +394,8 @@ func TestRawDatagrams(t *testing.T) {
 	assert.NilError(t, s.client.Reset(t.Context()))
 	n, err = s.client.Counts(t.Context())
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(n, datadog.Counts{}))
-	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{})
+	assert.Check(t, is.DeepEqual(n, fakeclient.DatadogCounts{}))
+	r, err = s.client.Metrics(t.Context(), fakeclient.MetricQuery{})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(r.Points, 0))
 }
@@ -415,24 +418,24 @@ func TestMetricQueries(t *testing.T) {
 	now := clock.Now()
 	sendAndWait("http.req:10|c|#env:prod,code:200\ndb.q:2|g", 2)
 
-	q := func(mq datadog.MetricQuery) datadog.Aggregate {
+	q := func(mq fakeclient.MetricQuery) fakeclient.Aggregate {
 		r, err := s.client.Metrics(t.Context(), mq)
 		assert.NilError(t, err)
 		return r.Total
 	}
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.req"}).Sum, 12.0))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.*"}).Messages, 4))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.req", Tags: []string{"env:prod"}}).Sum, 11.0))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Name: "http.req", Tags: []string{"env:prod", "code:500"}}).Messages, 0))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Tags: []string{"code"}}).Messages, 3), "a bare key matches any value")
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Tags: []string{"code:*"}}).Messages, 3))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Type: datadog.Histogram}).Messages, 1))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{ContainerID: "c1"}).Messages, 1))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Window: datadog.Window{Last: 30 * time.Second}}).Messages, 2))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Window: datadog.Window{Until: now.Add(-time.Second)}}).Messages, 3))
-	assert.Check(t, is.Equal(q(datadog.MetricQuery{Window: datadog.Window{Since: now}}).Sum, 12.0))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Name: "http.req"}).Sum, 12.0))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Name: "http.*"}).Messages, 4))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Name: "http.req", Tags: []string{"env:prod"}}).Sum, 11.0))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Name: "http.req", Tags: []string{"env:prod", "code:500"}}).Messages, 0))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Tags: []string{"code"}}).Messages, 3), "a bare key matches any value")
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Tags: []string{"code:*"}}).Messages, 3))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Type: fakeclient.MetricHistogram}).Messages, 1))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{ContainerID: "c1"}).Messages, 1))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Window: fakeclient.Window{Last: 30 * time.Second}}).Messages, 2))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Window: fakeclient.Window{Until: now.Add(-time.Second)}}).Messages, 3))
+	assert.Check(t, is.Equal(q(fakeclient.MetricQuery{Window: fakeclient.Window{Since: now}}).Sum, 12.0))
 
-	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "http.req", NoPoints: true})
+	r, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "http.req", NoPoints: true})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(r.Points, 0))
 	assert.Assert(t, is.Len(r.Series, 2))
@@ -440,10 +443,11 @@ func TestMetricQueries(t *testing.T) {
 	assert.Check(t, is.Equal(r.Series[0].Sum, 11.0))
 	assert.Check(t, is.DeepEqual(r.Series[1].Tags, []string{"code:500", "env:dev"}))
 
-	err = s.client.Get(t.Context(), "/metrics", map[string][]string{"type": {"x"}}, nil)
-	assert.ErrorContains(t, err, `invalid query: type: \"x\" is not one of c, g, ms, h, s, d`)
-	err = s.client.Get(t.Context(), "/metrics", map[string][]string{"last": {"soon"}}, nil)
-	assert.ErrorContains(t, err, "400 Bad Request")
+	status, body := get(t, s, "/_devenv/metrics?type=x")
+	assert.Check(t, is.Equal(status, http.StatusBadRequest))
+	assert.Check(t, is.Contains(body, `invalid query: type: \"x\" is not one of c, g, ms, h, s, d`))
+	status, body = get(t, s, "/_devenv/metrics?last=soon")
+	assert.Check(t, is.Equal(status, http.StatusBadRequest), body)
 }
 
 // TestRetentionAndCapacity checks the store forgets old items and keeps the
@@ -625,7 +629,7 @@ func TestDatagramCountedOnceStored(t *testing.T) {
 	assert.Check(t, is.Equal(held.Packets, uint64(0)), "datagram counted before it was stored")
 	assert.Check(t, is.Equal(held.Bytes, uint64(0)))
 	poll(t, func() bool { return s.agent.Counts().Packets == 1 })
-	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "counted.after.store"})
+	r, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "counted.after.store"})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(r.Total.Messages, 1))
 }
@@ -643,12 +647,12 @@ func TestQueryRejectsUnknownParameters(t *testing.T) {
 		{"/spans?svc=api", `unknown parameter svc`},
 		{"/traces?traceid=1", `unknown parameter traceid`},
 	} {
-		_, err := s.client.GetBytes(t.Context(), tc.path, nil)
-		assert.Check(t, is.ErrorContains(err, "400 Bad Request"), tc.path)
-		assert.Check(t, is.ErrorContains(err, tc.want), tc.path)
+		status, body := get(t, s, "/_devenv"+tc.path)
+		assert.Check(t, is.Equal(status, http.StatusBadRequest), tc.path)
+		assert.Check(t, is.Contains(body, tc.want), tc.path)
 	}
-	_, err := s.client.GetBytes(t.Context(), "/metrics?name=x&tag=a&type=c&container_id=c&telemetry=true&points=false&last=1m", nil)
-	assert.NilError(t, err)
+	status, body := get(t, s, "/_devenv/metrics?name=x&tag=a&type=c&container_id=c&telemetry=true&points=false&last=1m")
+	assert.Check(t, is.Equal(status, http.StatusOK), body)
 }
 
 // TestSumOverflowIsReportedNotAnError: finite values whose sum leaves the
@@ -663,13 +667,13 @@ func TestSumOverflowIsReportedNotAnError(t *testing.T) {
 	assert.NilError(t, err)
 	poll(t, func() bool { return s.agent.Counts().Metrics == 3 })
 
-	r, err := s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "big"})
+	r, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "big"})
 	assert.NilError(t, err)
 	assert.Check(t, r.Total.Overflow)
 	assert.Check(t, is.Equal(r.Total.Sum, math.MaxFloat64))
 	assert.Check(t, is.Equal(r.Total.Max, 1e308))
 
-	r, err = s.client.Metrics(t.Context(), datadog.MetricQuery{Name: "small"})
+	r, err = s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "small"})
 	assert.NilError(t, err)
 	assert.Check(t, r.Total.Overflow, "-1e308 / 0.1 leaves the range")
 	assert.Check(t, is.Equal(r.Total.Sum, -1e308))

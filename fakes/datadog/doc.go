@@ -19,7 +19,9 @@
 //     directory: a JSON snapshot loaded at open and saved atomically while
 //     running and at [Agent.Close].
 //   - agent.go: [Agent], which wires the above into one echo handler.
-//   - client.go: [Client], the typed client tests use.
+//
+// Package fakeclient reads the inspection API from tests without linking
+// this package.
 //
 // What is stored is what was received: counts are not rate-scaled and
 // nothing is aggregated on the way in. Aggregation happens at query time over

@@ -3,6 +3,7 @@ package datadog_test
 import (
 	"encoding/json"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
 )
 
@@ -30,7 +32,7 @@ func openStub(t *testing.T, dir string, opts ...datadog.Option) (s *stub, close 
 	assert.NilError(t, err)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &stub{agent: a, client: datadog.NewClient(srv.URL), udp: udp.String()}, func() error {
+	return &stub{agent: a, client: fakeclient.NewDatadog(srv.URL), url: srv.URL, udp: udp.String()}, func() error {
 		srv.Close()
 		return a.Close()
 	}
@@ -47,9 +49,9 @@ func answers(t *testing.T, s *stub) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, p := range inspectionPaths {
-		b, err := s.client.GetBytes(t.Context(), p, nil)
-		assert.NilError(t, err, p)
-		out[p] = string(b)
+		status, body := get(t, s, "/_devenv"+p)
+		assert.Check(t, is.Equal(status, http.StatusOK), "%s: %s", p, body)
+		out[p] = body
 	}
 	return out
 }
@@ -93,12 +95,14 @@ func TestOpenKeepsEverythingAcrossRestart(t *testing.T) {
 	resp := postTraces(t, s, "/v0.4/traces", encodeV04(t, sampleTraces()), 2)
 	assert.Equal(t, resp.StatusCode, 200)
 
-	waitFor(t, s, datadog.MetricQuery{Name: "persist.requests"}, func(a datadog.Aggregate) bool { return a.Sum == 3 })
-	waitFor(t, s, datadog.MetricQuery{Name: "persist.latency"}, func(a datadog.Aggregate) bool { return a.Count == 4 })
-	waitFor(t, s, datadog.MetricQuery{Name: "persist.users"}, func(a datadog.Aggregate) bool { return a.Distinct == 2 })
-	waitFor(t, s, datadog.MetricQuery{Name: "persist.queue"}, func(a datadog.Aggregate) bool { return a.Last == 7 })
-	waitFor(t, s, datadog.MetricQuery{Name: "persist.size"}, func(a datadog.Aggregate) bool { return a.Count == 1 })
-	waitCounts(t, s, func(n datadog.Counts) bool { return n.Events == 1 && n.ServiceChecks == 1 && n.ParseErrors == 1 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "persist.requests"}, func(a fakeclient.Aggregate) bool { return a.Sum == 3 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "persist.latency"}, func(a fakeclient.Aggregate) bool { return a.Count == 4 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "persist.users"}, func(a fakeclient.Aggregate) bool { return a.Distinct == 2 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "persist.queue"}, func(a fakeclient.Aggregate) bool { return a.Last == 7 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "persist.size"}, func(a fakeclient.Aggregate) bool { return a.Count == 1 })
+	waitCounts(t, s, func(n fakeclient.DatadogCounts) bool {
+		return n.Events == 1 && n.ServiceChecks == 1 && n.ParseErrors == 1
+	})
 	before := answers(t, s)
 	assert.NilError(t, closeStub())
 
@@ -107,12 +111,12 @@ func TestOpenKeepsEverythingAcrossRestart(t *testing.T) {
 	for _, p := range inspectionPaths {
 		assert.Check(t, is.Equal(after[p], before[p]), "GET /_devenv%s after a restart", p)
 	}
-	r, err := s2.client.Metrics(t.Context(), datadog.MetricQuery{Name: "persist.latency"})
+	r, err := s2.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "persist.latency"})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(r.Total.Count, 4))
 	assert.Check(t, is.Equal(r.Total.Sum, 16.0))
 	assert.Check(t, is.Equal(r.Total.Max, 10.0))
-	spans, err := s2.client.Spans(t.Context(), datadog.SpanQuery{})
+	spans, err := s2.client.Spans(t.Context(), fakeclient.SpanQuery{})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(spans, 3))
 
@@ -128,7 +132,7 @@ func TestOpenKeepsEverythingAcrossRestart(t *testing.T) {
 	assert.NilError(t, closeStub2())
 }
 
-func waitCounts(t *testing.T, s *stub, done func(datadog.Counts) bool) {
+func waitCounts(t *testing.T, s *stub, done func(fakeclient.DatadogCounts) bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -170,15 +174,15 @@ func TestOpenAppliesRetentionToTheSnapshot(t *testing.T) {
 	}
 	s, closeStub := openStub(t, dir, opts()...)
 	sendRaw(t, s.udp, "ret.old:1|c")
-	waitFor(t, s, datadog.MetricQuery{Name: "ret.old"}, func(a datadog.Aggregate) bool { return a.Sum == 1 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "ret.old"}, func(a fakeclient.Aggregate) bool { return a.Sum == 1 })
 	clock.advance(45 * time.Second)
 	sendRaw(t, s.udp, "ret.new:1|c")
-	waitFor(t, s, datadog.MetricQuery{Name: "ret.new"}, func(a datadog.Aggregate) bool { return a.Sum == 1 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "ret.new"}, func(a fakeclient.Aggregate) bool { return a.Sum == 1 })
 	assert.NilError(t, closeStub())
 
 	clock.advance(45 * time.Second) // ret.old is 90 s old, ret.new 45 s
 	s2, closeStub2 := openStub(t, dir, opts()...)
-	r, err := s2.client.Metrics(t.Context(), datadog.MetricQuery{Name: "ret.*"})
+	r, err := s2.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "ret.*"})
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(r.Series, 1), "%+v", r.Series)
 	assert.Check(t, is.Equal(r.Series[0].Name, "ret.new"))
@@ -215,7 +219,7 @@ func TestOpenSavesPeriodically(t *testing.T) {
 	crashed := t.TempDir()
 	assert.NilError(t, os.WriteFile(filepath.Join(crashed, datadog.SnapshotName), data, 0o644))
 	s2, closeStub2 := openStub(t, crashed)
-	r, err := s2.client.Metrics(t.Context(), datadog.MetricQuery{Name: "periodic.saved"})
+	r, err := s2.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "periodic.saved"})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(r.Total.Sum, 5.0))
 	assert.NilError(t, closeStub2())
@@ -228,7 +232,7 @@ func TestOpenResetEmptiesTheSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	s, closeStub := openStub(t, dir)
 	sendRaw(t, s.udp, "reset.before:1|c", "_e{2,2}:ev|tx", "garbage")
-	waitCounts(t, s, func(n datadog.Counts) bool { return n.Metrics == 1 && n.Events == 1 && n.ParseErrors == 1 })
+	waitCounts(t, s, func(n fakeclient.DatadogCounts) bool { return n.Metrics == 1 && n.Events == 1 && n.ParseErrors == 1 })
 	assert.NilError(t, s.client.Reset(t.Context()))
 
 	data, err := os.ReadFile(filepath.Join(dir, datadog.SnapshotName))
@@ -244,17 +248,17 @@ func TestOpenResetEmptiesTheSnapshot(t *testing.T) {
 	assert.Check(t, is.Len(snap.Events, 0))
 
 	sendRaw(t, s.udp, "reset.after:2|c")
-	waitFor(t, s, datadog.MetricQuery{Name: "reset.after"}, func(a datadog.Aggregate) bool { return a.Sum == 2 })
+	waitFor(t, s, fakeclient.MetricQuery{Name: "reset.after"}, func(a fakeclient.Aggregate) bool { return a.Sum == 2 })
 	assert.NilError(t, closeStub())
 
 	s2, closeStub2 := openStub(t, dir)
-	r, err := s2.client.Metrics(t.Context(), datadog.MetricQuery{Name: "reset.*"})
+	r, err := s2.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "reset.*"})
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(r.Series, 1))
 	assert.Check(t, is.Equal(r.Series[0].Name, "reset.after"))
 	n, err := s2.client.Counts(t.Context())
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(n, datadog.Counts{Packets: 1, PacketsUDP: 1, Bytes: uint64(len("reset.after:2|c")), Metrics: 1}))
+	assert.Check(t, is.DeepEqual(n, fakeclient.DatadogCounts{Packets: 1, PacketsUDP: 1, Bytes: uint64(len("reset.after:2|c")), Metrics: 1}))
 	assert.NilError(t, closeStub2())
 }
 

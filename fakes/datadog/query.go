@@ -21,18 +21,6 @@ type Window struct {
 	Last  time.Duration
 }
 
-func (w Window) encode(v url.Values) {
-	if !w.Since.IsZero() {
-		v.Set("since", w.Since.Format(time.RFC3339Nano))
-	}
-	if !w.Until.IsZero() {
-		v.Set("until", w.Until.Format(time.RFC3339Nano))
-	}
-	if w.Last > 0 {
-		v.Set("last", w.Last.String())
-	}
-}
-
 // windowKeys are the query parameters of a Window, known to every query.
 var windowKeys = []string{"since", "until", "last"}
 
@@ -143,31 +131,6 @@ type MetricQuery struct {
 	// NoPoints leaves the individual messages out of the result, only the
 	// aggregates are returned.
 	NoPoints bool
-}
-
-// Values encodes q as the query string of GET /_devenv/metrics.
-func (q MetricQuery) Values() url.Values {
-	v := url.Values{}
-	if q.Name != "" {
-		v.Set("name", q.Name)
-	}
-	for _, t := range q.Tags {
-		v.Add("tag", t)
-	}
-	if q.Type != "" {
-		v.Set("type", string(q.Type))
-	}
-	if q.ContainerID != "" {
-		v.Set("container_id", q.ContainerID)
-	}
-	if q.Telemetry {
-		v.Set("telemetry", "true")
-	}
-	if q.NoPoints {
-		v.Set("points", "false")
-	}
-	q.Window.encode(v)
-	return v
 }
 
 // ParseMetricQuery decodes the query string of GET /_devenv/metrics.
@@ -382,25 +345,6 @@ type EventQuery struct {
 	Window     Window
 }
 
-// Values encodes q as the query string of GET /_devenv/events.
-func (q EventQuery) Values() url.Values {
-	v := url.Values{}
-	setIf(v, "title", q.Title)
-	setIf(v, "alert_type", q.AlertType)
-	setIf(v, "source_type", q.SourceType)
-	for _, t := range q.Tags {
-		v.Add("tag", t)
-	}
-	q.Window.encode(v)
-	return v
-}
-
-func setIf(v url.Values, key, val string) {
-	if val != "" {
-		v.Set(key, val)
-	}
-}
-
 // ParseEventQuery decodes the query string of GET /_devenv/events.
 func ParseEventQuery(v url.Values) (EventQuery, error) {
 	q := EventQuery{Title: v.Get("title"), Tags: v["tag"], AlertType: v.Get("alert_type"), SourceType: v.Get("source_type")}
@@ -431,20 +375,6 @@ type ServiceCheckQuery struct {
 	// Status, when not nil, must equal the check's status.
 	Status *int
 	Window Window
-}
-
-// Values encodes q as the query string of GET /_devenv/service_checks.
-func (q ServiceCheckQuery) Values() url.Values {
-	v := url.Values{}
-	setIf(v, "name", q.Name)
-	for _, t := range q.Tags {
-		v.Add("tag", t)
-	}
-	if q.Status != nil {
-		v.Set("status", strconv.Itoa(*q.Status))
-	}
-	q.Window.encode(v)
-	return v
 }
 
 // ParseServiceCheckQuery decodes the query string of GET /_devenv/service_checks.
@@ -484,22 +414,6 @@ type SpanQuery struct {
 	// Error, when not nil, selects spans with (true) or without (false) an error.
 	Error  *bool
 	Window Window
-}
-
-// Values encodes q as the query string of GET /_devenv/spans.
-func (q SpanQuery) Values() url.Values {
-	v := url.Values{}
-	setIf(v, "service", q.Service)
-	setIf(v, "name", q.Name)
-	setIf(v, "resource", q.Resource)
-	if q.TraceID != 0 {
-		v.Set("trace_id", strconv.FormatUint(q.TraceID, 10))
-	}
-	if q.Error != nil {
-		v.Set("error", strconv.FormatBool(*q.Error))
-	}
-	q.Window.encode(v)
-	return v
 }
 
 // ParseSpanQuery decodes the query string of GET /_devenv/spans and /_devenv/traces.

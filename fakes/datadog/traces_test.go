@@ -17,7 +17,7 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
-	"github.com/devenv-sh/devenv/fakes/control"
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
 )
 
@@ -171,7 +171,7 @@ func sampleTraces() [][]tracerSpan {
 // postTraces sends a payload with the headers dd-trace-go sets.
 func postTraces(t *testing.T, s *stub, path string, body []byte, traces int) *http.Response {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.client.BaseURL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+path, bytes.NewReader(body))
 	assert.NilError(t, err)
 	req.Header.Set("Content-Type", "application/msgpack")
 	req.Header.Set("Datadog-Meta-Lang", "go")
@@ -213,7 +213,7 @@ func TestTraceIntakeV04AndV05(t *testing.T) {
 				"service:,env:": 1, "service:api,env:test": 1, "service:api-db,env:test": 1, "service:worker,env:": 1,
 			}))
 
-			spans, err := s.client.Spans(t.Context(), datadog.SpanQuery{})
+			spans, err := s.client.Spans(t.Context(), fakeclient.SpanQuery{})
 			assert.NilError(t, err)
 			assert.Assert(t, is.Len(spans, 3))
 			want := sampleTraces()
@@ -222,30 +222,30 @@ func TestTraceIntakeV04AndV05(t *testing.T) {
 				assert.Check(t, is.Equal(g.Endpoint, tc.path))
 				assert.Check(t, !g.Received.IsZero())
 				g.Endpoint, g.Received = "", time.Time{}
-				assert.Check(t, is.DeepEqual(g, datadog.Span{
+				assert.Check(t, is.DeepEqual(g, fakeclient.Span{
 					TraceID: w.traceID, SpanID: w.spanID, ParentID: w.parentID,
 					Service: w.service, Name: w.name, Resource: w.resource, Type: w.typ,
 					Start: w.start, Duration: w.duration, Error: w.err, Meta: w.meta, Metrics: w.metrics,
 				}))
 			}
 
-			traces, err := s.client.Traces(t.Context(), datadog.SpanQuery{Service: "api"})
+			traces, err := s.client.Traces(t.Context(), fakeclient.SpanQuery{Service: "api"})
 			assert.NilError(t, err)
 			assert.Assert(t, is.Len(traces, 1))
 			assert.Check(t, is.Equal(traces[0].TraceID, uint64(42)))
 			assert.Check(t, is.Equal(traces[0].Root, uint64(1001)))
-			traces, err = s.client.Traces(t.Context(), datadog.SpanQuery{TraceID: 42})
+			traces, err = s.client.Traces(t.Context(), fakeclient.SpanQuery{TraceID: 42})
 			assert.NilError(t, err)
 			assert.Assert(t, is.Len(traces, 1))
 			assert.Check(t, is.Len(traces[0].Spans, 2))
 			assert.Check(t, is.Len(traces[0].Orphans, 0))
 
 			yes := true
-			errs, err := s.client.Spans(t.Context(), datadog.SpanQuery{Error: &yes})
+			errs, err := s.client.Spans(t.Context(), fakeclient.SpanQuery{Error: &yes})
 			assert.NilError(t, err)
 			assert.Assert(t, is.Len(errs, 1))
 			assert.Check(t, is.Equal(errs[0].Meta["_dd.p.tid"], "66f1a2b300000000"))
-			glob, err := s.client.Spans(t.Context(), datadog.SpanQuery{Resource: "SELECT *"})
+			glob, err := s.client.Spans(t.Context(), fakeclient.SpanQuery{Resource: "SELECT *"})
 			assert.NilError(t, err)
 			assert.Check(t, is.Len(glob, 1))
 
@@ -271,7 +271,7 @@ func TestTraceIntakeV04AndV05(t *testing.T) {
 			assert.Check(t, is.Equal(n.TracePayloads, uint64(2)))
 			assert.Check(t, is.Equal(n.Spans, uint64(6)))
 			assert.Check(t, is.Equal(n.NewSpans, uint64(3)))
-			spans, err = s.client.Spans(t.Context(), datadog.SpanQuery{})
+			spans, err = s.client.Spans(t.Context(), fakeclient.SpanQuery{})
 			assert.NilError(t, err)
 			assert.Check(t, is.Len(spans, 3))
 		})
@@ -282,14 +282,14 @@ func TestTraceIntakeJSON(t *testing.T) {
 	t.Parallel()
 	s := startStub(t)
 	body := `[[{"trace_id":7,"span_id":8,"parent_id":0,"name":"n","service":"svc","resource":"r","type":"web","start":1,"duration":2,"error":0,"meta":{"env":"e"},"metrics":{"m":1.5}}]]`
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, s.client.BaseURL+"/v0.4/traces", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, s.url+"/v0.4/traces", strings.NewReader(body))
 	assert.NilError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	assert.NilError(t, err)
 	defer resp.Body.Close()
 	assert.Equal(t, resp.StatusCode, http.StatusOK)
-	spans, err := s.client.Spans(t.Context(), datadog.SpanQuery{Service: "svc"})
+	spans, err := s.client.Spans(t.Context(), fakeclient.SpanQuery{Service: "svc"})
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(spans, 1))
 	assert.Check(t, is.Equal(spans[0].TraceID, uint64(7)))
@@ -318,7 +318,7 @@ type infoResponse struct {
 
 func getInfo(t *testing.T, s *stub) infoResponse {
 	t.Helper()
-	resp, err := http.Get(s.client.BaseURL + "/info")
+	resp, err := http.Get(s.url + "/info")
 	assert.NilError(t, err)
 	defer resp.Body.Close()
 	assert.Equal(t, resp.StatusCode, http.StatusOK)
@@ -341,14 +341,14 @@ func TestInfoAsDDTraceGoReadsIt(t *testing.T) {
 
 	// Nothing that is not advertised is served.
 	for _, path := range []string{"/v0.6/stats", "/v1.0/traces", "/v0.7/config", "/telemetry/proxy/api/v2/apmtelemetry", "/evp_proxy/v2/x"} {
-		resp, err := http.Post(s.client.BaseURL+path, "application/msgpack", strings.NewReader("x"))
+		resp, err := http.Post(s.url+path, "application/msgpack", strings.NewReader("x"))
 		assert.NilError(t, err)
 		resp.Body.Close()
 		assert.Check(t, is.Equal(resp.StatusCode, http.StatusNotFound), path)
 	}
 
 	// A test can change what is advertised, to see how a tracer reacts.
-	custom := datadog.DefaultInfo()
+	custom := clientInfo(t, datadog.DefaultInfo())
 	custom.Endpoints = []string{"/v0.4/traces", "/v0.6/stats"}
 	custom.ClientDropP0s = true
 	assert.NilError(t, s.client.SetInfo(t.Context(), custom))
@@ -404,7 +404,7 @@ func TestTraceIntakeFaults(t *testing.T) {
 	t.Parallel()
 	s := startStub(t)
 	body := encodeV04(t, sampleTraces())
-	assert.NilError(t, s.client.InjectFault(t.Context(), control.Fault{Times: 2, Status: 503, PathPrefix: "/v0.4/traces"}))
+	assert.NilError(t, s.client.InjectFault(t.Context(), fakeclient.Fault{Times: 2, Status: 503, PathPrefix: "/v0.4/traces"}))
 	for i := range 2 {
 		resp := postTraces(t, s, "/v0.4/traces", body, 2)
 		assert.Check(t, is.Equal(resp.StatusCode, http.StatusServiceUnavailable), "attempt %d", i)
@@ -412,11 +412,11 @@ func TestTraceIntakeFaults(t *testing.T) {
 	assert.Check(t, is.Equal(getInfo(t, s).Config.DefaultEnv, "none"), "the fault only matches its path")
 	resp := postTraces(t, s, "/v0.4/traces", body, 2)
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK), "the retry gets through")
-	spans, err := s.client.Spans(t.Context(), datadog.SpanQuery{})
+	spans, err := s.client.Spans(t.Context(), fakeclient.SpanQuery{})
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(spans, 3))
 
-	assert.NilError(t, s.client.InjectFault(t.Context(), control.Fault{Times: 1, LatencyMS: 200}))
+	assert.NilError(t, s.client.InjectFault(t.Context(), fakeclient.Fault{Times: 1, LatencyMS: 200}))
 	start := time.Now()
 	resp = postTraces(t, s, "/v0.4/traces", body, 2)
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))

@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/net/ipv4"
 
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
 )
 
@@ -59,7 +60,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	var counts func() (datadog.Counts, error)
+	var counts func() (fakeclient.DatadogCounts, error)
 	target := *statsdAddr
 	switch {
 	case target == "":
@@ -70,15 +71,15 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 		target = udp.String()
-		counts = func() (datadog.Counts, error) { return a.Counts(), nil }
+		counts = func() (fakeclient.DatadogCounts, error) { return fakeclient.DatadogCounts(a.Counts()), nil }
 	case *api == "":
 		return fmt.Errorf("-statsd needs -api to read the stub's counts")
 	default:
-		c := datadog.NewClient(*api)
+		c := fakeclient.NewDatadog(*api)
 		if err := c.Reset(ctx); err != nil {
 			return err
 		}
-		counts = func() (datadog.Counts, error) { return c.Counts(ctx) }
+		counts = func() (fakeclient.DatadogCounts, error) { return c.Counts(ctx) }
 	}
 
 	raddr, err := net.ResolveUDPAddr("udp4", target)
@@ -124,7 +125,7 @@ func run(args []string, out io.Writer) error {
 
 	// Let the stub read and parse what is still queued: wait until every
 	// datagram is accounted for, or nothing changed for a second.
-	var n datadog.Counts
+	var n fakeclient.DatadogCounts
 	last, lastChange := uint64(0), time.Now()
 	for time.Since(lastChange) < time.Second {
 		if n, err = counts(); err != nil {
