@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/devenv-sh/devenv/devenvtest"
 )
 
 // devenvBin is the devenv binary under test, built by TestMain as users
@@ -110,7 +110,7 @@ type project struct {
 func newProject(t *testing.T, src string) *project {
 	t.Helper()
 	dir := t.TempDir()
-	if err := copyTree(src, dir); err != nil {
+	if err := devenvtest.CopyProject(src, dir); err != nil {
 		t.Fatalf("copy %s: %v", src, err)
 	}
 	var rnd [3]byte
@@ -297,54 +297,6 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func() e
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// copyTree copies the project in src into dst: the files git lists
-// (tracked, and new ones it does not ignore) when src is a checkout, else
-// every regular file but version control and devenv's runtime folder.
-func copyTree(src, dst string) error {
-	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	cmd.Dir = src
-	if out, err := cmd.Output(); err == nil {
-		for name := range strings.SplitSeq(strings.TrimSuffix(string(out), "\x00"), "\x00") {
-			if err := copyFile(filepath.Join(src, name), filepath.Join(dst, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err // a file deleted but not yet staged is skipped
-			}
-		}
-		return nil
-	}
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".devenv") {
-			return filepath.SkipDir
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		return copyFile(path, filepath.Join(dst, rel))
-	})
-}
-
-// copyFile copies a regular file, keeping its permission bits.
-func copyFile(src, dst string) error {
-	info, err := os.Stat(src)
-	if err != nil {
-		return err
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(dst, data, info.Mode().Perm())
 }
 
 // writeFile writes content to name, relative to the project.
