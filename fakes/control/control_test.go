@@ -3,9 +3,11 @@ package control_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,17 +15,27 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
+	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/control"
 )
 
+// fake is a minimal fake served over httptest, and a client of its control
+// API: every fakeclient client has the same control methods, through one
+// shared base, so the S3 one stands for all.
+type fake struct {
+	*fakeclient.S3
+	url    string
+	resets int
+}
+
 // newFake serves a minimal fake: GET /thing answers 200 "ok", faults render
 // as {"code":...}, and reset counts its calls.
-func newFake(t *testing.T, resetErr error) (*control.Client, *int) {
+func newFake(t *testing.T, resetErr error) *fake {
 	t.Helper()
 	e := echo.New()
 	var faults control.Faults
-	resets := 0
-	control.Mount(e, "test", &faults, func() error { resets++; return resetErr })
+	f := &fake{}
+	control.Mount(e, "test", &faults, func() error { f.resets++; return resetErr })
 	svc := e.Group("", faults.Middleware(func(c echo.Context, f control.Fault) error {
 		return c.JSON(f.Status, map[string]string{"code": f.Code})
 	}))
@@ -31,7 +43,8 @@ func newFake(t *testing.T, resetErr error) (*control.Client, *int) {
 	svc.PUT("/thing", func(c echo.Context) error { return c.String(http.StatusOK, "put") })
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return control.NewClient(srv.URL + "/"), &resets
+	f.S3, f.url = fakeclient.NewS3(srv.URL+"/"), srv.URL
+	return f
 }
 
 func status(t *testing.T, method, url string) int {
@@ -45,68 +58,76 @@ func status(t *testing.T, method, url string) int {
 }
 
 func TestHealthAndReset(t *testing.T) {
-	c, resets := newFake(t, nil)
+	c := newFake(t, nil)
 	assert.NilError(t, c.Health(t.Context()))
-	assert.NilError(t, c.InjectFault(t.Context(), control.Fault{Times: 5, Status: 503}))
+	assert.NilError(t, c.InjectFault(t.Context(), fakeclient.Fault{Times: 5, Status: 503}))
 	assert.NilError(t, c.Reset(t.Context()))
-	assert.Equal(t, *resets, 1)
+	assert.Equal(t, c.resets, 1)
 	fs, err := c.Faults(t.Context())
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(fs, 0), "reset must drop pending faults")
 }
 
 func TestResetErrorIsReported(t *testing.T) {
-	c, _ := newFake(t, errors.New("disk full"))
+	c := newFake(t, errors.New("disk full"))
 	err := c.Reset(t.Context())
 	assert.ErrorContains(t, err, "500 Internal Server Error")
 	assert.ErrorContains(t, err, "reset test: disk full")
 }
 
 func TestFaultAppliesToNextNMatchingRequests(t *testing.T) {
-	c, _ := newFake(t, nil)
-	assert.NilError(t, c.InjectFault(t.Context(), control.Fault{Times: 2, Status: 503, Code: "SlowDown", Method: "PUT"}))
+	c := newFake(t, nil)
+	assert.NilError(t, c.InjectFault(t.Context(), fakeclient.Fault{Times: 2, Status: 503, Code: "SlowDown", Method: "PUT"}))
 
-	assert.Equal(t, status(t, "GET", c.BaseURL+"/thing"), 200, "GET does not match a PUT rule")
-	assert.Equal(t, status(t, "PUT", c.BaseURL+"/thing"), 503)
+	assert.Equal(t, status(t, "GET", c.url+"/thing"), 200, "GET does not match a PUT rule")
+	assert.Equal(t, status(t, "PUT", c.url+"/thing"), 503)
 	fs, err := c.Faults(t.Context())
 	assert.NilError(t, err)
-	assert.DeepEqual(t, fs, []control.Fault{{Times: 1, Status: 503, Code: "SlowDown", Method: "PUT"}})
-	assert.Equal(t, status(t, "PUT", c.BaseURL+"/thing"), 503)
-	assert.Equal(t, status(t, "PUT", c.BaseURL+"/thing"), 200, "the rule is used up")
+	assert.DeepEqual(t, fs, []fakeclient.Fault{{Times: 1, Status: 503, Code: "SlowDown", Method: "PUT"}})
+	assert.Equal(t, status(t, "PUT", c.url+"/thing"), 503)
+	assert.Equal(t, status(t, "PUT", c.url+"/thing"), 200, "the rule is used up")
 }
 
 func TestFaultNeverAppliesToControlAPI(t *testing.T) {
-	c, _ := newFake(t, nil)
-	assert.NilError(t, c.InjectFault(t.Context(), control.Fault{Times: 1, Status: 500}))
+	c := newFake(t, nil)
+	assert.NilError(t, c.InjectFault(t.Context(), fakeclient.Fault{Times: 1, Status: 500}))
 	assert.NilError(t, c.Health(t.Context()))
-	assert.Equal(t, status(t, "GET", c.BaseURL+"/thing"), 500)
+	assert.Equal(t, status(t, "GET", c.url+"/thing"), 500)
 }
 
 func TestFaultPathPrefix(t *testing.T) {
-	c, _ := newFake(t, nil)
-	assert.NilError(t, c.InjectFault(t.Context(), control.Fault{Times: 1, Status: 404, PathPrefix: "/other"}))
-	assert.Equal(t, status(t, "GET", c.BaseURL+"/thing"), 200)
+	c := newFake(t, nil)
+	assert.NilError(t, c.InjectFault(t.Context(), fakeclient.Fault{Times: 1, Status: 404, PathPrefix: "/other"}))
+	assert.Equal(t, status(t, "GET", c.url+"/thing"), 200)
 	fs, err := c.Faults(t.Context())
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(fs, 1))
 }
 
 func TestLatencyOnlyFaultDelaysThenServes(t *testing.T) {
-	c, _ := newFake(t, nil)
-	assert.NilError(t, c.InjectFault(t.Context(), control.Fault{Times: 1, LatencyMS: 150}))
+	c := newFake(t, nil)
+	assert.NilError(t, c.InjectFault(t.Context(), fakeclient.Fault{Times: 1, LatencyMS: 150}))
 	start := time.Now()
-	assert.Equal(t, status(t, "GET", c.BaseURL+"/thing"), 200)
+	assert.Equal(t, status(t, "GET", c.url+"/thing"), 200)
 	assert.Check(t, time.Since(start) >= 150*time.Millisecond, "waited only %s", time.Since(start))
 }
 
 func TestInvalidFaultIsRejected(t *testing.T) {
-	c, _ := newFake(t, nil)
-	err := c.InjectFault(t.Context(), control.Fault{Times: 0, Status: 700})
+	c := newFake(t, nil)
+	err := c.InjectFault(t.Context(), fakeclient.Fault{Times: 0, Status: 700})
 	assert.ErrorContains(t, err, "400 Bad Request")
 	assert.ErrorContains(t, err, "invalid fault: times: must be at least 1, got 0\\nstatus: must be an HTTP status (100-599) or 0, got 700")
 
-	err = c.Post(t.Context(), "/faults", map[string]any{"times": 1, "status": 503, "stauts": 1}, nil)
-	assert.ErrorContains(t, err, `decode fault: json: unknown field \"stauts\"`)
+	resp, err := http.Post(c.url+"/_devenv/faults", "application/json", strings.NewReader(`{"times":1,"status":503,"stauts":1}`))
+	assert.NilError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.NilError(t, err)
+	assert.Equal(t, resp.StatusCode, http.StatusBadRequest)
+	assert.Equal(t, string(body), `{"error":"decode fault: json: unknown field \"stauts\""}`+"\n")
+	fs, err := c.Faults(t.Context())
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(fs, 0), "no invalid rule is queued")
 }
 
 func TestFaultValidate(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package control gives every devenv fake the same inspection and control
 // surface: a health check, a reset, and fault injection, all under [Prefix] on
-// the fake's HTTP port, plus a small client for tests.
+// the fake's HTTP port. Package fakeclient is their client.
 //
 // A fake mounts the shared endpoints with [Mount], wraps its service routes in
 // [Faults.Middleware] with a [Renderer] that speaks its own wire format (S3 XML,
