@@ -2,7 +2,6 @@ package datadog_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -15,18 +14,6 @@ import (
 	"github.com/devenv-sh/devenv/fakes/datadog"
 	"github.com/devenv-sh/devenv/internal/mirrortest"
 )
-
-// get sends GET s.url+path and returns the status and the body: the
-// inspection API's answers to what fakeclient never asks.
-func get(t *testing.T, s *stub, path string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(s.url + path)
-	assert.NilError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	assert.NilError(t, err)
-	return resp.StatusCode, string(body)
-}
 
 // clientInfo is info as fakeclient carries it; the conversion fails t if
 // fakeclient.DatadogInfo does not mirror datadog.Info exactly.
@@ -152,9 +139,7 @@ func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 		"/_devenv/counts":            &fakeclient.DatadogCounts{},
 		"/_devenv/info":              &fakeclient.DatadogInfo{},
 	} {
-		status, body := get(t, s, path)
-		assert.Equal(t, status, http.StatusOK, "%s: %s", path, body)
-		mirrortest.Check(t, []byte(body), v)
+		mirrortest.Check(t, mirrortest.Get(t, s.url+path), v)
 	}
 }
 

@@ -29,7 +29,8 @@ func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 	p.Write([]byte{0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}) // uint64 max: not exact as a float64
 	p.str("ratio")
 	p.Write([]byte{0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0}) // 1.5
-	p.mapHeader(1) // no time: stored, and counted
+	// No time: stored, and counted.
+	p.mapHeader(1)
 	p.str("message")
 	p.str("late")
 	body := gzipBytes(t, p.Bytes())

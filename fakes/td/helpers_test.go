@@ -42,18 +42,6 @@ func newTestClient(url, apiKey string, opts ...ClientOption) testClient {
 	return testClient{Client: NewClient(url, apiKey, opts...), TD: fakeclient.NewTD(url)}
 }
 
-// inspect sends GET url and returns the status and the body: the
-// inspection API's answers to what fakeclient never asks.
-func inspect(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	assert.NilError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	assert.NilError(t, err)
-	return resp.StatusCode, string(body)
-}
-
 // rubyPacker writes msgpack as msgpack-ruby does for fluentd records: the
 // smallest encoding of each integer, str types for strings.
 type rubyPacker struct{ bytes.Buffer }

@@ -1,7 +1,7 @@
 // Package mirrortest is a test helper: it checks that a client's types
 // mirror a server's JSON exactly, so that package fakeclient, which copies
 // the fakes' answer types rather than importing them, cannot drift from
-// them.
+// them, and it fetches the raw answers to check.
 package mirrortest
 
 import (
@@ -14,17 +14,25 @@ import (
 	"gotest.tools/v3/assert"
 )
 
-// Get sends GET url with http.DefaultClient and returns the body; any
-// status but 200 fails t.
-func Get(t testing.TB, url string) []byte {
+// Fetch sends GET url with http.DefaultClient and returns the status and
+// the body: for a fake's answers that no client method asks for (a bad
+// query, a raw body). A transport error fails t.
+func Fetch(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	assert.NilError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	assert.NilError(t, err)
-	assert.Equal(t, resp.StatusCode, http.StatusOK, "GET %s: %s", url, body)
-	return body
+	return resp.StatusCode, string(body)
+}
+
+// Get is [Fetch] for an answer that must be 200: any other status fails t.
+func Get(t testing.TB, url string) []byte {
+	t.Helper()
+	status, body := Fetch(t, url)
+	assert.Equal(t, status, http.StatusOK, "GET %s: %s", url, body)
+	return []byte(body)
 }
 
 // Check decodes raw, a server's JSON answer, into v (a pointer to the
