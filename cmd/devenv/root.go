@@ -47,6 +47,7 @@ then 'devenv up' to run it ('devenv ps', 'devenv logs', 'devenv down'), and
 		newPsCommand(),
 		newRoutesCommand(),
 		newUpCommand(),
+		newVerifyCommand(),
 	)
 	return root
 }
