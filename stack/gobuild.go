@@ -46,6 +46,7 @@ type goPackage struct {
 		Path    string
 		Version string
 		Sum     string
+		GoMod   string
 		Replace *struct{ Path, Version string }
 	}
 	Error *struct{ Err string }
@@ -57,27 +58,37 @@ type goPackage struct {
 // main module's, replaced modules'), read from the Go build list of the
 // package. It runs `go list`, not the build.
 func (g goTarget) inputs(ctx context.Context) (string, error) {
+	digest, _, err := g.list(ctx)
+	return digest, err
+}
+
+// list returns the inputs digest and the sources it read: the absolute
+// paths of the files of every package outside the standard library and
+// the module cache, and the go.mod (and go.sum) of every module they
+// belong to, sorted. A change to any other file cannot change the binary.
+func (g goTarget) list(ctx context.Context) (digest string, sources []string, err error) {
 	h := sha256.New()
 	ver, err := g.goCommand(ctx, "env", "GOVERSION")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	fmt.Fprintf(h, "go %s\nlinux/%s\nflags %q\n", bytes.TrimSpace(ver), g.arch, goBuildFlags)
 	out, err := g.goCommand(ctx, "list", "-deps", "-json=ImportPath,Dir,Standard,Name,GoFiles,CgoFiles,SFiles,EmbedFiles,SysoFiles,Module,Error", g.pkg)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	var main *goPackage
+	seen := map[string]bool{}
 	for {
 		var p goPackage
 		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return "", fmt.Errorf("go list %s: %w", g.pkg, err)
+			return "", nil, fmt.Errorf("go list %s: %w", g.pkg, err)
 		}
 		if p.Error != nil {
-			return "", fmt.Errorf("go list %s: %s", g.pkg, p.Error.Err)
+			return "", nil, fmt.Errorf("go list %s: %s", g.pkg, p.Error.Err)
 		}
 		main = &p
 		switch {
@@ -91,19 +102,26 @@ func (g goTarget) inputs(ctx context.Context) (string, error) {
 			files := slices.Concat(p.GoFiles, p.CgoFiles, p.SFiles, p.EmbedFiles, p.SysoFiles)
 			slices.Sort(files)
 			for _, f := range files {
-				data, err := os.ReadFile(filepath.Join(p.Dir, f))
+				name := filepath.Join(p.Dir, f)
+				data, err := os.ReadFile(name)
 				if err != nil {
-					return "", fmt.Errorf("read %s: %w", filepath.Join(p.Dir, f), err)
+					return "", nil, fmt.Errorf("read %s: %w", name, err)
 				}
 				sum := sha256.Sum256(data)
 				fmt.Fprintf(h, "file %s %x\n", f, sum)
+				sources = append(sources, name)
+			}
+			if p.Module != nil && p.Module.GoMod != "" && !seen[p.Module.GoMod] {
+				seen[p.Module.GoMod] = true
+				sources = append(sources, p.Module.GoMod, filepath.Join(filepath.Dir(p.Module.GoMod), "go.sum"))
 			}
 		}
 	}
 	if main == nil || main.Name != "main" {
-		return "", fmt.Errorf("%s is not a main package: a go: image rule names the folder of a Go command", g.pkg)
+		return "", nil, fmt.Errorf("%s is not a main package: a go: image rule names the folder of a Go command", g.pkg)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	slices.Sort(sources)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), slices.Compact(sources), nil
 }
 
 // build compiles the package and returns the binary.

@@ -86,23 +86,32 @@ func goImages(p *types.Project) map[string][]string {
 
 // buildGo makes images, all one image, from the Go main package of g.
 func (e *Engine) buildGo(ctx context.Context, images []string, g goTarget) error {
+	_, err := e.goImage(ctx, images, g)
+	return err
+}
+
+// goImage is buildGo, saying what it did.
+func (e *Engine) goImage(ctx context.Context, images []string, g goTarget) (GoBuild, error) {
 	id := "Image " + strings.Join(images, ", ")
 	e.events.working(id, "Building")
-	fail := func(err error) error {
+	var b GoBuild
+	fail := func(err error) (GoBuild, error) {
 		e.events.failed(id, "Error")
-		return fmt.Errorf("build %s from %s: %w", strings.Join(images, ", "), g.pkg, err)
+		return b, fmt.Errorf("build %s from %s: %w", strings.Join(images, ", "), g.pkg, err)
 	}
-	inputs, err := g.inputs(ctx)
+	inputs, sources, err := g.list(ctx)
 	if err != nil {
 		return fail(err)
 	}
+	b.Sources = sources
 	if upToDate(ctx, e.docker, images, inputs) {
 		e.events.done(id, "Up to date")
-		return nil
+		return GoBuild{UpToDate: true, Sources: sources}, nil
 	}
 	compileStart := e.clock()
 	bin, err := g.build(ctx)
 	if err != nil {
+		b.Build = e.clock().Sub(compileStart)
 		return fail(err)
 	}
 	loadStart := e.clock()
@@ -110,8 +119,9 @@ func (e *Engine) buildGo(ctx context.Context, images []string, g goTarget) error
 	if err := loadImage(ctx, e.docker, scratchImage{tags: images, binary: bin, name: name, arch: g.arch, inputs: inputs, entrypoint: []string{name}}); err != nil {
 		return fail(err)
 	}
-	e.events.doneWith(id, "Built", fmt.Sprintf("go build %.1fs, image %.1fs", loadStart.Sub(compileStart).Seconds(), e.clock().Sub(loadStart).Seconds()))
-	return nil
+	done := e.clock()
+	e.events.doneWith(id, "Built", fmt.Sprintf("go build %.1fs, image %.1fs", loadStart.Sub(compileStart).Seconds(), done.Sub(loadStart).Seconds()))
+	return GoBuild{Build: loadStart.Sub(compileStart), Image: done.Sub(loadStart), Sources: sources}, nil
 }
 
 // standInTags lists the stand-in images the project may run: those its
