@@ -55,6 +55,9 @@ type Translation struct {
 	Report  translate.Report
 	// Inputs name what the translation was made from, for the header.
 	Inputs []string
+	// FluentdSources are the production fluentd config and every file it
+	// includes, relative to the project (nil without fluentd.config).
+	FluentdSources []string
 	// fluentdFiles is the local copy of the fluentd configuration: path
 	// under config.FluentdLocalDir → contents (nil without fluentd.config).
 	fluentdFiles map[string][]byte
@@ -118,8 +121,10 @@ func Load(ctx context.Context, o Options) (*Translation, error) {
 		return nil, err
 	}
 	var topts []translate.Option
+	var fluentdSources []string
 	if fc != nil {
 		topts = append(topts, translate.WithFluentdConfig(*fc))
+		fluentdSources = fc.Files
 	}
 	p, report, err := translate.Translate(defs, local, topts...)
 	if err != nil {
@@ -138,7 +143,7 @@ func Load(ctx context.Context, o Options) (*Translation, error) {
 	if o.SecretsEnv != "" {
 		inputs = append(inputs, o.SecretsEnv)
 	}
-	return &Translation{Local: local, Project: p, Report: report, Inputs: inputs, fluentdFiles: fluentdFiles, dir: dir}, nil
+	return &Translation{Local: local, Project: p, Report: report, Inputs: inputs, FluentdSources: fluentdSources, fluentdFiles: fluentdFiles, dir: dir}, nil
 }
 
 // in resolves name, relative to the project folder dir unless absolute.
