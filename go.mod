@@ -14,6 +14,7 @@ require (
 	github.com/docker/compose/v5 v5.6.0
 	github.com/docker/go-units v0.5.0
 	github.com/fluent/fluent-logger-golang v1.10.2
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/johannesboyne/gofakes3 v1.2.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/moby/moby/api v1.56.1
