@@ -48,6 +48,7 @@ then 'devenv up' to run it ('devenv ps', 'devenv logs', 'devenv down'), and
 		newRoutesCommand(),
 		newUpCommand(),
 		newVerifyCommand(),
+		newWatchCommand(),
 	)
 	return root
 }

@@ -18,6 +18,8 @@ type upOptions struct {
 	stackOptions
 	detach      bool          // -d
 	waitTimeout time.Duration // --wait-timeout
+	watch       bool          // --watch
+	watching    watchOptions  // --ready-timeout, --verbose
 }
 
 func newUpCommand() *cobra.Command {
@@ -45,6 +47,11 @@ plugin is needed):
     is healthy and every other one runs.
  4. Print where each service and fake is reached from the host.
 
+With --watch, up then does what devenv watch does: it applies each change of
+the stack's inputs to the running stack until Ctrl-C, which leaves the stack
+up. It streams no logs (run devenv logs -f beside it) and does not stop an ECS
+task whose essential container exits (watch replaces containers on purpose).
+
 Without -d, up then streams every service's logs, prefixed with the service,
 until Ctrl-C, which stops the stack (devenv up starts it again; devenv down
 removes it). It also does what ECS does and Compose does not: when an
@@ -63,6 +70,7 @@ ps sees it and docker compose down removes it.
 Examples:
   devenv up                    # start, wait, stream logs; Ctrl-C stops
   devenv up -d                 # start and wait, then return (CI)
+  devenv up --watch            # start, wait, then apply each change of the inputs
   devenv up -d --wait-timeout 5m
   devenv up -d && devenv ps && devenv down -v
 
@@ -76,6 +84,8 @@ Exit codes: 0 the stack is up (with -d), or was stopped by its containers;
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "return once the stack is healthy instead of streaming its logs")
 	cmd.Flags().DurationVar(&o.waitTimeout, "wait-timeout", 2*time.Minute, "how long to wait for every service to be healthy or running")
+	cmd.Flags().BoolVar(&o.watch, "watch", false, "once the stack is up, watch its inputs and apply each change (as devenv watch; no log streaming; Ctrl-C leaves the stack up)")
+	o.watching.addFlags(cmd)
 	return cmd
 }
 
@@ -107,6 +117,10 @@ func runUp(ctx context.Context, o upOptions, configExplicit bool, stdout, stderr
 		return err
 	}
 	printReach(stdout, ctrs)
+	if o.watch {
+		o.watching.stackOptions = o.stackOptions
+		return runWatch(ctx, o.watching, configExplicit, stdout, stderr)
+	}
 	if o.detach {
 		return nil
 	}
