@@ -185,7 +185,7 @@ func TestClassify(t *testing.T) {
 		},
 		"outputs failing": {
 			s3: &memS3{objects: map[string][]string{}, reqs: []fakeclient.S3Request{
-				{Time: sent.Add(-time.Minute), Op: "PutObject", Bucket: "delish-local", Key: key, Status: 500}, // before the sample
+				{Time: sent.Add(-time.Minute), Op: "PutObject", Bucket: "delish-local", Key: key, Status: 500},                           // before the sample
 				{Time: sent.Add(time.Second), Op: "PutObject", Bucket: "delish-local", Key: "logs/delish-event/share/x.gz", Status: 503}, // another event
 				failedPut, failedPut,
 			}},
