@@ -90,7 +90,7 @@ func TestVerify(t *testing.T) {
 		if !s3 || !td {
 			t.Fatalf("devenv verify --json: want an S3 and a TD delivery\n%s", r)
 		}
-		if !strings.Contains(r.stderr, "did not arrive everywhere they should: click") {
+		if !strings.Contains(r.stderr, "devenv: verify: click did not arrive everywhere (1 of 1 event type)") {
 			t.Errorf("devenv verify: stderr does not name the event\n%s", r)
 		}
 	})

@@ -69,7 +69,7 @@ Examples:
 Exit codes: 0 every sample arrived everywhere, as predicted; 1 one did not
 within --timeout (or is not routed anywhere), or the stack is not running
 (start it with devenv up -d) or lacks a fake; 2 a usage error, or no event
-types to send.`,
+types to send; 130 interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd.Context(), o, cmd.Flags().Changed("config"), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -91,6 +91,9 @@ func runVerify(ctx context.Context, o verifyOptions, configExplicit bool, stdout
 	if errors.Is(err, verify.ErrNoEvents) {
 		return &exitError{code: 2, msg: "verify: " + err.Error()}
 	}
+	if err != nil && ctx.Err() != nil {
+		return &exitError{code: 130, msg: "verify: interrupted"}
+	}
 	if err != nil {
 		return err
 	}
@@ -105,7 +108,7 @@ func runVerify(ctx context.Context, o verifyOptions, configExplicit bool, stdout
 	}
 	if !rep.OK {
 		failed := rep.Failed()
-		return &exitError{code: 1, msg: fmt.Sprintf("verify: %d of %s did not arrive everywhere they should: %s", len(failed), plural(len(rep.Events), "event type"), strings.Join(failed, ", "))}
+		return &exitError{code: 1, msg: fmt.Sprintf("verify: %s did not arrive everywhere (%d of %s)", strings.Join(failed, ", "), len(failed), plural(len(rep.Events), "event type"))}
 	}
 	return nil
 }
