@@ -1,16 +1,20 @@
 package verify
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"gotest.tools/v3/assert"
 
+	"github.com/devenv-sh/devenv/config"
 	"github.com/devenv-sh/devenv/fluent/docker"
 	"github.com/devenv-sh/devenv/fluent/predict"
+	"github.com/devenv-sh/devenv/stack"
 )
 
 // sent is the send time of the test samples.
@@ -108,4 +112,27 @@ func TestKeyMatches(t *testing.T) {
 	}
 	hex := Delivery{KeyPrefix: "logs/", WantKey: "logs/ab12.gz"}
 	assert.Assert(t, keyMatches(hex, "logs/ff00.gz"), "only the prefix is predictable before %%{hex_random}")
+}
+
+// TestFindErrors: a fake the deliveries need that the stack lacks, or
+// that is not running, is named with what to add or start; a fake's host
+// address comes from its published port.
+func TestFindErrors(t *testing.T) {
+	st := &running{p: &types.Project{Name: "delish", Services: types.Services{"fake-s3": {Name: "fake-s3"}}}, ctrs: []stack.Container{
+		{Service: "fake-s3", StandIn: "fake-s3", State: "exited", Status: "Exited (0) 3 seconds ago"},
+		{Service: "dd-agent", StandIn: "datadog-stub", State: "running", Ports: []stack.HostPort{{Host: "0.0.0.0:8126", Target: 8126, Protocol: "tcp"}}},
+	}}
+	_, err := st.standIn(config.StandInFakeS3, "fluentd's S3 outputs write")
+	assert.Error(t, err, "fake-s3 (service fake-s3), where fluentd's S3 outputs write, is Exited (0) 3 seconds ago: start the stack with devenv up -d")
+	assert.Assert(t, errors.Is(err, ErrNotRunning))
+	_, err = st.standIn(config.StandInFakeTD, "fluentd's Treasure Data outputs write")
+	assert.Error(t, err, "the stack has no fake-td, where fluentd's Treasure Data outputs write: list fake-td under fakes in devenv.yaml, then run devenv up -d")
+	assert.Assert(t, errors.Is(err, ErrNoFake))
+	c, err := st.standIn(config.StandInDatadogStub, "the service counts app.event")
+	assert.NilError(t, err)
+	u, err := fakeURL(c, config.DatadogAPMPort)
+	assert.NilError(t, err)
+	assert.Equal(t, u, "http://127.0.0.1:8126", "an unspecified bind address is reached on loopback")
+	_, err = st.service("api-server", "the service that logs the events")
+	assert.Error(t, err, "project delish has no service api-server (the service that logs the events)")
 }
