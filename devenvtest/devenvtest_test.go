@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -123,5 +124,20 @@ func BenchmarkStart(b *testing.B) {
 	startAndRemove(false) // makes the images
 	for b.Loop() {
 		startAndRemove(true)
+	}
+}
+
+// TestLinksNoFakeServer: a user's test that imports devenvtest links none
+// of the fake servers (nor echo): it reads them through fakeclient.
+func TestLinksNoFakeServer(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for dep := range strings.Lines(string(out)) {
+		dep = strings.TrimSpace(dep)
+		if strings.HasPrefix(dep, "github.com/devenv-sh/devenv/fakes/") || strings.HasPrefix(dep, "github.com/labstack/echo") {
+			t.Errorf("devenvtest links %s", dep)
+		}
 	}
 }
