@@ -93,10 +93,18 @@ func (img scratchImage) archive() ([]byte, error) {
 }
 
 // loadImage loads img into the engine under all its tags.
+// The image it replaces under a tag is removed once no tag names it and no
+// container uses it, so that rebuilds leave no dangling images behind.
 func loadImage(ctx context.Context, docker client.APIClient, img scratchImage) error {
 	data, err := img.archive()
 	if err != nil {
 		return fmt.Errorf("image %s: %w", img.tags[0], err)
+	}
+	var previous []string
+	for _, tag := range img.tags {
+		if old, err := docker.ImageInspect(ctx, tag); err == nil {
+			previous = append(previous, old.ID)
+		}
 	}
 	res, err := docker.ImageLoad(ctx, bytes.NewReader(data), client.ImageLoadWithQuiet(true))
 	if err != nil {
@@ -105,6 +113,12 @@ func loadImage(ctx context.Context, docker client.APIClient, img scratchImage) e
 	defer res.Close()
 	if err := enginestream.Err(res); err != nil {
 		return fmt.Errorf("load image %s: %w", img.tags[0], err)
+	}
+	for _, id := range previous {
+		if old, err := docker.ImageInspect(ctx, id); err == nil && len(old.RepoTags) == 0 {
+			// Refused while a container (running or stopped) uses it.
+			docker.ImageRemove(ctx, id, client.ImageRemoveOptions{}) //nolint:errcheck // best effort
+		}
 	}
 	return nil
 }

@@ -112,6 +112,15 @@ func TestLoadedImageRuns(t *testing.T) {
 	assert.Assert(t, upToDate(ctx, cli, img.tags, "sha256:one"))
 	assert.Assert(t, !upToDate(ctx, cli, img.tags, "sha256:two"))
 
+	// A rebuild replaces the image under the tag and removes the old one.
+	first, err := cli.ImageInspect(ctx, tag)
+	assert.NilError(t, err)
+	img.inputs = "sha256:two"
+	assert.NilError(t, loadImage(ctx, cli, img))
+	assert.Assert(t, upToDate(ctx, cli, img.tags, "sha256:two"))
+	_, err = cli.ImageInspect(ctx, first.ID)
+	assert.Assert(t, err != nil, "the replaced image %s is left dangling", first.ID)
+
 	created, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: &container.Config{Image: tag}})
 	assert.NilError(t, err)
 	t.Cleanup(func() {
