@@ -1,6 +1,12 @@
 package taskdef_test
 
-import "testing"
+import (
+	"testing"
+
+	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/taskdef"
+)
 
 func TestDecodeReferences(t *testing.T) {
 	runErrorCases(t, []errorCase{
@@ -100,5 +106,23 @@ func TestDecodeHealthyNeedsAHealthCheck(t *testing.T) {
 			`x.json: containerDefinitions[0](web).dependsOn[0].condition: HEALTHY needs a health check on "db", which has none (or NONE), so it never becomes healthy; add one there or wait for START`,
 			`x.json: containerDefinitions[0](web).dependsOn[1].condition: HEALTHY needs a health check on "cache", which has none (or NONE), so it never becomes healthy; add one there or wait for START`,
 		},
+	}, {
+		// ECS registers a check of another kind, but Docker never runs it.
+		name: "a check Docker does not run",
+		in: task(`{"name": "web", "image": "nginx", "dependsOn": [{"containerName": "probe", "condition": "HEALTHY"}, {"containerName": "probe", "condition": "START"}]}`,
+			`{"name": "probe", "image": "probe", "healthCheck": {"command": ["/healthcheck"]}}`),
+		want: []string{
+			`x.json: containerDefinitions[0](web).dependsOn[0].condition: HEALTHY waits for "probe", whose health check starts with "/healthcheck", which Docker never runs (only CMD and CMD-SHELL), so it never becomes healthy on ECS either; start that command with "CMD" (or "CMD-SHELL") or wait for START`,
+		},
 	}})
+}
+
+// TestDecodeAcceptsAnyHealthCheckKind: register-task-definition accepts a
+// health check command whose first element is not CMD, CMD-SHELL or NONE
+// (AWS's own examples use ["/healthcheck"]), so decoding does too.
+func TestDecodeAcceptsAnyHealthCheckKind(t *testing.T) {
+	for _, cmd := range []string{`["/healthcheck"]`, `["curl -f http://localhost/"]`, `["cmd", "/bin/true"]`} {
+		_, err := taskdef.Decode("x.json", []byte(task(`{"name": "web", "image": "nginx", "healthCheck": {"command": `+cmd+`}}`)))
+		assert.NilError(t, err, cmd)
+	}
 }

@@ -35,7 +35,6 @@ var (
 	versionConsistencies  = []string{"enabled", "disabled"}
 	logDrivers            = []string{"json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"}
 	ulimitNames           = []string{"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"}
-	healthCheckCommands   = []string{"CMD", "CMD-SHELL", "NONE"}
 	linuxCapabilities     = []string{"ALL", "AUDIT_CONTROL", "AUDIT_WRITE", "BLOCK_SUSPEND", "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "SYSLOG", "WAKE_ALARM"}
 	nameRE                = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 	taskCPURE             = regexp.MustCompile(`(?i)^\s*(\d+|\d*\.?\d+\s*vcpu)\s*$`)
@@ -270,8 +269,11 @@ func (d *decoder) validateContainer(t *TaskDefinition, c *ContainerDefinition, p
 		d.ref(dp.Next("containerName"), dep.ContainerName, c.Name, r)
 		d.enum(dp.Next("condition"), dep.Condition, conditions)
 		if j, ok := r.names[dep.ContainerName]; ok && dep.Condition == ConditionHealthy {
-			if hc := t.ContainerDefinitions[j].HealthCheck; hc == nil || len(hc.Command) == 0 || hc.Command[0] == "NONE" {
+			switch hc := t.ContainerDefinitions[j].HealthCheck; {
+			case hc == nil || len(hc.Command) == 0 || hc.Command[0] == "NONE":
 				d.check(dp.Next("condition"), fieldpath.Invalidf("HEALTHY needs a health check on %q, which has none (or NONE), so it never becomes healthy; add one there or wait for START", dep.ContainerName))
+			case !RunsHealthCheck(hc.Command):
+				d.check(dp.Next("condition"), fieldpath.Invalidf("HEALTHY waits for %q, whose health check starts with %q, which Docker never runs (only CMD and CMD-SHELL), so it never becomes healthy on ECS either; start that command with \"CMD\" (or \"CMD-SHELL\") or wait for START", dep.ContainerName, truncate(hc.Command[0])))
 			}
 		}
 	}
@@ -316,9 +318,9 @@ func (d *decoder) validateContainer(t *TaskDefinition, c *ContainerDefinition, p
 		switch {
 		case len(hc.Command) == 0:
 			d.check(hp.Next("command"), fieldpath.Invalidf(`must not be empty; use ["CMD", "executable", "arg"] or ["CMD-SHELL", "shell command"]`))
-		case !slices.Contains(healthCheckCommands, hc.Command[0]):
-			d.check(hp.Next("command").Index(0), fieldpath.Invalidf(`invalid value %q; start the command with "CMD" (run it directly) or "CMD-SHELL" (run it in a shell)`, truncate(hc.Command[0])))
 		}
+		// Any other first element is accepted, as register-task-definition
+		// accepts it; RunsHealthCheck says what Docker then does with it.
 		d.between(hp.Next("interval"), hc.Interval, 5, 300, " seconds")
 		d.between(hp.Next("timeout"), hc.Timeout, 2, 120, " seconds")
 		d.between(hp.Next("retries"), hc.Retries, 1, 10, "")
@@ -347,6 +349,23 @@ func (d *decoder) varName(p fieldpath.Path, name string) {
 	case strings.ContainsAny(name, "=\x00"):
 		d.check(p, fieldpath.Invalidf("invalid variable name %q; a name cannot contain '=' or NUL", truncate(name)))
 	}
+}
+
+// RunsHealthCheck reports whether Docker runs a health check whose test is
+// command: one that starts with CMD or CMD-SHELL. ECS registers any first
+// element, and its agent hands the command to Docker unchanged as the
+// container's Config.Healthcheck.Test (agent/api/task: the backend's
+// container config is unmarshalled as is; its TestContainerHealthConfig
+// passes Test ["command"] through). Docker's daemon (moby daemon/health.go,
+// getProbe) has a probe only for CMD and CMD-SHELL: for any other first
+// element it logs "Unknown healthcheck type" and runs nothing, and the
+// container's health stays "starting", which the ECS agent does not report
+// (dockerapi: metadata for "starting" carries no health), so ECS shows the
+// container's health as UNKNOWN for as long as it runs. The test still
+// replaces the image's own HEALTHCHECK (moby merges the image's only when
+// Test is empty). NONE is "no health check" and is not reported here.
+func RunsHealthCheck(command []string) bool {
+	return len(command) > 0 && (command[0] == "CMD" || command[0] == "CMD-SHELL")
 }
 
 func deref(s *string) string {

@@ -70,7 +70,6 @@ func TestDecodeInvalidValues(t *testing.T) {
 				`x.json: containerDefinitions[1](db).memoryReservation: 512 MiB is above memory (256 MiB); lower it or raise memory`,
 				`x.json: containerDefinitions[1](db).linuxParameters.swappiness: 101 is out of range; ECS accepts 0 to 100`,
 				`x.json: containerDefinitions[1](db).ulimits[0].softLimit: 4096 is above hardLimit (1024); lower it or raise hardLimit`,
-				`x.json: containerDefinitions[1](db).healthCheck.command[0]: invalid value "curl -f http://localhost/"; start the command with "CMD" (run it directly) or "CMD-SHELL" (run it in a shell)`,
 				`x.json: containerDefinitions[1](db).healthCheck.interval: 1 is out of range; ECS accepts 5 to 300 seconds`,
 				`x.json: containerDefinitions[1](db).healthCheck.retries: 0 is out of range; ECS accepts 1 to 10`,
 			},

@@ -708,6 +708,9 @@ func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.P
 		return nil
 	}
 	p = p.Next("healthCheck")
+	if hc.Command[0] != "NONE" && !taskdef.RunsHealthCheck(hc.Command) {
+		return tk.unrunHealthCheck(c, p, hc)
+	}
 	test := types.HealthCheckTest(tk.redactList(c, p.Next("command"), hc.Command))
 	fill := func(v *int, def int, field, unit string) int {
 		if v == nil {

@@ -128,6 +128,32 @@ func (tk *task) localHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Pat
 	return out
 }
 
+// unrunHealthCheck is the local health check of container c, whose
+// production check starts with neither CMD nor CMD-SHELL (nor NONE), as
+// register-task-definition accepts: NONE, which does what production does.
+// The ECS agent hands the command to Docker unchanged as the container's
+// Healthcheck.Test, and Docker runs no probe for a test of unknown kind
+// (moby daemon/health.go, getProbe: it logs "Unknown healthcheck type"), so
+// the container's health stays "starting", which ECS shows as UNKNOWN, and
+// the image's own HEALTHCHECK is replaced all the same
+// (taskdef.RunsHealthCheck). Kept as it is, the check would leave devenv up
+// waiting for a health that never comes; NONE runs nothing, as production
+// does, and replaces the image's check too. A container waiting for this
+// one to be HEALTHY is refused by taskdef: it starts nowhere.
+func (tk *task) unrunHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path, hc *taskdef.HealthCheck) *types.HealthCheckConfig {
+	first, _ := redact(hc.Command[0])
+	fix := `write ["CMD", ` + strconv.Quote(first) + `, ...] in the task definition (run directly), or give a check under services in ` + tk.t.local.File
+	if strings.ContainsAny(first, " |&;$") {
+		fix = `write ["CMD-SHELL", ` + strconv.Quote(first) + `] in the task definition (run in the container's shell), or give a check under services in ` + tk.t.local.File
+	}
+	if k := strings.ToUpper(hc.Command[0]); k == "CMD" || k == "CMD-SHELL" {
+		fix = "write " + k + " in capitals in the task definition (Docker's kinds are case-sensitive), or give a check under services in " + tk.t.local.File
+	}
+	tk.deviate(c, p.Next("command"), Rewritten, describeECSHealthCheck(hc), "NONE (no health check)",
+		"production never runs this check: ECS hands the command to Docker unchanged, and Docker runs only a test starting with CMD or CMD-SHELL; for "+strconv.Quote(first)+" it runs nothing, the container's health stays \"starting\", which ECS shows as UNKNOWN for as long as it runs (a load balancer's health check still applies), and the image's own HEALTHCHECK is off too. Locally no check runs either, so devenv up waits only for the container to run. To have it run: "+fix)
+	return &types.HealthCheckConfig{Test: types.HealthCheckTest{"NONE"}}
+}
+
 // describeHealthCheck renders a Compose health check for the report:
 // "CMD /devenv healthcheck URL (interval 1s, timeout 2s, retries 30)".
 func describeHealthCheck(hc *types.HealthCheckConfig) string {

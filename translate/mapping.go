@@ -179,7 +179,7 @@ var Mapping = []Rule{
 	{"containerDefinitions[].linuxParameters.swappiness", "mem_swappiness", "mapped", ""},
 
 	// Health check.
-	{"containerDefinitions[].healthCheck.command", "healthcheck.test", "mapped", "kept: CMD, CMD-SHELL or NONE (taskdef rejects any other first element)"},
+	{"containerDefinitions[].healthCheck.command", "healthcheck.test", "mapped", "CMD, CMD-SHELL and NONE kept. Any other first element (`[\"/healthcheck\"]`, which ECS registers) → `NONE`, reported: the ECS agent hands the command to Docker unchanged and Docker runs no probe for a test of unknown kind, so production's health stays UNKNOWN and the image's HEALTHCHECK is off; a container waiting for it HEALTHY is an error (it starts nowhere)"},
 	{"containerDefinitions[].healthCheck.interval", "healthcheck.interval", "defaulted", "ECS default 30s written out when absent"},
 	{"containerDefinitions[].healthCheck.timeout", "healthcheck.timeout", "defaulted", "ECS default 5s written out when absent (Docker's is 30s)"},
 	{"containerDefinitions[].healthCheck.retries", "healthcheck.retries", "defaulted", "ECS default 3 written out when absent"},
