@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -97,9 +98,12 @@ type Build struct {
 // ImageRule maps production images whose repository matches Match to a local
 // image. Exactly one of Build, GoPackage, StandIn applies, per Action.
 type ImageRule struct {
-	// Match is a repository name: either the last path element
-	// ("delish-server") or the full repository path without registry
-	// ("datadog/docker-dd-agent") or with it.
+	// Match names the images the rule applies to: a repository's last path
+	// element ("delish-server"), its path without registry
+	// ("datadog/docker-dd-agent") or with it, a whole registry
+	// ("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com": every image in
+	// it), or a glob over any of these ("shop-*",
+	// "*.dkr.ecr.*.amazonaws.com/*"; see MatchImage).
 	Match     string
 	Action    ImageAction
 	Build     *Build  // ActionBuild
@@ -313,15 +317,110 @@ func (l Local) FakeURL(f StandIn) string {
 	return ""
 }
 
-// ImageRule returns the first rule matching image, a Docker image reference.
+// ImageRule returns the first rule matching image, a Docker image reference
+// (see MatchImage).
 func (l Local) ImageRule(image string) (ImageRule, bool) {
-	repo := Repository(image)
 	for _, r := range l.Images {
-		if r.Match == repo.Path || r.Match == repo.Name || (repo.Registry != "" && r.Match == repo.Registry+"/"+repo.Path) {
+		if MatchImage(r.Match, image) {
 			return r, true
 		}
 	}
 	return ImageRule{}, false
+}
+
+// MatchImage reports whether an images rule's match applies to image, a
+// Docker image reference; its tag or digest never matters. A match without
+// glob characters is the repository's last path element, its path, its
+// registry and path, or its registry alone (every image of that registry).
+// A match with *, ? or [ is a glob over those same names but the registry
+// alone: * is any run of characters, / included
+// ("*.dkr.ecr.*.amazonaws.com/*" is every ECR image), ? one character other
+// than /, [a-z] or [!a-z] one character of a set or not in it. A bad glob
+// (see CheckGlob) matches nothing.
+func MatchImage(match, image string) bool {
+	repo := Repository(image)
+	names := []string{repo.Name, repo.Path}
+	if repo.Registry != "" {
+		names = append(names, repo.Registry+"/"+repo.Path)
+	}
+	if !isGlob(match) {
+		return slices.Contains(names, match) || (repo.Registry != "" && match == repo.Registry)
+	}
+	re, err := globRegexp(match)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(names, re.MatchString)
+}
+
+func isGlob(match string) bool { return strings.ContainsAny(match, "*?[") }
+
+// CheckGlob returns what is wrong with match as a glob of MatchImage, or
+// nil (also when it has no glob characters).
+func CheckGlob(match string) error {
+	if !isGlob(match) {
+		return nil
+	}
+	_, err := globRegexp(match)
+	return err
+}
+
+// globRegexp compiles a glob of MatchImage into an anchored regexp.
+func globRegexp(glob string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(glob); i++ {
+		switch c := glob[i]; c {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString("[^/]")
+		case '[':
+			end := strings.IndexByte(glob[i+1:], ']')
+			if end < 0 {
+				return nil, fmt.Errorf("the [ at character %d has no closing ]", i+1)
+			}
+			set := glob[i+1 : i+1+end]
+			negate := strings.HasPrefix(set, "!") || strings.HasPrefix(set, "^")
+			if negate {
+				set = set[1:]
+			}
+			if set == "" {
+				return nil, fmt.Errorf("the set at character %d is empty: name its characters, e.g. [a-z]", i+1)
+			}
+			for j := 0; j < len(set); j++ {
+				if j+2 < len(set) && set[j+1] == '-' && set[j] > set[j+2] {
+					return nil, fmt.Errorf("the range %s at character %d runs backwards: write %c-%c", set[j:j+3], i+1, set[j+2], set[j])
+				}
+			}
+			b.WriteString("[")
+			if negate {
+				b.WriteString("^")
+			}
+			b.WriteString(strings.NewReplacer(`\`, `\\`, "[", `\[`, "^", `\^`).Replace(set))
+			b.WriteString("]")
+			i += end + 1
+		case ']':
+			return nil, fmt.Errorf("the ] at character %d closes no [", i+1)
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.Compile(b.String())
+}
+
+// ECRLogin returns the command that logs Docker in to the ECR registry of
+// image (aws ecr get-login-password --region R | docker login ...), and
+// false when image is not in an ECR registry.
+func ECRLogin(image string) (string, bool) {
+	if !IsECR(image) {
+		return "", false
+	}
+	registry := Repository(image).Registry
+	parts := strings.Split(registry, ".")
+	region := parts[min(3, len(parts)-1)]
+	return "aws ecr get-login-password --region " + region + " | docker login --username AWS --password-stdin " + registry, true
 }
 
 // HostRule returns the rule for host:port, preferring a rule naming the port.

@@ -97,6 +97,10 @@ func TestParseErrors(t *testing.T) {
 		"check start":      {"services:\n  a/web:\n    healthCheck:\n      command: [CMD, /app]\n      startPeriod: 301\n", "devenv.yaml:5: services.\"a/web\".healthCheck.startPeriod: 301 is out of range: ECS accepts 0 to 300 seconds"},
 		"check unknown":    {"services:\n  a/web:\n    healthCheck:\n      test: [CMD, /app]\n", "devenv.yaml:4: services.a/web.healthCheck.test: unknown key (known: command, interval, retries, startPeriod, timeout)"},
 		"check time type":  {"services:\n  a/web:\n    healthCheck:\n      command: [CMD, /app]\n      interval: 5s\n", "devenv.yaml:5: wrong type: cannot use !!str `5s` into int"},
+		"unclosed glob":    {"images:\n  - match: a\n    pull: true\n  - match: \"shop-[ab\"\n    pull: true\n", "devenv.yaml:4: images[1].match: \"shop-[ab\" is not a valid glob: the [ at character 6 has no closing ] (* is any characters, / included; ? one character; [a-z] one of a set, [!a-z] one not in it)"},
+		"stray ] in glob":  {"images:\n  - match: \"*/shop]\"\n    pull: true\n", "devenv.yaml:2: images[0].match: \"*/shop]\" is not a valid glob: the ] at character 7 closes no [ (* is any characters, / included; ? one character; [a-z] one of a set, [!a-z] one not in it)"},
+		"backwards range":  {"images:\n  - match: \"shop-[z-a]*\"\n    pull: true\n", "devenv.yaml:2: images[0].match: \"shop-[z-a]*\" is not a valid glob: the range z-a at character 6 runs backwards: write a-z (* is any characters, / included; ? one character; [a-z] one of a set, [!a-z] one not in it)"},
+		"empty glob set":   {"images:\n  - match: \"shop-[!]\"\n    pull: true\n", "devenv.yaml:2: images[0].match: \"shop-[!]\" is not a valid glob: the set at character 6 is empty: name its characters, e.g. [a-z] (* is any characters, / included; ? one character; [a-z] one of a set, [!a-z] one not in it)"},
 		"unknown nested":   {"images:\n  - match: a\n    build:\n      contxt: .\n", "devenv.yaml:4: images[0].build.contxt: unknown key (known: args, context, dockerfile, target)"},
 		"two actions":      {"images:\n  - match: a\n    pull: true\n    standIn: fake-s3\n", "devenv.yaml:2: images[0]: give only one of build, go, standIn, pull (got standIn, pull)"},
 		"no action":        {"images:\n  - match: a\n", "devenv.yaml:2: images[0]: say what to run instead: one of build, go, standIn or pull: true"},
@@ -220,7 +224,60 @@ func TestRepository(t *testing.T) {
 		assert.DeepEqual(t, config.Repository(in), want)
 	}
 	assert.Assert(t, config.IsECR("1234.dkr.ecr.ap-northeast-1.amazonaws.com/api:1"))
+	login, ok := config.ECRLogin("1234.dkr.ecr.ap-northeast-1.amazonaws.com/team/api:7")
+	assert.Assert(t, ok)
+	assert.Equal(t, login, "aws ecr get-login-password --region ap-northeast-1 | docker login --username AWS --password-stdin 1234.dkr.ecr.ap-northeast-1.amazonaws.com")
+	_, ok = config.ECRLogin("public.ecr.aws/nginx/nginx:1")
+	assert.Assert(t, !ok)
 	assert.Assert(t, !config.IsECR("public.ecr.aws/nginx/nginx:1"))
+}
+
+// TestMatchImage: a rule's match is a repository's name, path, registry and
+// path, a whole registry, or a glob over the first three; tags never count.
+func TestMatchImage(t *testing.T) {
+	const ecr = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
+	for _, tc := range []struct {
+		match, image string
+		want         bool
+	}{
+		{"shop-api", ecr + "/shop-api:41", true},
+		{"shop-api", ecr + "/team/shop-api:41", true},
+		{"team/shop-api", ecr + "/team/shop-api@sha256:00", true},
+		{ecr + "/team/shop-api", ecr + "/team/shop-api:1", true},
+		{ecr, ecr + "/team/shop-api:1", true},
+		{ecr, "210987654321.dkr.ecr.ap-northeast-1.amazonaws.com/shop-api:1", false},
+		{ecr, "shop-api:1", false},
+		{"shop", ecr + "/shop-api:1", false},
+		{"*.dkr.ecr.*.amazonaws.com/*", ecr + "/shop-api:1", true},
+		{"*.dkr.ecr.*.amazonaws.com/*", ecr + "/team/shop-web:2", true},
+		{"*.dkr.ecr.*.amazonaws.com/*", "public.ecr.aws/nginx/nginx:1", false},
+		{"*.dkr.ecr.*.amazonaws.com/*", "shop-api:1", false},
+		{"shop-*", ecr + "/team/shop-web:2", true},
+		{"shop-*", "nginx:1.27", false},
+		{"team/*", ecr + "/team/shop-web:2", true},
+		{"shop-?pi", ecr + "/shop-api:1", true},
+		{"shop-[a-c]pi", ecr + "/shop-api:1", true},
+		{"shop-[!a-c]pi", ecr + "/shop-api:1", false},
+		{"*", "nginx:1.27", true},
+		{"shop-[ab", "shop-a:1", false}, // a bad glob matches nothing
+	} {
+		assert.Equal(t, config.MatchImage(tc.match, tc.image), tc.want, "%s against %s", tc.match, tc.image)
+	}
+}
+
+// TestImageRuleFirstMatchWins: rules are tried in order, globs included.
+func TestImageRuleFirstMatchWins(t *testing.T) {
+	l, err := config.Parse("devenv.yaml", []byte("images:\n  - match: shop-api\n    go: ./cmd/shop-api\n  - match: \"*.dkr.ecr.*.amazonaws.com/*\"\n    pull: true\n  - match: shop-web\n    build: {context: web}\n"))
+	assert.NilError(t, err)
+	r, ok := l.ImageRule("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-api:1")
+	assert.Assert(t, ok)
+	assert.Equal(t, r.Action, config.ActionGo)
+	r, ok = l.ImageRule("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-web:1")
+	assert.Assert(t, ok)
+	assert.Equal(t, r.Action, config.ActionPull, "the glob comes first")
+	r, ok = l.ImageRule("shop-web:1")
+	assert.Assert(t, ok)
+	assert.Equal(t, r.Action, config.ActionBuild)
 }
 
 func TestSecretsEnv(t *testing.T) {

@@ -543,9 +543,11 @@ func (p *parser) image(i int, img imageDoc) ImageRule {
 	at := []string{"images", fmt.Sprintf("[%d]", i)}
 	r := ImageRule{Match: img.Match}
 	if img.Match == "" {
-		p.errorf(append(at, "match"), "missing: name the image repository, e.g. delish-server or datadog/docker-dd-agent")
+		p.errorf(append(at, "match"), "missing: name the image repository (delish-server, datadog/docker-dd-agent), a registry or a glob (*.dkr.ecr.*.amazonaws.com/*)")
 	} else if strings.ContainsAny(img.Match, ":@ ") && !strings.Contains(img.Match, "/") {
 		p.errorf(append(at, "match"), "%q: give the repository without tag or digest", img.Match)
+	} else if err := CheckGlob(img.Match); err != nil {
+		p.errorf(append(at, "match"), "%q is not a valid glob: %v (* is any characters, / included; ? one character; [a-z] one of a set, [!a-z] one not in it)", img.Match, err)
 	}
 	var actions []string
 	if img.Build != nil {

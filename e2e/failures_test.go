@@ -191,16 +191,19 @@ func TestUpInterrupted(t *testing.T) {
 }
 
 // TestUpPullFails: an image that must be pulled and cannot be must fail up
-// naming the service, the image and what to do (for ECR: log in).
+// naming the service, the image and what to do (for ECR: log in). An ECR
+// image no images rule matches must be pulled, as one under pull: true.
 func TestUpPullFails(t *testing.T) {
 	p := newAppProject(t, `{"family": "shop", "containerDefinitions": [
 		{"name": "cache", "image": "example.invalid/devenv-e2e/cache:7"},
-		{"name": "api", "image": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/devenv-e2e-api:1"}
+		{"name": "api", "image": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/devenv-e2e-api:1"},
+		{"name": "jobs", "image": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/devenv-e2e-jobs:1"}
 	]}`, "  - match: devenv-e2e-api\n    pull: true\n")
 	r := p.devenv(2*time.Minute, "up", "-d")
 	wantFailure(t, r, 1, "cache: pull example.invalid/devenv-e2e/cache:7", "Check the name and your network (docker pull example.invalid/devenv-e2e/cache:7)",
 		"api: pull 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/devenv-e2e-api:1",
-		"This is an ECR image: log in first (aws ecr get-login-password --region ap-northeast-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com)")
+		"This is an ECR image: log in first (aws ecr get-login-password --region ap-northeast-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com)",
+		"jobs: pull 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/devenv-e2e-jobs:1")
 	if left := p.leftovers(); len(left) > 0 {
 		t.Errorf("left behind: %q", left)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/devenv-sh/devenv/config"
 )
 
 // UpOptions say how Up starts a project.
@@ -99,10 +101,8 @@ func (e *Engine) pull(ctx context.Context, p *types.Project) error {
 
 // pullHint says what to do when image cannot be pulled.
 func pullHint(image string) string {
-	registry, _, _ := strings.Cut(image, "/")
-	if strings.Contains(registry, ".dkr.ecr.") {
-		region := strings.Split(registry, ".")[3]
-		return fmt.Sprintf("This is an ECR image: log in first (aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s), or give it a build, go or standIn rule under images in devenv.yaml.", region, registry)
+	if login, ok := config.ECRLogin(image); ok {
+		return "This is an ECR image: log in first (" + login + "), or give it a build, go or standIn rule under images in devenv.yaml."
 	}
 	return "Check the name and your network (docker pull " + image + "), or give it a build, go or standIn rule under images in devenv.yaml."
 }

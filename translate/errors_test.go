@@ -2,6 +2,7 @@ package translate_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,13 +83,16 @@ func TestCycleInTheProject(t *testing.T) {
 // decode errors do.
 func TestDescribeOutputPaths(t *testing.T) {
 	def, err := taskdef.Decode("d.json", []byte(`{"taskDefinition": {"family": "app", "taskRoleArn": "arn:aws:iam::1:role/r",
-  "containerDefinitions": [{"name": "web", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"}]}}`))
+  "containerDefinitions": [{"name": "web", "image": "<IMAGE1_NAME>"}]}}`))
 	assert.NilError(t, err)
 	_, _, err = translate.Translate([]taskdef.Def{def}, config.Default())
 	assert.ErrorContains(t, err, "d.json: taskDefinition.containerDefinitions[0](web).image: ")
-	def.Task.ContainerDefinitions[0].Image = "nginx:1.27"
+	def.Task.ContainerDefinitions[0].Image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"
 	_, report, err := translate.Translate([]taskdef.Def{def}, config.Default())
 	assert.NilError(t, err)
+	assert.Assert(t, slices.ContainsFunc(report, func(d translate.Deviation) bool {
+		return d.Path == "taskDefinition.containerDefinitions[0](web).image"
+	}), "the ECR image without a rule is reported: %+v", report)
 	for _, d := range report {
 		assert.Assert(t, strings.HasPrefix(d.Path, "taskDefinition."), "%+v", d)
 	}
@@ -102,7 +106,16 @@ func TestPullRuleOnAPlaceholder(t *testing.T) {
 	local := config.Default()
 	local.Images = []config.ImageRule{{Match: "<IMAGE1_NAME>", Action: config.ActionPull}}
 	_, _, err = translate.Translate([]taskdef.Def{def}, local)
-	assert.Error(t, err, `a.json: containerDefinitions[0](web).image: "<IMAGE1_NAME>" is not an image reference Docker can pull, yet devenv.yaml keeps it (pull: true, match <IMAGE1_NAME>): map it to a build, go or standIn rule instead`)
+	assert.Error(t, err, `a.json: containerDefinitions[0](web).image: "<IMAGE1_NAME>" is not an image reference Docker can pull, yet devenv.yaml keeps it (pull: true, match <IMAGE1_NAME>): give that rule build: {context: <folder>}, go: ./path/to/main or standIn: <datadog-stub | fake-s3 | fake-td | fluentd> instead of pull: true, or fix the task definition`)
+}
+
+// TestPlaceholderWithoutARule: a placeholder no rule matches is an error
+// naming every way out; pull: true is named as no way out.
+func TestPlaceholderWithoutARule(t *testing.T) {
+	def, err := taskdef.Decode("a.json", []byte(`{"family": "a", "containerDefinitions": [{"name": "web", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:<TAG>"}]}`))
+	assert.NilError(t, err)
+	_, _, err = translate.Translate([]taskdef.Def{def}, config.Default())
+	assert.Error(t, err, `a.json: containerDefinitions[0](web).image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:<TAG>" is not an image reference Docker can pull: fix the task definition, or add a rule matching it to the images list of devenv.yaml, e.g. {match: "web", build: {context: <folder>}}, or go: ./path/to/main, or standIn: <datadog-stub | fake-s3 | fake-td | fluentd>; pull: true cannot keep it, since Docker cannot pull it`)
 }
 
 // TestVolumesStayApart: task volumes of different task definitions never

@@ -17,26 +17,31 @@ import (
 )
 
 // convertImage maps the production image through devenv.yaml's image rules.
+// An image without a rule is kept as is, as Docker pulls it: an ECR image
+// too (pull_policy missing, reported), which pulls once Docker is logged in
+// to its registry. Only a reference Docker cannot pull at all (a
+// placeholder such as <IMAGE1_NAME>) is an error, naming every way out.
 func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, svc *types.ServiceConfig) {
 	p = p.Next("image")
 	ext := svc.Extensions[ExtensionKey].(map[string]any)
 	rule, ok := tk.t.local.ImageRule(c.Image)
 	if !ok {
-		if config.IsECR(c.Image) {
-			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%s is an ECR image, which cannot be pulled locally: add a rule to the images list of %s, e.g. {match: %s, build: {context: <folder>}}", c.Image, tk.t.local.File, config.Repository(c.Image).Name))
-			return
-		}
 		if !validImageRef(c.Image) {
-			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull: add a rule for it to the images list of %s, or fix the task definition", c.Image, tk.t.local.File))
+			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull: fix the task definition, or add a rule matching it to the images list of %s, e.g. {match: %q, build: {context: <folder>}}, or go: ./path/to/main, or standIn: <%s>; pull: true cannot keep it, since Docker cannot pull it", c.Image, tk.t.local.File, config.Repository(c.Image).Path, standInList()))
 			return
 		}
 		svc.Image = c.Image
+		if login, ecr := config.ECRLogin(c.Image); ecr {
+			svc.PullPolicy = types.PullPolicyMissing
+			tk.deviate(c, p, Rewritten, c.Image+" (ECS pulls it with the execution or instance role)", c.Image+" (pulled with your Docker login, pull_policy: missing)",
+				"no rule under images in "+tk.t.local.File+" matches this ECR image, so devenv up pulls it unless it is already here: it needs an ECR login first ("+login+"), or a rule under images: build, go or standIn to run something local instead, or pull: true to keep it without this line")
+		}
 		return
 	}
 	switch rule.Action {
 	case config.ActionPull:
 		if !validImageRef(c.Image) {
-			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull, yet %s keeps it (pull: true, match %s): map it to a build, go or standIn rule instead", c.Image, tk.t.local.File, rule.Match))
+			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull, yet %s keeps it (pull: true, match %s): give that rule build: {context: <folder>}, go: ./path/to/main or standIn: <%s> instead of pull: true, or fix the task definition", c.Image, tk.t.local.File, rule.Match, standInList()))
 			return
 		}
 		svc.Image = c.Image
@@ -70,6 +75,15 @@ func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 		// The fluentd emulator reads the configuration where the image does.
 		ext["fluentdConfig"] = tk.t.local.Fluentd.MountPath
 	}
+}
+
+// standInList renders the stand-ins devenv.yaml may name: "a | b | c".
+func standInList() string {
+	names := make([]string, len(config.StandIns))
+	for i, s := range config.StandIns {
+		names[i] = string(s)
+	}
+	return strings.Join(names, " | ")
 }
 
 func localImage(service string) string { return "devenv.local/" + strings.ToLower(service) + ":dev" }

@@ -102,7 +102,8 @@ func TestGenerateBadInputLeavesOutputUntouched(t *testing.T) {
 		file, content, wantErr string
 	}{
 		"malformed json":             {"taskdefs/api-server.json", "{\"family\": \"x\",\n  \"containerDefinitions\": [}", "taskdefs/api-server.json: malformed JSON at line 2, column 28"},
-		"ecr image without a rule":   {"taskdefs/extra.json", `{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1"}]}`, "add a rule to the images list of devenv.yaml"},
+		"placeholder without a rule": {"taskdefs/extra.json", `{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "<IMAGE1_NAME>"}]}`, `taskdefs/extra.json: containerDefinitions[0](extra).image: "<IMAGE1_NAME>" is not an image reference Docker can pull: fix the task definition, or add a rule matching it to the images list of devenv.yaml, e.g. {match: "<IMAGE1_NAME>", build: {context: <folder>}}, or go: ./path/to/main, or standIn: <datadog-stub | fake-s3 | fake-td | fluentd>; pull: true cannot keep it, since Docker cannot pull it`},
+		"bad glob in devenv.yaml":    {"devenv.yaml", "images:\n  - match: \"shop-[ab\"\n    pull: true\n", `devenv.yaml:2: images[0].match: "shop-[ab" is not a valid glob: the [ at character 6 has no closing ]`},
 		"port collision":             {"taskdefs/extra.json", `{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "nginx:1.27", "portMappings": [{"containerPort": 80, "hostPort": 1323}]}]}`, "host port 127.0.0.1:1323/tcp is also published by service"},
 		"unknown key in devenv.yaml": {"devenv.yaml", "project: x\nimagez: []\n", "devenv.yaml:2: imagez: unknown key"},
 		"missing build context":      {"devenv.yaml", "images:\n  - match: delish-fluentd\n    build:\n      context: fluentd-gone\n", "devenv.yaml: images[0].build.context: folder fluentd-gone does not exist in the project: create it"},
@@ -124,6 +125,40 @@ func TestGenerateBadInputLeavesOutputUntouched(t *testing.T) {
 			assert.Assert(t, is.Len(leftovers, 0))
 		})
 	}
+}
+
+// TestGenerateECRImageWithoutARule: an ECR image no images rule matches
+// generates, kept with pull_policy missing, and plan says it needs an ECR
+// login or a rule.
+func TestGenerateECRImageWithoutARule(t *testing.T) {
+	referenceProject(t)
+	assert.NilError(t, os.WriteFile("taskdefs/extra.json", []byte(`{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1"}]}`), 0o644))
+	code, _, stderr := devenvRun(t, "generate")
+	assert.Equal(t, code, 0, stderr)
+	data, err := os.ReadFile("docker-compose.gen.yaml")
+	assert.NilError(t, err)
+	var file struct {
+		Services map[string]struct {
+			Image      string `yaml:"image"`
+			PullPolicy string `yaml:"pull_policy"`
+		} `yaml:"services"`
+	}
+	assert.NilError(t, yaml.Unmarshal(data, &file))
+	assert.Equal(t, file.Services["extra"].Image, "123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1")
+	assert.Equal(t, file.Services["extra"].PullPolicy, "missing")
+
+	code, stdout, stderr := devenvRun(t, "plan")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, "  rewritten   containerDefinitions[0](extra).image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1 (ECS pulls it with the execution or instance role) → 123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1 (pulled with your Docker login, pull_policy: missing): no rule under images in devenv.yaml matches this ECR image, so devenv up pulls it unless it is already here: it needs an ECR login first (aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com), or a rule under images: build, go or standIn to run something local instead, or pull: true to keep it without this line\n"))
+
+	// pull: true keeps it without the line; a registry rule matches it.
+	local, err := os.ReadFile("devenv.yaml")
+	assert.NilError(t, err)
+	local = bytes.Replace(local, []byte("images:\n"), []byte("images:\n  - match: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n    pull: true\n"), 1)
+	assert.NilError(t, os.WriteFile("devenv.yaml", local, 0o644))
+	code, stdout, stderr = devenvRun(t, "plan")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, !strings.Contains(stdout, "(extra).image"), stdout)
 }
 
 func TestGenerateTaskdefsFlag(t *testing.T) {
@@ -172,7 +207,7 @@ func TestGenerateTaskdefsOutsideTheProject(t *testing.T) {
 	code, _, stderr := devenvRun(t, "generate", "--taskdefs", given, "-o", "-")
 	assert.Equal(t, code, 1)
 	assert.Assert(t, is.Contains(stderr, given+": containerDefinitions[0](extra).bogus"), stderr)
-	write(`{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/extra:1"}]}`)
+	write(`{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "<IMAGE1_NAME>"}]}`)
 	code, _, stderr = devenvRun(t, "generate", "--taskdefs", given, "-o", "-")
 	assert.Equal(t, code, 1)
 	assert.Assert(t, is.Contains(stderr, given+": containerDefinitions[0](extra).image"), stderr)
