@@ -358,10 +358,12 @@ func (d *decoder) varName(p fieldpath.Path, name string) {
 // container config is unmarshalled as is; its TestContainerHealthConfig
 // passes Test ["command"] through). Docker's daemon (moby daemon/health.go,
 // getProbe) has a probe only for CMD and CMD-SHELL: for any other first
-// element it logs "Unknown healthcheck type" and runs nothing, and the
-// container's health stays "starting", which the ECS agent does not report
-// (dockerapi: metadata for "starting" carries no health), so ECS shows the
-// container's health as UNKNOWN for as long as it runs. The test still
+// element it logs "Unknown healthcheck type" and runs nothing: the
+// container's health is never healthy or unhealthy (Docker Engine 20.10
+// gives it no health state; moby versions that set one leave it
+// "starting"), which the ECS agent does not report (dockerapi: metadata
+// for "" or "starting" carries no health), so ECS shows the container's
+// health as UNKNOWN for as long as it runs. The test still
 // replaces the image's own HEALTHCHECK (moby merges the image's only when
 // Test is empty). NONE is "no health check" and is not reported here.
 func RunsHealthCheck(command []string) bool {

@@ -134,8 +134,11 @@ func (tk *task) localHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Pat
 // The ECS agent hands the command to Docker unchanged as the container's
 // Healthcheck.Test, and Docker runs no probe for a test of unknown kind
 // (moby daemon/health.go, getProbe: it logs "Unknown healthcheck type"), so
-// the container's health stays "starting", which ECS shows as UNKNOWN, and
-// the image's own HEALTHCHECK is replaced all the same
+// the container's health never becomes healthy or unhealthy (Docker Engine
+// 20.10 gives it no health state at all, as observed in
+// TestDockerRunsNoHealthCheckOfUnknownKind; moby versions that set one
+// leave it "starting"), which the ECS agent reports as no health: ECS
+// shows UNKNOWN. The image's own HEALTHCHECK is replaced all the same
 // (taskdef.RunsHealthCheck). Kept as it is, the check would leave devenv up
 // waiting for a health that never comes; NONE runs nothing, as production
 // does, and replaces the image's check too. A container waiting for this
@@ -150,7 +153,7 @@ func (tk *task) unrunHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Pat
 		fix = "write " + k + " in capitals in the task definition (Docker's kinds are case-sensitive), or give a check under services in " + tk.t.local.File
 	}
 	tk.deviate(c, p.Next("command"), Rewritten, describeECSHealthCheck(hc), "NONE (no health check)",
-		"production never runs this check: ECS hands the command to Docker unchanged, and Docker runs only a test starting with CMD or CMD-SHELL; for "+strconv.Quote(first)+" it runs nothing, the container's health stays \"starting\", which ECS shows as UNKNOWN for as long as it runs (a load balancer's health check still applies), and the image's own HEALTHCHECK is off too. Locally no check runs either, so devenv up waits only for the container to run. To have it run: "+fix)
+		"production never runs this check: ECS hands the command to Docker unchanged, and Docker runs only a test starting with CMD or CMD-SHELL; for "+strconv.Quote(first)+" it runs nothing, so the container's health never becomes healthy or unhealthy and ECS shows it as UNKNOWN for as long as it runs (a load balancer's health check still applies), and the image's own HEALTHCHECK is off too. Locally no check runs either, so devenv up waits only for the container to run. To have it run: "+fix)
 	return &types.HealthCheckConfig{Test: types.HealthCheckTest{"NONE"}}
 }
 
