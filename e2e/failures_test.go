@@ -98,6 +98,27 @@ func TestUpUnhealthy(t *testing.T) {
 	wantFailure(t, r, 1, "app is unhealthy", "(exit 1): health: the database does not answer", "app: starting")
 }
 
+// TestUpHealthCheckOfUnknownKind: a health check whose command starts with
+// neither CMD nor CMD-SHELL, which ECS registers and Docker never runs, must
+// not fail up nor keep it waiting: locally no check runs either.
+func TestUpHealthCheckOfUnknownKind(t *testing.T) {
+	p := newAppProject(t, `{"family": "shop", "containerDefinitions": [{
+		"name": "app", "image": "e2e-app:1", "essential": true,
+		"healthCheck": {"command": ["/app", "-fail-health"], "interval": 5, "timeout": 2, "retries": 1}
+	}]}`, "")
+	p.mustDevenv(2*time.Minute, "up", "-d")
+	info, err := p.docker.ContainerInspect(t.Context(), p.containerID("app"), client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := info.Container.State.Health; h != nil && len(h.Log) > 0 {
+		t.Errorf("a health check ran: %+v", h.Log)
+	}
+	if s := p.state("app"); s != "running" {
+		t.Errorf("app is %s, want running", s)
+	}
+}
+
 // TestUpEssentialExits: an essential container that exits while up waits
 // must fail up with its exit code and last log lines.
 func TestUpEssentialExits(t *testing.T) {
