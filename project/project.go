@@ -61,7 +61,9 @@ type Translation struct {
 	// fluentdFiles is the local copy of the fluentd configuration: path
 	// under config.FluentdLocalDir → contents (nil without fluentd.config).
 	fluentdFiles map[string][]byte
-	dir          string
+	// defs are the task definitions translated.
+	defs []taskdef.Def
+	dir  string
 }
 
 // Load reads devenv.yaml, the secrets file and the task definitions of
@@ -143,7 +145,29 @@ func Load(ctx context.Context, o Options) (*Translation, error) {
 	if o.SecretsEnv != "" {
 		inputs = append(inputs, o.SecretsEnv)
 	}
-	return &Translation{Local: local, Project: p, Report: report, Inputs: inputs, FluentdSources: fluentdSources, fluentdFiles: fluentdFiles, dir: dir}, nil
+	return &Translation{Local: local, Project: p, Report: report, Inputs: inputs, FluentdSources: fluentdSources, fluentdFiles: fluentdFiles, defs: defs, dir: dir}, nil
+}
+
+// TaskDefFile names the task definition file the Compose service name was
+// translated from, as the Def's File (relative to the project when inside
+// it): "" for a service of no task definition (a fake, a stand-in devenv
+// adds) or no such service.
+func (st *Translation) TaskDefFile(name string) string {
+	svc, ok := st.Project.Services[name]
+	if !ok {
+		return ""
+	}
+	ext, _ := svc.Extensions[translate.ExtensionKey].(map[string]any)
+	family, _ := ext["task"].(string)
+	if family == "" {
+		return ""
+	}
+	for _, d := range st.defs {
+		if d.Task.Family == family {
+			return filepath.ToSlash(d.File)
+		}
+	}
+	return ""
 }
 
 // in resolves name, relative to the project folder dir unless absolute.

@@ -53,3 +53,14 @@ func TestOverrideAndSync(t *testing.T) {
 	err = st.Sync(t.Context(), "docker-compose.gen.yaml", &w)
 	assert.ErrorContains(t, err, "docker-compose.gen.yaml was edited by hand since devenv wrote it")
 }
+
+// TestTaskDefFile: a service is traced to the task definition file it was
+// translated from; a fake devenv adds, or a missing service, to none.
+func TestTaskDefFile(t *testing.T) {
+	st, err := Load(t.Context(), Options{Dir: ".."})
+	assert.NilError(t, err)
+	assert.Equal(t, st.TaskDefFile("fluentd"), "taskdefs/fluentd.json")
+	assert.Equal(t, st.TaskDefFile("api-server"), "taskdefs/api-server.json")
+	assert.Equal(t, st.TaskDefFile("fake-s3"), "")
+	assert.Equal(t, st.TaskDefFile("nope"), "")
+}

@@ -8,19 +8,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/config"
+	fluentconfig "github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/docker"
 	"github.com/devenv-sh/devenv/fluent/predict"
 	"github.com/devenv-sh/devenv/fluent/router"
+	"github.com/devenv-sh/devenv/project"
+	"github.com/devenv-sh/devenv/taskdef"
 )
 
 type routesOptions struct {
@@ -41,6 +46,9 @@ type routesOptions struct {
 	v1            bool     // --v1
 	label         string   // --label
 	configDir     string   // --config-dir
+	// Which of --hostname, --tz and --config-dir were given: the others
+	// may come from the project's fluentd service.
+	hostnameSet, tzSet, configDirSet bool
 }
 
 func newRoutesCommand() *cobra.Command {
@@ -69,8 +77,15 @@ stdin line is a line the application wrote to stdout, wrapped as Docker's
 fluentd log driver sends it: {container_id, container_name, source, log}
 (lines over 16 KiB become partial messages, as the driver splits them).
 
-The config reads "#{ENV['X']}" from --env only (the process environment is
-not read, so results are reproducible). The S3 key assumes no object exists
+The config reads "#{ENV['X']}" from the environment of the local stack's
+fluentd service: when devenv.yaml (in the working directory) names --config
+as its fluentd.config (or --config is its local copy under .devenv/fluentd/),
+that is the service's environment as the generated Compose file has it (the
+task definition's, with devenv.yaml's environment and secret stand-ins, never
+production secrets), and its hostname and TZ unless --hostname or --tz say
+otherwise; stderr says which service and files it came from. --env KEY=VALUE
+overrides a variable. Without devenv.yaml, or for another config, only --env
+is read. The process environment is never read, so results are reproducible. The S3 key assumes no object exists
 yet (%{index} 0) and uses the event time as the flush time. State carries from
 one record to the next as in a running fluentd: a tag whose forest instance
 failed to plant stays broken.
@@ -92,6 +107,8 @@ drops: [{kind, tag, plugin, at, reason}]}. --lint --json prints
 
 Examples:
   echo '{"log_type":"EVENT","event_type":"click"}' | \
+    devenv routes --docker-tag docker.delish      # in a devenv project: the local stack
+  echo '{"log_type":"EVENT","event_type":"click"}' | \
     devenv routes --config fluentd/fluent.conf --docker-tag docker.delish \
       --time 2024-01-02T03:04:05Z --hostname fluentd01 \
       --env AWS_S3_BUCKET=delish-logs --env TD_DATABASE=delish_dev
@@ -102,7 +119,9 @@ Exit codes: 0 ok; 1 bad config or input (file:line:col); 2 usage, or --lint
 found hazards.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRoutes(cmd.Context(), o, cmd.InOrStdin(), cmd.OutOrStdout(), time.Now)
+			f := cmd.Flags()
+			o.hostnameSet, o.tzSet, o.configDirSet = f.Changed("hostname"), f.Changed("tz"), f.Changed("config-dir")
+			return runRoutes(cmd.Context(), o, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), time.Now)
 		},
 	}
 	f := cmd.Flags()
@@ -115,9 +134,9 @@ found hazards.`,
 	f.StringVar(&o.time, "time", "", "event time: RFC 3339 or Unix seconds (default: now)")
 	f.StringVar(&o.hostname, "hostname", "fluentd", "fluentd's hostname (${hostname}, %{hostname} in S3 keys)")
 	f.StringVar(&o.tz, "tz", "UTC", "fluentd's TZ: time slices and time_format use it")
-	f.StringArrayVar(&o.env, "env", nil, "KEY=VALUE for \"#{ENV['KEY']}\" in the config (repeatable)")
+	f.StringArrayVar(&o.env, "env", nil, "KEY=VALUE for \"#{ENV['KEY']}\" in the config, over the project's fluentd service environment (repeatable)")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Docker fluentd driver option KEY=VALUE to lint (repeatable)")
-	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable; default taskdefs/*.json)")
+	f.StringArrayVar(&o.taskdefs, "taskdef", nil, "ECS task definition whose fluentd logConfiguration options to lint (repeatable; register-task-definition input or describe-task-definition output; default taskdefs/*.json)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per record (JSON Lines); with --lint, a JSON array of hazards")
 	f.BoolVar(&o.lint, "lint", false, "report production hazards of the config instead of routing records")
 	f.StringVar(&o.configDir, "config-dir", "/fluentd/etc", "the folder fluentd reads --config from (absolute @include paths under it are read next to --config)")
@@ -153,12 +172,35 @@ func parseEventTime(s string, now func() time.Time) (router.EventTime, error) {
 	return router.EventTime{Sec: t.Unix(), Nsec: uint32(t.Nanosecond())}, nil
 }
 
-// loadRouter parses the config and builds the router.
-func loadRouter(o routesOptions) (*router.Router, error) {
-	env, err := parseKeyVals("env", o.env)
+// loadRouter parses the config and builds the router, with the project's
+// fluentd service environment under --env (see stackFluentd), said once on
+// stderr.
+func loadRouter(ctx context.Context, o routesOptions, stderr io.Writer) (*router.Router, error) {
+	flagEnv, err := parseKeyVals("env", o.env)
 	if err != nil {
 		return nil, err
 	}
+	env := map[string]string{}
+	sf, err := stackFluentd(ctx, o.config)
+	if err != nil {
+		return nil, err
+	}
+	if sf != nil {
+		maps.Copy(env, sf.env)
+		what, over := "environment", "--env overrides"
+		if sf.hostname != "" && !o.hostnameSet {
+			o.hostname = sf.hostname
+			what, over = "environment and hostname", "--env and --hostname override"
+		}
+		if tz := sf.env["TZ"]; tz != "" && !o.tzSet {
+			o.tz = tz
+		}
+		if !o.configDirSet {
+			o.configDir = sf.configDir
+		}
+		fmt.Fprintf(stderr, "%s of service %s (%s); %s\n", what, sf.service, strings.Join(sf.sources, ", "), over)
+	}
+	maps.Copy(env, flagEnv)
 	loc, err := time.LoadLocation(o.tz)
 	if err != nil {
 		return nil, &exitError{code: 2, msg: fmt.Sprintf("--tz %q: %v", o.tz, err)}
@@ -172,14 +214,80 @@ func loadRouter(o routesOptions) (*router.Router, error) {
 	return predict.Load(predict.Config{FS: os.DirFS(dir), Name: name, Env: env, ConfigDir: o.configDir, Hostname: o.hostname, Location: loc, V1: o.v1})
 }
 
-func runRoutes(_ context.Context, o routesOptions, stdin io.Reader, stdout io.Writer, now func() time.Time) error {
+// stackService is what the local stack's fluentd service gives routes.
+type stackService struct {
+	service   string
+	env       map[string]string
+	hostname  string   // "": the service sets none
+	configDir string   // the folder the container reads its config from
+	sources   []string // devenv.yaml and the task definition file
+}
+
+// stackFluentd returns the fluentd service of the devenv project in the
+// working directory, as the generated Compose file has it, when conf (the
+// --config path) is the project's fluentd.config or its local copy. It
+// returns nil without devenv.yaml, for another config, or when the project
+// has no such service.
+func stackFluentd(ctx context.Context, conf string) (*stackService, error) {
+	data, err := os.ReadFile(config.DefaultFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	local, err := config.Parse(config.DefaultFile, data)
+	if err != nil {
+		return nil, err
+	}
+	f := local.Fluentd
+	if f.Config == "" {
+		return nil, nil
+	}
+	localCopy, _, _ := f.Paths(f.Config)
+	if !sameFile(conf, f.Config) && !sameFile(conf, localCopy) {
+		return nil, nil
+	}
+	st, err := project.Load(ctx, project.Options{})
+	if err != nil {
+		return nil, err
+	}
+	svc, ok := st.Project.Services[f.Service]
+	if !ok {
+		return nil, nil
+	}
+	env := map[string]string{}
+	for k, v := range svc.Environment {
+		if v != nil {
+			env[k] = *v
+		}
+	}
+	sources := []string{st.Local.File}
+	if td := st.TaskDefFile(f.Service); td != "" {
+		sources = append(sources, td)
+	}
+	return &stackService{service: f.Service, env: env, hostname: svc.Hostname, configDir: path.Dir(f.MountPath), sources: sources}, nil
+}
+
+// sameFile says whether paths a and b, relative to the working directory
+// unless absolute, name the same file.
+func sameFile(a, b string) bool {
+	if b == "" {
+		return false
+	}
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(filepath.FromSlash(b))
+	return err1 == nil && err2 == nil && aa == ab
+}
+
+func runRoutes(ctx context.Context, o routesOptions, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) error {
 	if o.lint {
-		return runRoutesLint(o, stdout)
+		return runRoutesLint(ctx, o, stdout, stderr)
 	}
 	if (o.tag == "") == (o.dockerTag == "") {
 		return &exitError{code: 2, msg: "routes: give exactly one of --tag (JSON records) or --docker-tag (container output lines)"}
 	}
-	r, err := loadRouter(o)
+	r, err := loadRouter(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -316,7 +424,7 @@ type dropJSON struct {
 	Reason string `json:"reason"`
 }
 
-func posString(p config.Pos) string {
+func posString(p fluentconfig.Pos) string {
 	if p.File == "" {
 		return ""
 	}
@@ -432,8 +540,8 @@ type lintFinding struct {
 	Message string `json:"message"`
 }
 
-func runRoutesLint(o routesOptions, stdout io.Writer) error {
-	r, err := loadRouter(o)
+func runRoutesLint(ctx context.Context, o routesOptions, stdout, stderr io.Writer) error {
+	r, err := loadRouter(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -453,18 +561,23 @@ func runRoutesLint(o routesOptions, stdout io.Writer) error {
 		// In a devenv project, lint the production task definitions.
 		taskdefs, _ = filepath.Glob(filepath.Join("taskdefs", "*.json"))
 	}
-	for _, path := range taskdefs {
-		found, err := taskdefDriverOptions(path)
+	for _, p := range taskdefs {
+		defs, err := loadTaskDef(p)
 		if err != nil {
 			return err
 		}
-		names := make([]string, 0, len(found))
-		for n := range found {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fs = append(fs, driverFindings(path+": container "+n, found[n])...)
+		for _, d := range defs {
+			for _, c := range d.Task.ContainerDefinitions {
+				lc := c.LogConfiguration
+				if lc == nil || lc.LogDriver != "fluentd" {
+					continue
+				}
+				opts := lc.Options
+				if opts == nil {
+					opts = map[string]string{}
+				}
+				fs = append(fs, driverFindings(d.File+": container "+c.Name, opts)...)
+			}
 		}
 	}
 	if o.json {
@@ -499,39 +612,15 @@ func driverFindings(where string, opts map[string]string) []lintFinding {
 	return fs
 }
 
-// taskdefDriverOptions reads the fluentd logConfiguration options of each
-// container of an ECS task definition, by container name.
-func taskdefDriverOptions(path string) (map[string]map[string]string, error) {
-	data, err := os.ReadFile(path)
+// loadTaskDef loads the task definitions of path (a file, or a folder of
+// *.json files) as devenv's translation does: register-task-definition
+// input or describe-task-definition output, strictly, errors naming the
+// file (as given) and JSON path.
+func loadTaskDef(p string) ([]taskdef.Def, error) {
+	abs, err := filepath.Abs(p)
 	if err != nil {
-		return nil, fmt.Errorf("read task definition: %w", err)
+		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
-	var td struct {
-		ContainerDefinitions []struct {
-			Name             string `json:"name"`
-			LogConfiguration *struct {
-				LogDriver string            `json:"logDriver"`
-				Options   map[string]string `json:"options"`
-			} `json:"logConfiguration"`
-		} `json:"containerDefinitions"`
-	}
-	if err := json.Unmarshal(data, &td); err != nil {
-		return nil, fmt.Errorf("read task definition %s: %w", path, err)
-	}
-	out := map[string]map[string]string{}
-	for i, c := range td.ContainerDefinitions {
-		if c.LogConfiguration == nil || c.LogConfiguration.LogDriver != "fluentd" {
-			continue
-		}
-		name := c.Name
-		if name == "" {
-			name = fmt.Sprintf("#%d", i)
-		}
-		opts := c.LogConfiguration.Options
-		if opts == nil {
-			opts = map[string]string{}
-		}
-		out[name] = opts
-	}
-	return out, nil
+	dir, base := filepath.Split(abs)
+	return taskdef.LoadAs(os.DirFS(dir), base, filepath.ToSlash(filepath.Clean(p)))
 }

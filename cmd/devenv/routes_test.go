@@ -143,7 +143,7 @@ func BenchmarkRoutes10k(b *testing.B) {
 	b.SetBytes(int64(len(input)))
 	cpu0 := routesProcessCPU()
 	for b.Loop() {
-		if err := runRoutes(b.Context(), opts, strings.NewReader(input), io.Discard, time.Now); err != nil {
+		if err := runRoutes(b.Context(), opts, strings.NewReader(input), io.Discard, io.Discard, time.Now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -207,4 +207,107 @@ func TestRoutesAbsoluteInclude(t *testing.T) {
 	code, _, stderr = routesRun(t, `{"a":1}`+"\n", "--config", dir+"/fluent.conf", "--tag", "x")
 	assert.Equal(t, code, 1)
 	assert.Assert(t, is.Contains(stderr, `cannot @include "/etc/fluent/conf.d/*.conf": an absolute path is read relative to the config's directory, and this one is not under the config's directory /fluentd/etc`), stderr)
+}
+
+const clickLine = `{"log_type":"EVENT","event_type":"click","user_id":42}` + "\n"
+
+// routesDelivery is what a --json journey says of each destination.
+type routesDelivery struct {
+	Type, Bucket, Key, Database, Table string
+}
+
+func routesDeliveries(t *testing.T, stdout string) []routesDelivery {
+	t.Helper()
+	var j struct {
+		Deliveries []routesDelivery `json:"deliveries"`
+	}
+	assert.NilError(t, json.Unmarshal([]byte(strings.TrimSpace(stdout)), &j), stdout)
+	assert.Equal(t, len(j.Deliveries), 2, stdout)
+	return j.Deliveries
+}
+
+// TestRoutesLocalStack: in a devenv project, routes without --env answers
+// for the local stack: the fluentd service's environment from the task
+// definition and devenv.yaml (the local bucket and database, secret
+// stand-ins), said once on stderr; --env overrides a variable.
+func TestRoutesLocalStack(t *testing.T) {
+	referenceProject(t)
+	const note = "environment of service fluentd (devenv.yaml, taskdefs/fluentd.json); --env overrides\n"
+	args := []string{"--docker-tag", "docker.delish", "--time", "2024-01-02T03:04:05Z", "--json"}
+
+	code, stdout, stderr := routesRun(t, clickLine, args...)
+	assert.Equal(t, code, 0, stderr)
+	assert.Equal(t, stderr, note)
+	d := routesDeliveries(t, stdout)
+	assert.Equal(t, d[0].Bucket, "delish-local")
+	assert.Equal(t, d[0].Key, "logs/delish-event/click/2024/01/02/03_0_fluentd.gz", "the default --hostname: the service sets none")
+	assert.Equal(t, d[1].Database+"."+d[1].Table, "delish_local.event_click")
+
+	code, stdout, stderr = routesRun(t, clickLine, append(args, "--env", "AWS_S3_BUCKET=delish-logs")...)
+	assert.Equal(t, code, 0, stderr)
+	assert.Equal(t, stderr, note)
+	d = routesDeliveries(t, stdout)
+	assert.Equal(t, d[0].Bucket, "delish-logs")
+	assert.Equal(t, d[1].Database, "delish_local")
+
+	// The secret stand-ins are set: no empty-env hazard for the credentials.
+	code, stdout, stderr = routesRun(t, "", "--lint")
+	assert.Equal(t, code, 2)
+	assert.Assert(t, strings.HasPrefix(stderr, note), stderr)
+	assert.Assert(t, !strings.Contains(stdout, "empty-env"), stdout)
+
+	// The local copy devenv generate writes is the same service's config.
+	code, _, stderr = devenvRun(t, "generate")
+	assert.Equal(t, code, 0, stderr)
+	code, stdout, stderr = routesRun(t, clickLine, append(args, "--config", ".devenv/fluentd/fluent.conf")...)
+	assert.Equal(t, code, 0, stderr)
+	assert.Equal(t, stderr, note)
+	assert.Equal(t, routesDeliveries(t, stdout)[0].Bucket, "delish-local")
+
+	// Another fluent.conf is not the service's: only --env, as without a project.
+	assert.NilError(t, os.MkdirAll("other", 0o755))
+	copyFile(t, "fluentd/fluent.conf", "other/fluent.conf")
+	code, stdout, stderr = routesRun(t, clickLine, append(args, "--config", "other/fluent.conf", "--env", "TD_DATABASE=delish_dev")...)
+	assert.Equal(t, code, 0, stderr)
+	assert.Equal(t, stderr, "")
+	d = routesDeliveries(t, stdout)
+	assert.Equal(t, d[0].Bucket, "")
+	assert.Equal(t, d[1].Database, "delish_dev")
+}
+
+// TestRoutesLocalStackHostname: a hostname the fluentd service sets is the
+// default of --hostname (%{hostname} in S3 keys); --hostname overrides it.
+func TestRoutesLocalStackHostname(t *testing.T) {
+	referenceProject(t)
+	data, err := os.ReadFile("taskdefs/fluentd.json")
+	assert.NilError(t, err)
+	assert.NilError(t, os.WriteFile("taskdefs/fluentd.json", bytes.Replace(data, []byte(`"name": "fluentd",`), []byte(`"name": "fluentd", "hostname": "fluentd07",`), 1), 0o644))
+	args := []string{"--docker-tag", "docker.delish", "--time", "2024-01-02T03:04:05Z", "--json"}
+	code, stdout, stderr := routesRun(t, clickLine, args...)
+	assert.Equal(t, code, 0, stderr)
+	assert.Equal(t, stderr, "environment and hostname of service fluentd (devenv.yaml, taskdefs/fluentd.json); --env and --hostname override\n")
+	assert.Equal(t, routesDeliveries(t, stdout)[0].Key, "logs/delish-event/click/2024/01/02/03_0_fluentd07.gz")
+
+	code, stdout, stderr = routesRun(t, clickLine, append(args, "--hostname", "fluentd01")...)
+	assert.Equal(t, code, 0, stderr)
+	assert.Equal(t, routesDeliveries(t, stdout)[0].Key, "logs/delish-event/click/2024/01/02/03_0_fluentd01.gz")
+}
+
+// TestRoutesLintDescribeOutput: --taskdef reads describe-task-definition
+// output as devenv's translation does, finding the log options of the
+// container that logs to fluentd; a wrong field is named by file and JSON
+// path.
+func TestRoutesLintDescribeOutput(t *testing.T) {
+	code, stdout, stderr := routesRun(t, "", "--lint", "--config", "testdata/routes/fluent.conf",
+		"--env", "AWS_S3_BUCKET=delish-logs", "--env", "TD_DATABASE=delish_dev", "--taskdef", "testdata/routes/describe-api-server.json")
+	assert.Equal(t, code, 2, stderr)
+	assert.Assert(t, is.Contains(stdout, "testdata/routes/describe-api-server.json: container api-server: driver-fluentd-async: not set"))
+	assert.Assert(t, is.Contains(stdout, "testdata/routes/describe-api-server.json: container api-server: driver-fluentd-max-retries: after 3 failed reconnects"))
+
+	bad := t.TempDir() + "/bad.json"
+	data := strings.Replace(readTestdata(t, "describe-api-server.json"), `"options": {`, `"option": {`, 1)
+	assert.NilError(t, os.WriteFile(bad, []byte(data), 0o644))
+	code, _, stderr = routesRun(t, "", "--lint", "--config", "testdata/routes/fluent.conf", "--taskdef", bad)
+	assert.Equal(t, code, 1)
+	assert.Assert(t, is.Contains(stderr, bad+`: taskDefinition.containerDefinitions[0](api-server).logConfiguration.option: unknown field; did you mean "options"?`), stderr)
 }
