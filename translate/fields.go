@@ -92,7 +92,7 @@ func localImage(service string) string { return "devenv.local/" + strings.ToLowe
 // repository path components, optional registry, tag and digest; no
 // placeholders such as <IMAGE1_NAME> or ${Image}.
 func validImageRef(s string) bool {
-	if s == "" || strings.ContainsAny(s, " <>${}\"'") {
+	if s == "" || strings.ContainsAny(s, " <>${}\"'") || placeholder.MatchString(s) {
 		return false
 	}
 	r := config.Repository(s)

@@ -20,6 +20,10 @@ const (
 	Defaulted Kind = "defaulted"
 	// Unsupported: production behaviour that the local stack cannot reproduce.
 	Unsupported Kind = "unsupported"
+	// Placeholder: a warning; the field holds a template placeholder
+	// ({{name}}, <NAME>, $$$NAME$$$, ${NAME}, REPLACE_ME), kept as written.
+	// plan --strict fails on it as on Unsupported.
+	Placeholder Kind = "placeholder"
 )
 
 // Deviation is one way the local stack differs from production.
@@ -56,6 +60,18 @@ func (r Report) Unsupported() Report {
 	var out Report
 	for _, d := range r {
 		if d.Kind == Unsupported {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Strict returns the deviations devenv plan --strict fails on: those of
+// kind Unsupported or Placeholder.
+func (r Report) Strict() Report {
+	var out Report
+	for _, d := range r {
+		if d.Kind == Unsupported || d.Kind == Placeholder {
 			out = append(out, d)
 		}
 	}

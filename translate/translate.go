@@ -262,6 +262,7 @@ func (tk *task) container(i int) {
 	tk.reportEssential(c, p)
 	tk.convertImage(c, p, &s.cfg)
 	tk.droppedContainerFields(c, p)
+	tk.reportPlaceholders(c, p)
 	t.services[name] = s
 }
 

@@ -36,15 +36,20 @@ nothing; a fluent.conf error is reported as FILE:LINE:COL: ... with exit 1.
 
 Kinds: rewritten (kept with a local value), defaulted (production's default
 written out), dropped (no local effect), unsupported (production behaviour the
-local stack cannot reproduce).
+local stack cannot reproduce), placeholder (a warning: a template placeholder
+such as {{name}}, <NAME>, $$$NAME$$$, ${NAME} or REPLACE_ME left in a command,
+entryPoint, environment value, log option or health check, kept as written;
+${NAME} in a command or health check naming one of the container's own
+variables is shell expansion, not a placeholder; an environment value that
+devenv.yaml overrides or a stand-in replaces is not listed).
 
 Examples:
   devenv plan                  # human-readable, grouped by service
   devenv plan --json | jq '.deviations[] | select(.kind=="unsupported")'
-  devenv plan --strict         # fail when anything is unsupported
+  devenv plan --strict         # fail when anything is unsupported or a placeholder
 
-Exit codes: 0 ok; 1 bad input; 2 with --strict, an unsupported field, or a
-usage error (unknown flag, extra argument).`,
+Exit codes: 0 ok; 1 bad input; 2 with --strict, an unsupported or placeholder
+field, or a usage error (unknown flag, extra argument).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPlan(cmd.Context(), o, cmd.Flags().Changed("config"), cmd)
@@ -52,7 +57,7 @@ usage error (unknown flag, extra argument).`,
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the report as JSON: {project, services, deviations: [{file, line, service, container, path, kind, production, local, why}]} (line only for fluent.conf changes)")
-	cmd.Flags().BoolVar(&o.strict, "strict", false, "exit 2 when any deviation is unsupported")
+	cmd.Flags().BoolVar(&o.strict, "strict", false, "exit 2 when any deviation is unsupported or a placeholder")
 	return cmd
 }
 
@@ -84,10 +89,31 @@ func runPlan(ctx context.Context, o planOptions, configExplicit bool, cmd *cobra
 		fmt.Fprintf(w, "project %s: %d services, %d deviations from production\n\n", st.Project.Name, len(st.Project.Services), len(st.Report))
 		fmt.Fprint(w, st.Report.Text())
 	}
-	if u := st.Report.Unsupported(); o.strict && len(u) > 0 {
-		return &exitError{code: 2, msg: fmt.Sprintf("%d unsupported fields (--strict), in %s; first: %s: %s: %s", len(u), strings.Join(unsupportedFiles(u), ", "), u[0].File, u[0].Path, u[0].Why)}
+	if u := st.Report.Strict(); o.strict && len(u) > 0 {
+		return &exitError{code: 2, msg: fmt.Sprintf("%s (--strict), in %s; first: %s: %s: %s", strictCount(u), strings.Join(unsupportedFiles(u), ", "), u[0].File, u[0].Path, u[0].Why)}
 	}
 	return nil
+}
+
+// strictCount says how many deviations of r fail --strict, by kind:
+// "1 unsupported fields", "2 placeholder fields", "1 unsupported and 2
+// placeholder fields".
+func strictCount(r translate.Report) string {
+	var unsupported, placeholders int
+	for _, d := range r {
+		if d.Kind == translate.Placeholder {
+			placeholders++
+		} else {
+			unsupported++
+		}
+	}
+	switch {
+	case placeholders == 0:
+		return fmt.Sprintf("%d unsupported fields", unsupported)
+	case unsupported == 0:
+		return fmt.Sprintf("%d placeholder fields", placeholders)
+	}
+	return fmt.Sprintf("%d unsupported and %d placeholder fields", unsupported, placeholders)
 }
 
 // unsupportedFiles lists the files of the deviations, in order, once each.

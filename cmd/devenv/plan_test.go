@@ -118,3 +118,18 @@ func TestPlanFluentConfMissing(t *testing.T) {
 	assert.Equal(t, code, 1)
 	assert.Equal(t, stderr, "devenv: devenv.yaml: fluentd.config: fluentd/fluent.conf does not exist: give the production fluent.conf, relative to the project\n")
 }
+
+// TestPlanStrictPlaceholders: a template placeholder is listed as a
+// placeholder warning with its path, exit 0 without --strict, 2 with it.
+func TestPlanStrictPlaceholders(t *testing.T) {
+	referenceProject(t)
+	assert.NilError(t, os.WriteFile("taskdefs/extra.json", []byte(`{"family": "extra", "containerDefinitions": [{"name": "extra", "image": "nginx:1.27",
+  "command": ["serve", "--region=<REGION>"], "environment": [{"name": "MODE", "value": "{{mode}}"}]}]}`), 0o644))
+	code, stdout, stderr := devenvRun(t, "plan")
+	assert.Equal(t, code, 0, stderr)
+	assert.Assert(t, is.Contains(stdout, "placeholder containerDefinitions[0](extra).command[1]: <REGION> → (kept as written): "))
+	assert.Assert(t, is.Contains(stdout, "placeholder containerDefinitions[0](extra).environment[0].value: {{mode}} → (kept as written): "))
+	code, _, stderr = devenvRun(t, "plan", "--strict")
+	assert.Equal(t, code, 2)
+	assert.Assert(t, is.Contains(stderr, "devenv: 2 placeholder fields (--strict), in taskdefs/extra.json; first: taskdefs/extra.json: containerDefinitions[0](extra).command[1]: "), stderr)
+}
