@@ -17,6 +17,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/devenv-sh/devenv/devenvtest"
+	"github.com/devenv-sh/devenv/internal/dockertest"
 )
 
 // devenvBin is the devenv binary under test, built by TestMain as users
@@ -52,45 +53,9 @@ func runTests(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "build devenv: %v\n%s", err, out)
 		return 1
 	}
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "docker client:", err)
-		return 1
-	}
-	defer cli.Close()
-	before, err := imageIDs(cli)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e tests need a Docker engine (start dockerd, or set DOCKER_HOST): %v\n", err)
-		return 1
-	}
-	code := m.Run()
-	// The images the tests made (devenv's stand-ins, the Go services,
+	// The images the tests make (devenv's stand-ins, the Go services,
 	// builds) go too, so that a run leaves the engine as it found it.
-	after, err := imageIDs(cli)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		for id := range after {
-			if !before[id] {
-				cli.ImageRemove(ctx, id, client.ImageRemoveOptions{Force: true, PruneChildren: true}) //nolint:errcheck // best effort
-			}
-		}
-	}
-	return code
-}
-
-func imageIDs(cli *client.Client) (map[string]bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	list, err := cli.ImageList(ctx, client.ImageListOptions{All: true})
-	if err != nil {
-		return nil, err
-	}
-	ids := map[string]bool{}
-	for _, img := range list.Items {
-		ids[img.ID] = true
-	}
-	return ids, nil
+	return dockertest.RunRemovingImages(m)
 }
 
 // project is a copy of a devenv project in a temporary folder, with its

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -121,4 +122,50 @@ func scratchContext(app []byte, path string) (io.Reader, error) {
 		}
 	}
 	return &buf, tw.Close()
+}
+
+// RunRemovingImages runs the tests of m (call it from TestMain) and then
+// removes every image the engine gained while they ran (devenv's
+// stand-ins, Go services, builds), so that a run leaves the engine with
+// the images it had. It returns m.Run's exit code, or 1 with a message
+// when no engine answers.
+func RunRemovingImages(m *testing.M) int {
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "docker client:", err)
+		return 1
+	}
+	defer cli.Close()
+	before, err := imageIDs(cli)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "these tests need a Docker engine (start dockerd, or set DOCKER_HOST): %v\n", err)
+		return 1
+	}
+	code := m.Run()
+	after, err := imageIDs(cli)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for id := range after {
+			if !before[id] {
+				cli.ImageRemove(ctx, id, client.ImageRemoveOptions{Force: true, PruneChildren: true}) //nolint:errcheck // best effort
+			}
+		}
+	}
+	return code
+}
+
+// imageIDs lists the engine's images.
+func imageIDs(cli *client.Client) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	list, err := cli.ImageList(ctx, client.ImageListOptions{All: true})
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, img := range list.Items {
+		ids[img.ID] = true
+	}
+	return ids, nil
 }
