@@ -17,31 +17,14 @@
 #   bench/up.sh            # ROUNDS=5 by default
 #   ROUNDS=10 bench/up.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${ROUNDS:-5}
-work=$(mktemp -d)
-proj=$work/project
-name=bench-$$
-bind=127.0.99.$((2 + $$ % 250))
+. "$(dirname "$0")/lib.sh"
+bench_project bench 99
 
-cleanup() {
-  (cd "$proj" 2>/dev/null && "$work/devenv" down -v >/dev/null 2>&1) || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc; }
-
-echo "building devenv and the compose CLI (go.mod's tool github.com/docker/compose/v5/cmd) ..." >&2
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/devenv" ./cmd/devenv)
+echo "building the compose CLI (go.mod's tool github.com/docker/compose/v5/cmd) ..." >&2
 (cd "$root" && go build -o "$work/docker-compose" github.com/docker/compose/v5/cmd)
 compose_version=$(cd "$root" && go list -m -f '{{.Version}}' github.com/docker/compose/v5)
 
-mkdir -p "$proj"
-(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$proj")
-cd "$proj"
-sed -i "s/^project:.*/project: $name/; s/^bindAddress:.*/bindAddress: $bind/" devenv.yaml
 # fluentd as the emulator outright, so the compose CLI runs the same file
 # devenv up runs (the CLI cannot fall back from the unbuildable image).
 perl -0pi -e 's/  - match: delish-fluentd\n(    .*\n)+?    fallback: fluentd\n/  - match: delish-fluentd\n    standIn: fluentd\n/' devenv.yaml

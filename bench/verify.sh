@@ -11,28 +11,9 @@
 #   bench/verify.sh            # ROUNDS=10 by default
 #   ROUNDS=20 bench/verify.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${ROUNDS:-10}
-work=$(mktemp -d)
-proj=$work/project
-name=bench-verify-$$
-bind=127.0.98.$((2 + $$ % 250))
-
-cleanup() {
-  (cd "$proj" 2>/dev/null && "$work/devenv" down -v >/dev/null 2>&1) || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc; }
-
-echo "building devenv ..." >&2
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/devenv" ./cmd/devenv)
-mkdir -p "$proj"
-(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$proj")
-cd "$proj"
-sed -i "s/^project:.*/project: $name/; s/^bindAddress:.*/bindAddress: $bind/" devenv.yaml
+. "$(dirname "$0")/lib.sh"
+bench_project bench-verify 98
 
 echo "devenv up -d ..." >&2
 "$work/devenv" up -d >/dev/null 2>"$work/up.err" || { cat "$work/up.err" >&2; exit 1; }
