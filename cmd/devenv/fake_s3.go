@@ -37,7 +37,9 @@ func newFakeS3Command() *cobra.Command {
 
 It answers the S3 REST API the AWS SDKs and fluent-plugin-s3 use: buckets
 (create, head, list, delete), objects (put, get with Range, head, delete,
-delete-multiple, copy), ListObjects v1 and v2, and multipart uploads. Request
+delete-multiple, copy), ListObjects v1 and v2, ListObjectVersions (buckets
+are unversioned: every object is its one version, null), and multipart
+uploads. Request
 bodies are accepted in every shape the SDKs send (plain with Content-MD5 or
 x-amz-checksum-*, aws-chunked signed or unsigned with trailing checksums) and
 their checksums are verified; errors are S3's XML with S3's codes.

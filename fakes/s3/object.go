@@ -407,25 +407,37 @@ func (s *Server) deleteObjects(c echo.Context, st *request) error {
 	res := deleteResult{Xmlns: s3Namespace}
 	for _, o := range req.Objects {
 		if err := checkKey(o.Key); err != nil || o.Key == "" {
-			res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: string(ErrInvalidArgument), Message: "Invalid key"})
+			res.Errors = append(res.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: string(ErrInvalidArgument), Message: "Invalid key"})
 			continue
+		}
+		if o.VersionID != "" {
+			if err := checkVersionID(o.VersionID); err != nil {
+				e, _ := asS3Error(err)
+				res.Errors = append(res.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: string(e.Code), Message: e.Message})
+				continue
+			}
 		}
 		if err := s.store.DeleteObject(ctx, st.bucket, o.Key); err != nil {
 			e, _ := asS3Error(err)
-			res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: string(e.Code), Message: e.Message})
+			res.Errors = append(res.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: string(e.Code), Message: e.Message})
 			continue
 		}
 		if !req.Quiet {
-			res.Deleted = append(res.Deleted, deletedEntry{Key: o.Key})
+			res.Deleted = append(res.Deleted, deletedEntry{Key: o.Key, VersionID: o.VersionID})
 		}
 	}
 	return writeXML(c, http.StatusOK, res)
 }
 
-// copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=...]",
+// copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=null]",
 // URL-encoded.
 func copySource(v string) (bucket, key string, err error) {
-	v, _, _ = strings.Cut(v, "?versionId=")
+	v, version, versioned := strings.Cut(v, "?versionId=")
+	if versioned {
+		if err := checkVersionID(version); err != nil {
+			return "", "", err
+		}
+	}
 	if dec, derr := url.PathUnescape(v); derr == nil {
 		v = dec
 	}

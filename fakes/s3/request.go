@@ -16,6 +16,9 @@ const (
 	opHeadBucket              = "HeadBucket"
 	opDeleteBucket            = "DeleteBucket"
 	opGetBucketLocation       = "GetBucketLocation"
+	opGetBucketVersioning     = "GetBucketVersioning"
+	opPutBucketVersioning     = "PutBucketVersioning"
+	opListObjectVersions      = "ListObjectVersions"
 	opListObjects             = "ListObjects"
 	opListObjectsV2           = "ListObjectsV2"
 	opListMultipartUploads    = "ListMultipartUploads"
@@ -59,7 +62,7 @@ var bucketSubresources = []string{
 	"accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering",
 	"inventory", "lifecycle", "logging", "metrics", "notification", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
-	"requestPayment", "tagging", "versioning", "versions", "website",
+	"requestPayment", "tagging", "website",
 }
 
 // objectSubresources are the object query parameters the fake does not
@@ -90,6 +93,19 @@ func (st *request) parse(r *http.Request) error {
 		}
 		return errMethod(m)
 	case st.key == "":
+		switch {
+		case has("versioning") && m == http.MethodGet:
+			st.op = opGetBucketVersioning
+			return nil
+		case has("versioning") && m == http.MethodPut:
+			st.op = opPutBucketVersioning
+			return nil
+		case has("versions") && m == http.MethodGet:
+			st.op = opListObjectVersions
+			return nil
+		case has("versioning") || has("versions"):
+			return errMethod(m)
+		}
 		for _, sub := range bucketSubresources {
 			if has(sub) {
 				st.op = "Bucket?" + sub
@@ -166,6 +182,9 @@ func (st *request) parse(r *http.Request) error {
 		}
 	default:
 		return errMethod(m)
+	}
+	if v, ok := q["versionId"]; ok && (m == http.MethodGet || m == http.MethodHead || m == http.MethodDelete) {
+		return checkVersionID(v[0])
 	}
 	return nil
 }
