@@ -141,7 +141,7 @@ func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *Record) []b
 	}
 	switch f.Name {
 	case "json":
-		dst = AppendJSON(dst, *rec)
+		dst = AppendJSON(dst, *rec) // JSONFormatter: Oj.dump
 		return append(dst, '\n')
 	case "out_file":
 		if f.OutputTime {
@@ -152,7 +152,7 @@ func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *Record) []b
 			dst = append(dst, tag...)
 			dst = append(dst, f.Delimiter...)
 		}
-		dst = AppendJSON(dst, *rec)
+		dst = AppendYajlJSON(dst, *rec) // OutFileFormatter: Yajl.dump
 		return append(dst, '\n')
 	case "single_value":
 		v, _ := rec.Get(f.MessageKey)

@@ -109,16 +109,23 @@ func fromGo(v any) any {
 	return v
 }
 
-// ---- JSON (Oj compat mode) ----
+// ---- JSON (Oj 2.18.3 compat mode) ----
 
 // ErrJSONSyntax is returned (wrapped) by ParseJSON for malformed input.
 var ErrJSONSyntax = errors.New("invalid JSON")
 
-// ParseJSON parses one JSON value the way Oj.load in compat mode does:
-// objects become Record (duplicate keys: last value wins, first position
-// kept), integers int64 (uint64 or BigInt when larger), other numbers
-// float64. Surrounding whitespace is allowed; anything else after the value
-// is an error.
+// ParseJSON parses one JSON value the way Oj.load in compat mode does
+// (Oj 2.18.3, the production image's, with fluentd's bigdecimal_load
+// :float): objects become Record (duplicate keys: last value wins, first
+// position kept), integers int64 (uint64 or BigInt when larger), other
+// numbers float64 (past float range: ±Inf). Oj's extensions are accepted:
+// `/* */` and `//` comments before the value and between its tokens,
+// NaN (also "nan", "Nan", "naN"), Infinity and -Infinity, a form feed as
+// whitespace, and raw control characters other than NUL inside strings. A
+// \u escape of a UTF-16 surrogate must be followed by another \u escape,
+// which Oj combines with it without checking its range; a lone surrogate
+// (`"\ud800"`) is a parse error. Surrounding whitespace is allowed;
+// anything else after the value, a comment included, is an error.
 func ParseJSON(data []byte) (any, error) {
 	return ParseJSONString(string(data))
 }
@@ -127,12 +134,14 @@ func ParseJSON(data []byte) (any, error) {
 // share memory with data.
 func ParseJSONString(data string) (any, error) {
 	d := jsonDec{s: data}
-	d.ws()
+	if err := d.ws(); err != nil {
+		return nil, err
+	}
 	v, err := d.value(0)
 	if err != nil {
 		return nil, err
 	}
-	d.ws()
+	d.blank()
 	if d.i != len(d.s) {
 		return nil, fmt.Errorf("%w: unexpected %q after value at offset %d", ErrJSONSyntax, d.s[d.i], d.i)
 	}
@@ -144,13 +153,44 @@ type jsonDec struct {
 	i int
 }
 
-func (d *jsonDec) ws() {
+// blank skips Oj's whitespace: space, \t, \n, \r and \f.
+func (d *jsonDec) blank() {
 	for d.i < len(d.s) {
 		switch d.s[d.i] {
-		case ' ', '\t', '\n', '\r':
+		case ' ', '\t', '\n', '\r', '\f':
 			d.i++
 		default:
 			return
+		}
+	}
+}
+
+// ws skips whitespace and comments between tokens: `/* … */`, and `//` up
+// to a line end (\n, \r or \f) or the end of the input. A '/' starting
+// neither, or an unterminated `/*`, is an error.
+func (d *jsonDec) ws() error {
+	for {
+		d.blank()
+		if d.i >= len(d.s) || d.s[d.i] != '/' {
+			return nil
+		}
+		if d.i+1 >= len(d.s) {
+			return d.errf("invalid comment format")
+		}
+		switch d.s[d.i+1] {
+		case '*':
+			end := strings.Index(d.s[d.i+2:], "*/")
+			if end < 0 {
+				return d.errf("comment not terminated")
+			}
+			d.i += 2 + end + 2
+		case '/':
+			d.i += 2
+			for d.i < len(d.s) && d.s[d.i] != '\n' && d.s[d.i] != '\r' && d.s[d.i] != '\f' {
+				d.i++
+			}
+		default:
+			return d.errf("invalid comment format")
 		}
 	}
 }
@@ -170,13 +210,17 @@ func (d *jsonDec) value(depth int) (any, error) {
 	case c == '{':
 		d.i++
 		rec := make(Record, 0, 8)
-		d.ws()
+		if err := d.ws(); err != nil {
+			return nil, err
+		}
 		if d.i < len(d.s) && d.s[d.i] == '}' {
 			d.i++
 			return rec, nil
 		}
 		for {
-			d.ws()
+			if err := d.ws(); err != nil {
+				return nil, err
+			}
 			if d.i >= len(d.s) || d.s[d.i] != '"' {
 				return nil, d.errf("expected object key")
 			}
@@ -184,18 +228,24 @@ func (d *jsonDec) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			d.ws()
+			if err := d.ws(); err != nil {
+				return nil, err
+			}
 			if d.i >= len(d.s) || d.s[d.i] != ':' {
 				return nil, d.errf("expected ':'")
 			}
 			d.i++
-			d.ws()
+			if err := d.ws(); err != nil {
+				return nil, err
+			}
 			v, err := d.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
 			rec.Set(k, v)
-			d.ws()
+			if err := d.ws(); err != nil {
+				return nil, err
+			}
 			if d.i < len(d.s) && d.s[d.i] == ',' {
 				d.i++
 				continue
@@ -209,19 +259,25 @@ func (d *jsonDec) value(depth int) (any, error) {
 	case c == '[':
 		d.i++
 		arr := []any{}
-		d.ws()
+		if err := d.ws(); err != nil {
+			return nil, err
+		}
 		if d.i < len(d.s) && d.s[d.i] == ']' {
 			d.i++
 			return arr, nil
 		}
 		for {
-			d.ws()
+			if err := d.ws(); err != nil {
+				return nil, err
+			}
 			v, err := d.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
 			arr = append(arr, v)
-			d.ws()
+			if err := d.ws(); err != nil {
+				return nil, err
+			}
 			if d.i < len(d.s) && d.s[d.i] == ',' {
 				d.i++
 				continue
@@ -238,8 +294,13 @@ func (d *jsonDec) value(depth int) (any, error) {
 		return d.lit("true", true)
 	case c == 'f':
 		return d.lit("false", false)
-	case c == 'n':
+	case c == 'n' && d.i+1 < len(d.s) && d.s[d.i+1] == 'u':
 		return d.lit("null", nil)
+	case c == 'I' || c == 'N' || c == 'n':
+		return d.special(false)
+	case c == '-' && d.i+1 < len(d.s) && (d.s[d.i+1] == 'I' || d.s[d.i+1] == 'N' || d.s[d.i+1] == 'n'):
+		d.i++
+		return d.special(true)
 	case c == '-' || c >= '0' && c <= '9':
 		return d.num()
 	}
@@ -252,6 +313,25 @@ func (d *jsonDec) lit(word string, v any) (any, error) {
 	}
 	d.i += len(word)
 	return v, nil
+}
+
+// special reads Oj's Infinity (exact case) and NaN (the 'a' lower-case,
+// either case for the N's); neg is a '-' already consumed, which makes
+// -Infinity and leaves NaN a NaN.
+func (d *jsonDec) special(neg bool) (any, error) {
+	rest := d.s[d.i:]
+	if strings.HasPrefix(rest, "Infinity") {
+		d.i += len("Infinity")
+		if neg {
+			return math.Inf(-1), nil
+		}
+		return math.Inf(1), nil
+	}
+	if len(rest) >= 3 && (rest[0] == 'N' || rest[0] == 'n') && rest[1] == 'a' && (rest[2] == 'N' || rest[2] == 'n') {
+		d.i += 3
+		return math.NaN(), nil
+	}
+	return nil, d.errf("not a number or other value")
 }
 
 func (d *jsonDec) num() (any, error) {
@@ -320,7 +400,7 @@ func (d *jsonDec) str() (string, error) {
 			d.i++
 			return s, nil
 		}
-		if c == '\\' || c < 0x20 {
+		if c == '\\' || c == 0 {
 			break
 		}
 		d.i++
@@ -333,8 +413,8 @@ func (d *jsonDec) str() (string, error) {
 		case c == '"':
 			d.i++
 			return b.String(), nil
-		case c < 0x20:
-			return "", d.errf("control character in string")
+		case c == 0:
+			return "", d.errf("NULL byte in string")
 		case c == '\\':
 			if d.i+1 >= len(d.s) {
 				return "", d.errf("unterminated string")
@@ -357,16 +437,20 @@ func (d *jsonDec) str() (string, error) {
 			case 'u':
 				r, ok := d.hex4()
 				if !ok {
-					return "", d.errf("invalid \\u escape")
+					return "", d.errf("invalid hex character")
 				}
-				if r >= 0xD800 && r < 0xDC00 && d.i+1 < len(d.s) && d.s[d.i] == '\\' && d.s[d.i+1] == 'u' {
-					save := d.i
-					d.i += 2
-					if r2, ok := d.hex4(); ok && r2 >= 0xDC00 && r2 < 0xE000 {
-						r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000
-					} else {
-						d.i = save
+				if r >= 0xD800 && r <= 0xDFFF {
+					// Oj: a surrogate must be followed by \u; the two are
+					// combined as a pair without checking the second's range.
+					if d.i+1 >= len(d.s) || d.s[d.i] != '\\' || d.s[d.i+1] != 'u' {
+						return "", d.errf("invalid escaped character (lone surrogate)")
 					}
+					d.i += 2
+					r2, ok := d.hex4()
+					if !ok {
+						return "", d.errf("invalid hex character")
+					}
+					r = ((r-0xD800)&0x3FF)<<10 | (r2-0xDC00)&0x3FF + 0x10000
 				}
 				b.WriteRune(r)
 			default:
@@ -392,9 +476,18 @@ func (d *jsonDec) hex4() (rune, bool) {
 	return rune(n), true
 }
 
-// AppendJSON appends v as compact JSON (Oj compat dump style: non-ASCII kept
-// as UTF-8, floats as Ruby prints them). Key order is the Record's order.
-func AppendJSON(dst []byte, v any) []byte {
+// AppendJSON appends v as compact JSON as Oj.dump in compat mode writes it
+// (Oj 2.18.3, fluentd's JSONFormatter: `format json` of out_s3 and
+// out_stdout): non-ASCII kept as UTF-8, floats as OjFloat, Bignums as
+// their digits. Key order is the Record's order.
+func AppendJSON(dst []byte, v any) []byte { return appendJSON(dst, v, false) }
+
+// AppendYajlJSON appends v as Yajl.dump writes it (out_file's formatter):
+// as AppendJSON, but floats are Ruby's Float#to_s ("1.0e+16"). Yajl raises
+// on NaN and Infinity; those are written null here.
+func AppendYajlJSON(dst []byte, v any) []byte { return appendJSON(dst, v, true) }
+
+func appendJSON(dst []byte, v any, yajl bool) []byte {
 	switch x := v.(type) {
 	case nil:
 		return append(dst, "null"...)
@@ -407,6 +500,9 @@ func AppendJSON(dst []byte, v any) []byte {
 	case int:
 		return strconv.AppendInt(dst, int64(x), 10)
 	case float64:
+		if !yajl {
+			return AppendOjFloat(dst, x)
+		}
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			return append(dst, "null"...)
 		}
@@ -425,7 +521,7 @@ func AppendJSON(dst []byte, v any) []byte {
 			}
 			dst = appendJSONString(dst, f.Key)
 			dst = append(dst, ':')
-			dst = AppendJSON(dst, f.Value)
+			dst = appendJSON(dst, f.Value, yajl)
 		}
 		return append(dst, '}')
 	case []any:
@@ -434,13 +530,39 @@ func AppendJSON(dst []byte, v any) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendJSON(dst, e)
+			dst = appendJSON(dst, e, yajl)
 		}
 		return append(dst, ']')
 	case map[string]any:
-		return AppendJSON(dst, RecordFromMap(x))
+		return appendJSON(dst, RecordFromMap(x), yajl)
 	}
 	return appendJSONString(dst, fmt.Sprint(v))
+}
+
+// AppendOjFloat appends f as Oj 2.18.3's dump_float writes it in compat
+// mode with the default float_prec of 15: 0.0 (and -0.0) as "0.0";
+// Infinity, -Infinity and NaN as those words; a value a C long long holds
+// exactly (d == (double)(long long)d on x86-64, where an out-of-range
+// conversion gives INT64_MIN) with printf "%.1f" ("10000000000000000.0" for
+// 1e16); anything else with printf "%0.15g" ("9.99", "0.3" for
+// 0.30000000000000004, "1e+20", "1e-05").
+func AppendOjFloat(dst []byte, f float64) []byte {
+	switch {
+	case f == 0:
+		return append(dst, "0.0"...)
+	case math.IsInf(f, 1):
+		return append(dst, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-Infinity"...)
+	case math.IsNaN(f):
+		return append(dst, "NaN"...)
+	case f >= -(1<<63) && f < 1<<63 && float64(int64(f)) == f:
+		return strconv.AppendFloat(dst, f, 'f', 1, 64)
+	}
+	// Go's 'g' with precision 15 is C's %.15g: 15 significant digits,
+	// trailing zeros dropped, exponent form when the exponent is < -4 or
+	// >= 15, at least two exponent digits.
+	return strconv.AppendFloat(dst, f, 'g', 15, 64)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -12,7 +12,9 @@ import (
 // Strftime formats t with a Ruby strftime format. Supported: %Y %C %y %m
 // %d %e %j %H %k %I %l %M %S %L %N %p %P %a %A %b %h %B %z %:z %Z %s %F %T
 // %D %R %u %w %n %t %%. An unknown directive is copied as written (Ruby
-// does the same).
+// does the same). %Y is zero-padded to 4 digits, 5 characters with the
+// sign before year 0 (Ruby: year 0 is "0000", 1 BC "-0001"); %C and %y are
+// the floored quotient and remainder by 100 (year -1: "-1", "99").
 func Strftime(t time.Time, format string) string {
 	return string(AppendStrftime(nil, t, format))
 }
@@ -28,11 +30,11 @@ func AppendStrftime(dst []byte, t time.Time, format string) []byte {
 		i++
 		switch format[i] {
 		case 'Y':
-			dst = strconv.AppendInt(dst, int64(t.Year()), 10)
+			dst = appendYear(dst, t.Year())
 		case 'C':
-			dst = pad(dst, t.Year()/100, 2, '0')
+			dst = pad(dst, floorDiv(t.Year(), 100), 2, '0')
 		case 'y':
-			dst = pad(dst, t.Year()%100, 2, '0')
+			dst = pad(dst, t.Year()-floorDiv(t.Year(), 100)*100, 2, '0')
 		case 'm':
 			dst = pad(dst, int(t.Month()), 2, '0')
 		case 'd':
@@ -124,6 +126,23 @@ func AppendStrftime(dst []byte, t time.Time, format string) []byte {
 		}
 	}
 	return dst
+}
+
+// appendYear is Ruby's %Y: at least 4 digits, and the '-' of a year before
+// 0 counts toward a width of 5.
+func appendYear(dst []byte, y int) []byte {
+	if y < 0 {
+		return pad(append(dst, '-'), -y, 4, '0')
+	}
+	return pad(dst, y, 4, '0')
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 func pad(dst []byte, n, width int, p byte) []byte {

@@ -12,6 +12,12 @@ import (
 type EventTime struct {
 	Sec  int64
 	Nsec uint32
+	// IsFloat reports that the time arrived as a msgpack float, which
+	// v0.12 keeps as a Ruby Float (Float holds it exactly; Sec and Nsec are
+	// its whole seconds and fraction): out_tdlog's record['time'] = time
+	// then stores a float (see RubyValue).
+	IsFloat bool
+	Float   float64
 }
 
 // Time returns t as a time.Time in loc.
