@@ -33,6 +33,10 @@ type Agent struct {
 	maxDatagram     int
 	readBuffer      int
 	maxRequestBytes int64
+	// readGate, when set (by tests only, see export_test.go), is called by
+	// every datagram reader before each read: blocking in it holds the
+	// reader, so datagrams wait in, and overflow, the socket buffer.
+	readGate func()
 
 	snapshotInterval time.Duration
 	persist          *persister // nil unless made by Open
@@ -65,6 +69,7 @@ type options struct {
 	readBuffer      int
 	maxRequestBytes int64
 	info            *Info
+	readGate        func()
 
 	snapshotInterval time.Duration
 }
@@ -150,6 +155,7 @@ func New(opts ...Option) *Agent {
 		maxDatagram:      o.maxDatagram,
 		readBuffer:       o.readBuffer,
 		maxRequestBytes:  o.maxRequestBytes,
+		readGate:         o.readGate,
 		snapshotInterval: o.snapshotInterval,
 		queue:            make(chan packet, o.queueSize),
 		parsed:           make(chan struct{}),

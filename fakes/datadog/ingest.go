@@ -269,6 +269,9 @@ func (a *Agent) startReader(conn net.Conn, transport string, r datagramReader, c
 			})
 		}
 		for {
+			if a.readGate != nil {
+				a.readGate()
+			}
 			if err := r.read(got); err != nil {
 				if errors.Is(err, net.ErrClosed) {
 					return
