@@ -60,9 +60,10 @@ type What string
 const (
 	Credential  What = "a credential-shaped token (AWS key id, JWT, private key, Slack or GitHub token)"
 	URLPassword What = "a password in a URL"
-	Flag        What = "the value of a secret flag (--password X, --token=X)"
-	Pair        What = "the value of a secret key=value pair (password=X;, -Dpassword=X)"
+	Flag        What = "the value of a flag naming a secret (a password, token or API key)"
+	Pair        What = "the value of a secret key=value pair (such as a connection string's password or a -D Java property)"
 	Header      What = "the credentials of an Authorization header"
+	UserPass    What = "the password of a user:password argument (curl -u)"
 	Keyed       What = "the value of a secret-looking key"
 )
 
@@ -124,7 +125,7 @@ func Name(name string) bool {
 
 // keyNouns are the last parts of a key inside free text (a flag, a
 // key=value pair, a header) that name a secret.
-var keyNouns = []string{"PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS"}
+var keyNouns = []string{"PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "BEARER"}
 
 // keySuffixes end a one-part key that names a secret (clientSecret,
 // accessToken, dbPassword).
@@ -134,7 +135,7 @@ var keySuffixes = []string{"SECRET", "PASSWORD", "PASSWD", "TOKEN", "APIKEY", "A
 // than Name, since what follows it is replaced in a command line, which
 // must keep working. Its last part (split on _, -, . and space, leading
 // dashes and Java's -D ignored) is PASSWORD, PASS, PWD, SECRET, TOKEN,
-// APIKEY or CREDENTIALS, or KEY after API, ACCESS, SECRET, PRIVATE, ...;
+// APIKEY, CREDENTIALS or BEARER, or KEY after API, ACCESS, SECRET, PRIVATE, ...;
 // or it ends in SECRET, PASSWORD, TOKEN, APIKEY (clientSecret). So
 // --password, -Dspring.datasource.password, Pwd and X-Api-Key name
 // secrets; --token-file, --no-auth and TOKEN_TTL do not.
@@ -240,6 +241,11 @@ var (
 	// header: Name: [scheme] credentials, for Authorization and headers
 	// whose name is a secret key (X-Api-Key, X-Auth-Token).
 	header = regexp.MustCompile(`(^|[\s'"])([A-Za-z][A-Za-z0-9-]*)(\s*:\s*)((?i:bearer|basic|token|digest|apikey)\s+)?([^\s'"]+)`)
+	// userFlag: curl's -u/--user user:password, in one string; a password
+	// of digits only is a uid:gid (docker run -u 1000:1000), kept.
+	userFlag = regexp.MustCompile(`(^|\s)(-u|--user|--proxy-user)(\s+|=)('?[^\s:'"]+:)([^\s'"]+)`)
+	// userPass is the user:password value of such a flag as an argument.
+	userPass = regexp.MustCompile(`^([^\s:'"]+:)([^\s'"]+)$`)
 	// flagOnly is an argument that is a flag alone, its value the next one.
 	flagOnly = regexp.MustCompile(`^--?[A-Za-z][A-Za-z0-9_.-]*$`)
 )
@@ -292,6 +298,13 @@ func Redact(v string) (string, []What) {
 		}
 		return m[1] + m[2] + m[3] + m[4] + quoteLike(m[5], Fake(m[3])), true
 	})
+	v = replace(userFlag, v, func(m []string) (string, bool) {
+		if digits(m[5]) || Exempt(m[5]) {
+			return "", false
+		}
+		add(UserPass)
+		return m[1] + m[2] + m[3] + m[4] + Fake("password"), true
+	})
 	v = replace(flag, v, func(m []string) (string, bool) {
 		if !Key(m[2]) || Exempt(m[4]) {
 			return "", false
@@ -314,6 +327,12 @@ func RedactArgs(args []string) ([]string, [][]What) {
 			out[i], found[i] = Fake(args[i-1]), []What{Flag}
 			continue
 		}
+		if i > 0 && (args[i-1] == "-u" || args[i-1] == "--user" || args[i-1] == "--proxy-user") {
+			if m := userPass.FindStringSubmatch(a); m != nil && !digits(m[2]) && !Exempt(m[2]) {
+				out[i], found[i] = m[1]+Fake("password"), []What{UserPass}
+				continue
+			}
+		}
 		out[i], found[i] = Redact(a)
 	}
 	return out, found
@@ -328,6 +347,11 @@ func RedactEntry(key, value string) (string, []What) {
 		return Fake(key), []What{Keyed}
 	}
 	return Redact(value)
+}
+
+// digits reports whether s is a non-empty run of ASCII digits.
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // replace replaces each match m of re in s by f(m) when f says so. A

@@ -34,7 +34,7 @@ func TestKey(t *testing.T) {
 		"X-Auth-Token": true, "clientSecret": true, "accessToken": true, "--client-secret": true, "token": true,
 		"--credentials": true, "apikey": true,
 		"--token-file": false, "--no-auth": false, "TOKEN_TTL": false, "--key": false, "-p": false,
-		"--user": false, "Authorization": false, "--password-file": false, "bypass": false, "--": false, "": false,
+		"--user": false, "--oauth2-bearer": true, "Authorization": false, "--password-file": false, "bypass": false, "--": false, "": false,
 	} {
 		assert.Equal(t, secretpolicy.Key(key), want, key)
 	}
@@ -63,6 +63,9 @@ func TestRedact(t *testing.T) {
 		{`{"db": {"host": "db", "password": "s3\"cr3t"}}`, `{"db": {"host": "db", "password": "devenv-fake-password"}}`, []secretpolicy.What{secretpolicy.Pair}},
 		{`OPTS="user=a password=s3cr3t"`, `OPTS="user=a password=devenv-fake-password"`, []secretpolicy.What{secretpolicy.Pair}},
 		{"https://hooks.example.com/x?token=s3cr3t&v=1", "https://hooks.example.com/x?token=devenv-fake-token&v=1", []secretpolicy.What{secretpolicy.Pair}},
+		{"curl -u probe:pr0be http://api/ && curl --oauth2-bearer ob-tok http://api/", "curl -u probe:devenv-fake-password http://api/ && curl --oauth2-bearer devenv-fake-oauth2-bearer http://api/", []secretpolicy.What{secretpolicy.UserPass, secretpolicy.Flag}},
+		{"curl --user=probe:pr0be http://api/", "curl --user=probe:devenv-fake-password http://api/", []secretpolicy.What{secretpolicy.UserPass}},
+		{"docker run -u 1000:1000 alpine", "docker run -u 1000:1000 alpine", nil},
 		{"--aws-key=AKIAABCDEFGHIJKLMNOP", "--aws-key=devenv-fake-redacted", []secretpolicy.What{secretpolicy.Credential}},
 		// Exempt: variable references, fakes, no secret key, no password.
 		{"mysql --password=$MYSQL_PASSWORD -h db", "mysql --password=$MYSQL_PASSWORD -h db", nil},
@@ -85,10 +88,10 @@ func TestRedact(t *testing.T) {
 
 // TestRedactArgs: a secret flag's value may be the next argument.
 func TestRedactArgs(t *testing.T) {
-	in := []string{"/bin/app", "--password", "s3cr3t", "--token=s3cr3t", "--token-file", "/run/t", "--api-key", "$API_KEY", "--secret", "--verbose", "serve"}
+	in := []string{"/bin/app", "--password", "s3cr3t", "--token=s3cr3t", "--token-file", "/run/t", "--api-key", "$API_KEY", "--secret", "--verbose", "serve", "-u", "probe:pr0be", "--user", "1000:1000"}
 	got, found := secretpolicy.RedactArgs(in)
-	assert.DeepEqual(t, got, []string{"/bin/app", "--password", "devenv-fake-password", "--token=devenv-fake-token", "--token-file", "/run/t", "--api-key", "$API_KEY", "--secret", "--verbose", "serve"})
-	assert.DeepEqual(t, found, [][]secretpolicy.What{nil, nil, {secretpolicy.Flag}, {secretpolicy.Flag}, nil, nil, nil, nil, nil, nil, nil})
+	assert.DeepEqual(t, got, []string{"/bin/app", "--password", "devenv-fake-password", "--token=devenv-fake-token", "--token-file", "/run/t", "--api-key", "$API_KEY", "--secret", "--verbose", "serve", "-u", "probe:devenv-fake-password", "--user", "1000:1000"})
+	assert.DeepEqual(t, found, [][]secretpolicy.What{nil, nil, {secretpolicy.Flag}, {secretpolicy.Flag}, nil, nil, nil, nil, nil, nil, nil, nil, {secretpolicy.UserPass}, nil, nil})
 	assert.Equal(t, in[2], "s3cr3t", "RedactArgs changed its argument")
 }
 
@@ -152,4 +155,11 @@ func TestFakeAndStore(t *testing.T) {
 	assert.Equal(t, secretpolicy.Store("arn:aws:secretsmanager:eu-west-1:1:secret:db"), "Secrets Manager")
 	assert.Equal(t, secretpolicy.Store("arn:aws:ssm:eu-west-1:1:parameter/db"), "SSM Parameter Store")
 	assert.Equal(t, secretpolicy.Why([]secretpolicy.What{secretpolicy.Flag, secretpolicy.Header, secretpolicy.Pair}), string(secretpolicy.Flag)+", "+string(secretpolicy.Header)+" and "+string(secretpolicy.Pair))
+	// What is said of a secret is no secret itself: the report's safety
+	// net (Redact of every production value and explanation) keeps it.
+	all := []secretpolicy.What{secretpolicy.Credential, secretpolicy.URLPassword, secretpolicy.Flag, secretpolicy.Pair, secretpolicy.Header, secretpolicy.UserPass, secretpolicy.Keyed}
+	why := secretpolicy.Why(all)
+	got, found := secretpolicy.Redact(why)
+	assert.Equal(t, got, why)
+	assert.Assert(t, found == nil)
 }

@@ -3,8 +3,6 @@ package translate
 import (
 	"fmt"
 	"maps"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/devenv-sh/devenv/config"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/secretpolicy"
 	"github.com/devenv-sh/devenv/taskdef"
 )
 
@@ -107,105 +106,54 @@ func validImageRef(s string) bool {
 	return true
 }
 
-// secretWords are name parts that make an environment variable secret-looking.
-var secretWords = []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASS", "PWD", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PRIVATE", "AUTH", "SIGNATURE", "SALT", "DSN"}
-
-// keyQualifiers make a KEY that is not the name's last part secret-looking
-// (ACCESS_KEY_ID, PRIVATE_KEY_PEM); S3_KEY_PREFIX is not.
-var keyQualifiers = []string{"API", "ACCESS", "SECRET", "PRIVATE", "SIGNING", "ENCRYPTION", "MASTER", "LICENSE", "CLIENT"}
-
-// SecretLooking reports whether an environment variable name looks like it
-// holds a secret: a name part (split on _, - and .) such as SECRET, TOKEN
-// or PASSWORD; KEY as the last part (API_KEY, SSH_KEY) or after API,
-// ACCESS, SECRET, PRIVATE, ... (ACCESS_KEY_ID); or one of SECRET, PASSWORD,
-// TOKEN, APIKEY, ACCESSKEY, PRIVATEKEY inside the name (SECRETKEY, apiKey).
-func SecretLooking(name string) bool {
-	up := strings.ToUpper(name)
-	parts := strings.FieldsFunc(up, func(r rune) bool { return r == '_' || r == '-' || r == '.' })
-	for i, part := range parts {
-		if slices.Contains(secretWords, part) {
-			return true
-		}
-		if part == "KEY" && (i == len(parts)-1 || (i > 0 && slices.Contains(keyQualifiers, parts[i-1]))) {
-			return true
-		}
-	}
-	for _, w := range []string{"SECRET", "PASSWORD", "TOKEN", "APIKEY", "ACCESSKEY", "PRIVATEKEY"} {
-		if strings.Contains(up, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// secretValue matches values that are credentials whatever the name they
-// sit under: AWS access key ids, JWTs, PEM private keys, Slack and GitHub
-// tokens.
-var secretValue = regexp.MustCompile(`(?:A(?:KIA|SIA)[0-9A-Z]{16}` +
-	`|eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*` +
-	`|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)` +
-	`|xox[abposr]-[A-Za-z0-9-]{8,}` +
-	`|gh[pousr]_[A-Za-z0-9]{20,})`)
-
-// SecretValue reports whether v holds a credential-shaped string.
-func SecretValue(v string) bool { return secretValue.MatchString(v) }
-
-// redact replaces every credential-shaped part of v by a fake marker.
-func redact(v string) (string, bool) {
-	if !secretValue.MatchString(v) {
-		return v, false
-	}
-	return secretValue.ReplaceAllString(v, "devenv-fake-redacted"), true
-}
-
-// redactList returns l with credential-shaped parts replaced, reporting
-// each replaced element at p[i] without showing it.
+// redactList returns l with the secrets embedded in it replaced
+// (secretpolicy.RedactArgs: credential-shaped values, URL passwords,
+// --password X, --token=X, Authorization headers), reporting each replaced
+// element at p[i] without showing it.
 func (tk *task) redactList(c *taskdef.ContainerDefinition, p fieldpath.Path, l []string) []string {
-	out := slices.Clone(l)
-	for i, v := range out {
-		if r, ok := redact(v); ok {
-			out[i] = r
-			tk.deviate(c, p.Index(i), Rewritten, "(credential-shaped value, hidden)", r, "looks like a credential (AWS key id, JWT, private key or token); production credentials never reach the generated file")
+	out, found := secretpolicy.RedactArgs(l)
+	for i, f := range found {
+		if f != nil {
+			tk.deviate(c, p.Index(i), Rewritten, "(secret, hidden)", out[i], "holds "+secretpolicy.Why(f)+"; production secrets never reach the generated file")
 		}
 	}
 	return out
 }
 
-// redactMap is redactList for a map (labels, log options); p.Next(key).
+// redactMap is redactList for a map (labels, log and volume driver
+// options; secretpolicy.RedactEntry: a secret-looking key's value, or
+// secrets embedded in the value); p.Next(key).
 func (tk *task) redactMap(c *taskdef.ContainerDefinition, p fieldpath.Path, m map[string]string) map[string]string {
 	out := maps.Clone(m)
 	for _, k := range slices.Sorted(maps.Keys(out)) {
-		if r, ok := redact(out[k]); ok {
+		if r, found := secretpolicy.RedactEntry(k, out[k]); found != nil {
 			out[k] = r
-			tk.deviate(c, p.Next(k), Rewritten, "(credential-shaped value, hidden)", r, "looks like a credential (AWS key id, JWT, private key or token); production credentials never reach the generated file")
+			tk.deviate(c, p.Next(k), Rewritten, "(secret, hidden)", r, "holds "+secretpolicy.Why(found)+"; production secrets never reach the generated file")
 		}
 	}
 	return out
 }
 
-// plainURL reports whether v is a URL carrying no credentials: no
-// password and no secret-looking query parameter. Such a value under a
-// secret-looking name (AUTH_URL, SENTRY_DSN without key) is kept.
-func plainURL(v string) bool {
-	if !strings.Contains(v, "://") {
-		return false
-	}
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || u.User != nil {
-		return false
-	}
-	for k := range u.Query() {
-		if SecretLooking(k) || k == "key" || k == "sig" {
-			return false
+// redactVolume is redactMap for a map of task volume v's
+// dockerVolumeConfiguration (driverOpts, labels: a CIFS password in o=...),
+// reported once for the task at volumes[i].dockerVolumeConfiguration.field,
+// however many containers mount v.
+func (tk *task) redactVolume(v *taskdef.Volume, field string, m map[string]string) map[string]string {
+	i := slices.IndexFunc(tk.td.Volumes, func(tv taskdef.Volume) bool { return tv.Name == v.Name })
+	at := tk.def.Root().Next("volumes").Index(i).Next("dockerVolumeConfiguration").Next(field)
+	out := maps.Clone(m)
+	for _, k := range slices.Sorted(maps.Keys(out)) {
+		r, found := secretpolicy.RedactEntry(k, out[k])
+		if found == nil {
+			continue
+		}
+		out[k] = r
+		p := at.Next(k).String()
+		if !slices.ContainsFunc(tk.t.report, func(d Deviation) bool { return d.File == tk.def.File && d.Path == p }) {
+			tk.deviate(nil, at.Next(k), Rewritten, "(secret, hidden)", r, "holds "+secretpolicy.Why(found)+"; production secrets never reach the generated file")
 		}
 	}
-	return true
-}
-
-// FakeValue is the clearly fake stand-in devenv uses when neither devenv.yaml
-// nor .devenv/secrets.env gives one.
-func FakeValue(name string) string {
-	return "devenv-fake-" + strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+	return out
 }
 
 // standIn returns the local value for a secret, how the report shows it,
@@ -219,7 +167,7 @@ func (tk *task) standIn(container, name string) (value, shown, why string) {
 		}
 		return s.Value, shown, "stand-in from " + string(s.Source)
 	}
-	v := FakeValue(name)
+	v := secretpolicy.Fake(name)
 	return v, v, "fake default (set one under secrets in " + tk.t.local.File + " or in " + config.DefaultSecretsFile + ")"
 }
 
@@ -235,28 +183,28 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 		name, value := *kv.Name, deref(kv.Value)
 		if o, ok := tk.t.local.Env(c.Name, name); ok {
 			prod := value
-			if SecretLooking(name) || SecretValue(value) {
+			if secretpolicy.Name(name) || secretpolicy.Value(value) {
 				prod = "(plain-text secret, hidden)"
-			} else if _, ok := hidePassword(value, name); ok {
-				prod = "(URL with a password, hidden)"
+			} else if _, found := redactValue(name, value); found != nil {
+				prod = "(value with a secret, hidden)"
 			}
 			set(name, o)
 			tk.deviate(c, ep.Next("value"), Rewritten, prod, o, "environment override in "+tk.t.local.File)
 			continue
 		}
 		switch {
-		case SecretValue(value):
+		case secretpolicy.Value(value):
 			local, shown, why := tk.standIn(c.Name, name)
 			set(name, local)
 			tk.deviate(c, ep.Next("value"), Rewritten, "(credential-shaped value, hidden)", shown, "the value of "+name+" looks like a credential (AWS key id, JWT, private key or token): "+why)
-		case SecretLooking(name) && !tk.t.local.IsNotSecret(c.Name, name) && !plainURL(value):
+		case secretpolicy.Name(name) && !tk.t.local.IsNotSecret(c.Name, name) && !secretpolicy.PlainURL(value):
 			local, shown, why := tk.standIn(c.Name, name)
 			set(name, local)
 			tk.deviate(c, ep.Next("value"), Rewritten, "(plain-text secret, hidden)", shown, "secret-looking variable "+name+": "+why)
 		default:
 			prod, why := value, ""
-			if r, ok := hidePassword(value, name); ok {
-				value, prod, why = r, "(URL with a password, hidden)", "the password inside the URL is replaced by a fake one"
+			if r, found := redactValue(name, value); found != nil {
+				value, prod, why = r, "(value with a secret, hidden)", "holds "+secretpolicy.Why(found)+", replaced by a fake"
 			}
 			if r, ok := tk.rewriteHosts(value); ok {
 				value = r
@@ -272,12 +220,12 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 		sp := p.Next("secrets").Index(i)
 		if o, ok := tk.t.local.Env(c.Name, s.Name); ok {
 			set(s.Name, o)
-			tk.deviate(c, sp, Rewritten, "(secret from "+secretStore(s.ValueFrom)+", not fetched)", o, "environment override in "+tk.t.local.File)
+			tk.deviate(c, sp, Rewritten, "(secret from "+secretpolicy.Store(s.ValueFrom)+", not fetched)", o, "environment override in "+tk.t.local.File)
 			continue
 		}
 		local, shown, why := tk.standIn(c.Name, s.Name)
 		set(s.Name, local)
-		tk.deviate(c, sp, Rewritten, "(secret from "+secretStore(s.ValueFrom)+", not fetched)", shown, why)
+		tk.deviate(c, sp, Rewritten, "(secret from "+secretpolicy.Store(s.ValueFrom)+", not fetched)", shown, why)
 	}
 	// Overrides of variables production does not set.
 	for _, scope := range []string{"*", c.Name} {
@@ -296,30 +244,23 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 	return env
 }
 
-func secretStore(valueFrom string) string {
-	switch {
-	case strings.Contains(valueFrom, ":secretsmanager:"):
-		return "Secrets Manager"
-	default:
-		return "SSM Parameter Store"
+// redactValue replaces the secrets embedded in the value of environment
+// variable name: a URL's password by a fake named after the variable
+// (DATABASE_URL → devenv-fake-database-url-password), and whatever else
+// secretpolicy.Redact finds (-Dpassword=X in JAVA_OPTS, Password=X; in a
+// connection string, --token=X).
+func redactValue(name, v string) (string, []secretpolicy.What) {
+	var found []secretpolicy.What
+	if r, ok := secretpolicy.HideURLPassword(v, secretpolicy.Fake(name+"_password")); ok {
+		v, found = r, []secretpolicy.What{secretpolicy.URLPassword}
 	}
-}
-
-// hidePassword replaces the password of a URL value
-// (postgres://user:secret@db/app) with a fake one.
-func hidePassword(v, name string) (string, bool) {
-	if !strings.Contains(v, "://") || !strings.Contains(v, "@") {
-		return v, false
+	r, more := secretpolicy.Redact(v)
+	for _, w := range more {
+		if w != secretpolicy.URLPassword || found == nil {
+			found = append(found, w)
+		}
 	}
-	u, err := url.Parse(v)
-	if err != nil || u.User == nil {
-		return v, false
-	}
-	if _, ok := u.User.Password(); !ok {
-		return v, false
-	}
-	u.User = url.UserPassword(u.User.Username(), FakeValue(name+"_password"))
-	return u.String(), true
+	return r, found
 }
 
 // rewriteHosts replaces production host names mapped in devenv.yaml with

@@ -11,6 +11,7 @@ import (
 
 	"github.com/devenv-sh/devenv/config"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/secretpolicy"
 	"github.com/devenv-sh/devenv/taskdef"
 )
 
@@ -144,7 +145,7 @@ func (tk *task) localHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Pat
 // does, and replaces the image's check too. A container waiting for this
 // one to be HEALTHY is refused by taskdef: it starts nowhere.
 func (tk *task) unrunHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path, hc *taskdef.HealthCheck) *types.HealthCheckConfig {
-	first, _ := redact(hc.Command[0])
+	first, _ := secretpolicy.Redact(hc.Command[0])
 	fix := `write ["CMD", ` + strconv.Quote(first) + `, ...] in the task definition (run directly), or give a check under services in ` + tk.t.local.File
 	if strings.ContainsAny(first, " |&;$") {
 		fix = `write ["CMD-SHELL", ` + strconv.Quote(first) + `] in the task definition (run in the container's shell), or give a check under services in ` + tk.t.local.File
@@ -185,10 +186,7 @@ func describeECSHealthCheck(hc *taskdef.HealthCheck) string {
 	if hc == nil {
 		return ""
 	}
-	cmd := make([]string, len(hc.Command))
-	for i, a := range hc.Command {
-		cmd[i], _ = redact(a)
-	}
+	cmd, _ := secretpolicy.RedactArgs(hc.Command)
 	var opts []string
 	for _, o := range []struct {
 		name, unit string

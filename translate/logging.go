@@ -10,6 +10,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/secretpolicy"
 	"github.com/devenv-sh/devenv/taskdef"
 )
 
@@ -27,7 +28,7 @@ func (tk *task) convertLogConfiguration(c *taskdef.ContainerDefinition, p fieldp
 	}
 	p = p.Next("logConfiguration")
 	for i, so := range lc.SecretOptions {
-		tk.deviate(c, p.Next("secretOptions").Index(i), Dropped, so.Name+" (secret from "+secretStore(so.ValueFrom)+", not fetched)", "", "log driver secrets are not fetched; the local driver needs none")
+		tk.deviate(c, p.Next("secretOptions").Index(i), Dropped, so.Name+" (secret from "+secretpolicy.Store(so.ValueFrom)+", not fetched)", "", "log driver secrets are not fetched; the local driver needs none")
 	}
 	switch {
 	case localDrivers[lc.LogDriver]:

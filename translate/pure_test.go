@@ -17,10 +17,11 @@ import (
 // packages, and never reads the clock or the environment.
 func TestPure(t *testing.T) {
 	allowed := []string{
-		"cmp", "errors", "fmt", "maps", "net/netip", "net/url", "path", "regexp", "slices", "sort", "strconv", "strings", "time",
+		"cmp", "errors", "fmt", "maps", "net/netip", "net/url", "path", "reflect", "regexp", "slices", "sort", "strconv", "strings", "time",
 		"github.com/compose-spec/compose-go/v2/types",
 		"github.com/devenv-sh/devenv/config",
 		"github.com/devenv-sh/devenv/internal/fieldpath",
+		"github.com/devenv-sh/devenv/secretpolicy",
 		"github.com/devenv-sh/devenv/taskdef",
 	}
 	files, err := filepath.Glob("*.go")

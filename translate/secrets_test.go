@@ -82,19 +82,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 	assert.NilError(t, composefile.RoundTrip(t.Context(), "leaky.yaml", out, p))
 }
 
-// TestSecretLooking pins which names count as secrets.
-func TestSecretLooking(t *testing.T) {
-	for name, want := range map[string]bool{
-		"AWS_ACCESS_KEY": true, "AWS_SECRET_ACCESS_KEY": true, "TD_API_KEY": true, "API_KEY": true,
-		"DB_PASSWORD": true, "GITHUB_TOKEN": true, "apiKey": true, "PRIVATE_KEY_PEM": true,
-		"SSH_KEY": true, "AWS_ACCESS_KEY_ID": true, "SIGNING_KEY_FILE": true, "SECRET_KEY_BASE": true,
-		"S3_KEY_PREFIX": false, "CACHE_KEY_PREFIX": false, "KEYSPACE": false,
-		"AWS_S3_BUCKET": false, "TD_DATABASE": false, "GO_ENV": false, "DK_LOG_STDOUT": false, "PORT": false,
-	} {
-		assert.Equal(t, translate.SecretLooking(name), want, name)
-	}
-}
-
 // TestSecretsEnvValuesStayOutOfTheReport: values from .devenv/secrets.env
 // reach the containers but are never shown by the report.
 func TestSecretsEnvValuesStayOutOfTheReport(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/devenv-sh/devenv/config"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/secretpolicy"
 	"github.com/devenv-sh/devenv/taskdef"
 )
 
@@ -155,7 +156,15 @@ func (t *translator) fail(file string, p fieldpath.Path, err error) {
 	t.errs = append(t.errs, fieldpath.At(file, p, err))
 }
 
-func (t *translator) deviate(d Deviation) { t.report = append(t.report, d) }
+// deviate records d. Whatever its caller put in Production and Why, the
+// secrets secretpolicy finds there are replaced: a production value shown
+// in the report never shows a secret. Local is what the generated file or
+// devenv.yaml holds, already redacted where it came from production.
+func (t *translator) deviate(d Deviation) {
+	d.Production, _ = secretpolicy.Redact(d.Production)
+	d.Why, _ = secretpolicy.Redact(d.Why)
+	t.report = append(t.report, d)
+}
 
 func (tk *task) deviate(c *taskdef.ContainerDefinition, p fieldpath.Path, kind Kind, prod, local, why string) {
 	d := Deviation{File: tk.def.File, Path: p.String(), Kind: kind, Production: prod, Local: local, Why: why}
@@ -166,6 +175,7 @@ func (tk *task) deviate(c *taskdef.ContainerDefinition, p fieldpath.Path, kind K
 }
 
 func (t *translator) task(def *taskdef.Def) {
+	def = t.redactDef(def)
 	td := &def.Task
 	tk := &task{t: t, def: def, td: td, vols: map[string]*taskdef.Volume{}}
 	for i := range td.Volumes {

@@ -2,7 +2,6 @@ package translate
 
 import (
 	"cmp"
-	"maps"
 	"path"
 	"regexp"
 	"strings"
@@ -86,7 +85,7 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 		return types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: local}
 	case v.DockerVolumeConfiguration != nil:
 		dv := v.DockerVolumeConfiguration
-		cfg := types.VolumeConfig{DriverOpts: types.Options(maps.Clone(dv.DriverOpts)), Labels: types.Labels(maps.Clone(dv.Labels))}
+		cfg := types.VolumeConfig{DriverOpts: types.Options(tk.redactVolume(v, "driverOpts", dv.DriverOpts)), Labels: types.Labels(tk.redactVolume(v, "labels", dv.Labels))}
 		name := task
 		if dv.Scope == "shared" {
 			cfg.Name = v.Name // shared volumes keep their name across tasks and projects
