@@ -167,7 +167,17 @@ type Local struct {
 	Services map[string]ServiceRule
 	// Verify says what devenv verify sends through the running stack.
 	Verify Verify
+	// lines maps key paths of devenv.yaml (joined by lineSep) to their
+	// line, for errors found after parsing (see Line).
+	lines map[string]int
 }
+
+const lineSep = "\x00"
+
+// Line returns the line of the devenv.yaml key at keys ("secrets", "api",
+// "DB_PASSWORD"; "images", "[1]"), or 0 when it is unknown: no file, or
+// no such key in it.
+func (l Local) Line(keys ...string) int { return l.lines[strings.Join(keys, lineSep)] }
 
 // Verify is the verify section of devenv.yaml: the event types devenv
 // verify sends one sample of each through the running stack, how it sends

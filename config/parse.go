@@ -142,7 +142,28 @@ func Parse(file string, data []byte) (Local, error) {
 	if len(p.errs) > 0 {
 		return Local{}, errors.Join(p.errs...)
 	}
+	l.lines = map[string]int{}
+	keyLines(doc, nil, l.lines)
 	return l, nil
+}
+
+// keyLines records the line of every mapping key and sequence item below
+// n, keyed by its path (keys joined by lineSep, items as "[i]").
+func keyLines(n *yaml.Node, at []string, lines map[string]int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := append(slices.Clip(at), n.Content[i].Value)
+			lines[strings.Join(k, lineSep)] = n.Content[i].Line
+			keyLines(n.Content[i+1], k, lines)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			k := append(slices.Clip(at), fmt.Sprintf("[%d]", i))
+			lines[strings.Join(k, lineSep)] = c.Line
+			keyLines(c, k, lines)
+		}
+	}
 }
 
 // typeErrors turns the YAML decoder's type errors ("line 3: cannot

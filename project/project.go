@@ -104,25 +104,30 @@ func Load(ctx context.Context, o Options) (*Translation, error) {
 		o.Override(&local)
 	}
 	fsys := os.DirFS(dir)
-	if err := checkImageRules(local, fsys); err != nil {
-		return nil, err
-	}
 	paths := o.TaskDefs
 	if len(paths) == 0 {
 		paths = local.TaskDefs
 	}
+	// One run reports every problem found before translation: the image
+	// rules' folders, the task definitions' own errors and, for those that
+	// decoded, the images no rule makes runnable.
+	rulesErr := checkImageRules(local, fsys)
 	defs, err := loadTaskDefs(dir, paths)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(rulesErr, err, translate.CheckImages(taskdef.Rejected(err), local))
 	}
+	if rulesErr != nil {
+		return nil, errors.Join(rulesErr, translate.CheckImages(defs, local))
+	}
+	var topts []translate.Option
 	if len(o.TaskDefs) > 0 {
 		local.Services = servicesOf(local.Services, defs)
+		topts = append(topts, translate.WithRestOfStack(restOfStack(dir, local.TaskDefs, defs)))
 	}
 	fluentdFiles, fc, err := localFluentd(local, fsys)
 	if err != nil {
 		return nil, err
 	}
-	var topts []translate.Option
 	var fluentdSources []string
 	if fc != nil {
 		topts = append(topts, translate.WithFluentdConfig(*fc))
@@ -199,6 +204,31 @@ func servicesOf(rules map[string]config.ServiceRule, defs []taskdef.Def) map[str
 		out[k] = r
 	}
 	return out
+}
+
+// restOfStack returns the task definitions of the project's own list
+// (devenv.yaml taskdefs) that are not among defs, so that devenv.yaml
+// entries for them are not taken for typos when --taskdefs picks a few.
+// A path that does not load contributes only the files taskdef.Rejected
+// recovers from its error: its problems are not this run's concern.
+func restOfStack(dir string, paths []string, defs []taskdef.Def) []taskdef.Def {
+	given := map[string]bool{}
+	for _, d := range defs {
+		given[d.Task.Family] = true
+	}
+	var rest []taskdef.Def
+	for _, p := range paths {
+		all, err := loadTaskDefs(dir, []string{p})
+		if err != nil {
+			all = taskdef.Rejected(err)
+		}
+		for _, d := range all {
+			if !given[d.Task.Family] {
+				rest = append(rest, d)
+			}
+		}
+	}
+	return rest
 }
 
 // localFluentd makes the local copy of the fluentd configuration that

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/internal/suggest"
 )
 
 // Decode decodes one task definition file: the input of
@@ -23,7 +24,9 @@ import (
 // malformed JSON (with line and column), unknown fields (with the closest
 // known name), wrong types, missing required fields, duplicate container
 // names, references to containers or volumes that do not exist, and values
-// ECS does not accept. On error the returned Def is the zero value.
+// ECS does not accept. On error the returned Def is the zero value; when
+// the file decoded but failed validation, the error carries the decoded
+// Def for checks that do not depend on what failed (see Rejected).
 func Decode(file string, data []byte) (Def, error) {
 	root, err := parse(file, data)
 	if err != nil {
@@ -31,17 +34,57 @@ func Decode(file string, data []byte) (Def, error) {
 	}
 	d := &decoder{file: file}
 	task, base := d.top(root)
+	decoded := len(d.errs) == 0 && task != nil
 	if task != nil {
 		d.validate(task, base)
 	}
-	if len(d.errs) > 0 {
-		return Def{}, errors.Join(d.errs...)
+	def := Def{File: file}
+	if task != nil {
+		def.Task = *task
 	}
-	def := Def{File: file, Task: *task}
 	if !base.IsRoot() {
 		def.Wrapper = "taskDefinition"
 	}
+	if len(d.errs) > 0 {
+		if decoded {
+			return Def{}, &invalidDef{def: def, errs: d.errs}
+		}
+		return Def{}, errors.Join(d.errs...)
+	}
 	return def, nil
+}
+
+// invalidDef is the error of a file that decoded into the typed model but
+// failed validation: its problems, and the Def as decoded.
+type invalidDef struct {
+	def  Def
+	errs []error
+}
+
+func (e *invalidDef) Error() string   { return errors.Join(e.errs...).Error() }
+func (e *invalidDef) Unwrap() []error { return e.errs }
+
+// Rejected returns the task definitions that err (from Decode or Load)
+// rejected although they decoded: well-typed, but breaking a rule such as
+// a reference to a container that does not exist. They do not hold Decode's
+// guarantees; callers use them only to report more problems of the same
+// run (an image no rule covers, say), never to translate.
+func Rejected(err error) []Def {
+	var out []Def
+	var walk func(error)
+	walk = func(err error) {
+		if e, ok := err.(*invalidDef); ok {
+			out = append(out, e.def)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
 }
 
 // decoder walks a parsed document into the typed model, collecting errors.
@@ -412,48 +455,11 @@ func (s *structInfo) unknown(key string) error {
 	return fieldpath.Invalidf("unknown field; ECS %s has no such field: remove it", s.name)
 }
 
-// closest returns the known field that key differs from only in case, or by at
-// most two edits (one for short keys), or "".
+// closest returns the known field key is probably a misspelling of, or "".
 func (s *structInfo) closest(key string) string {
-	for _, f := range s.fields {
-		if strings.EqualFold(f.name, key) {
-			return f.name
-		}
+	names := make([]string, len(s.fields))
+	for i, f := range s.fields {
+		names[i] = f.name
 	}
-	limit := 2
-	if utf8.RuneCountInString(key) <= 4 {
-		limit = 1
-	}
-	best, bestDist := "", limit+1
-	for _, f := range s.fields {
-		if d := len(key) - len(f.name); d > limit || d < -limit {
-			continue
-		}
-		if dist := editDistance(strings.ToLower(key), strings.ToLower(f.name)); dist < bestDist {
-			best, bestDist = f.name, dist
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return suggest.Closest(key, names)
 }

@@ -29,15 +29,17 @@ func TestErrors(t *testing.T) {
 		return c
 	}
 	for name, tc := range map[string]struct {
-		defs []taskdef.Def
-		want string
+		defs  []taskdef.Def
+		want  string
+		hosts []config.HostRule
 	}{
-		"no task definitions": {nil, "no task definitions to translate: give --taskdefs or list them under taskdefs in devenv.yaml"},
+		"no task definitions": {nil, "no task definitions to translate: give --taskdefs or list them under taskdefs in devenv.yaml", nil},
 		"same host port twice in one service": {
 			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{web(func(c *taskdef.ContainerDefinition) {
 				c.PortMappings = []taskdef.PortMapping{{ContainerPort: ptr(80), HostPort: ptr(8080)}, {ContainerPort: ptr(81), HostPort: ptr(8080)}}
 			})}}}},
 			"a.json: containerDefinitions[0](web).portMappings: host port 127.0.0.1:8080/tcp is also published by another of its port mappings: publish it on another host port under services in devenv.yaml, e.g. services: {a/web: {ports: {\"81\": <free port>}}}",
+			nil,
 		},
 		"fluentd collector without a fixed port": {
 			[]taskdef.Def{{File: "a.json", Task: taskdef.TaskDefinition{Family: "a", ContainerDefinitions: []taskdef.ContainerDefinition{
@@ -47,11 +49,12 @@ func TestErrors(t *testing.T) {
 				{Name: "fluentd", Image: "fluent/fluentd:v1.17-1", PortMappings: []taskdef.PortMapping{{ContainerPort: ptr(24224)}}},
 			}}}},
 			"a.json: containerDefinitions[0](web).logConfiguration.options.fluentd-address: service fluentd does not publish a fixed host port for container port 24224, which the fluentd log driver needs: give that portMapping a hostPort",
+			[]config.HostRule{{Host: "logs.example.com", Service: "fluentd"}},
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			local := config.Default()
-			local.Hosts = []config.HostRule{{Host: "logs.example.com", Service: "fluentd"}}
+			local.Hosts = tc.hosts
 			p, report, err := translate.Translate(tc.defs, local)
 			assert.Assert(t, p == nil && report == nil)
 			assert.Error(t, err, tc.want)

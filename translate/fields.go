@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -24,11 +25,14 @@ func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 	p = p.Next("image")
 	ext := svc.Extensions[ExtensionKey].(map[string]any)
 	rule, ok := tk.t.local.ImageRule(c.Image)
+	if ok {
+		tk.t.use("images", rule.Match)
+	}
+	if err := imageError(tk.t.local, c.Image); err != nil {
+		tk.t.fail(tk.def.File, p, err)
+		return
+	}
 	if !ok {
-		if !validImageRef(c.Image) {
-			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull: fix the task definition, or add a rule matching it to the images list of %s, e.g. {match: %q, build: {context: <folder>}}, or go: ./path/to/main, or standIn: <%s>; pull: true cannot keep it, since Docker cannot pull it", c.Image, tk.t.local.File, config.Repository(c.Image).Path, standInList()))
-			return
-		}
 		svc.Image = c.Image
 		if login, ecr := config.ECRLogin(c.Image); ecr {
 			svc.PullPolicy = types.PullPolicyMissing
@@ -39,10 +43,6 @@ func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 	}
 	switch rule.Action {
 	case config.ActionPull:
-		if !validImageRef(c.Image) {
-			tk.t.fail(tk.def.File, p, fieldpath.Invalidf("%q is not an image reference Docker can pull, yet %s keeps it (pull: true, match %s): give that rule build: {context: <folder>}, go: ./path/to/main or standIn: <%s> instead of pull: true, or fix the task definition", c.Image, tk.t.local.File, rule.Match, standInList()))
-			return
-		}
 		svc.Image = c.Image
 	case config.ActionBuild:
 		svc.Image = localImage(svc.Name)
@@ -74,6 +74,40 @@ func (tk *task) convertImage(c *taskdef.ContainerDefinition, p fieldpath.Path, s
 		// The fluentd emulator reads the configuration where the image does.
 		ext["fluentdConfig"] = tk.t.local.Fluentd.MountPath
 	}
+}
+
+// imageError is the error for a production image that local's image
+// rules leave to Docker although Docker cannot pull it (a placeholder such
+// as <IMAGE1_NAME>, a <region> in an ECR host), naming every way out; nil
+// when the image is fine or a rule builds or replaces it.
+func imageError(local config.Local, image string) error {
+	if validImageRef(image) {
+		return nil
+	}
+	rule, ok := local.ImageRule(image)
+	switch {
+	case !ok:
+		return fieldpath.Invalidf("%q is not an image reference Docker can pull: fix the task definition, or add a rule matching it to the images list of %s, e.g. {match: %q, build: {context: <folder>}}, or go: ./path/to/main, or standIn: <%s>; pull: true cannot keep it, since Docker cannot pull it", image, local.File, config.Repository(image).Path, standInList())
+	case rule.Action == config.ActionPull:
+		return fieldpath.Invalidf("%q is not an image reference Docker can pull, yet %s keeps it (pull: true, match %s): give that rule build: {context: <folder>}, go: ./path/to/main or standIn: <%s> instead of pull: true, or fix the task definition", image, local.File, rule.Match, standInList())
+	}
+	return nil
+}
+
+// CheckImages returns the image errors Translate would report for defs,
+// which may be task definitions taskdef rejected (taskdef.Rejected): the
+// image checks depend on nothing validation guarantees, so one run reports
+// them together with the task definitions' own problems.
+func CheckImages(defs []taskdef.Def, local config.Local) error {
+	var errs []error
+	for _, d := range defs {
+		for i, c := range d.Task.ContainerDefinitions {
+			if err := imageError(local, c.Image); err != nil {
+				errs = append(errs, fieldpath.At(d.File, d.Root().Next("containerDefinitions").Index(i).Named(c.Name).Next("image"), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // standInList renders the stand-ins devenv.yaml may name: "a | b | c".
@@ -161,6 +195,7 @@ func (tk *task) redactVolume(v *taskdef.Volume, field string, m map[string]strin
 // shown; devenv.yaml values and fake defaults are.
 func (tk *task) standIn(container, name string) (value, shown, why string) {
 	if s, ok := tk.t.local.Secrets.Lookup(container, name); ok {
+		tk.t.use("secrets", secretScope(tk.t.local.Secrets, container, name), name)
 		shown = s.Value
 		if s.Source == config.SourceSecretsEnv {
 			shown = "(from " + string(s.Source) + ", hidden)"
@@ -197,7 +232,7 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 			local, shown, why := tk.standIn(c.Name, name)
 			set(name, local)
 			tk.deviate(c, ep.Next("value"), Rewritten, "(credential-shaped value, hidden)", shown, "the value of "+name+" looks like a credential (AWS key id, JWT, private key or token): "+why)
-		case secretpolicy.Name(name) && !tk.t.local.IsNotSecret(c.Name, name) && !secretpolicy.PlainURL(value):
+		case secretpolicy.Name(name) && !tk.notSecret(c.Name, name) && !secretpolicy.PlainURL(value):
 			local, shown, why := tk.standIn(c.Name, name)
 			set(name, local)
 			tk.deviate(c, ep.Next("value"), Rewritten, "(plain-text secret, hidden)", shown, "secret-looking variable "+name+": "+why)
@@ -285,6 +320,7 @@ func (tk *task) rewriteHosts(v string) (string, bool) {
 		}
 		if r, ok := replaceHost(out, from, to, h.Port != 0); ok {
 			out, changed = r, true
+			tk.t.use("hosts", hostKey(h))
 		}
 	}
 	return out, changed

@@ -9,6 +9,7 @@ import (
 
 	"github.com/devenv-sh/devenv/config"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/taskdef"
 )
 
 // FluentdConfig is the local copy of the fluentd configuration that
@@ -49,6 +50,7 @@ type Option func(*options)
 
 type options struct {
 	fluentd *FluentdConfig
+	rest    []taskdef.Def // WithRestOfStack
 }
 
 // WithFluentdConfig gives Translate the local copy of the fluentd

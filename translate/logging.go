@@ -81,6 +81,7 @@ func (t *translator) wireLogging() {
 		rule, ok := t.local.HostRule(host, port)
 		switch {
 		case ok:
+			t.use("hosts", hostKey(rule))
 			target := t.services[rule.Service]
 			if target == nil {
 				t.fail(s.file, s.logPath.Next("options").Next("fluentd-address"), fieldpath.Invalidf("%s maps %s to service %q, which the stack does not have: map it to one of the task definitions' containers", t.local.File, host, rule.Service))

@@ -74,7 +74,7 @@ func TestDockerTaskNetworks(t *testing.T) {
 		return d
 	}
 	defs := []taskdef.Def{
-		decode("web.json", `{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:1.27"}]}`),
+		decode("web.json", `{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "environment": [{"name": "LOG_HOST", "value": "logs.prod"}]}]}`),
 		decode("logs.json", `{"family": "logs", "containerDefinitions": [{"name": "collector", "image": "fluent/fluentd:v1.17-1"}, {"name": "shipper", "image": "busybox:1.36"}]}`),
 		decode("dd.json", `{"family": "dd", "containerDefinitions": [{"name": "dd-agent", "image": "datadog/agent:7"}]}`),
 	}

@@ -21,7 +21,7 @@ func TestTaskNetworks(t *testing.T) {
 		return d
 	}
 	defs := []taskdef.Def{
-		decode("web.json", `{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "links": ["cache"]}, {"name": "cache", "image": "redis:7"}]}`),
+		decode("web.json", `{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "links": ["cache"], "environment": [{"name": "LOG_HOST", "value": "logs.prod"}]}, {"name": "cache", "image": "redis:7"}]}`),
 		decode("logs.json", `{"family": "logs", "containerDefinitions": [{"name": "collector", "image": "fluent/fluentd:v1.17-1", "portMappings": [{"containerPort": 24224, "hostPort": 24224}]}]}`),
 		decode("vpc.json", `{"family": "vpc", "networkMode": "awsvpc", "containerDefinitions": [{"name": "api", "image": "nginx:1.27"}]}`),
 		decode("host.json", `{"family": "hostnet", "networkMode": "host", "containerDefinitions": [{"name": "agent", "image": "busybox:1.36"}]}`),

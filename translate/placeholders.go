@@ -67,7 +67,7 @@ func (tk *task) reportPlaceholders(c *taskdef.ContainerDefinition, p fieldpath.P
 		if _, ok := tk.t.local.Env(c.Name, name); ok {
 			continue // devenv.yaml gives the value
 		}
-		if secretpolicy.Value(value) || (secretpolicy.Name(name) && !tk.t.local.IsNotSecret(c.Name, name) && !secretpolicy.PlainURL(value)) {
+		if secretpolicy.Value(value) || (secretpolicy.Name(name) && !tk.notSecret(c.Name, name) && !secretpolicy.PlainURL(value)) {
 			continue // a stand-in replaces the value (convertEnvironment)
 		}
 		warn(p.Next("environment").Index(i).Next("value"), value, false)

@@ -21,6 +21,7 @@ func TestPure(t *testing.T) {
 		"github.com/compose-spec/compose-go/v2/types",
 		"github.com/devenv-sh/devenv/config",
 		"github.com/devenv-sh/devenv/internal/fieldpath",
+		"github.com/devenv-sh/devenv/internal/suggest",
 		"github.com/devenv-sh/devenv/secretpolicy",
 		"github.com/devenv-sh/devenv/taskdef",
 	}

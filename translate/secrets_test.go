@@ -112,7 +112,7 @@ func TestEnvironmentOverrideWins(t *testing.T) {
 	local := config.Default()
 	local.Environment = map[string]map[string]string{"app": {"TD_API_KEY": "from-env", "DD_API_KEY": "dd-local"}}
 	local.Secrets = config.Secrets{"app": {"TD_API_KEY": {Value: "from-secrets", Source: config.SourceConfig}}}
-	local.NotSecret = map[string]map[string]bool{"*": {"TOKEN_TTL": true, "PASS_THROUGH": true}}
+	local.NotSecret = map[string]map[string]bool{"*": {"TOKEN_TTL": true}}
 	p, report, err := translate.Translate([]taskdef.Def{def}, local)
 	assert.NilError(t, err)
 	env := p.Services["app"].Environment
@@ -123,6 +123,20 @@ func TestEnvironmentOverrideWins(t *testing.T) {
 	js, err := json.Marshal(report)
 	assert.NilError(t, err)
 	assert.Assert(t, !strings.Contains(report.Text()+string(js), "SENTINEL"), report.Text())
+}
+
+// TestNotSecretCannotKeepACredential: notSecret never keeps a
+// credential-shaped value, so naming one there is an error, not a setting
+// that silently does nothing.
+func TestNotSecretCannotKeepACredential(t *testing.T) {
+	def, err := taskdef.Decode("taskdefs/app.json", []byte(`{"family": "app", "containerDefinitions": [{"name": "app", "image": "nginx:1.27",
+  "environment": [{"name": "PASS_THROUGH", "value": "AKIASENTINEL12345678"}]}]}`))
+	assert.NilError(t, err)
+	local := config.Default()
+	local.NotSecret = map[string]map[string]bool{"*": {"PASS_THROUGH": true}}
+	_, _, err = translate.Translate([]taskdef.Def{def}, local)
+	assert.ErrorContains(t, err, `devenv.yaml: notSecret["*"]: PASS_THROUGH of every container keeps its production value anyway`)
+	assert.Assert(t, !strings.Contains(err.Error(), "SENTINEL"), err)
 }
 
 // TestHostRulesMatchWholeNames: a hosts rule rewrites a host name only

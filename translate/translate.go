@@ -47,7 +47,7 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	for _, opt := range opts {
 		opt(&o)
 	}
-	t := &translator{local: local, services: map[string]*service{}, usedRules: map[string]bool{}, holderOf: map[string]string{}, networks: map[string]bool{}}
+	t := &translator{local: local, services: map[string]*service{}, usedRules: map[string]bool{}, used: map[string]bool{}, holderOf: map[string]string{}, networks: map[string]bool{}}
 	if local.BindAddress == "" {
 		t.local.BindAddress = config.DefaultBindAddress
 	}
@@ -75,6 +75,7 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 		t.mountFluentdConfig(o.fluentd)
 	}
 	t.wireLogging()
+	t.checkUnused(defs, o.rest)
 	t.sortPorts()
 	t.checkPorts()
 	if len(t.errs) == 0 {
@@ -104,6 +105,9 @@ type translator struct {
 	// usedRules records the devenv.yaml services entries ("family/container")
 	// and ports ("family/container 8080/tcp") that matched.
 	usedRules map[string]bool
+	// used records the other devenv.yaml entries that took effect, by key
+	// path (see use), for checkUnused.
+	used map[string]bool
 	// holderOf maps the services of awsvpc tasks to their namespace holder.
 	holderOf map[string]string
 	// networks are the task networks in use.

@@ -67,21 +67,31 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 	}
 	task := volumeName(tk.td.Family, v.Name)
 	src := "volumes[" + v.Name + "]"
+	prodPath := ""
+	if v.Host != nil {
+		prodPath = deref(v.Host.SourcePath)
+	}
+	if local, mapped := tk.t.local.Volume(v.Name, prodPath); mapped {
+		// A folder mapped in devenv.yaml stands in for a volume of any kind.
+		key := v.Name
+		if _, byName := tk.t.local.Volumes[v.Name]; !byName {
+			key = prodPath
+		}
+		tk.t.use("volumes", key)
+		local = bindSource(local)
+		why := "mapped to a local folder under volumes in " + tk.t.local.File
+		if prodPath != "" {
+			why = "host folders of production instances do not exist here; mapped in " + tk.t.local.File
+		}
+		if local != prodPath {
+			tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" "+volumeKind(v), local, why)
+		}
+		return types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: local}
+	}
 	switch {
-	case v.Host != nil && v.Host.SourcePath != nil && *v.Host.SourcePath != "":
-		prod := *v.Host.SourcePath
-		local, mapped := tk.t.local.Volume(v.Name, prod)
-		why := "host folders of production instances do not exist here; mapped in " + tk.t.local.File
-		if !mapped {
-			local = path.Join(config.DefaultVolumesDir, tk.td.Family, v.Name)
-			why = "a folder under " + config.DefaultVolumesDir + " stands in for the production host path and survives devenv down/up; map it under volumes in " + tk.t.local.File + " to choose another"
-		}
-		if !strings.HasPrefix(local, "/") && !strings.HasPrefix(local, "./") && !strings.HasPrefix(local, "../") {
-			local = "./" + local
-		}
-		if local != prod {
-			tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" host "+prod, local, why)
-		}
+	case prodPath != "":
+		local := bindSource(path.Join(config.DefaultVolumesDir, tk.td.Family, v.Name))
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" host "+prodPath, local, "a folder under "+config.DefaultVolumesDir+" stands in for the production host path and survives devenv down/up; map it under volumes in "+tk.t.local.File+" to choose another")
 		return types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: local}
 	case v.DockerVolumeConfiguration != nil:
 		dv := v.DockerVolumeConfiguration
@@ -144,4 +154,33 @@ func derefInt(v *int) int {
 		return 0
 	}
 	return *v
+}
+
+// bindSource makes a devenv.yaml folder a Compose bind source: relative
+// paths are relative to the project ("./"), which Compose needs to tell
+// them from volume names.
+func bindSource(local string) string {
+	if !strings.HasPrefix(local, "/") && !strings.HasPrefix(local, "./") && !strings.HasPrefix(local, "../") {
+		return "./" + local
+	}
+	return local
+}
+
+// volumeKind describes a task volume as production has it, for the report.
+func volumeKind(v *taskdef.Volume) string {
+	switch {
+	case v.Host != nil && deref(v.Host.SourcePath) != "":
+		return "host " + *v.Host.SourcePath
+	case v.DockerVolumeConfiguration != nil:
+		return "Docker volume (driver " + cmp.Or(deref(v.DockerVolumeConfiguration.Driver), "local") + ")"
+	case v.EfsVolumeConfiguration != nil:
+		return "EFS " + v.EfsVolumeConfiguration.FileSystemId
+	case v.FsxWindowsFileServerVolumeConfiguration != nil:
+		return "FSx " + v.FsxWindowsFileServerVolumeConfiguration.FileSystemId
+	case v.S3filesVolumeConfiguration != nil:
+		return "S3 Files " + v.S3filesVolumeConfiguration.FileSystemArn
+	case derefBool(v.ConfiguredAtLaunch):
+		return "configured at launch (EBS)"
+	}
+	return "empty (Docker-managed)"
 }

@@ -152,6 +152,9 @@ func plainKey(k string) bool {
 type FieldError struct {
 	// File is the file as the user named it; may be empty.
 	File string
+	// Line is the line in File, when the error is located by line too
+	// (devenv.yaml); 0 when unknown.
+	Line int
 	// Container is the name of the container the error is in, or "".
 	Container string
 	// Path is where in the document the error is; the root for whole-file errors.
@@ -166,11 +169,22 @@ func At(file string, p Path, err error) *FieldError {
 	return &FieldError{File: file, Container: p.Container(), Path: p, Err: err}
 }
 
-// Error renders "file: path: message", leaving out an empty file or root path.
+// AtLine is At with the line of the path in file (0: unknown).
+func AtLine(file string, line int, p Path, err error) *FieldError {
+	e := At(file, p, err)
+	e.Line = line
+	return e
+}
+
+// Error renders "file:line: path: message", leaving out an empty file, an
+// unknown line or a root path.
 func (e *FieldError) Error() string {
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
+		if e.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Line))
+		}
 		b.WriteString(": ")
 	}
 	if s := e.Path.String(); s != "" {
