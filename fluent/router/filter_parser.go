@@ -141,9 +141,10 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 	text := ToS(raw)
 	var v any
 	var err error
-	// Oj.load of an empty (or blank) string returns nil instead of raising,
-	// so such a line fails below with NoMethodError, not "pattern not match".
-	if strings.TrimLeft(text, " \t\r\n") != "" {
+	// Oj.load of an empty (or blank: Oj's whitespace includes \f) string
+	// returns nil instead of raising, so such a line fails below with
+	// NoMethodError, not "pattern not match".
+	if strings.TrimLeft(text, " \t\r\n\f") != "" {
 		v, err = ParseJSONString(text)
 	}
 	if err != nil {

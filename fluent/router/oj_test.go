@@ -159,3 +159,11 @@ func TestStrftimeYears(t *testing.T) {
 		assert.Equal(t, router.Strftime(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), "%Y %C %y"), want, "%d", y)
 	}
 }
+
+// TestOjBlankLine: Oj.load of a blank line (a form feed is Oj whitespace)
+// returns nil, so filter_parser fails on nil.delete, not on the JSON.
+func TestOjBlankLine(t *testing.T) {
+	_, _, drops := s3LineOf(t, " \f\t")
+	assert.Equal(t, len(drops), 1)
+	assert.Equal(t, drops[0].Reason, "parse failed undefined method `delete' for nil:NilClass")
+}
