@@ -2,6 +2,7 @@ package translate_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,9 +32,12 @@ func corpusFiles(tb testing.TB) []string {
 // TestCorpus translates every real task definition of the shared corpus: it
 // either translates and round-trips through compose-go with validation on,
 // or fails with errors that each name the file and the field (and the
-// container, for container fields). Nothing panics.
+// container, for container fields). Nothing panics. Which files translate,
+// and the first error of each that does not, is the golden file
+// testdata/corpus-outcomes.txt, so a file that starts failing fails the test.
 func TestCorpus(t *testing.T) {
 	var translated, failed int
+	var outcomes []string
 	for _, f := range corpusFiles(t) {
 		name := filepath.Base(f)
 		t.Run(strings.TrimSuffix(name, ".json"), func(t *testing.T) {
@@ -42,7 +46,7 @@ func TestCorpus(t *testing.T) {
 			def, err := taskdef.Decode(name, data)
 			if err != nil {
 				assertLocated(t, name, err)
-				t.Logf("does not decode: %v", err)
+				outcomes = append(outcomes, name+": does not decode: "+firstLine(err))
 				failed++
 				return
 			}
@@ -54,7 +58,7 @@ func TestCorpus(t *testing.T) {
 			p, report, err := translate.Translate([]taskdef.Def{def}, buildEveryImage(def))
 			if err != nil {
 				assertLocated(t, name, err)
-				t.Logf("fails as expected: %v", err)
+				outcomes = append(outcomes, name+": does not translate: "+firstLine(err))
 				failed++
 				return
 			}
@@ -65,10 +69,18 @@ func TestCorpus(t *testing.T) {
 				assert.Equal(t, d.File, name)
 				assert.Assert(t, d.Path != "", "deviation without a path: %+v", d)
 			}
+			outcomes = append(outcomes, name+": translated")
 			translated++
 		})
 	}
 	t.Logf("%d translated, %d failed with located errors", translated, failed)
+	golden(t, "testdata/corpus-outcomes.txt", []byte(fmt.Sprintf("%d translated, %d failed\n%s\n", translated, failed, strings.Join(outcomes, "\n"))))
+}
+
+// firstLine is the first line of err's message: one error of a joined set.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
 }
 
 // buildEveryImage returns settings that build every image of def locally,
