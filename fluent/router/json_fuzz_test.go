@@ -7,10 +7,10 @@ import (
 )
 
 // FuzzParseJSON checks Oj's load/dump pair on any input: ParseJSONString
-// never panics, and what AppendJSON writes for an accepted value parses
-// again to a value written with the same bytes (15 significant digits
-// survive a round trip through a double, "0.0", NaN and the infinities are
-// read back as written, Bignums stay digits).
+// never panics, what AppendJSON writes for an accepted value loads again,
+// and from then on load and dump are a fixed point. (The first dump may
+// not be: 1000000000000000.1 is dumped "1e+15" by %0.15g, which loads as
+// an integral float and dumps "1000000000000000.0", as Oj does.)
 func FuzzParseJSON(f *testing.F) {
 	for _, s := range []string{
 		`{"a":1,"b":[1.5,"x",null,true,false,{"c":{}}]}`,
@@ -29,12 +29,19 @@ func FuzzParseJSON(f *testing.F) {
 			return
 		}
 		out := router.AppendJSON(nil, v)
-		v2, err := router.ParseJSONString(string(out))
-		if err != nil {
-			t.Fatalf("dump of %q is %q, which does not load: %v", s, out, err)
-		}
-		if out2 := router.AppendJSON(nil, v2); string(out2) != string(out) {
-			t.Fatalf("dump of %q is %q, reloaded and dumped %q", s, out, out2)
+		out2 := reload(t, s, out)
+		if out3 := reload(t, s, out2); string(out3) != string(out2) {
+			t.Fatalf("dump of %q is %q, then %q, then %q", s, out, out2, out3)
 		}
 	})
+}
+
+// reload loads a dump of in and dumps it again.
+func reload(t *testing.T, in string, dump []byte) []byte {
+	t.Helper()
+	v, err := router.ParseJSONString(string(dump))
+	if err != nil {
+		t.Fatalf("dump of %q is %q, which does not load: %v", in, dump, err)
+	}
+	return router.AppendJSON(nil, v)
 }

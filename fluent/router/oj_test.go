@@ -47,6 +47,8 @@ func TestOjLoadExtensions(t *testing.T) {
 			`{"log_type":"EVENT","event_type":"click","big":Infinity,"neg":-Infinity,"tiny":0.0,"time":"2024-01-02 03:04:05"}`},
 		{"surrogate pair", `{` + head + `,"e":"\ud83d\ude00"}`,
 			`{"log_type":"EVENT","event_type":"click","e":"😀","time":"2024-01-02 03:04:05"}`},
+		{"zero exponent is an Integer", `{` + head + `,"i":5e0,"j":-7E+00,"k":123456789012345678901234e0,"f":5.0e0,"g":5e1}`,
+			`{"log_type":"EVENT","event_type":"click","i":5,"j":-7,"k":123456789012345678901234,"f":5.0,"g":50.0,"time":"2024-01-02 03:04:05"}`},
 		{"raw tab and form feed", "{" + head + ",\f\"m\":\"a\tb\"}",
 			`{"log_type":"EVENT","event_type":"click","m":"a\tb","time":"2024-01-02 03:04:05"}`},
 	} {
@@ -95,6 +97,7 @@ func TestOjDumpFloats(t *testing.T) {
 		"0.00001":                "1e-05",
 		"2.5e-7":                 "2.5e-07",
 		"1e15":                   "1000000000000000.0",
+		"1000000000000000.1":     "1e+15", // not integral: %0.15g
 		"9223372036854775807.0":  "9.22337203685478e+18", // 2^63: past long long
 		"-9223372036854775808.0": "-9223372036854775808.0",
 		"123456789012345680.0":   "123456789012345680.0",

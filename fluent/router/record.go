@@ -334,6 +334,9 @@ func (d *jsonDec) special(neg bool) (any, error) {
 	return nil, d.errf("not a number or other value")
 }
 
+// num reads a number. As Oj decides Integer or Float by the fraction and
+// the exponent's value, not by their presence, a number without a fraction
+// whose exponent is zero ("5e0", "5E+00") is the Integer of its digits.
 func (d *jsonDec) num() (any, error) {
 	start := d.i
 	if d.s[d.i] == '-' {
@@ -346,9 +349,10 @@ func (d *jsonDec) num() (any, error) {
 	if d.i == digits {
 		return nil, d.errf("invalid number")
 	}
-	isFloat := false
+	mantEnd := d.i
+	frac, exp := false, false
 	if d.i < len(d.s) && d.s[d.i] == '.' {
-		isFloat = true
+		frac = true
 		d.i++
 		fs := d.i
 		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
@@ -359,13 +363,13 @@ func (d *jsonDec) num() (any, error) {
 		}
 	}
 	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
-		isFloat = true
 		d.i++
 		if d.i < len(d.s) && (d.s[d.i] == '+' || d.s[d.i] == '-') {
 			d.i++
 		}
 		es := d.i
 		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+			exp = exp || d.s[d.i] != '0'
 			d.i++
 		}
 		if d.i == es {
@@ -373,13 +377,14 @@ func (d *jsonDec) num() (any, error) {
 		}
 	}
 	text := d.s[start:d.i]
-	if isFloat {
+	if frac || exp {
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return nil, d.errf("invalid number")
 		}
 		return f, nil
 	}
+	text = d.s[start:mantEnd]
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return n, nil
 	}
