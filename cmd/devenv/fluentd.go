@@ -27,7 +27,7 @@ type fluentdOptions struct {
 	tz              string   // --tz
 	listen          string   // --listen
 	bufferRoot      string   // --buffer-root
-	strictEventTime bool     // --strict-eventtime
+	acceptEventTime bool     // --accept-eventtime
 }
 
 func newFluentdCommand() *cobra.Command {
@@ -40,13 +40,24 @@ fluent-plugin-rewrite-tag-filter 1.6, forest, s3 0.8 and td 0.10 runs it, until
 SIGINT or SIGTERM. devenv uses it where the real fluentd image cannot be built.
 
 Input: every <source> of type forward listens on its bind:port (TCP, plus UDP
-heartbeats) and accepts the forward protocol's Message, Forward, PackedForward
-and CompressedPackedForward modes (and JSON frames, as in_forward does), from
-Docker's fluentd log driver or any fluent-logger. EventTime is accepted and
-counted; --strict-eventtime closes the connection as fluentd v0.12 does. A "chunk" option is acknowledged only after the events are
-appended to their output buffers and fsynced. Malformed msgpack, a frame of the
-wrong shape, or an event fluentd would fail on closes that connection (fluentd
-logs "forward error"); the emulator keeps serving.
+heartbeats) and reads the forward protocol's Message, Forward and PackedForward
+modes (and JSON frames) as fluentd v0.12.43's in_forward does, from Docker's
+fluentd log driver or any fluent-logger. A "chunk" option is acknowledged only
+after the events are appended to their output buffers and fsynced.
+
+As in fluentd v0.12, an EventTime (msgpack ext type 0: Docker's
+fluentd-sub-second-precision, fluent-logger's nanosecond mode) or a
+CompressedPackedForward frame ("compressed": "gzip") raises: "forward error" is
+logged at error level and the connection is closed, so that frame and every
+record after it on the connection are lost, while the sender may still report
+success. --accept-eventtime reads both as fluentd v1 does.
+
+Also as v0.12: a frame that is not an array is logged ("incoming chunk is
+broken") and skipped; a Message without a record and Forward entries without a
+record are skipped silently (a Forward entry's time 0 becomes now); a String
+record goes on to the filters. Malformed msgpack, or an event fluentd would fail
+on, closes that connection (fluentd logs "forward error"); the emulator keeps
+serving.
 
 Routing follows fluentd's semantics exactly (see 'devenv routes'). Outputs
 (s3, tdlog, file, stdout, null) are buffered as fluentd buffers them:
@@ -65,7 +76,8 @@ flushed first (fluentd's flush_at_shutdown defaults).
 
 One log line per start, flush and error, in fluentd's format, on stderr; at
 shutdown a last line counts connections, frames, events, acks, decode and emit
-errors (connections closed), EventTimes, deliveries and drops by kind.
+errors (connections closed), EventTimes, broken chunks, skipped records,
+deliveries and drops by kind.
 
 Examples:
   devenv fluentd --config .devenv/fluentd/fluent.conf
@@ -78,6 +90,7 @@ Examples:
   devenv fluentd --config fluent.conf --env AWS_S3_BUCKET=delish-logs \
     --env TD_DATABASE=delish_dev --hostname fluentd01 --buffer-root .devenv/fluentd-buffers
   devenv fluentd --config fluent.conf --listen 127.0.0.1:24224 --log-level debug
+  devenv fluentd --config fluent.conf --accept-eventtime   # as fluentd v1 reads EventTime
   kill -USR1 <pid>    # flush now
 
 Exit codes: 0 after a clean shutdown; 1 when the config is invalid (the error
@@ -97,7 +110,7 @@ cannot start (buffer directory not writable, S3/TD start-up calls failing);
 	f.StringVar(&o.tz, "tz", "", "fluentd's TZ for time slices and time_format (default: $TZ, else UTC)")
 	f.StringVar(&o.listen, "listen", "", "override the first forward source's bind:port (port 0 picks one)")
 	f.StringVar(&o.bufferRoot, "buffer-root", "", "keep buffer files under this directory (buffer_path /fluentd/log/x → DIR/fluentd/log/x)")
-	f.BoolVar(&o.strictEventTime, "strict-eventtime", false, "close connections that send EventTime, as fluentd v0.12 does")
+	f.BoolVar(&o.acceptEventTime, "accept-eventtime", false, "read EventTime and CompressedPackedForward as fluentd v1 does (default: raise and close the connection, as fluentd v0.12)")
 	return cmd
 }
 
@@ -162,7 +175,7 @@ func runFluentd(ctx context.Context, o fluentdOptions, stdout, stderr io.Writer)
 	logger.Info("reading config file", "path", o.config)
 	opts := []emulator.Option{
 		emulator.WithLogger(logger), emulator.WithStdout(stdout), emulator.WithHostname(hostname),
-		emulator.WithLocation(loc), emulator.WithStrictEventTime(o.strictEventTime),
+		emulator.WithLocation(loc), emulator.WithAcceptEventTime(o.acceptEventTime),
 	}
 	if o.listen != "" {
 		opts = append(opts, emulator.WithListenAddr(o.listen))

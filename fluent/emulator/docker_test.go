@@ -144,13 +144,21 @@ func TestDockerFluentdDriver(t *testing.T) {
 	assert.Equal(t, e.Stats().Forward.DecodeErrors, int64(0))
 	assert.Equal(t, e.Stats().Forward.Acks, int64(0))
 
-	// fluentd-request-ack: the driver waits for each record's ack (sent
-	// once it is fsynced); fluentd-sub-second-precision sends EventTime.
-	runLoggedOpts(t, cli, image, e.Addr(), "docker.delish",
+	// fluentd-sub-second-precision sends EventTime: by default, as in
+	// fluentd v0.12, every record is lost while the container exits 0.
+	runLoggedOpts(t, cli, image, e.Addr(), "docker.delish", map[string]string{"fluentd-sub-second-precision": "true"}, "2", "subsec")
+	waitFor(t, "the EventTime to close the connection", 30*time.Second, func() bool { return e.Stats().Forward.DecodeErrors >= 1 })
+	assert.Equal(t, e.Stats().Forward.Events, int64(7))
+
+	// With WithAcceptEventTime, as fluentd v1: fluentd-request-ack makes
+	// the driver wait for each record's ack (sent once it is fsynced).
+	v1 := startEmulator(t, root, WithLogger(testLogger(t)), WithAcceptEventTime(true), WithBufferRoot(t.TempDir()))
+	runLoggedOpts(t, cli, image, v1.Addr(), "docker.delish",
 		map[string]string{"fluentd-request-ack": "true", "fluentd-sub-second-precision": "true"}, "3", "acked")
-	st := e.Stats().Forward
+	st := v1.Stats().Forward
 	assert.Equal(t, st.Acks, int64(3))
 	assert.Equal(t, st.EventTimes, int64(3))
-	e.ForceFlush()
+	v1.ForceFlush()
 	waitFor(t, "acknowledged records in TD", 30*time.Second, func() bool { return len(sk.tdRecords(t, "event_acked")) == 3 })
+	assert.Equal(t, len(sk.tdRecords(t, "event_subsec")), 0)
 }

@@ -76,7 +76,7 @@ type settings struct {
 	httpClient      *http.Client
 	startTimeout    time.Duration
 	shutdownTimeout time.Duration
-	strictEventTime bool
+	acceptEventTime bool
 }
 
 // Option configures an Emulator.
@@ -110,10 +110,16 @@ func WithBufferRoot(dir string) Option { return func(e *Emulator) { e.opts.buffe
 // WithHTTPClient sets the HTTP client of the S3 and TD sinks.
 func WithHTTPClient(c *http.Client) Option { return func(e *Emulator) { e.opts.httpClient = c } }
 
-// WithStrictEventTime makes the forward input behave as fluentd v0.12 on
-// EventTime (msgpack ext type 0): the connection is closed. By default
-// EventTime is accepted (and counted).
-func WithStrictEventTime(on bool) Option { return func(e *Emulator) { e.opts.strictEventTime = on } }
+// WithAcceptEventTime makes the forward input read EventTime (msgpack ext
+// type 0: Docker's fluentd-sub-second-precision, fluent-logger's
+// nanosecond mode) and CompressedPackedForward as fluentd v1 does, and
+// count the EventTimes. By default it reads as fluentd v0.12.43 does:
+// either raises (MessagePack::UnknownExtTypeError, or NoMethodError on the
+// gzip bytes unpacked as entries), "forward error" is logged at error
+// level, the connection is closed and its records from that frame on are
+// lost, while the client (python fluent-logger, Docker's driver without
+// fluentd-request-ack) reports success.
+func WithAcceptEventTime(on bool) Option { return func(e *Emulator) { e.opts.acceptEventTime = on } }
 
 // WithShutdownTimeout bounds the final flushes at shutdown (default 10s).
 func WithShutdownTimeout(d time.Duration) Option {
@@ -160,7 +166,7 @@ func New(root *config.Element, opts ...Option) (*Emulator, error) {
 		return nil, err
 	}
 	e.router = r
-	e.server = forward.NewServer(e, forward.WithLogger(e.logger), forward.WithClock(e.now))
+	e.server = forward.NewServer(e, forward.WithLogger(e.logger), forward.WithClock(e.now), forward.WithAcceptEventTime(e.opts.acceptEventTime))
 	return e, nil
 }
 
@@ -359,6 +365,7 @@ func (e *Emulator) Serve(ctx context.Context) error {
 	e.logger.Info("forward input stats", "connections", st.Forward.Connections, "frames", st.Forward.Frames,
 		"events", st.Forward.Events, "acks", st.Forward.Acks, "decode_errors", st.Forward.DecodeErrors,
 		"emit_errors", st.Forward.EmitErrors, "event_times", st.Forward.EventTimes,
+		"broken_chunks", st.Forward.BrokenChunks, "skipped", st.Forward.Skipped,
 		"delivered", st.Delivered, "dropped_silent", st.Drops[router.DropSilent], "dropped_warning", st.Drops[router.DropWarning],
 		"dropped_error", st.Drops[router.DropError], "dropped_connection_closed", st.Drops[router.DropConnectionClosed])
 	return errors.Join(all...)
@@ -454,11 +461,18 @@ func (s *session) Emit(_ context.Context, f *forward.Frame) error {
 	e := s.e
 	for i := range f.Events {
 		ev := &f.Events[i]
-		if ev.EventTime && e.opts.strictEventTime {
-			return &emitError{tag: f.Tag, reason: "MessagePack::UnknownExtTypeError: EventTime (ext type 0) is not readable by fluentd v0.12"}
-		}
+		// A String record (ev.Raw) is routed as a Hash without keys: every
+		// record[key] a v0.12 plugin makes on it (String#[]) is nil unless
+		// the string contains the key, so filter_parser warns "<key_name>
+		// does not exist" and drops it and rewrite_tag_filter fires no rule.
 		j := e.router.Route(router.Event{Tag: f.Tag, Time: router.EventTime{Sec: ev.Time.Sec, Nsec: uint32(ev.Time.Nsec)}, Record: ev.Record})
 		e.routed.Add(1)
+		if ev.Raw != nil && len(j.Deliveries) > 0 {
+			// v0.12's outputs index or merge the record as a Hash (out_s3's
+			// include_time_key: String#[]= raises IndexError): the emit
+			// raises into in_forward.
+			return &emitError{tag: f.Tag, reason: fmt.Sprintf("a String record reached output %s, which handles records as Hashes: the emit raises and in_forward closes the connection", j.Deliveries[0].Output.ID)}
+		}
 		var closeErr error
 		for _, d := range j.Drops {
 			for k, kind := range dropKinds {

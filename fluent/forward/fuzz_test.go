@@ -3,6 +3,7 @@ package forward
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -19,21 +20,48 @@ func FuzzDecode(f *testing.F) {
 		encode(f, []any{"t", gz(f, entries), map[string]any{"compressed": "gzip"}}),
 		{0xc0, 0xc0},
 		{0xdd, 0xff, 0xff, 0xff, 0xff},
+		// in_forward v0.12 framing: a map frame, a String record, an
+		// integer key, Forward entries without a record, short Messages, a
+		// truncated packed payload.
+		encode(f, map[string]any{"a": 1}, []any{"t", 1, rec}),
+		encode(f, []any{"t", 5, "hello"}),
+		{0x94, 0xa1, 't', 0x05, 0x83, 0x01, 0xa1, 'a', 0xa1, 'k', 0xa1, 'v', 0xfe, 0xa1, 'n', 0x80},
+		encode(f, []any{"t", []any{[]any{1, nil}, []any{0, rec}, []any{5}, []any{}, []any{nil, rec}}}),
+		encode(f, []any{"t", 5}, []any{"t"}, []any{}, []any{"t", 5, nil, map[string]any{"chunk": "x"}}),
+		encode(f, []any{"t", append(entries, 0x92, 0x03)}),
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dec := NewDecoder(bytes.NewReader(data), func() Time { return Time{Sec: 1} })
-		var fr Frame
-		for range 100 {
-			if err := dec.Decode(&fr); err != nil {
-				return
-			}
-			if fr.Tag == "" && fr.Mode == 0 {
-				t.Fatalf("frame without mode")
-			}
+		for _, opts := range [][]DecoderOption{nil, {V012Unpacker()}} {
+			dec := NewDecoder(bytes.NewReader(data), func() Time { return Time{Sec: 1} }, opts...)
+			checkFrames(t, dec)
 		}
 	})
+}
+
+// checkFrames decodes up to 100 frames, reading on past broken chunks as
+// the server does, and checks each frame's invariants.
+func checkFrames(t *testing.T, dec frameDecoder) {
+	var fr Frame
+	for range 100 {
+		err := dec.Decode(&fr)
+		var broken *BrokenChunkError
+		if errors.As(err, &broken) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		if fr.Mode == 0 {
+			t.Fatalf("frame without mode")
+		}
+		for _, ev := range fr.Events {
+			if (ev.Record == nil) == (ev.Raw == nil) {
+				t.Fatalf("event with neither or both of a record and a raw record: %+v", ev)
+			}
+		}
+	}
 }
 
 // FuzzDecodeJSON feeds arbitrary bytes to the JSON-mode frame decoder.
@@ -44,19 +72,11 @@ func FuzzDecodeJSON(f *testing.F) {
 		`["t",0,{}]["t",1,{"k":"v"}]`,
 		`{"not":"an array"}`,
 		`["t",1e400,{}]`,
+		`{"a":1}["t",5]["t",5,"str"]["t",[[1,null],[0,{"a":1}],[5],null]]`,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dec := NewJSONDecoder(bufio.NewReader(bytes.NewReader(data)), func() Time { return Time{Sec: 1} })
-		var fr Frame
-		for range 100 {
-			if err := dec.Decode(&fr); err != nil {
-				return
-			}
-			if fr.Mode == 0 {
-				t.Fatalf("frame without mode")
-			}
-		}
+		checkFrames(t, NewJSONDecoder(bufio.NewReader(bytes.NewReader(data)), func() Time { return Time{Sec: 1} }))
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 
@@ -35,55 +34,87 @@ func (dec *JSONDecoder) Buffered() int {
 	return n
 }
 
-// Decode reads the next frame into f; it returns io.EOF at a clean end.
+// Decode reads the next frame into f with the framing of Decoder.Decode
+// (a value that is not an array is a *BrokenChunkError, a Message without
+// a record is skipped); it returns io.EOF at a clean end.
 func (dec *JSONDecoder) Decode(f *Frame) error {
-	var raw json.RawMessage
-	if err := dec.jd.Decode(&raw); err != nil {
-		return err
+	ignored, err := dec.decode(f)
+	f.Skipped += ignored
+	return err
+}
+
+// decode is Decode, returning the number of Messages it skipped.
+func (dec *JSONDecoder) decode(f *Frame) (int, error) {
+	ignored := 0
+	for {
+		var raw json.RawMessage
+		if err := dec.jd.Decode(&raw); err != nil {
+			return ignored, err
+		}
+		v, err := router.ParseJSON(raw)
+		if err != nil {
+			return ignored, fmt.Errorf("decode JSON frame: %w", err)
+		}
+		arr, ok := v.([]any)
+		if !ok {
+			return ignored, &BrokenChunkError{Inspect: rubyInspect(v)}
+		}
+		ok, err = dec.frame(f, arr)
+		if err != nil || ok {
+			return ignored, err
+		}
+		ignored++
 	}
-	v, err := router.ParseJSON(raw)
-	if err != nil {
-		return fmt.Errorf("decode JSON frame: %w", err)
-	}
-	arr, ok := v.([]any)
-	if !ok {
-		return fmt.Errorf("decode JSON frame: %w", ErrNotArray)
-	}
+}
+
+// frame fills f from a JSON array; false means in_forward ignores it.
+func (dec *JSONDecoder) frame(f *Frame, arr []any) (bool, error) {
 	resetFrame(f)
-	if len(arr) < 2 || len(arr) > 4 {
-		return fmt.Errorf("decode JSON frame: array of %d elements, want 2 to 4", len(arr))
+	if len(arr) < 2 {
+		return false, nil
 	}
-	tag, ok := arr[0].(string)
-	if !ok {
-		return fmt.Errorf("decode JSON frame: tag is %T, want a string", arr[0])
-	}
-	f.Tag = tag
 	var rest []any
 	if entries, ok := arr[1].([]any); ok {
 		f.Mode = ModeForward
-		if len(arr) > 3 {
-			return fmt.Errorf("decode JSON Forward frame: %d elements, want 2 or 3", len(arr))
-		}
+		var now *Time
 		for i, e := range entries {
 			pair, ok := e.([]any)
-			if !ok || len(pair) != 2 {
-				return fmt.Errorf("decode JSON Forward entry %d: want [time, record]", i)
+			if !ok {
+				if e == nil {
+					return false, errNilIndex()
+				}
+				return false, fmt.Errorf("decode JSON Forward entry %d: %s, want [time, record]", i, rubyInspect(e))
+			}
+			if len(pair) < 2 || pair[1] == nil {
+				f.Skipped++
+				continue
 			}
 			ev, err := jsonEvent(pair[0], pair[1])
 			if err != nil {
-				return fmt.Errorf("decode JSON Forward entry %d: %w", i, err)
+				return false, fmt.Errorf("decode JSON Forward entry %d: %w", i, err)
+			}
+			if ev.Time.Sec == 0 && dec.now != nil {
+				// time.to_i == 0 (nil.to_i too): Engine.now, once per frame.
+				if now == nil {
+					t := dec.now()
+					now = &t
+				}
+				ev.Time = *now
 			}
 			f.Events = append(f.Events, ev)
 		}
 		rest = arr[2:]
 	} else {
 		f.Mode = ModeMessage
-		if len(arr) < 3 {
-			return fmt.Errorf("decode JSON Message frame: %d elements, want 3 or 4", len(arr))
+		if len(arr) < 3 || arr[2] == nil {
+			return false, nil
+		}
+		if arr[1] == nil {
+			return false, fmt.Errorf("decode JSON Message: time is null, want a number")
 		}
 		ev, err := jsonEvent(arr[1], arr[2])
 		if err != nil {
-			return fmt.Errorf("decode JSON Message: %w", err)
+			return false, fmt.Errorf("decode JSON Message: %w", err)
 		}
 		if ev.Time == (Time{}) && dec.now != nil {
 			ev.Time = dec.now()
@@ -91,26 +122,34 @@ func (dec *JSONDecoder) Decode(f *Frame) error {
 		f.Events = append(f.Events, ev)
 		rest = arr[3:]
 	}
-	if len(rest) == 1 && rest[0] != nil {
+	tag, ok := arr[0].(string)
+	if !ok {
+		return false, fmt.Errorf("decode JSON frame: tag is %s, want a string", rubyInspect(arr[0]))
+	}
+	f.Tag = tag
+	if len(rest) > 0 && rest[0] != nil {
 		opts, ok := rest[0].(router.Record)
 		if !ok {
-			return fmt.Errorf("decode JSON options: %T, want an object", rest[0])
+			return false, fmt.Errorf("decode JSON options: %s, want an object", rubyInspect(rest[0]))
 		}
 		f.Options = opts
 		if ch, ok := opts.Get("chunk"); ok {
 			s, ok := ch.(string)
 			if !ok {
-				return fmt.Errorf("decode JSON options: chunk is %T, want a string", ch)
+				return false, fmt.Errorf("decode JSON options: chunk is %s, want a string", rubyInspect(ch))
 			}
 			f.Chunk = s
 		}
 	}
-	return nil
+	return true, nil
 }
 
+// jsonEvent builds an event from a JSON time (a number; null is 0) and
+// record (an object, or a string passed on as Raw).
 func jsonEvent(t, rec any) (Event, error) {
 	var ev Event
 	switch x := t.(type) {
+	case nil:
 	case int64:
 		ev.Time = Time{Sec: x}
 	case uint64:
@@ -125,12 +164,15 @@ func jsonEvent(t, rec any) (Event, error) {
 		sec, frac := math.Modf(x)
 		ev.Time = Time{Sec: int64(sec), Nsec: int64(frac * 1e9)}
 	default:
-		return ev, fmt.Errorf("time is %T, want a number", t)
+		return ev, fmt.Errorf("time is %s, want a number", rubyInspect(t))
 	}
-	r, ok := rec.(router.Record)
-	if !ok {
-		return ev, errors.New("record is not an object")
+	switch r := rec.(type) {
+	case router.Record:
+		ev.Record = r
+	case string:
+		ev.Raw = r
+	default:
+		return ev, fmt.Errorf("record %s is not an object", rubyInspect(rec))
 	}
-	ev.Record = r
 	return ev, nil
 }

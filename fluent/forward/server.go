@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,19 +47,23 @@ type Stats struct {
 	Events       int64 // decoded events
 	Acks         int64 // acks sent
 	Heartbeats   int64 // UDP heartbeats answered
-	DecodeErrors int64 // connections closed on malformed input
+	DecodeErrors int64 // connections closed on input fluentd v0.12 raises on
 	EmitErrors   int64 // connections closed because Emit or Commit failed
-	EventTimes   int64 // events whose time was an EventTime (v0.12 rejects those)
+	EventTimes   int64 // events whose time was an EventTime (decoded only with WithAcceptEventTime)
+	BrokenChunks int64 // frames that are not arrays, logged and skipped ("incoming chunk is broken")
+	Skipped      int64 // Messages and Forward entries without a record, skipped silently
 }
 
 // Server serves the forward protocol.
 type Server struct {
-	h      Handler
-	logger *slog.Logger
-	now    func() time.Time
+	h               Handler
+	logger          *slog.Logger
+	now             func() time.Time
+	acceptEventTime bool
 
 	connections, frames, events, acks, heartbeats atomic.Int64
 	decodeErrors, emitErrors, eventTimes          atomic.Int64
+	brokenChunks, skipped                         atomic.Int64
 
 	wg    sync.WaitGroup
 	mu    sync.Mutex
@@ -73,6 +78,14 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l }
 
 // WithClock sets the clock used for events sent with time 0.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithAcceptEventTime makes the server read EventTime (msgpack ext type 0)
+// and CompressedPackedForward as fluentd v1 does. By default it reads as
+// fluentd v0.12.43: an ext value anywhere in a frame raises
+// MessagePack::UnknownExtTypeError and closes the connection, and the
+// `compressed` option is ignored, so a gzip payload is unpacked as entries
+// (its first byte, 0x1f, is an entry without a record: NoMethodError).
+func WithAcceptEventTime(on bool) Option { return func(s *Server) { s.acceptEventTime = on } }
 
 // NewServer returns a server handing frames to h.
 func NewServer(h Handler, opts ...Option) *Server {
@@ -95,6 +108,7 @@ func (s *Server) Stats() Stats {
 		Connections: s.connections.Load(), Frames: s.frames.Load(), Events: s.events.Load(),
 		Acks: s.acks.Load(), Heartbeats: s.heartbeats.Load(),
 		DecodeErrors: s.decodeErrors.Load(), EmitErrors: s.emitErrors.Load(), EventTimes: s.eventTimes.Load(),
+		BrokenChunks: s.brokenChunks.Load(), Skipped: s.skipped.Load(),
 	}
 }
 
@@ -149,25 +163,37 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	sess := s.h.NewSession(c.RemoteAddr())
 	now := func() Time { return Time{Sec: s.now().Unix()} }
 	br := bufio.NewReaderSize(c, 64<<10)
-	var dec frameDecoder = NewDecoder(br, now)
+	var opts []DecoderOption
+	if !s.acceptEventTime {
+		opts = append(opts, V012Unpacker())
+	}
+	var dec frameDecoder = NewDecoder(br, now, opts...)
 	ack := func(chunk string) error { return msgpack.NewEncoder(c).Encode(map[string]string{"ack": chunk}) }
 	// fluentd switches a connection to JSON when its first byte is '{' or '['.
 	if first, err := br.Peek(1); err == nil && (first[0] == '{' || first[0] == '[') {
 		dec = NewJSONDecoder(br, now)
 		ack = func(chunk string) error { return json.NewEncoder(c).Encode(map[string]string{"ack": chunk}) }
 	}
+	remote := c.RemoteAddr().String()
 	var f Frame
 	for {
 		err := dec.Decode(&f)
+		s.skipped.Add(int64(f.Skipped))
+		f.Skipped = 0
 		if err != nil {
+			if broken, ok := errors.AsType[*BrokenChunkError](err); ok {
+				s.brokenChunks.Add(1)
+				s.logger.Warn("incoming chunk is broken: source=" + string(appendRubyString(nil, sourceMessage(c.RemoteAddr()))) + " msg=" + broken.Inspect)
+				continue
+			}
 			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
 				if err := sess.Commit(ctx, false); err != nil {
-					s.logger.Warn("forward error", "error", err, "remote", c.RemoteAddr().String())
+					s.logger.Error("forward error", "error", err.Error(), "remote", remote)
 				}
 				return
 			}
 			s.decodeErrors.Add(1)
-			s.logger.Warn("forward error: closing connection", "error", err, "remote", c.RemoteAddr().String())
+			s.logDecodeError(err, remote)
 			sess.Commit(ctx, false) //nolint:errcheck // the connection is closing because of the decode error
 			return
 		}
@@ -180,13 +206,13 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		}
 		if err := sess.Emit(ctx, &f); err != nil {
 			s.emitErrors.Add(1)
-			s.logger.Warn("forward error: closing connection", "error", err, "tag", f.Tag, "remote", c.RemoteAddr().String())
+			s.logger.Error("forward error", "error", err.Error(), "tag", f.Tag, "remote", remote)
 			return
 		}
 		if f.Chunk != "" {
 			if err := sess.Commit(ctx, true); err != nil {
 				s.emitErrors.Add(1)
-				s.logger.Warn("forward error: closing connection", "error", err, "tag", f.Tag, "remote", c.RemoteAddr().String())
+				s.logger.Error("forward error", "error", err.Error(), "tag", f.Tag, "remote", remote)
 				return
 			}
 			if err := ack(f.Chunk); err != nil {
@@ -196,11 +222,38 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		} else if dec.Buffered() == 0 {
 			if err := sess.Commit(ctx, false); err != nil {
 				s.emitErrors.Add(1)
-				s.logger.Warn("forward error: closing connection", "error", err, "remote", c.RemoteAddr().String())
+				s.logger.Error("forward error", "error", err.Error(), "remote", remote)
 				return
 			}
 		}
 	}
+}
+
+// logDecodeError logs why a connection is closed. An exception fluentd
+// raises is logged in its words (and after the `emit transaction failed`
+// warning its router writes first when the emit raised); other malformed
+// input as "forward error" with the decoder's explanation.
+func (s *Server) logDecodeError(err error, remote string) {
+	re, ok := errors.AsType[*RubyError](err)
+	if !ok {
+		s.logger.Error("forward error", "error", err.Error(), "remote", remote)
+		return
+	}
+	if re.InEmit {
+		s.logger.Warn("emit transaction failed: error_class=" + re.Class +
+			" error=" + string(appendRubyString(nil, re.Message)) + " tag=" + string(appendRubyString(nil, re.Tag)))
+	}
+	s.logger.Error("forward error error=" + re.Error() + " error_class=" + re.Class)
+}
+
+// sourceMessage is in_forward's source_message(peeraddr): the address, not
+// a resolved name (Ruby's default do_not_reverse_lookup).
+func sourceMessage(a net.Addr) string {
+	host, port := a.String(), "?"
+	if ta, ok := a.(*net.TCPAddr); ok {
+		host, port = ta.IP.String(), strconv.Itoa(ta.Port)
+	}
+	return "host: " + host + ", addr: " + host + ", port: " + port
 }
 
 // ServeUDP answers heartbeats on pc (fluentd v0.12 listens for them on the

@@ -70,11 +70,11 @@ func (r *recorder) snapshot() []recorded {
 	return append([]recorded(nil), r.frames...)
 }
 
-func startServer(t *testing.T, h Handler) (*Server, string) {
+func startServer(t *testing.T, h Handler, opts ...Option) (*Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	assert.NilError(t, err)
-	s := NewServer(h)
+	s := NewServer(h, opts...)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
@@ -123,7 +123,7 @@ func TestFluentLoggerGolang(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
-			srv, addr := startServer(t, rec)
+			srv, addr := startServer(t, rec, WithAcceptEventTime(tc.wantSub))
 			cfg := loggerConfig(t, addr)
 			tc.mutate(&cfg)
 			logger, err := fluent.New(cfg)
@@ -187,6 +187,8 @@ func eventTime(sec, nsec uint32) msgpack.RawMessage {
 	return msgpack.RawMessage{0xd7, 0x00, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec), byte(nsec >> 24), byte(nsec >> 16), byte(nsec >> 8), byte(nsec)}
 }
 
+// TestModes: every event mode as fluentd v1 reads it (WithAcceptEventTime);
+// TestEventTimeV012 has what the default, v0.12, makes of the same bytes.
 func TestModes(t *testing.T) {
 	rec := map[string]any{"k": "v"}
 	entries := encode(t, []any{1, rec}, []any{eventTime(2, 5), rec})
@@ -207,7 +209,7 @@ func TestModes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &recorder{}
-			srv, addr := startServer(t, r)
+			srv, addr := startServer(t, r, WithAcceptEventTime(true))
 			c, err := net.Dial("tcp", addr)
 			assert.NilError(t, err)
 			defer c.Close()
@@ -265,13 +267,13 @@ func TestBadInputClosesConnection(t *testing.T) {
 	r := &recorder{failTag: "boom"}
 	srv, addr := startServer(t, r)
 	for _, bad := range [][]byte{
-		{0xc1},                                 // never-used msgpack code
-		encode(t, "just a string"),             // not an array
-		encode(t, []any{"t"}),                  // too short
-		encode(t, []any{"t", 1, "x"}),          // record not a map
-		encode(t, []any{"t", []any{[]any{1}}}), // entry without a record
-		encode(t, []any{"t", "\x92\x01", map[string]any{"compressed": "gzip"}}),                         // not gzip
-		encode(t, []any{"t", msgpack.RawMessage{0xd7, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}, map[string]any{}}), // wrong ext type
+		{0xc1},                            // never-used msgpack code
+		encode(t, []any{"t", 1, 2}),       // record an Integer
+		encode(t, []any{"t", []any{nil}}), // entry nil: nil[1]
+		encode(t, []any{"t", "\x91\x01", map[string]any{}}),                                             // packed entry without a record
+		encode(t, []any{"t", msgpack.RawMessage{0xd7, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}, map[string]any{}}), // ext type
+		encode(t, []any{1, 1, map[string]any{}}),                                                        // tag not a string
+		encode(t, []any{"t", 1, map[any]any{true: 1}}),                                                  // key neither string nor integer
 	} {
 		c, err := net.Dial("tcp", addr)
 		assert.NilError(t, err)
