@@ -20,6 +20,7 @@ import (
 
 	"github.com/devenv-sh/devenv/config"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/internal/suggest"
 	"github.com/devenv-sh/devenv/secretpolicy"
 	"github.com/devenv-sh/devenv/taskdef"
 )
@@ -295,15 +296,21 @@ func (tk *task) svc(container string) string {
 // container, or a port the container does not publish: a typo there would
 // otherwise be silently ignored.
 func (t *translator) checkServiceRules() {
+	var containers []string
+	for _, s := range t.services {
+		if s.family != "" {
+			containers = append(containers, s.family+"/"+s.container)
+		}
+	}
+	slices.Sort(containers)
 	for _, key := range slices.Sorted(maps.Keys(t.local.Services)) {
-		at := fieldpath.Path{}.Next("services").Next(key)
 		if !t.usedRules[key] {
-			t.fail(t.local.File, at, fieldpath.Invalidf("no task definition has container %s (family/container): fix the entry or remove it", key))
+			t.failLocal(fieldpath.Invalidf("no task definition has container %s (family/container)%s: fix the entry or remove it", key, suggest.Hint(key, containers)), "services", key)
 			continue
 		}
 		for _, pk := range slices.Sorted(maps.Keys(t.local.Services[key].Ports)) {
 			if !t.usedRules[key+" "+pk] {
-				t.fail(t.local.File, at.Next("ports").Next(pk), fieldpath.Invalidf("container %s publishes no container port %s: fix the port or remove it", key, pk))
+				t.failLocal(fieldpath.Invalidf("container %s publishes no container port %s: fix the port or remove it", key, pk), "services", key, "ports", pk)
 			}
 		}
 	}
