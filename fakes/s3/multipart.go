@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,47 +180,110 @@ func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 	return writeXML(c, http.StatusOK, res)
 }
 
+// completeUpload answers CompleteMultipartUpload. A retry of a completion
+// that succeeded (its answer lost), listing the same parts, answers the same
+// success while the object it made is still there; a retry racing the first
+// waits for it.
 func (s *Server) completeUpload(c echo.Context, st *request) error {
-	r := c.Request()
-	ctx := r.Context()
+	ctx := c.Request().Context()
 	id := st.query.Get("uploadId")
-	u, stored, err := s.store.ListParts(ctx, st.bucket, st.key, id)
-	if err != nil {
-		return noSuchUpload(err, id)
+	if _, _, err := s.store.ListParts(ctx, st.bucket, st.key, id); err != nil {
+		prev := s.completions.lookup(id)
+		if !errors.Is(err, ErrNoSuchUpload) || prev == nil || prev.bucket != st.bucket || prev.key != st.key {
+			return noSuchUpload(err, id)
+		}
 	}
-	var req completeMultipartUpload
-	if err := s.readXML(c, st, &req, true); err != nil {
+	want, err := s.readPartList(c, st, id)
+	if err != nil {
 		return err
 	}
+	for {
+		rec, first := s.completions.begin(id, &completion{bucket: st.bucket, key: st.key, parts: want})
+		if first {
+			done, withChecksum, err := s.assemble(c, st, id, want)
+			s.completions.finish(id, rec, done, withChecksum, err == nil)
+			if err != nil {
+				return err
+			}
+			return s.writeCompleted(c, st, done, withChecksum)
+		}
+		select {
+		case <-rec.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if !rec.ok {
+			continue // that attempt failed and left the upload: try again
+		}
+		cur, err := s.store.HeadObject(ctx, st.bucket, st.key)
+		if rec.bucket != st.bucket || rec.key != st.key || !slices.Equal(rec.parts, want) || err != nil || cur.ETag != rec.object.ETag {
+			return with(ErrNoSuchUpload, "UploadId", id)
+		}
+		return s.writeCompleted(c, st, rec.object, rec.withChecksum)
+	}
+}
+
+// readPartList reads the part list of a CompleteMultipartUpload: part
+// numbers ascending. A part listed again right after itself, with the same
+// ETag, is the same part and is used once.
+func (s *Server) readPartList(c echo.Context, st *request, id string) ([]completedPart, error) {
+	var req completeMultipartUpload
+	if err := s.readXML(c, st, &req, true); err != nil {
+		return nil, err
+	}
 	if len(req.Parts) == 0 {
-		return errorf(ErrMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
+		return nil, errorf(ErrMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
+	}
+	parts := make([]completedPart, 0, len(req.Parts))
+	for i, p := range req.Parts {
+		cp := completedPart{number: p.PartNumber, etag: strings.Trim(p.ETag, `"`), checksums: p.xmlChecksums}
+		if i > 0 {
+			prev := parts[len(parts)-1]
+			if cp.number < prev.number {
+				return nil, with(ErrInvalidPartOrder, "UploadId", id)
+			}
+			if cp.number == prev.number {
+				if cp.etag != prev.etag {
+					return nil, with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(p.PartNumber), "ETag", p.ETag)
+				}
+				continue
+			}
+		}
+		parts = append(parts, cp)
+	}
+	return parts, nil
+}
+
+// assemble makes the object of upload id from the listed parts, checked
+// against the stored ones, and reports whether the answer names its
+// checksum (the upload asked for one).
+func (s *Server) assemble(c echo.Context, st *request, id string, want []completedPart) (ObjectInfo, bool, error) {
+	ctx := c.Request().Context()
+	u, stored, err := s.store.ListParts(ctx, st.bucket, st.key, id)
+	if err != nil {
+		return ObjectInfo{}, false, noSuchUpload(err, id)
 	}
 	byNumber := make(map[int]PartInfo, len(stored))
 	for _, p := range stored {
 		byNumber[p.Number] = p
 	}
 	var (
-		parts     = make([]PartInfo, len(req.Parts))
-		checksums = make([]Checksum, len(req.Parts))
-		sizes     = make([]int64, len(req.Parts))
+		parts     = make([]PartInfo, len(want))
+		checksums = make([]Checksum, len(want))
+		sizes     = make([]int64, len(want))
 		md5s      = md5.New()
 		size      int64
 	)
-	for i := 1; i < len(req.Parts); i++ {
-		if req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
-			return with(ErrInvalidPartOrder, "UploadId", id)
+	for i, w := range want {
+		p, ok := byNumber[w.number]
+		if !ok || w.etag != strings.Trim(p.ETag, `"`) {
+			return ObjectInfo{}, false, with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(w.number), "ETag", w.etag)
 		}
-	}
-	for i, want := range req.Parts {
-		p, ok := byNumber[want.PartNumber]
-		if !ok || strings.Trim(want.ETag, `"`) != strings.Trim(p.ETag, `"`) {
-			return with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(want.PartNumber), "ETag", want.ETag)
+		if v := w.checksums.get(p.Checksum.Algorithm); u.ChecksumAlgorithm != "" && v != "" && v != p.Checksum.Value {
+			return ObjectInfo{}, false, with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(w.number), "ETag", w.etag)
 		}
-		if v := want.get(p.Checksum.Algorithm); u.ChecksumAlgorithm != "" && v != "" && v != p.Checksum.Value {
-			return with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(want.PartNumber), "ETag", want.ETag)
-		}
-		if i < len(req.Parts)-1 && p.Size < minPartSize {
-			return with(ErrEntityTooSmall, "ProposedSize", strconv.FormatInt(p.Size, 10),
+		if i < len(want)-1 && p.Size < minPartSize {
+			return ObjectInfo{}, false, with(ErrEntityTooSmall, "ProposedSize", strconv.FormatInt(p.Size, 10),
 				"MinSizeAllowed", strconv.Itoa(minPartSize), "PartNumber", strconv.Itoa(p.Number), "ETag", p.ETag)
 		}
 		raw, _ := hex.DecodeString(strings.Trim(p.ETag, `"`))
@@ -234,8 +298,14 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 	info.Checksum = multipartChecksum(u, checksums, sizes)
 	done, err := s.store.CompleteUpload(ctx, st.bucket, id, parts, info)
 	if err != nil {
-		return noSuchUpload(err, id)
+		return ObjectInfo{}, false, noSuchUpload(err, id)
 	}
+	return done, u.ChecksumAlgorithm != "" && done.Checksum.Value != "", nil
+}
+
+// writeCompleted answers a completed upload.
+func (s *Server) writeCompleted(c echo.Context, st *request, done ObjectInfo, withChecksum bool) error {
+	r := c.Request()
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -244,7 +314,7 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 	res := completeMultipartUploadResult{
 		Xmlns: s3Namespace, Location: location, Bucket: st.bucket, Key: st.key, ETag: done.ETag,
 	}
-	if u.ChecksumAlgorithm != "" && done.Checksum.Value != "" {
+	if withChecksum {
 		res.xmlChecksums = checksumElements(done.Checksum)
 		res.ChecksumType = done.Checksum.Type
 	}

@@ -60,6 +60,7 @@ type Server struct {
 	closing       chan struct{} // closed by Close
 	closeOnce     sync.Once
 	dispatch      map[string]handler
+	completions   completions // the latest completed multipart uploads
 }
 
 // Option configures a [Server].
@@ -166,6 +167,7 @@ func (s *Server) Close() {
 // counts.
 func (s *Server) Reset(ctx context.Context) error {
 	s.requests.reset()
+	s.completions.reset()
 	return s.store.Reset(ctx)
 }
 
