@@ -87,6 +87,22 @@ func (r redactor) walk(v reflect.Value, p fieldpath.Path, container string) {
 			r.walk(v.Field(i), p.Next(name), container)
 		}
 	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.String {
+			// Any list of strings may be an argument list: a flag's
+			// value may be the next element.
+			l := make([]string, v.Len())
+			for i := range l {
+				l[i] = v.Index(i).String()
+			}
+			out, found := secretpolicy.RedactArgs(l)
+			for i, f := range found {
+				if f != nil {
+					v.Index(i).SetString(out[i])
+					r.report(p.Index(i), container, out[i], f)
+				}
+			}
+			return
+		}
 		for i := range v.Len() {
 			e, at, in := v.Index(i), p.Index(i), container
 			if c, ok := e.Interface().(taskdef.ContainerDefinition); ok {
@@ -123,13 +139,18 @@ func (r redactor) redact(v reflect.Value, p fieldpath.Path, container, key strin
 		return false
 	}
 	v.SetString(out)
-	d := Deviation{File: r.def.File, Path: p.String(), Kind: Rewritten, Production: "(secret, hidden)", Local: out,
+	r.report(p, container, out, found)
+	return true
+}
+
+// report records the replacement of what was found at p by local.
+func (r redactor) report(p fieldpath.Path, container, local string, found []secretpolicy.What) {
+	d := Deviation{File: r.def.File, Path: p.String(), Kind: Rewritten, Production: "(secret, hidden)", Local: local,
 		Why: "holds " + secretpolicy.Why(found) + "; production secrets never reach the generated file"}
 	if container != "" {
 		d.Service, d.Container = r.t.local.ServiceName(r.def.Task.Family, container), container
 	}
 	r.t.deviate(d)
-	return true
 }
 
 // deepCopy returns a copy of v sharing no pointer, slice or map with it.
