@@ -377,15 +377,20 @@ func checkKeyEncoding(key string) error {
 
 // PutObject implements [Store].
 func (s *DiskStore) PutObject(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
-	return s.putObject(ctx, bucket, info, content, false)
+	return s.putObject(ctx, bucket, info, content, writeCondition{})
 }
 
 // PutObjectIfAbsent implements [Store].
 func (s *DiskStore) PutObjectIfAbsent(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
-	return s.putObject(ctx, bucket, info, content, true)
+	return s.putObject(ctx, bucket, info, content, writeCondition{absent: true})
 }
 
-func (s *DiskStore) putObject(ctx context.Context, bucket string, info ObjectInfo, content Content, ifAbsent bool) (ObjectInfo, error) {
+// PutObjectIfMatch implements [Store].
+func (s *DiskStore) PutObjectIfMatch(ctx context.Context, bucket string, info ObjectInfo, content Content, etags string) (ObjectInfo, error) {
+	return s.putObject(ctx, bucket, info, content, writeCondition{match: etags})
+}
+
+func (s *DiskStore) putObject(ctx context.Context, bucket string, info ObjectInfo, content Content, cond writeCondition) (ObjectInfo, error) {
 	if err := checkKeyEncoding(info.Key); err != nil {
 		return ObjectInfo{}, fmt.Errorf("put object %s: %w", bucket, err)
 	}
@@ -407,7 +412,7 @@ func (s *DiskStore) putObject(ctx context.Context, bucket string, info ObjectInf
 		os.Remove(tmp)
 		return ObjectInfo{}, ErrNoSuchBucket
 	}
-	if _, exists := b.objects[info.Key]; exists && ifAbsent {
+	if old, exists := b.objects[info.Key]; !cond.holds(exists, func() string { return old.ETag }) {
 		os.Remove(tmp)
 		return ObjectInfo{}, ErrPreconditionFailed
 	}

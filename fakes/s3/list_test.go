@@ -3,6 +3,8 @@ package s3
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -285,11 +287,13 @@ func TestInspectObjectStreams(t *testing.T) {
 // same absent key, both past the fake's first check and sending their
 // bodies at once: as in S3, only one may create the object, the other gets
 // 412.
+// Of two conditional writers of one key, If-None-Match: * on a missing
+// key or If-Match on its current ETag, only one succeeds.
 func TestConditionalPutRace(t *testing.T) {
-	for _, name := range []string{"mem", "disk"} {
+	for _, name := range []string{"mem/If-None-Match", "disk/If-None-Match", "mem/If-Match", "disk/If-Match"} {
 		t.Run(name, func(t *testing.T) {
 			var store Store = NewMemStore()
-			if name == "disk" {
+			if strings.HasPrefix(name, "disk/") {
 				ds, err := OpenDiskStore(t.TempDir())
 				assert.NilError(t, err)
 				store = ds
@@ -320,6 +324,14 @@ func TestConditionalPutRace(t *testing.T) {
 			status, err := put("/race", nil, 0, nil)
 			assert.NilError(t, err)
 			assert.Equal(t, status, http.StatusOK)
+			cond := map[string]string{"Expect": "100-continue", "If-None-Match": "*"}
+			if strings.HasSuffix(name, "/If-Match") {
+				status, err := put("/race/key", strings.NewReader("0"), 1, nil)
+				assert.NilError(t, err)
+				assert.Equal(t, status, http.StatusOK)
+				sum := md5.Sum([]byte("0"))
+				cond = map[string]string{"Expect": "100-continue", "If-Match": `"` + hex.EncodeToString(sum[:]) + `"`}
+			}
 
 			statuses := make(chan int, 2)
 			var writers []*io.PipeWriter
@@ -327,7 +339,7 @@ func TestConditionalPutRace(t *testing.T) {
 				pr, pw := io.Pipe()
 				writers = append(writers, pw)
 				go func() {
-					status, err := put("/race/key", pr, 2, map[string]string{"Expect": "100-continue", "If-None-Match": "*"})
+					status, err := put("/race/key", pr, 2, cond)
 					if err != nil {
 						t.Error(err)
 					}

@@ -139,15 +139,20 @@ func (s *MemStore) ListObjects(_ context.Context, bucket, prefix, after string, 
 
 // PutObject implements [Store].
 func (s *MemStore) PutObject(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
-	return s.putObject(ctx, bucket, info, content, false)
+	return s.putObject(ctx, bucket, info, content, writeCondition{})
 }
 
 // PutObjectIfAbsent implements [Store].
 func (s *MemStore) PutObjectIfAbsent(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error) {
-	return s.putObject(ctx, bucket, info, content, true)
+	return s.putObject(ctx, bucket, info, content, writeCondition{absent: true})
 }
 
-func (s *MemStore) putObject(ctx context.Context, bucket string, info ObjectInfo, content Content, ifAbsent bool) (ObjectInfo, error) {
+// PutObjectIfMatch implements [Store].
+func (s *MemStore) PutObjectIfMatch(ctx context.Context, bucket string, info ObjectInfo, content Content, etags string) (ObjectInfo, error) {
+	return s.putObject(ctx, bucket, info, content, writeCondition{match: etags})
+}
+
+func (s *MemStore) putObject(ctx context.Context, bucket string, info ObjectInfo, content Content, cond writeCondition) (ObjectInfo, error) {
 	if _, err := s.HeadBucket(ctx, bucket); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -163,7 +168,7 @@ func (s *MemStore) putObject(ctx context.Context, bucket string, info ObjectInfo
 	if !ok {
 		return ObjectInfo{}, ErrNoSuchBucket
 	}
-	if _, exists := b.objects[info.Key]; exists && ifAbsent {
+	if old, exists := b.objects[info.Key]; !cond.holds(exists, func() string { return old.info.ETag }) {
 		return ObjectInfo{}, ErrPreconditionFailed
 	}
 	b.put(info.Key, &memObject{info: info, data: chunks{data}})

@@ -200,6 +200,14 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 	for {
 		rec, first := s.completions.begin(id, &completion{bucket: st.bucket, key: st.key, parts: want})
 		if first {
+			// The conditions are those of the first completion: its retry
+			// finds the object it made. They are checked against the
+			// object there before the parts are assembled, not again by
+			// the store as the object appears.
+			if _, _, err := s.writePreconditions(ctx, c.Request().Header, st); err != nil {
+				s.completions.finish(id, rec, ObjectInfo{}, false, false)
+				return err
+			}
 			done, withChecksum, err := s.assemble(c, st, id, want)
 			s.completions.finish(id, rec, done, withChecksum, err == nil)
 			if err != nil {

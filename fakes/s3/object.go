@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -120,23 +121,26 @@ func (s *Server) putObject(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
-	put := s.store.PutObject
-	if r.Header.Get("If-None-Match") == "*" {
-		// Checked now, to answer before the body is sent, and again by the
-		// store as the object appears, for a creator that raced this one.
-		if _, err := s.store.HeadObject(ctx, st.bucket, st.key); err == nil {
-			return with(ErrPreconditionFailed, "Condition", "If-None-Match")
-		}
-		put = s.store.PutObjectIfAbsent
+	cond, condHeader, err := s.writePreconditions(ctx, r.Header, st)
+	if err != nil {
+		return err
 	}
 	b, err := s.newBody(r, st, s.objectLimits(), defaultChecksum)
 	if err != nil {
 		return err
 	}
 	info.LastModified = s.clock().UTC()
-	stored, err := put(ctx, st.bucket, info, b)
+	var stored ObjectInfo
+	switch {
+	case cond.absent:
+		stored, err = s.store.PutObjectIfAbsent(ctx, st.bucket, info, b)
+	case cond.match != "":
+		stored, err = s.store.PutObjectIfMatch(ctx, st.bucket, info, b, cond.match)
+	default:
+		stored, err = s.store.PutObject(ctx, st.bucket, info, b)
+	}
 	if errors.Is(err, ErrPreconditionFailed) {
-		return with(ErrPreconditionFailed, "Condition", "If-None-Match")
+		return with(ErrPreconditionFailed, "Condition", condHeader)
 	}
 	if err != nil {
 		return noSuchBucket(err, st.bucket)
@@ -153,6 +157,38 @@ func (s *Server) putObject(c echo.Context, st *request) error {
 		}
 	}
 	return c.NoContent(http.StatusOK)
+}
+
+// writePreconditions checks the conditions of a write (PutObject,
+// CompleteMultipartUpload) against the object there now, to answer 412
+// PreconditionFailed before the body is sent: If-Match (an ETag list or *;
+// a missing object fails it) and If-None-Match (* fails on any object, an
+// ETag list on a matching one). It returns what the store must check again
+// as the object appears, for a writer that raced this one, and the header
+// that check stands for.
+func (s *Server) writePreconditions(ctx context.Context, h http.Header, st *request) (writeCondition, string, error) {
+	match, noneMatch := h.Get("If-Match"), h.Get("If-None-Match")
+	if match == "" && noneMatch == "" {
+		return writeCondition{}, "", nil
+	}
+	cur, err := s.store.HeadObject(ctx, st.bucket, st.key)
+	exists := err == nil
+	if err != nil && !errors.Is(err, ErrNoSuchKey) {
+		return writeCondition{}, "", objectErr(err, st)
+	}
+	if match != "" && (!exists || !etagMatches(match, cur.ETag)) {
+		return writeCondition{}, "", with(ErrPreconditionFailed, "Condition", "If-Match")
+	}
+	if noneMatch != "" && exists && etagMatches(noneMatch, cur.ETag) {
+		return writeCondition{}, "", with(ErrPreconditionFailed, "Condition", "If-None-Match")
+	}
+	switch {
+	case match != "":
+		return writeCondition{match: match}, "If-Match", nil
+	case strings.TrimSpace(noneMatch) == "*":
+		return writeCondition{absent: true}, "If-None-Match", nil
+	}
+	return writeCondition{}, "", nil
 }
 
 func (s *Server) getObject(c echo.Context, st *request) error {

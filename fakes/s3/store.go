@@ -51,6 +51,14 @@ type Store interface {
 	// become visible, so that of concurrent creators only one succeeds.
 	PutObjectIfAbsent(ctx context.Context, bucket string, info ObjectInfo, content Content) (ObjectInfo, error)
 
+	// PutObjectIfMatch is PutObject for a conditional write (If-Match): it
+	// MUST return ErrPreconditionFailed, leaving the store unchanged, unless
+	// an object exists under info.Key whose ETag is one of etags (a
+	// comma-separated list of quoted or bare ETags, or *) at the moment the
+	// new one would become visible, so that of concurrent writers of one
+	// version only one succeeds.
+	PutObjectIfMatch(ctx context.Context, bucket string, info ObjectInfo, content Content, etags string) (ObjectInfo, error)
+
 	// GetObject returns an object and a reader over its bytes, which the
 	// caller MUST close. The reader keeps serving the bytes of this version
 	// even if the object is replaced or deleted meanwhile. It MUST return
@@ -194,4 +202,23 @@ type PartInfo struct {
 	ETag         string    `json:"etag"`
 	LastModified time.Time `json:"last_modified"`
 	Checksum     Checksum  `json:"checksum,omitzero"`
+}
+
+// writeCondition is the precondition of a conditional write, checked by a
+// store as the new object would become visible.
+type writeCondition struct {
+	absent bool   // no object may exist (If-None-Match: *)
+	match  string // when set, an object whose ETag is in this If-Match list must exist
+}
+
+// holds reports whether the condition holds given whether an object exists
+// and, when it does, its ETag.
+func (c writeCondition) holds(exists bool, etag func() string) bool {
+	switch {
+	case c.absent:
+		return !exists
+	case c.match != "":
+		return exists && etagMatches(c.match, etag())
+	}
+	return true
 }

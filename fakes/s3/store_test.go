@@ -329,6 +329,27 @@ func TestMemStoreCompleteCopiesNothing(t *testing.T) {
 	assert.Equal(t, string(buf), "aabb", "a read across a part boundary")
 }
 
+func TestStorePutObjectIfMatch(t *testing.T) {
+	stores(t, func(t *testing.T, s Store) {
+		ctx := t.Context()
+		assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "cond", Created: t0}))
+		_, err := s.PutObjectIfMatch(ctx, "cond", ObjectInfo{Key: "k"}, newTestContent("x", nil), "*")
+		assert.Assert(t, errors.Is(err, ErrPreconditionFailed), "no object: %v", err)
+		first, err := s.PutObject(ctx, "cond", ObjectInfo{Key: "k"}, newTestContent("first", nil))
+		assert.NilError(t, err)
+		second, err := s.PutObjectIfMatch(ctx, "cond", ObjectInfo{Key: "k"}, newTestContent("second", nil), `"other", `+first.ETag)
+		assert.NilError(t, err)
+		_, err = s.PutObjectIfMatch(ctx, "cond", ObjectInfo{Key: "k"}, newTestContent("third", nil), first.ETag)
+		assert.Assert(t, errors.Is(err, ErrPreconditionFailed), "stale ETag: %v", err)
+		assert.Equal(t, readAll(t, s, "cond", "k"), "second")
+		_, err = s.PutObjectIfMatch(ctx, "cond", ObjectInfo{Key: "k"}, newTestContent("fourth", nil), strings.Trim(second.ETag, `"`))
+		assert.NilError(t, err)
+		assert.Equal(t, readAll(t, s, "cond", "k"), "fourth")
+		_, err = s.PutObjectIfMatch(ctx, "nope", ObjectInfo{Key: "k"}, newTestContent("x", nil), "*")
+		assert.Assert(t, errors.Is(err, ErrNoSuchBucket), "%v", err)
+	})
+}
+
 func TestStorePutObjectIfAbsent(t *testing.T) {
 	stores(t, func(t *testing.T, s Store) {
 		ctx := t.Context()
