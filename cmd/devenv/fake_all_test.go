@@ -57,6 +57,8 @@ func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 	tdc := td.NewClient(got["td"][0], "local-key")
 	body, err := td.EncodeRecords(map[string]any{"time": int64(1704164645), "event_type": "click"})
 	assert.NilError(t, err)
+	assert.NilError(t, tdc.CreateDatabase(t.Context(), "delish_local"))
+	assert.NilError(t, tdc.CreateTable(t.Context(), "delish_local", "event_click"))
 	_, err = tdc.ImportWithID(t.Context(), "delish_local", "event_click", "id-1", body)
 	assert.NilError(t, err)
 	recs, err := fakeclient.NewTD(got["td"][0]).Records(t.Context(), "delish_local", "event_click")

@@ -17,11 +17,11 @@ import (
 
 // fakeTDOptions are the flags of `devenv fake td`.
 type fakeTDOptions struct {
-	addr         string   // --addr
-	dataDir      string   // --data-dir
-	apiKeys      []string // --apikey, repeatable
-	strict       bool     // --strict
-	noAutoCreate bool     // --no-auto-create
+	addr       string   // --addr
+	dataDir    string   // --data-dir
+	apiKeys    []string // --apikey, repeatable
+	strict     bool     // --strict
+	autoCreate bool     // --auto-create
 }
 
 func newFakeTDCommand() *cobra.Command {
@@ -41,9 +41,10 @@ Requests need "Authorization: TD1 <key>" (401 otherwise); any key is accepted
 unless --apikey is given. Names follow TD's rule ^[a-z0-9_]{3,255}$. A corrupt
 gzip or msgpack body is answered 400 and nothing of it is stored.
 
-By default an import into a missing database or table creates it; with
---no-auto-create it answers 404, as TD does, and fluent-plugin-td creates the
-table and retries. Records without an integer "time" are stored and reported
+An import into a missing database or table answers 404, as TD does, and
+fluent-plugin-td creates the database and table and imports again (its
+auto_create_table, on by default); with --auto-create the fake creates them on
+import instead, for clients that never create tables. Records without an integer "time" are stored and reported
 in the import log; with --strict the whole import is refused with 400.
 
 What arrived is under /_devenv/ on the same port:
@@ -63,7 +64,7 @@ fluent-plugin-td must point both endpoints at the fake:
 Examples:
   devenv fake td
   devenv fake td --addr 127.0.0.1:8081 --data-dir .devenv/td --apikey dummy-key
-  devenv fake td --no-auto-create --strict
+  devenv fake td --auto-create --strict
   curl -s 'http://127.0.0.1:8081/_devenv/records?db=delish&table=events&limit=5'
 
 Exit codes: 0 after a clean shutdown; 1 when the fake cannot start (address in
@@ -88,7 +89,7 @@ func (o *fakeTDOptions) addFlags(f *pflag.FlagSet, prefix string) {
 	f.StringVar(&o.dataDir, prefix+"data-dir", "", "keep data in this directory across restarts (default: in memory)")
 	f.StringArrayVar(&o.apiKeys, prefix+"apikey", nil, "accept only this API key (repeatable; default: any non-empty key)")
 	f.BoolVar(&o.strict, prefix+"strict", false, "refuse with 400 an import whose records lack an integer time")
-	f.BoolVar(&o.noAutoCreate, prefix+"no-auto-create", false, "answer 404 on import into a missing database or table instead of creating it")
+	f.BoolVar(&o.autoCreate, prefix+"auto-create", false, "create a missing database or table on import instead of answering 404 as TD does")
 }
 
 // openFakeTD builds the fake Treasure Data the options describe, logging
@@ -101,11 +102,11 @@ func openFakeTD(o fakeTDOptions, logw io.Writer) (*td.Server, error) {
 		}
 	}
 	srv, err := td.Open(td.Config{
-		DataDir:      o.dataDir,
-		APIKeys:      o.apiKeys,
-		StrictTime:   o.strict,
-		NoAutoCreate: o.noAutoCreate,
-		Logger:       slog.New(slog.NewTextHandler(logw, nil)).With("fake", "td"),
+		DataDir:    o.dataDir,
+		APIKeys:    o.apiKeys,
+		StrictTime: o.strict,
+		AutoCreate: o.autoCreate,
+		Logger:     slog.New(slog.NewTextHandler(logw, nil)).With("fake", "td"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open fake td: %w", err)

@@ -28,14 +28,14 @@ func startFakeTD(t *testing.T, args ...string) (string, func() error) {
 
 func TestFakeTDCommandKeepsDataAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
-	url, stop := startFakeTD(t, "--data-dir", dir, "--apikey", "key-1", "--apikey", "key-2", "--no-auto-create")
+	url, stop := startFakeTD(t, "--data-dir", dir, "--apikey", "key-1", "--apikey", "key-2")
 	c := td.NewClient(url, "key-2")
 	ctx := t.Context()
 	body, err := td.EncodeRecords(map[string]any{"time": 1700000000, "message": "hello"}, map[string]any{"time": 1700000001, "message": "world"})
 	assert.NilError(t, err)
 
 	_, err = c.ImportWithID(ctx, "delish", "events", "0123456789abcdef0123456789abcdef", body)
-	assert.Equal(t, td.StatusOf(err), 404, "--no-auto-create: %v", err)
+	assert.Equal(t, td.StatusOf(err), 404, "an import into a missing table, by default: %v", err)
 	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
 	assert.NilError(t, c.CreateTable(ctx, "delish", "events"))
 	_, err = c.ImportWithID(ctx, "delish", "events", "0123456789abcdef0123456789abcdef", body)
@@ -52,12 +52,23 @@ func TestFakeTDCommandKeepsDataAcrossRestart(t *testing.T) {
 	assert.NilError(t, stop())
 }
 
-func TestFakeTDCommandStrict(t *testing.T) {
-	url, stop := startFakeTD(t, "--strict")
+// TestFakeTDCommandStrictAutoCreate: with --auto-create an import into a
+// missing table creates it; with --strict a record without an integer time
+// refuses the whole import.
+func TestFakeTDCommandStrictAutoCreate(t *testing.T) {
+	url, stop := startFakeTD(t, "--strict", "--auto-create")
+	c := td.NewClient(url, "k")
 	body, err := td.EncodeRecords(map[string]any{"message": "no time"})
 	assert.NilError(t, err)
-	_, err = td.NewClient(url, "k").Import(t.Context(), "delish", "events", body)
+	_, err = c.Import(t.Context(), "delish", "events", body)
 	assert.Equal(t, td.StatusOf(err), 400, "%v", err)
+	body, err = td.EncodeRecords(map[string]any{"time": 1700000000, "message": "timed"})
+	assert.NilError(t, err)
+	_, err = c.Import(t.Context(), "delish", "events", body)
+	assert.NilError(t, err)
+	recs, err := fakeclient.NewTD(url).Records(t.Context(), "delish", "events")
+	assert.NilError(t, err)
+	assert.Equal(t, len(recs), 1)
 	assert.NilError(t, stop())
 }
 
@@ -83,6 +94,8 @@ func TestFakeTDCommandFinishesImportsInFlight(t *testing.T) {
 	c := td.NewClient(url, "k", td.WithRetries(0, 0))
 	fake := fakeclient.NewTD(url)
 	ctx := t.Context()
+	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
+	assert.NilError(t, c.CreateTable(ctx, "delish", "events"))
 	assert.NilError(t, fake.InjectFault(ctx, fakeclient.Fault{Times: 1, LatencyMS: 300, Method: "PUT"}))
 	body, err := td.EncodeRecords(map[string]any{"time": 1700000000, "message": "in flight"})
 	assert.NilError(t, err)

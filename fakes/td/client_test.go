@@ -14,7 +14,7 @@ import (
 )
 
 func TestFaultInjectionAndClientRetry(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	var waits []time.Duration
 	c := newTestClient(ts.URL, "k", WithRetries(3, 10*time.Millisecond), WithSleep(func(_ context.Context, d time.Duration) error {
 		waits = append(waits, d)
@@ -55,7 +55,7 @@ func TestFaultInjectionAndClientRetry(t *testing.T) {
 }
 
 func TestFaultLatency(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	assert.NilError(t, c.InjectFault(ctx, fakeclient.Fault{Times: 1, LatencyMS: 30}))
@@ -91,7 +91,7 @@ func TestClientChecksImportAnswer(t *testing.T) {
 }
 
 func TestWaitRecords(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	bodies := [][]byte{fluentdChunk(t, 1), fluentdChunk(t, 2), fluentdChunk(t, 3)}
@@ -116,7 +116,7 @@ func TestWaitRecords(t *testing.T) {
 // the injected 404 has TD's error shape, the creates that follow succeed,
 // and the retried import is stored.
 func TestInjected404ThenImport(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	assert.NilError(t, c.InjectFault(ctx, fakeclient.Fault{Times: 1, Status: http.StatusNotFound, Message: "Couldn't find UserTable with name = events", Method: http.MethodPut}))

@@ -39,7 +39,7 @@ func openDisk(t *testing.T, dir string) (testClient, *Server) {
 	t.Helper()
 	ds, err := OpenDiskStore(dir)
 	assert.NilError(t, err)
-	ts, s := newTestServer(t, ds)
+	ts, s := newTestServer(t, ds, WithAutoCreate(true))
 	t.Cleanup(func() { s.Close() })
 	return newTestClient(ts.URL, "k"), s
 }

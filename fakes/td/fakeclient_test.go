@@ -19,7 +19,7 @@ import (
 // than importing this package, reads back exactly those records, with
 // integers exact, and that its types know every field the fake answers.
 func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	var p rubyPacker
 	p.fluentdRecord(1700000000, "event_type", "click", "user", "ann")
 	p.mapHeader(3)

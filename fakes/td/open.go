@@ -7,12 +7,12 @@ import (
 
 // Config is what `devenv fake td` configures: the store and the modes.
 type Config struct {
-	DataDir      string           // keep data in this directory (DiskStore); empty keeps it in memory
-	APIKeys      []string         // accepted keys; empty accepts any
-	StrictTime   bool             // reject imports with records lacking an integer time
-	NoAutoCreate bool             // answer 404 on import into a missing database or table
-	Logger       *slog.Logger     // nil discards
-	Clock        func() time.Time // nil is time.Now
+	DataDir    string           // keep data in this directory (DiskStore); empty keeps it in memory
+	APIKeys    []string         // accepted keys; empty accepts any
+	StrictTime bool             // reject imports with records lacking an integer time
+	AutoCreate bool             // create a missing database or table on import instead of answering 404
+	Logger     *slog.Logger     // nil discards
+	Clock      func() time.Time // nil is time.Now
 }
 
 // Open builds a Server from cfg, opening (and replaying) the disk store when
@@ -32,7 +32,7 @@ func Open(cfg Config) (*Server, error) {
 	return New(store,
 		WithAPIKeys(cfg.APIKeys...),
 		WithStrictTime(cfg.StrictTime),
-		WithAutoCreate(!cfg.NoAutoCreate),
+		WithAutoCreate(cfg.AutoCreate),
 		WithLogger(cfg.Logger),
 		WithClock(cfg.Clock),
 	), nil

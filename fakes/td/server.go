@@ -72,10 +72,11 @@ func WithAPIKeys(keys ...string) Option {
 // reported in the import's validation.
 func WithStrictTime(strict bool) Option { return func(s *Server) { s.strictTime = strict } }
 
-// WithAutoCreate sets the existence model. On (the default), an import into
-// a missing database or table creates it. Off, such an import answers 404
-// until the database and table are created, which exercises
-// fluent-plugin-td's create-and-retry path.
+// WithAutoCreate sets the existence model. Off (the default, as Treasure
+// Data does), an import into a missing database or table answers 404 until
+// both are created, so fluent-plugin-td's create-and-retry path runs as in
+// production. On, such an import creates them: a convenience for clients
+// that never create tables.
 func WithAutoCreate(on bool) Option { return func(s *Server) { s.autoCreate = on } }
 
 // WithMaxImportBytes bounds an import body, compressed and decompressed;
@@ -84,7 +85,7 @@ func WithMaxImportBytes(n int64) Option { return func(s *Server) { s.maxImport =
 
 // New returns a fake Treasure Data over store.
 func New(store Store, opts ...Option) *Server {
-	s := &Server{store: store, apiKeys: map[string]bool{}, autoCreate: true, faults: &control.Faults{}}
+	s := &Server{store: store, apiKeys: map[string]bool{}, faults: &control.Faults{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -23,12 +23,12 @@ func md5Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// TestFluentPluginTDSequence replays what fluent-plugin-td v1.x does when
-// its table does not exist yet and the fake does not auto-create: the
-// import answers 404, the plugin creates the table (404: no database),
+// TestFluentPluginTDSequence replays what fluent-plugin-td does when its
+// table does not exist yet, against the fake as it starts by default (as
+// TD does, no auto-create): the import answers 404, the plugin creates the table (404: no database),
 // creates the database, creates the table, and imports again.
 func TestFluentPluginTDSequence(t *testing.T) {
-	ts, _ := newTestServer(t, nil, WithAutoCreate(false))
+	ts, _ := newTestServer(t, nil)
 	body := fluentdChunk(t, 3)
 	importURL := ts.URL + "/v3/table/import_with_id/delish/access_log/" + chunkID + "/msgpack.gz"
 
@@ -80,7 +80,7 @@ func TestFluentPluginTDSequence(t *testing.T) {
 // TestTableCheckWithEmptyGzip covers fluent-plugin-td's start-up check
 // without auto_create_table: an empty gzip imported without a unique id.
 func TestTableCheckWithEmptyGzip(t *testing.T) {
-	ts, _ := newTestServer(t, nil, WithAutoCreate(false))
+	ts, _ := newTestServer(t, nil)
 	empty := gzipBytes(t, nil)
 	url := ts.URL + "/v3/table/import/delish/access_log/msgpack.gz"
 
@@ -102,7 +102,7 @@ func TestTableCheckWithEmptyGzip(t *testing.T) {
 }
 
 func TestAutoCreateOnImport(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	res, err := c.ImportWithID(t.Context(), "delish", "events", chunkID, fluentdChunk(t, 2))
 	assert.NilError(t, err)
@@ -118,7 +118,7 @@ func TestAutoCreateOnImport(t *testing.T) {
 }
 
 func TestImportIdempotentPerUniqueID(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	first := fluentdChunk(t, 4)
 	url := ts.URL + "/v3/table/import_with_id/delish/events/" + chunkID + "/msgpack.gz"
@@ -163,7 +163,7 @@ func TestImportIdempotentPerUniqueID(t *testing.T) {
 func TestAuth(t *testing.T) {
 	body := fluentdChunk(t, 1)
 	t.Run("any key", func(t *testing.T) {
-		ts, _ := newTestServer(t, nil)
+		ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 		url := ts.URL + "/v3/table/import/delish/events/msgpack.gz"
 		status, js := tdRequest(t, http.MethodPut, url, "", body)
 		assert.Equal(t, status, http.StatusUnauthorized)
@@ -188,7 +188,7 @@ func TestAuth(t *testing.T) {
 		assert.Equal(t, len(imps), 1)
 	})
 	t.Run("configured keys", func(t *testing.T) {
-		ts, _ := newTestServer(t, nil, WithAPIKeys("key-a", "key-b"))
+		ts, _ := newTestServer(t, nil, WithAPIKeys("key-a", "key-b"), WithAutoCreate(true))
 		url := ts.URL + "/v3/table/import/delish/events/msgpack.gz"
 		status, js := tdRequest(t, http.MethodPut, url, "key-c", body)
 		assert.Equal(t, status, http.StatusUnauthorized)
@@ -200,7 +200,7 @@ func TestAuth(t *testing.T) {
 		assert.Equal(t, StatusOf(err), http.StatusUnauthorized)
 	})
 	t.Run("other scheme", func(t *testing.T) {
-		ts, _ := newTestServer(t, nil)
+		ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+"/v3/database/list", nil)
 		assert.NilError(t, err)
 		req.Header.Set("Authorization", "Bearer abc")
@@ -229,7 +229,7 @@ func TestTimeValidation(t *testing.T) {
 	body := gzipBytes(t, p.Bytes())
 
 	t.Run("flagged by default", func(t *testing.T) {
-		ts, _ := newTestServer(t, nil)
+		ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 		c := newTestClient(ts.URL, "k")
 		_, err := c.ImportWithID(t.Context(), "delish", "events", chunkID, body)
 		assert.NilError(t, err)
@@ -252,7 +252,7 @@ func TestTimeValidation(t *testing.T) {
 		assert.Equal(t, n.TimeNotInt, 2)
 	})
 	t.Run("rejected in strict mode", func(t *testing.T) {
-		ts, _ := newTestServer(t, nil, WithStrictTime(true))
+		ts, _ := newTestServer(t, nil, WithStrictTime(true), WithAutoCreate(true))
 		status, js := tdRequest(t, http.MethodPut, ts.URL+"/v3/table/import_with_id/delish/events/"+chunkID+"/msgpack.gz", "k", body)
 		assert.Equal(t, status, http.StatusBadRequest)
 		assert.Equal(t, js["message"], "record 1: record has no time key (3 of the records lack an integer time)")
@@ -267,7 +267,7 @@ func TestTimeValidation(t *testing.T) {
 }
 
 func TestNameRules(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	cases := []struct {
 		name string
 		ok   bool
@@ -336,7 +336,7 @@ func TestCorruptBodies(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts, _ := newTestServer(t, nil)
+			ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 			status, js := tdRequest(t, http.MethodPut, ts.URL+"/v3/table/import_with_id/delish/events/"+chunkID+"/"+tc.format, "k", tc.body)
 			assert.Equal(t, status, http.StatusBadRequest, "%v", js)
 			assert.Equal(t, js["error"], "Bad Request")
@@ -362,7 +362,7 @@ func TestCorruptBodies(t *testing.T) {
 }
 
 func TestOversizeImport(t *testing.T) {
-	ts, _ := newTestServer(t, nil, WithMaxImportBytes(4096))
+	ts, _ := newTestServer(t, nil, WithMaxImportBytes(4096), WithAutoCreate(true))
 	big := make([]byte, 5000)
 	status, js := tdRequest(t, http.MethodPut, ts.URL+"/v3/table/import/delish/events/msgpack.gz", "k", big)
 	assert.Equal(t, status, http.StatusRequestEntityTooLarge, "%v", js)
@@ -382,7 +382,7 @@ func TestOversizeImport(t *testing.T) {
 }
 
 func TestDatabaseAndTableAPI(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
@@ -437,7 +437,7 @@ func TestDatabaseAndTableAPI(t *testing.T) {
 }
 
 func TestInspection(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	ctx := t.Context()
 	_, err := c.ImportWithID(ctx, "delish", "events", chunkID, fluentdChunk(t, 10))
@@ -494,7 +494,7 @@ func TestInspection(t *testing.T) {
 }
 
 func TestRecordValuesAsJSON(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	var p rubyPacker
 	p.mapHeader(6)
@@ -525,7 +525,7 @@ func TestRecordValuesAsJSON(t *testing.T) {
 }
 
 func TestConcurrentImports(t *testing.T) {
-	ts, _ := newTestServer(t, nil)
+	ts, _ := newTestServer(t, nil, WithAutoCreate(true))
 	c := newTestClient(ts.URL, "k")
 	body := fluentdChunk(t, 7)
 	var wg sync.WaitGroup
