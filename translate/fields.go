@@ -214,8 +214,8 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 	env := types.MappingWithEquals{}
 	set := func(k, v string) { env[k] = &v }
 	for i, kv := range c.Environment {
-		ep := p.Next("environment").Index(i)
 		name, value := *kv.Name, deref(kv.Value)
+		ep := p.Next("environment").Index(i).Named(name)
 		if o, ok := tk.t.local.Env(c.Name, name); ok {
 			prod := value
 			if secretpolicy.Name(name) || secretpolicy.Value(value) {
@@ -252,7 +252,7 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 		}
 	}
 	for i, s := range c.Secrets {
-		sp := p.Next("secrets").Index(i)
+		sp := p.Next("secrets").Index(i).Named(s.Name)
 		if o, ok := tk.t.local.Env(c.Name, s.Name); ok {
 			set(s.Name, o)
 			tk.deviate(c, sp, Rewritten, "(secret from "+secretpolicy.Store(s.ValueFrom)+", not fetched)", o, "environment override in "+tk.t.local.File)
@@ -747,9 +747,6 @@ func (tk *task) droppedContainerFields(c *taskdef.ContainerDefinition, p fieldpa
 		}
 		tk.deviate(c, p.Next("resourceRequirements"), Unsupported, joinList(l), "", "GPUs and accelerators are not reserved locally")
 	}
-	if c.FirelensConfiguration != nil {
-		tk.deviate(c, p.Next("firelensConfiguration"), Unsupported, c.FirelensConfiguration.Type, "", "FireLens routing is not emulated: the router runs as an ordinary container and awsfirelens containers log to json-file")
-	}
 	if len(c.CredentialSpecs) > 0 {
 		tk.deviate(c, p.Next("credentialSpecs"), Unsupported, joinList(c.CredentialSpecs), "", "gMSA credential specs need Active Directory")
 	}
@@ -791,7 +788,7 @@ func (tk *task) taskFields() {
 		dev("tags", Dropped, itoa(len(td.Tags))+" tags", "AWS resource tags")
 	}
 	if td.ProxyConfiguration != nil {
-		dev("proxyConfiguration", Unsupported, td.ProxyConfiguration.Type+" via "+td.ProxyConfiguration.ContainerName, "the App Mesh proxy's traffic redirection is not set up locally")
+		dev("proxyConfiguration", Unsupported, td.ProxyConfiguration.Type+" via "+td.ProxyConfiguration.ContainerName+": ECS redirects the task's traffic through the proxy", "the App Mesh proxy's traffic redirection is not set up locally: the task's containers talk to each other and to other services directly, without App Mesh routes, retries or TLS; "+td.ProxyConfiguration.ContainerName+" runs as an ordinary container")
 	}
 	if len(td.InferenceAccelerators) > 0 {
 		dev("inferenceAccelerators", Unsupported, itoa(len(td.InferenceAccelerators))+" accelerators", "Elastic Inference is not available locally")
@@ -840,7 +837,7 @@ func (tk *task) taskFields() {
 		}
 	}
 	if tk.mode == taskdef.NetworkModeBridge || tk.mode == taskdef.NetworkModeAWSVPC || tk.mode == taskdef.NetworkModeDefault {
-		tk.deviate(nil, r.Next("networkMode"), Rewritten, tk.mode, "network "+taskNetwork(td.Family), "each task has a network of its own: its containers reach each other by name, other tasks' containers only through devenv.yaml hosts rules, the fakes, a datadog-stub stand-in and published ports on "+tk.t.local.BindAddress)
+		tk.deviate(nil, r.Next("networkMode"), Rewritten, tk.prodNetworkMode(), "network "+taskNetwork(td.Family), "each task has a network of its own: its containers reach each other by name, other tasks' containers only through devenv.yaml hosts rules, the fakes, a datadog-stub stand-in and published ports on "+tk.t.local.BindAddress)
 	}
 	if tk.mode == taskdef.NetworkModeHost {
 		tk.deviate(nil, r.Next("networkMode"), Rewritten, "host", "host (the Docker host's network)", "containers listen on every address of this machine; ports cannot be limited to "+tk.t.local.BindAddress)

@@ -70,7 +70,7 @@ func (tk *task) reportPlaceholders(c *taskdef.ContainerDefinition, p fieldpath.P
 		if secretpolicy.Value(value) || (secretpolicy.Name(name) && !tk.notSecret(c.Name, name) && !secretpolicy.PlainURL(value)) {
 			continue // a stand-in replaces the value (convertEnvironment)
 		}
-		warn(p.Next("environment").Index(i).Next("value"), value, false)
+		warn(p.Next("environment").Index(i).Named(name).Next("value"), value, false)
 	}
 	if lc := c.LogConfiguration; lc != nil {
 		for _, k := range slices.Sorted(maps.Keys(lc.Options)) {

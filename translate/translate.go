@@ -195,6 +195,7 @@ func (t *translator) task(def *taskdef.Def) {
 	for i := range td.ContainerDefinitions {
 		tk.container(i)
 	}
+	tk.reportSidecars()
 }
 
 // HolderSuffix names the namespace holder of a task: <family>-pause.
