@@ -59,22 +59,31 @@ func (s *Server) listObjects(c echo.Context, st *request) error {
 		return err
 	}
 	prefix, delim, maxKeys, enc := lq.prefix, lq.delim, lq.maxKeys, lq.enc
+	// S3 URL-encodes the prefix it echoes in ListObjectsV2 but not in
+	// ListObjects, whatever the encoding-type (so botocore, which asks for
+	// url encoding in both, decodes it only in the first).
+	echoedPrefix := prefix
+	if v2 {
+		echoedPrefix = enc(prefix)
+	}
 	res := listBucketResult{
-		Xmlns: s3Namespace, Name: st.bucket, Prefix: enc(prefix), MaxKeys: maxKeys,
+		Xmlns: s3Namespace, Name: st.bucket, Prefix: echoedPrefix, MaxKeys: maxKeys,
 		Delimiter: enc(delim), EncodingType: lq.encoding,
 	}
 	var after string
 	if v2 {
+		after = q.Get("start-after")
 		if tok, ok := q["continuation-token"]; ok {
-			raw, err := base64.RawURLEncoding.DecodeString(tok[0])
-			if err != nil || tok[0] == "" {
-				return &Error{Code: ErrInvalidArgument, Message: "The continuation token provided is incorrect",
-					Fields: []Field{{"ArgumentName", "continuation-token"}}}
+			// An empty token is no token, echoed as S3 does.
+			if tok[0] != "" {
+				raw, err := base64.RawURLEncoding.DecodeString(tok[0])
+				if err != nil {
+					return &Error{Code: ErrInvalidArgument, Message: "The continuation token provided is incorrect",
+						Fields: []Field{{"ArgumentName", "continuation-token"}}}
+				}
+				after = string(raw)
 			}
-			after = string(raw)
-			res.ContinuationToken = tok[0]
-		} else {
-			after = q.Get("start-after")
+			res.ContinuationToken = &tok[0]
 		}
 		res.StartAfter = enc(q.Get("start-after"))
 	} else {

@@ -469,3 +469,54 @@ func TestListDelimiterPastNonUTF8Key(t *testing.T) {
 		assert.Equal(t, res.Contents[len(res.Contents)-1].Key, "b", q)
 	}
 }
+
+// ceph/s3-tests test_bucket_listv2_continuationtoken_empty: an empty token
+// starts the listing and is echoed.
+func TestSDKListObjectsV2EmptyContinuationToken(t *testing.T) {
+	f := newFake(t, false)
+	c := f.sdk(t)
+	mustCreateBucket(t, c, "tok")
+	for _, k := range []string{"a", "b"} {
+		_, err := c.PutObject(t.Context(), &s3sdk.PutObjectInput{Bucket: aws.String("tok"), Key: aws.String(k), Body: strings.NewReader(k)})
+		assert.NilError(t, err)
+	}
+	out, err := c.ListObjectsV2(t.Context(), &s3sdk.ListObjectsV2Input{Bucket: aws.String("tok"), ContinuationToken: aws.String("")})
+	assert.NilError(t, err)
+	assert.Assert(t, out.ContinuationToken != nil, "the empty token is echoed")
+	assert.Equal(t, *out.ContinuationToken, "")
+	assert.Assert(t, !aws.ToBool(out.IsTruncated))
+	assert.Equal(t, len(out.Contents), 2)
+	out, err = c.ListObjectsV2(t.Context(), &s3sdk.ListObjectsV2Input{Bucket: aws.String("tok"), ContinuationToken: aws.String(""), StartAfter: aws.String("a")})
+	assert.NilError(t, err)
+	assert.Equal(t, len(out.Contents), 1)
+	assert.Equal(t, aws.ToString(out.Contents[0].Key), "b")
+	out, err = c.ListObjectsV2(t.Context(), &s3sdk.ListObjectsV2Input{Bucket: aws.String("tok")})
+	assert.NilError(t, err)
+	assert.Assert(t, out.ContinuationToken == nil, "no token, none echoed")
+}
+
+// ListObjects (v1) echoes its prefix as sent even with encoding-type=url,
+// which botocore always sends (and undoes on Delimiter, Marker, NextMarker
+// and the keys only); ListObjectsV2 encodes it.
+func TestListObjectsEchoesPrefix(t *testing.T) {
+	f := newFake(t, false)
+	putRaw(t, f, "/echo", nil, nil)
+	putRaw(t, f, "/echo/a%2Bb%20c/d", []byte("x"), nil)
+	putRaw(t, f, "/echo/a%2Bb%20c/e%20f", []byte("x"), nil)
+	q := "prefix=a%2Bb%20c%2F&marker=a%2Bb%20c%2Fd&delimiter=%20&max-keys=1"
+	resp, body := f.send(t, rawReq{method: http.MethodGet, path: "/echo?encoding-type=url&" + q})
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
+	assert.DeepEqual(t, elements(body, "Prefix"), []string{"a+b c/", "a%2Bb%20c/e%20"})
+	assert.DeepEqual(t, elements(body, "Marker"), []string{"a%2Bb%20c/d"})
+	assert.DeepEqual(t, elements(body, "Delimiter"), []string{"%20"})
+
+	resp, body = f.send(t, rawReq{method: http.MethodGet, path: "/echo?" + q})
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
+	assert.DeepEqual(t, elements(body, "Prefix"), []string{"a+b c/", "a+b c/e "})
+	assert.DeepEqual(t, elements(body, "Marker"), []string{"a+b c/d"})
+	assert.DeepEqual(t, elements(body, "Delimiter"), []string{" "})
+
+	resp, body = f.send(t, rawReq{method: http.MethodGet, path: "/echo?list-type=2&encoding-type=url&prefix=a%2Bb%20c%2F"})
+	assert.Equal(t, resp.StatusCode, http.StatusOK, string(body))
+	assert.DeepEqual(t, elements(body, "Prefix"), []string{"a%2Bb%20c/"})
+}

@@ -79,10 +79,10 @@ type listBucketResult struct {
 	EncodingType   string         `xml:"EncodingType,omitempty"`
 
 	// ListObjectsV2 only.
-	KeyCount              *int   `xml:"KeyCount"`
-	ContinuationToken     string `xml:"ContinuationToken,omitempty"`
-	NextContinuationToken string `xml:"NextContinuationToken,omitempty"`
-	StartAfter            string `xml:"StartAfter,omitempty"`
+	KeyCount              *int    `xml:"KeyCount"`
+	ContinuationToken     *string `xml:"ContinuationToken"`
+	NextContinuationToken string  `xml:"NextContinuationToken,omitempty"`
+	StartAfter            string  `xml:"StartAfter,omitempty"`
 }
 
 type deleteRequest struct {
