@@ -20,7 +20,9 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,6 +58,8 @@ type Emulator struct {
 	server    *forward.Server
 	listeners []net.Listener
 	packets   []net.PacketConn
+	// indexed are the record keys the config's plugins look up.
+	indexed []string
 
 	routed, delivered atomic.Int64
 	drops             [4]atomic.Int64
@@ -166,6 +170,7 @@ func New(root *config.Element, opts ...Option) (*Emulator, error) {
 		return nil, err
 	}
 	e.router = r
+	e.indexed = indexedKeys(root)
 	e.server = forward.NewServer(e, forward.WithLogger(e.logger), forward.WithClock(e.now), forward.WithAcceptEventTime(e.opts.acceptEventTime))
 	return e, nil
 }
@@ -461,11 +466,11 @@ func (s *session) Emit(_ context.Context, f *forward.Frame) error {
 	e := s.e
 	for i := range f.Events {
 		ev := &f.Events[i]
-		// A String record (ev.Raw) is routed as a Hash without keys: every
-		// record[key] a v0.12 plugin makes on it (String#[]) is nil unless
-		// the string contains the key, so filter_parser warns "<key_name>
-		// does not exist" and drops it and rewrite_tag_filter fires no rule.
-		j := e.router.Route(router.Event{Tag: f.Tag, Time: router.EventTime{Sec: ev.Time.Sec, Nsec: uint32(ev.Time.Nsec)}, Record: ev.Record})
+		rec := ev.Record
+		if str, ok := ev.Raw.(string); ok {
+			rec = s.stringRecord(str)
+		}
+		j := e.router.Route(router.Event{Tag: f.Tag, Time: router.EventTime{Sec: ev.Time.Sec, Nsec: uint32(ev.Time.Nsec)}, Record: rec})
 		e.routed.Add(1)
 		if ev.Raw != nil && len(j.Deliveries) > 0 {
 			// v0.12's outputs index or merge the record as a Hash (out_s3's
@@ -499,6 +504,50 @@ func (s *session) Emit(_ context.Context, f *forward.Frame) error {
 		}
 	}
 	return nil
+}
+
+// stringRecord is what the config's plugins read from a String record:
+// record[key] is String#[], the key itself when the string contains it,
+// nil otherwise. So filter_parser warns "<key_name> does not exist" (or
+// fails to parse the key as JSON) and rewrite_tag_filter matches its rule
+// patterns against the key.
+func (s *session) stringRecord(str string) router.Record {
+	rec := router.Record{}
+	for _, k := range s.e.indexed {
+		if strings.Contains(str, k) {
+			rec.Set(k, k)
+		}
+	}
+	return rec
+}
+
+// indexedKeys lists the record keys the plugins of root look up:
+// filter_parser's key_name and rewrite_tag_filter's rule keys (<rule> key,
+// and the first word of rewriteruleN).
+func indexedKeys(root *config.Element) []string {
+	var keys []string
+	var walk func(el *config.Element)
+	walk = func(el *config.Element) {
+		if k, ok := el.Get("key_name"); ok {
+			keys = append(keys, k)
+		}
+		if k, ok := el.Get("key"); ok && el.Name == "rule" {
+			keys = append(keys, k)
+		}
+		for _, p := range el.Params {
+			if strings.HasPrefix(p.Key, "rewriterule") {
+				if f := strings.Fields(p.Value); len(f) > 0 {
+					keys = append(keys, f[0])
+				}
+			}
+		}
+		for _, c := range el.Elements {
+			walk(c)
+		}
+	}
+	walk(root)
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 func (s *session) deliver(d *router.Delivery) error {

@@ -138,9 +138,14 @@ func TestFramingV012Emulator(t *testing.T) {
 		logs   func(port int) []string
 		tables []string
 	}{
-		// A String record: filter_parser's record["log"] is nil.
+		// A String record: filter_parser's record["log"] is String#[]:
+		// nil, or "log" when the string contains it (not JSON).
 		{name: "string-record", frame: frames(t, []any{"docker.delish", 1704164645, "hello", map[string]any{}}),
 			logs: func(int) []string { return []string{`[warn]: log does not exist tag="docker.delish" plugin="parser"`} }},
+		{name: "string-record-with-key", frame: frames(t, []any{"docker.delish", 1704164645, "a log line", map[string]any{}}),
+			logs: func(int) []string {
+				return []string{`[warn]: pattern not match with data 'log' tag="docker.delish" plugin="parser"`}
+			}},
 		// An integer key beside log: filter_parser parses log as usual.
 		{name: "integer-key", frame: withIntKey, tables: []string{"event_intkey"}},
 		{name: "forward-nil-record", frame: frames(t, []any{"docker.delish", []any{
@@ -182,4 +187,19 @@ func TestFramingV012Emulator(t *testing.T) {
 			assert.Equal(t, e.Stats().Forward.DecodeErrors, int64(0))
 		})
 	}
+}
+
+// TestStringRecordAtOutput: a String record that reaches out_s3 (whose
+// include_time_key indexes it as a Hash) makes the emit raise: the
+// connection closes and the record after it is lost.
+func TestStringRecordAtOutput(t *testing.T) {
+	sk := newSinks(t)
+	var logs fluentdLines
+	e := startEmulator(t, parseConfig(t, sk.env(t.TempDir(), "1s")), WithLogger(logs.logger()))
+	writeAndRead(t, e.Addr(), append(frames(t, []any{"delish.event.click", 1704164645, "hello", map[string]any{}}), endFrame(t)...), true)
+	waitFor(t, "the error line", 10*time.Second, func() bool { return len(logs.lines()) == 1 })
+	assert.Assert(t, strings.HasPrefix(logs.lines()[0], `[error]: forward error error="a String record reached output `), logs.lines()[0])
+	st := e.Stats()
+	assert.Equal(t, st.Forward.EmitErrors, int64(1))
+	assert.Equal(t, st.Delivered, int64(0))
 }
