@@ -119,7 +119,8 @@ func (s *Server) newBody(r *http.Request, st *request, lim bodyLimits, fallback 
 		return nil, lim.tooLarge(b.declared)
 	}
 	var checks []string
-	if v := h.Get("Content-Md5"); v != "" {
+	if vs, ok := h["Content-Md5"]; ok {
+		v := vs[0]
 		raw, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(raw) != md5.Size {
 			return nil, with(ErrInvalidDigest, "Content-MD5", v)

@@ -63,7 +63,7 @@ func (s *Server) createBucket(c echo.Context, st *request) error {
 	if err := s.readXML(c, st, &cfg, false); err != nil {
 		return err
 	}
-	err := s.store.CreateBucket(c.Request().Context(), BucketInfo{Name: st.bucket, Created: s.clock().UTC()})
+	err := s.store.CreateBucket(c.Request().Context(), BucketInfo{Name: st.bucket, Created: s.clock().UTC(), Region: cfg.LocationConstraint})
 	if errors.Is(err, ErrBucketAlreadyOwnedByYou) {
 		// S3 answers 200 to re-creating a bucket you own in us-east-1 (its
 		// legacy behaviour) and 409 BucketAlreadyOwnedByYou elsewhere.
@@ -87,12 +87,22 @@ func noSuchBucket(err error, bucket string) error {
 	return err
 }
 
+// bucketRegion is the region of a bucket: its LocationConstraint, else the
+// server's.
+func (s *Server) bucketRegion(b BucketInfo) string {
+	if b.Region != "" {
+		return b.Region
+	}
+	return s.region
+}
+
 func (s *Server) headBucket(c echo.Context, st *request) error {
-	if _, err := s.store.HeadBucket(c.Request().Context(), st.bucket); err != nil {
+	b, err := s.store.HeadBucket(c.Request().Context(), st.bucket)
+	if err != nil {
 		return noSuchBucket(err, st.bucket)
 	}
 	h := c.Response().Header()
-	h.Set("X-Amz-Bucket-Region", s.region)
+	h.Set("X-Amz-Bucket-Region", s.bucketRegion(b))
 	h.Set("X-Amz-Access-Point-Alias", "false")
 	return c.NoContent(http.StatusOK)
 }
@@ -108,13 +118,16 @@ func (s *Server) deleteBucket(c echo.Context, st *request) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// getBucketLocation answers the LocationConstraint the bucket was created
+// with, else the server's region.
 func (s *Server) getBucketLocation(c echo.Context, st *request) error {
-	if _, err := s.store.HeadBucket(c.Request().Context(), st.bucket); err != nil {
+	b, err := s.store.HeadBucket(c.Request().Context(), st.bucket)
+	if err != nil {
 		return noSuchBucket(err, st.bucket)
 	}
-	region := s.region
-	if region == "us-east-1" {
-		region = "" // S3 reports us-east-1 as an empty constraint
+	region := b.Region
+	if region == "" && s.region != "us-east-1" {
+		region = s.region // S3 reports us-east-1 as an empty constraint
 	}
 	return writeXML(c, http.StatusOK, locationConstraint{Xmlns: s3Namespace, Region: region})
 }

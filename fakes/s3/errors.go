@@ -38,6 +38,7 @@ const (
 	ErrKeyTooLong                        ErrorCode = "KeyTooLongError"
 	ErrMalformedXML                      ErrorCode = "MalformedXML"
 	ErrMaxMessageLengthExceeded          ErrorCode = "MaxMessageLengthExceeded"
+	ErrMetadataTooLarge                  ErrorCode = "MetadataTooLarge"
 	ErrMethodNotAllowed                  ErrorCode = "MethodNotAllowed"
 	ErrNoSuchBucket                      ErrorCode = "NoSuchBucket"
 	ErrNoSuchKey                         ErrorCode = "NoSuchKey"
@@ -79,6 +80,7 @@ var codes = map[ErrorCode]codeInfo{
 	ErrKeyTooLong:                        {http.StatusBadRequest, "Your key is too long"},
 	ErrMalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
 	ErrMaxMessageLengthExceeded:          {http.StatusBadRequest, "Your request was too big."},
+	ErrMetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	ErrMethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	ErrNoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist"},
 	ErrNoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},

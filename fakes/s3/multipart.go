@@ -155,10 +155,8 @@ func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 	}
 	start, length := int64(0), info.Size
 	if v := r.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
-		var partial bool
-		start, length, partial, err = parseRange(v, info.Size)
-		if err != nil || !partial {
-			return errorf(ErrInvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		if start, length, err = copyRange(v, info.Size); err != nil {
+			return err
 		}
 	}
 	if _, err := rd.Seek(start, io.SeekStart); err != nil {
@@ -178,6 +176,25 @@ func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 		res.xmlChecksums = checksumElements(p.Checksum)
 	}
 	return writeXML(c, http.StatusOK, res)
+}
+
+// copyRange reads x-amz-copy-source-range, which unlike a GET's Range must
+// be exactly "bytes=first-last" (InvalidArgument otherwise) and lie within
+// the object (InvalidRange otherwise).
+func copyRange(v string, size int64) (start, length int64, err error) {
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	first, last, ok2 := strings.Cut(spec, "-")
+	a, errA := strconv.ParseInt(first, 10, 64)
+	b, errB := strconv.ParseInt(last, 10, 64)
+	if !ok || !ok2 || errA != nil || errB != nil || a < 0 || b < a {
+		return 0, 0, &Error{Code: ErrInvalidArgument, Message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+			Fields: []Field{{"ArgumentName", "x-amz-copy-source-range"}, {"ArgumentValue", v}}}
+	}
+	if b >= size {
+		return 0, 0, &Error{Code: ErrInvalidRange, Message: "The requested range is not satisfiable",
+			Fields: []Field{{"RangeRequested", v}, {"ActualObjectSize", strconv.FormatInt(size, 10)}}}
+	}
+	return a, b - a + 1, nil
 }
 
 // completeUpload answers CompleteMultipartUpload. A retry of a completion

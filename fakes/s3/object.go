@@ -16,6 +16,10 @@ import (
 // maxKeyLength is S3's limit on key length, in bytes.
 const maxKeyLength = 1024
 
+// maxMetadataSize is S3's limit on an object's user metadata: the bytes of
+// every x-amz-meta-* name (without the prefix) and value.
+const maxMetadataSize = 2 << 10
+
 // storageClasses are the x-amz-storage-class values S3 accepts.
 var storageClasses = map[string]bool{
 	"STANDARD": true, "REDUCED_REDUNDANCY": true, "STANDARD_IA": true, "ONEZONE_IA": true,
@@ -63,13 +67,18 @@ func infoFromHeaders(h http.Header, key string) (ObjectInfo, error) {
 	if info.StorageClass != "" && !storageClasses[info.StorageClass] {
 		return info, errorf(ErrInvalidArgument, "The storage class you specified is not valid")
 	}
+	metaSize := 0
 	for name, vals := range h {
 		if meta, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-meta-"); ok {
 			if info.Metadata == nil {
 				info.Metadata = make(map[string]string)
 			}
 			info.Metadata[meta] = strings.Join(vals, ",")
+			metaSize += len(meta) + len(info.Metadata[meta])
 		}
+	}
+	if metaSize > maxMetadataSize {
+		return info, with(ErrMetadataTooLarge, "Size", strconv.Itoa(metaSize), "MaxSizeAllowed", strconv.Itoa(maxMetadataSize))
 	}
 	for _, name := range echoedHeaders {
 		if v := h.Get(name); v != "" {

@@ -140,6 +140,9 @@ type ObjectReader interface {
 type BucketInfo struct {
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
+	// Region is the LocationConstraint the bucket was created with; empty
+	// for none (the server's region).
+	Region string `json:"region,omitempty"`
 }
 
 // Checksum is one of S3's additional checksums of an object or part.
