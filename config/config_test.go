@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
@@ -75,7 +76,19 @@ func TestParseVerify(t *testing.T) {
 func TestParseDefaults(t *testing.T) {
 	l, err := config.Parse("devenv.yaml", nil)
 	assert.NilError(t, err)
-	assert.DeepEqual(t, l, config.Default())
+	assert.DeepEqual(t, l, config.Default(), cmpopts.IgnoreUnexported(config.Local{}))
+	assert.Equal(t, l.Line("project"), 0, "no file, no lines")
+}
+
+// TestLine: Parse records the line of every key and list item, so checks
+// made after parsing (translate's) can name it.
+func TestLine(t *testing.T) {
+	l, err := config.Parse("devenv.yaml", []byte("project: x\nsecrets:\n  api:\n    DB_PASSWORD: pw\nimages:\n  - match: web\n    pull: true\n"))
+	assert.NilError(t, err)
+	assert.Equal(t, l.Line("secrets", "api", "DB_PASSWORD"), 4)
+	assert.Equal(t, l.Line("images", "[0]", "match"), 6)
+	assert.Equal(t, l.Line("images", "[0]"), 6)
+	assert.Equal(t, l.Line("secrets", "web"), 0)
 }
 
 // TestParseErrors pins the exact messages: file:line, key path, what to do.

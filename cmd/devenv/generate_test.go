@@ -183,11 +183,11 @@ func TestGenerateTaskdefsFlagKeepsServicesStrict(t *testing.T) {
 	assert.NilError(t, os.WriteFile("devenv.yaml", []byte("services:\n  delish-servr/api-server:\n    name: api\n"), 0o644))
 	code, _, stderr = devenvRun(t, "generate", "-o", "-")
 	assert.Equal(t, code, 1)
-	assert.Assert(t, is.Contains(stderr, `devenv.yaml: services["delish-servr/api-server"]: no task definition has container delish-servr/api-server`))
+	assert.Assert(t, is.Contains(stderr, `devenv.yaml:2: services["delish-servr/api-server"]: no task definition has container delish-servr/api-server (family/container); did you mean "delish-server/api-server"?`))
 	assert.NilError(t, os.WriteFile("devenv.yaml", []byte(services+"  dd-agent-task/dd-agent-typo:\n    name: x\n"), 0o644))
 	code, _, stderr = devenvRun(t, "generate", "--taskdefs", "taskdefs/dd-agent.json", "-o", "-")
 	assert.Equal(t, code, 1)
-	assert.Equal(t, stderr, "devenv: devenv.yaml: services[\"dd-agent-task/dd-agent-typo\"]: no task definition has container dd-agent-task/dd-agent-typo (family/container): fix the entry or remove it\n")
+	assert.Equal(t, stderr, "devenv: devenv.yaml:4: services[\"dd-agent-task/dd-agent-typo\"]: no task definition has container dd-agent-task/dd-agent-typo (family/container): fix the entry or remove it\n")
 }
 
 // TestGenerateTaskdefsOutsideTheProject: a task definition outside the

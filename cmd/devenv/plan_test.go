@@ -128,7 +128,7 @@ func TestPlanStrictPlaceholders(t *testing.T) {
 	code, stdout, stderr := devenvRun(t, "plan")
 	assert.Equal(t, code, 0, stderr)
 	assert.Assert(t, is.Contains(stdout, "placeholder containerDefinitions[0](extra).command[1]: <REGION> → (kept as written): "))
-	assert.Assert(t, is.Contains(stdout, "placeholder containerDefinitions[0](extra).environment[0].value: {{mode}} → (kept as written): "))
+	assert.Assert(t, is.Contains(stdout, "placeholder containerDefinitions[0](extra).environment[0](MODE).value: {{mode}} → (kept as written): "))
 	code, _, stderr = devenvRun(t, "plan", "--strict")
 	assert.Equal(t, code, 2)
 	assert.Assert(t, is.Contains(stderr, "devenv: 2 placeholder fields (--strict), in taskdefs/extra.json; first: taskdefs/extra.json: containerDefinitions[0](extra).command[1]: "), stderr)
