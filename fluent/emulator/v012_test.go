@@ -64,6 +64,15 @@ func writeAndRead(t *testing.T, addr string, data []byte, closed bool) {
 	assert.DeepEqual(t, ack, map[string]string{"ack": "end"})
 }
 
+// tdFields is a TD record with its values printed.
+func tdFields(rec map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range rec {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
+
 func endFrame(t *testing.T) []byte {
 	return frames(t, []any{"docker.delish", 1704164645, dockerRecord(`{"log_type":"EVENT","event_type":"end"}`), map[string]any{"chunk": "end"}})
 }
@@ -100,6 +109,7 @@ func TestEventTimeV012Default(t *testing.T) {
 			writeAndRead(t, e.Addr(), data, true)
 			e.ForceFlush()
 			waitFor(t, "the record before", 20*time.Second, func() bool { return len(sk.tdRecords(t, "event_before")) == 1 })
+			assert.DeepEqual(t, tdFields(sk.tdRecords(t, "event_before")[0]), map[string]string{"log_type": "EVENT", "event_type": "before", "time": "1704164645"})
 			assert.DeepEqual(t, logs.lines(), tc.logs)
 			st := e.Stats()
 			assert.Equal(t, st.Forward.DecodeErrors, int64(1))
@@ -115,7 +125,7 @@ func TestEventTimeV012Default(t *testing.T) {
 					len(sk.tdRecords(t, "event_after")) == 1 && len(sk.tdRecords(t, "event_end")) == 1
 			})
 			// fluentd v0.12 keeps integer seconds of the EventTime.
-			assert.Equal(t, fmt.Sprint(sk.tdRecords(t, "event_during")[0]["time"]), "1704164645")
+			assert.DeepEqual(t, tdFields(sk.tdRecords(t, "event_during")[0]), map[string]string{"log_type": "EVENT", "event_type": "during", "time": "1704164645"})
 			assert.DeepEqual(t, logs.lines(), []string(nil))
 		})
 	}
