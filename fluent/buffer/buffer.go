@@ -250,11 +250,7 @@ func Open(cfg Config, sink Sink, opts ...Option) (*Buffer, error) {
 	if b.cfg.Path == "" {
 		return nil, errors.New("open buffer: buffer_path is required for a file buffer")
 	}
-	if i := strings.IndexByte(b.cfg.Path, '*'); i >= 0 {
-		b.prefix, b.suffix = b.cfg.Path[:i], b.cfg.Path[i+1:]
-	} else {
-		b.prefix, b.suffix = b.cfg.Path+".", ".log"
-	}
+	b.prefix, b.suffix = splitPath(b.cfg.Path)
 	if err := os.MkdirAll(filepath.Dir(b.prefix+"x"), 0o755); err != nil {
 		return nil, fmt.Errorf("open buffer %s: %w", b.cfg.Path, err)
 	}
@@ -457,7 +453,34 @@ func (b *Buffer) newChunk(key string) (*Chunk, error) {
 }
 
 func (b *Buffer) chunkPath(key string, state byte, id uint64) string {
-	return fmt.Sprintf("%s%s.%c%x%s", b.prefix, escapeKey(key), state, id, b.suffix)
+	return chunkPath(b.prefix, b.suffix, key, state, id)
+}
+
+// NameMax is the longest file name (one path component), in bytes, that
+// the file systems fluentd's buffers live on accept (Linux's NAME_MAX):
+// buf_file cannot create a chunk whose name is longer, and its emit raises
+// Errno::ENAMETOOLONG instead.
+const NameMax = 255
+
+// ChunkPath is the path buf_file gives the chunk of key with id in state
+// ('b' staged, 'q' queued) of a file buffer at bufferPath. Chunk ids of
+// chunks created between 1978 and 2112 have 16 hex digits.
+func ChunkPath(bufferPath, key string, state byte, id uint64) string {
+	prefix, suffix := splitPath(bufferPath)
+	return chunkPath(prefix, suffix, key, state, id)
+}
+
+// splitPath is buf_file's configure: buffer_path around its first `*`, or
+// buffer_path + "." and ".log" without one.
+func splitPath(bufferPath string) (prefix, suffix string) {
+	if i := strings.IndexByte(bufferPath, '*'); i >= 0 {
+		return bufferPath[:i], bufferPath[i+1:]
+	}
+	return bufferPath + ".", ".log"
+}
+
+func chunkPath(prefix, suffix, key string, state byte, id uint64) string {
+	return fmt.Sprintf("%s%s.%c%x%s", prefix, escapeKey(key), state, id, suffix)
 }
 
 // Commit hands every appended record to the operating system and, with

@@ -2,15 +2,24 @@ package router
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
 // copyOutput is out_copy v0.12 (spec §4.4): the same record object goes to
-// every store in order; an exception in one store aborts the rest.
+// every store in order through an OutputChain, each store's emit calling
+// the next one's. A buffered store (s3, tdlog, file) formats its record,
+// then calls the rest of the chain, and appends its record only when the
+// rest returned (BasicBuffer#emit: chain.next before `top << data`), so an
+// exception in a later store aborts the stores after it and takes back
+// what the buffered stores before it were about to append: none of them
+// writes the event. out_stdout writes before calling the chain and keeps
+// its line. A copy nested in a store, or a forest one, joins the chain.
 type copyOutput struct {
 	el       *config.Element
 	deepCopy bool
@@ -47,6 +56,23 @@ func (c *copyOutput) leafOutputs() []*Output {
 }
 
 func (c *copyOutput) emit(ctx *emitCtx, e *event) {
+	if ctx.chain == nil {
+		// The outermost copy of the chain: it takes back the buffered
+		// records of every store of the chain when one raises.
+		var pending []int
+		ctx.chain = &pending
+		defer func() { ctx.chain = nil }()
+		if c.emitStores(ctx, e) {
+			ctx.j.Deliveries = removeDeliveries(ctx.j.Deliveries, pending)
+		}
+		return
+	}
+	c.emitStores(ctx, e)
+}
+
+// emitStores emits e to each store in order and reports whether one raised
+// (a DropConnectionClosed), which aborts the remaining stores.
+func (c *copyOutput) emitStores(ctx *emitCtx, e *event) (raised bool) {
 	for i, s := range c.stores {
 		ev := e
 		if c.deepCopy && i < len(c.stores)-1 {
@@ -58,16 +84,83 @@ func (c *copyOutput) emit(ctx *emitCtx, e *event) {
 		s.emit(ctx, ev)
 		for _, d := range ctx.j.Drops[before:] {
 			if d.Kind == DropConnectionClosed {
-				return // the exception aborts the remaining stores
+				return true
 			}
 		}
 	}
+	return false
+}
+
+// removeDeliveries removes the deliveries at the ascending indices idx.
+func removeDeliveries(ds []Delivery, idx []int) []Delivery {
+	if len(idx) == 0 {
+		return ds
+	}
+	out := ds[:idx[0]]
+	for k, i := range idx {
+		end := len(ds)
+		if k+1 < len(idx) {
+			end = idx[k+1]
+		}
+		out = append(out, ds[i+1:end]...)
+	}
+	return out
+}
+
+// buffered appends d, a buffered store's record, to the journey; inside a
+// copy chain it is taken back if a later store raises.
+func (c *emitCtx) buffered(d Delivery) {
+	if c.chain != nil {
+		*c.chain = append(*c.chain, len(c.j.Deliveries))
+	}
+	c.j.Deliveries = append(c.j.Deliveries, d)
 }
 
 // leaf is a terminal output instance.
 type leaf struct {
 	out *Output
 	fmt *Formatter
+	// nameKey and nameErr cache chunkNameError's last answer.
+	nameKey, nameErr string
+	nameOK           bool
+}
+
+// sampleChunkID stands for buf_file's chunk id in chunk names: every id
+// of a chunk created between 1978 and 2112 has its 16 hex digits.
+const sampleChunkID uint64 = 1 << 62
+
+// chunkNameError says why buf_file cannot create the staged chunk of key
+// of o: its file name, buffer_path's last component with the escaped key
+// and the chunk id, is over buffer.NameMax bytes. It returns "" when the
+// name fits or o has no file buffer.
+func chunkNameError(o *Output, key string) string {
+	if o.BufferType != "file" {
+		return ""
+	}
+	p := buffer.ChunkPath(o.BufferPath, key, 'b', sampleChunkID)
+	name := path.Base(p)
+	if len(name) <= buffer.NameMax {
+		return ""
+	}
+	id := fmt.Sprintf(".b%x", sampleChunkID)
+	if i := strings.LastIndex(p, id); i >= 0 {
+		p = p[:i] + ".b<16 hex digits>" + p[i+len(id):]
+	}
+	return fmt.Sprintf("error_class=Errno::ENAMETOOLONG error=\"File name too long @ rb_sysopen - %s\": the chunk's file name is %d bytes, over the %d a file name may have", p, len(name), buffer.NameMax)
+}
+
+// raiseOnChunkName drops e as the exception buf_file's new_chunk raises
+// when the chunk of key cannot be created, and reports whether it did.
+func (l *leaf) raiseOnChunkName(c *emitCtx, e *event, key string) bool {
+	if !l.nameOK || l.nameKey != key {
+		l.nameKey, l.nameErr, l.nameOK = key, chunkNameError(l.out, key), true
+	}
+	if l.nameErr == "" {
+		return false
+	}
+	c.drop(DropConnectionClosed, e.tag, l.out.Type, l.out.Conf.Pos,
+		"emit transaction failed: %s; the stores before it in a copy write nothing either, and in_forward logs \"forward error\" and closes the connection", l.nameErr)
+	return true
 }
 
 func (l *leaf) leafOutputs() []*Output { return []*Output{l.out} }
@@ -246,8 +339,11 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 		}
 		d.ChunkKey = d.TimeSlice
 		d.Line = l.fmt.Format(make([]byte, 0, 256), e.tag, e.time, &e.rec)
+		if l.raiseOnChunkName(c, e, d.ChunkKey) {
+			return
+		}
 		d.Record = e.rec.Clone()
-		c.j.Deliveries = append(c.j.Deliveries, d)
+		c.buffered(d)
 	case "tdlog":
 		db, table, err := o.TD.Target(e.tag)
 		if err != nil {
@@ -255,11 +351,15 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 			return
 		}
 		e.rec.Set("time", e.time.Sec)
+		key := db + "." + table
+		if l.raiseOnChunkName(c, e, key) {
+			return
+		}
 		if len(e.rec) > TDKeyLimit {
 			c.drop(DropError, e.tag, "tdlog", o.Conf.Pos, "Skipped a broken record: too many number of keys (%d keys)", len(e.rec))
 			return
 		}
-		c.j.Deliveries = append(c.j.Deliveries, Delivery{Output: o, Tag: e.tag, Time: e.time, Record: e.rec.Clone(), ChunkKey: db + "." + table})
+		c.buffered(Delivery{Output: o, Tag: e.tag, Time: e.time, Record: e.rec.Clone(), ChunkKey: key})
 	}
 }
 

@@ -117,6 +117,10 @@ type emitCtx struct {
 	p     *pipeline
 	j     *Journey
 	depth int
+	// chain holds the indices in j.Deliveries of the buffered records
+	// appended by the stores of the copy chain being emitted (nil outside
+	// one): an exception later in the chain takes them back.
+	chain *[]int
 }
 
 func (c *emitCtx) drop(kind DropKind, tag, plugin string, pos config.Pos, format string, args ...any) {
@@ -404,9 +408,14 @@ func (r *Router) emit(c *emitCtx, e *event) {
 const maxTagLen = 64 << 10
 
 // reemit routes e with a new tag from the top of the same pipeline.
+// A re-emitted event starts a chain of its own: what it delivers is not
+// taken back by a failure of the stores after the re-emitting one.
 func (c *emitCtx) reemit(e *event) {
 	c.depth++
+	chain := c.chain
+	c.chain = nil
 	c.r.emit(c, e)
+	c.chain = chain
 	c.depth--
 }
 
