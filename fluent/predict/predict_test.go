@@ -3,6 +3,7 @@ package predict
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -76,4 +77,33 @@ func TestEntryLabel(t *testing.T) {
 	label, err := EntryLabel(r, "@APP")
 	assert.NilError(t, err)
 	assert.Equal(t, label, "@APP")
+}
+
+// TestDockerLineLongEventType: with the reference stack's TD_DATABASE
+// (delish_local), an event type of 100 characters makes the TD store's
+// chunk file name 256 bytes; v0.12's copy chain then writes neither store
+// and closes the connection, which is what is predicted: no delivery, no
+// target, one connection-closed drop at the TD store. 99 characters are
+// delivered to both.
+func TestDockerLineLongEventType(t *testing.T) {
+	p := reference(t)
+	ctr := docker.Container{ID: "0123456789ab", Name: "/api-server"}
+	et := strings.Repeat("x", 100)
+	preds := p.DockerLine("docker.delish", ctr, "stdout", `{"event_type":"`+et+`","log_type":"EVENT"}`, "p", router.EventTime{Sec: 1})
+	assert.Equal(t, len(preds), 1)
+	pr := preds[0]
+	assert.Equal(t, len(pr.Journey.Deliveries), 0)
+	assert.Equal(t, len(pr.Targets), 0)
+	assert.Equal(t, len(pr.Journey.Drops), 1)
+	d := pr.Journey.Drops[0]
+	assert.Equal(t, d.Kind, router.DropConnectionClosed)
+	assert.Equal(t, d.Tag, "delish.event."+et)
+	assert.Equal(t, d.Plugin, "tdlog")
+	assert.Equal(t, d.Pos.String(), "fluent.conf:57:5")
+	assert.Equal(t, d.Reason, `emit transaction failed: error_class=Errno::ENAMETOOLONG error="File name too long @ rb_sysopen - /fluentd/log/td-buf-delish-`+et+`.delish_local.event_`+et+`.b<16 hex digits>.log": the chunk's file name is 256 bytes, over the 255 a file name may have; the stores before it in a copy write nothing either, and in_forward logs "forward error" and closes the connection`)
+
+	et = et[:99]
+	preds = p.DockerLine("docker.delish", ctr, "stdout", `{"event_type":"`+et+`","log_type":"EVENT"}`, "p", router.EventTime{Sec: 1})
+	assert.Equal(t, len(preds[0].Journey.Drops), 0)
+	assert.Equal(t, len(preds[0].Targets), 2)
 }
