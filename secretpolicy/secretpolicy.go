@@ -226,6 +226,11 @@ func Store(valueFrom string) string {
 
 // The patterns of secrets embedded in free text. Go's regexp has no
 // look-behind, so each starts with the boundary it needs as group 1, kept.
+// Each key must end in one of secretNoun's words, so that ordinary text
+// (the report's explanations, every value of a task definition) is
+// passed over quickly; Key then decides.
+const secretNoun = `(?i:password|passwd|pass|pwd|secret|token|key|credentials?|bearer)`
+
 var (
 	// userinfo: scheme://user:password@ (RFC 3986 userinfo has no '/',
 	// '?', '#' or '@'; a password holding them is percent-encoded).
@@ -233,14 +238,14 @@ var (
 	// pair: key=value after a start, space or separator (;,&?"'( and
 	// quotes), the key optionally a flag (--password=X) or a Java property
 	// (-Dpassword=X); the value up to the next separator, or quoted.
-	pair = regexp.MustCompile(`(^|[\s;,&?'"(])(-D|--?)?([A-Za-z_][A-Za-z0-9_.-]*)(\s*=\s*)("[^"]*"|'[^']*'|[^\s;,&'"]*)`)
+	pair = regexp.MustCompile(`(^|[\s;,&?'"(])(-D|--?)?((?:[A-Za-z_][A-Za-z0-9_.-]*)?` + secretNoun + `)(\s*=\s*)("[^"]*"|'[^']*'|[^\s;,&'"]*)`)
 	// jsonPair: "key": "value" (SPRING_APPLICATION_JSON and the like).
-	jsonPair = regexp.MustCompile(`(")([A-Za-z_][A-Za-z0-9_.-]*)("\s*:\s*")((?:[^"\\]|\\.)*)(")`)
+	jsonPair = regexp.MustCompile(`(")((?:[A-Za-z_][A-Za-z0-9_.-]*)?` + secretNoun + `)("\s*:\s*")((?:[^"\\]|\\.)*)(")`)
 	// flag: --flag value, in one string (a shell command).
-	flag = regexp.MustCompile(`(^|\s)(--?[A-Za-z][A-Za-z0-9_.-]*)(\s+)('[^']*'|"[^"]*"|[^\s'"-][^\s'";|&]*)`)
+	flag = regexp.MustCompile(`(^|\s)(--?(?:[A-Za-z][A-Za-z0-9_.-]*)?` + secretNoun + `)(\s+)('[^']*'|"[^"]*"|[^\s'"-][^\s'";|&]*)`)
 	// header: Name: [scheme] credentials, for Authorization and headers
 	// whose name is a secret key (X-Api-Key, X-Auth-Token).
-	header = regexp.MustCompile(`(^|[\s'"])([A-Za-z][A-Za-z0-9-]*)(\s*:\s*)((?i:bearer|basic|token|digest|apikey)\s+)?([^\s'"]+)`)
+	header = regexp.MustCompile(`(^|[\s'"])((?i:proxy-)?(?i:authorization)|(?:[A-Za-z][A-Za-z0-9-]*)?` + secretNoun + `)(\s*:\s*)((?i:bearer|basic|token|digest|apikey)\s+)?([^\s'"]+)`)
 	// userFlag: curl's -u/--user user:password, in one string; a password
 	// of digits only is a uid:gid (docker run -u 1000:1000), kept.
 	userFlag = regexp.MustCompile(`(^|\s)(-u|--user|--proxy-user)(\s+|=)('?[^\s:'"]+:)([^\s'"]+)`)
@@ -261,9 +266,12 @@ func Redact(v string) (string, []What) {
 			found = append(found, w)
 		}
 	}
-	if credential.MatchString(v) {
+	if mayHoldCredential(v) && credential.MatchString(v) {
 		v = credential.ReplaceAllString(v, Redacted)
 		add(Credential)
+	}
+	if !mayHoldKeyed(v) {
+		return v, found
 	}
 	v = replace(userinfo, v, func(m []string) (string, bool) {
 		if Exempt(m[2]) {
@@ -298,13 +306,15 @@ func Redact(v string) (string, []What) {
 		}
 		return m[1] + m[2] + m[3] + m[4] + quoteLike(m[5], Fake(m[3])), true
 	})
-	v = replace(userFlag, v, func(m []string) (string, bool) {
-		if digits(m[5]) || Exempt(m[5]) {
-			return "", false
-		}
-		add(UserPass)
-		return m[1] + m[2] + m[3] + m[4] + Fake("password"), true
-	})
+	if strings.Contains(v, "-u") || strings.Contains(v, "--user") || strings.Contains(v, "--proxy-user") {
+		v = replace(userFlag, v, func(m []string) (string, bool) {
+			if digits(m[5]) || Exempt(m[5]) {
+				return "", false
+			}
+			add(UserPass)
+			return m[1] + m[2] + m[3] + m[4] + Fake("password"), true
+		})
+	}
 	v = replace(flag, v, func(m []string) (string, bool) {
 		if !Key(m[2]) || Exempt(m[4]) {
 			return "", false
@@ -313,6 +323,34 @@ func Redact(v string) (string, []What) {
 		return m[1] + m[2] + m[3] + quoteLike(m[4], Fake(m[2])), true
 	})
 	return v, found
+}
+
+// mayHoldCredential is a quick test that v may match credential: it
+// holds the start of one of its shapes.
+func mayHoldCredential(v string) bool {
+	for _, p := range []string{"AKIA", "ASIA", "eyJ", "PRIVATE KEY", "xox", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"} {
+		if strings.Contains(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldKeyed is a quick test that v may hold a secret under a key (a
+// URL's password, a flag, a pair, a header): it holds one of secretNoun's
+// words, "authorization" or "://". Redact's patterns are slow to fail on
+// long text, which is most text.
+func mayHoldKeyed(v string) bool {
+	if strings.Contains(v, "://") {
+		return true
+	}
+	l := strings.ToLower(v)
+	for _, w := range []string{"pass", "pwd", "secret", "token", "key", "credential", "bearer", "authorization"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // RedactArgs is Redact for an argument list (a command, an entry point,
