@@ -175,3 +175,22 @@ func TestServicePortsInHostMode(t *testing.T) {
 	_, _, err = translate.Translate([]taskdef.Def{def}, local)
 	assert.Error(t, err, `devenv.yaml: services["a/agent"].ports: container a/agent runs in host network mode, where it listens on the host's ports itself: another host port cannot be chosen; remove the entry`)
 }
+
+// TestEveryErrorInOneRun: an error in one task does not hide the checks
+// that run on the whole project (cycles, the fluentd service) or on the
+// other tasks.
+func TestEveryErrorInOneRun(t *testing.T) {
+	collector := func(family, host string) taskdef.Def {
+		return taskdef.Def{File: family + ".json", Task: taskdef.TaskDefinition{Family: family, ContainerDefinitions: []taskdef.ContainerDefinition{{
+			Name: family, Image: "fluent/fluentd:v1.17-1",
+			PortMappings:     []taskdef.PortMapping{{ContainerPort: ptr(24224), HostPort: ptr(map[string]int{"a": 24224, "b": 24225}[family])}},
+			LogConfiguration: &taskdef.LogConfiguration{LogDriver: "fluentd", Options: map[string]string{"fluentd-address": host + ":24224"}},
+		}}}}
+	}
+	bad := taskdef.Def{File: "c.json", Task: taskdef.TaskDefinition{Family: "c", ContainerDefinitions: []taskdef.ContainerDefinition{{Name: "c", Image: "<IMAGE1_NAME>"}}}}
+	local := config.Default()
+	local.Hosts = []config.HostRule{{Host: "logs-a.example.com", Service: "b"}, {Host: "logs-b.example.com", Service: "a"}}
+	_, _, err := translate.Translate([]taskdef.Def{collector("a", "logs-a.example.com"), collector("b", "logs-b.example.com"), bad}, local)
+	assert.ErrorContains(t, err, `c.json: containerDefinitions[0](c).image: "<IMAGE1_NAME>" is not an image reference Docker can pull`)
+	assert.ErrorContains(t, err, "a.json: containerDefinitions[0](a): service a: dependency cycle a → b → a")
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/devenv-sh/devenv/config"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
+	"github.com/devenv-sh/devenv/internal/suggest"
 	"github.com/devenv-sh/devenv/taskdef"
 )
 
@@ -77,7 +78,14 @@ func (t *translator) mountFluentdConfig(fc *FluentdConfig) {
 	}
 	s := t.services[f.Service]
 	if s == nil || s.container == "" {
-		t.fail(t.local.File, fluentdPath("service"), fieldpath.Invalidf("%q is not a container of the task definitions: name the one that runs fluentd with %s", f.Service, f.Config))
+		var names []string
+		for name, s := range t.services {
+			if s.container != "" {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		t.failLocal(fieldpath.Invalidf("%q is not a container of the task definitions%s: name the one that runs fluentd with %s", f.Service, suggest.Hint(f.Service, names), f.Config), "fluentd", "service")
 		return
 	}
 	if len(fc.Files) == 0 || fc.Files[0] != f.Config {

@@ -24,8 +24,8 @@ func TestFluentdConfigErrors(t *testing.T) {
 		want    string
 	}{
 		"no copy":         {"fluentd", nil, "local.yaml: fluentd.config: fluentd/fluent.conf: the local copy was not made"},
-		"unknown service": {"collector", []translate.Option{translate.WithFluentdConfig(ok)}, `local.yaml: fluentd.service: "collector" is not a container of the task definitions`},
-		"fake service":    {"fake-s3", []translate.Option{translate.WithFluentdConfig(ok)}, `local.yaml: fluentd.service: "fake-s3" is not a container of the task definitions`},
+		"unknown service": {"collector", []translate.Option{translate.WithFluentdConfig(ok)}, `local.yaml:69: fluentd.service: "collector" is not a container of the task definitions`},
+		"fake service":    {"fake-s3", []translate.Option{translate.WithFluentdConfig(ok)}, `local.yaml:69: fluentd.service: "fake-s3" is not a container of the task definitions`},
 		"include outside": {"fluentd", []translate.Option{translate.WithFluentdConfig(translate.FluentdConfig{Files: []string{"fluentd/fluent.conf", "shared/out.conf"}})}, "fluentd/fluent.conf includes shared/out.conf, outside its folder"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -72,16 +72,12 @@ func Translate(defs []taskdef.Def, local config.Local, opts ...Option) (*types.P
 	t.fakes()
 	t.shareServices()
 	t.standIns()
-	if len(t.errs) == 0 {
-		t.mountFluentdConfig(o.fluentd)
-	}
+	t.mountFluentdConfig(o.fluentd)
 	t.wireLogging()
 	t.checkUnused(defs, o.rest)
 	t.sortPorts()
 	t.checkPorts()
-	if len(t.errs) == 0 {
-		t.checkCycles()
-	}
+	t.checkCycles() // a cycle among the services made is one of the whole project too
 	if len(t.errs) > 0 {
 		return nil, nil, errors.Join(t.errs...)
 	}
