@@ -2,19 +2,21 @@ package router
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
 // Hazard is a production hazard found in a config by Lint.
 type Hazard struct {
 	// Code is a stable identifier: unanchored-pattern, line-anchors,
-	// invalid-td-name, empty-env, buffer-path-collision, long-flush,
-	// quirky-value.
+	// invalid-td-name, long-buffer-name, empty-env, buffer-path-collision,
+	// long-flush, quirky-value.
 	Code string
 	Pos  config.Pos
 	// Message says what happens in production, with an example.
@@ -26,7 +28,9 @@ const LongFlush = 60 * time.Second
 
 // Lint reports the production hazards the spec documents: unanchored
 // rewrite patterns and line anchors, captured values that make invalid TD
-// names (which also lose the S3 copy), parameters that evaluate to an empty
+// names (which also lose the S3 copy), captured values whose length makes
+// a store's buffer chunk file name too long (which loses every store of
+// the copy and closes the connection), parameters that evaluate to an empty
 // environment variable, forest buffer_path collisions, and long flush
 // intervals. It does not change the router's state. Hazards are sorted by
 // position.
@@ -170,6 +174,7 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 		if !strings.Contains(rule.tag, "$") {
 			continue
 		}
+		hs = append(hs, r.lintChunkNames(p, f, rule)...)
 		// one hazard per name kind and probe
 		type probeKey struct{ kind, probe string }
 		seen := map[probeKey]bool{}
@@ -211,6 +216,115 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 				}
 			}
 		}
+	}
+	return hs
+}
+
+// maxChunkNameProbe is the longest captured value lintChunkNames tries:
+// from buffer.NameMax+1 characters on, every chunk name holding the value
+// is too long.
+const maxChunkNameProbe = buffer.NameMax + 1
+
+// lintChunkNames finds the lengths of a value captured by rule (probed
+// with "a"s, 1 to maxChunkNameProbe characters) for which its forest instance
+// plants (TD accepts its names) but has a file-buffered store whose chunk
+// file name is over buffer.NameMax bytes: that store's emit raises
+// ENAMETOOLONG on every event, the stores before it in a copy write
+// nothing, and the connection closes. One hazard per store, naming the
+// lengths. S3 and file chunk keys are the time slice of 2024-01-02 03:04:05
+// in the router's zone.
+func (r *Router) lintChunkNames(p *pipeline, f *rewriteTagFilter, rule *rewriteRule) []Hazard {
+	type span struct {
+		lo, hi   int
+		tag, key string
+		bp       *config.Param
+		n        int // the name's bytes at lo
+	}
+	var order []config.Pos
+	spans := map[config.Pos]*span{}
+	sample := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC).In(r.loc)
+	tag := sampleTagFor(p, f)
+	for n := 1; n <= maxChunkNameProbe; n++ {
+		probe := strings.Repeat("a", n)
+		if rule.invert || !rule.re.MatchString(probe) {
+			continue
+		}
+		newTag, fired, _ := f.rewriteTag(tag, Record{{Key: rule.key, Value: probe}}, r.hostname)
+		if newTag == "" || fired != rule {
+			continue
+		}
+		fo, ok := entryOutput(p.resolve(newTag)).(*forest)
+		if !ok {
+			continue
+		}
+		sub := fo.subTag(newTag)
+		conf, _ := fo.spec(sub)
+		type long struct {
+			el       *config.Element
+			bp       *config.Param
+			key, msg string
+		}
+		var longs []long
+		plants := true
+		for _, l := range leafConfs(conf, fo.subtype) {
+			var key string
+			switch l.typ {
+			case "tdlog":
+				cfg, err := newTDConfig(l.el)
+				if err != nil {
+					plants = false
+					break
+				}
+				db, table, err := cfg.Target(sub)
+				if err != nil {
+					plants = false
+					break
+				}
+				key = db + "." + table
+			case "s3", "file":
+				format := "%Y%m%d"
+				if v, ok := l.el.Get("time_slice_format"); ok {
+					format = v
+				}
+				key = Strftime(sample, format)
+			default:
+				continue
+			}
+			bp := l.el.Param("buffer_path")
+			if bp == nil || !strings.EqualFold(bufferTypeOf(l.el, l.typ), "file") {
+				continue
+			}
+			if msg := chunkNameError(&Output{BufferType: "file", BufferPath: bp.Value}, key); msg != "" {
+				longs = append(longs, long{l.el, bp, key, msg})
+			}
+		}
+		if !plants {
+			continue
+		}
+		for _, lg := range longs {
+			sp := spans[lg.el.Pos]
+			if sp == nil {
+				name := path.Base(buffer.ChunkPath(lg.bp.Value, lg.key, 'b', sampleChunkID))
+				sp = &span{lo: n, tag: newTag, key: lg.key, bp: lg.bp, n: len(name)}
+				spans[lg.el.Pos] = sp
+				order = append(order, lg.el.Pos)
+			}
+			sp.hi = n
+		}
+	}
+	var hs []Hazard
+	for _, pos := range order {
+		sp := spans[pos]
+		lengths := fmt.Sprintf("of %d to %d characters", sp.lo, sp.hi)
+		switch {
+		case sp.hi == maxChunkNameProbe:
+			lengths = fmt.Sprintf("of %d characters or more", sp.lo)
+		case sp.lo == sp.hi:
+			lengths = fmt.Sprintf("of %d characters", sp.lo)
+		}
+		hs = append(hs, Hazard{Code: "long-buffer-name", Pos: rule.pos, Message: fmt.Sprintf(
+			"%s values %s captured by %s (e.g. tag %s) give the store at %s (buffer_path %s) a chunk file name over %d bytes (%d at %d characters): its emit raises Errno::ENAMETOOLONG on every event, so the stores before it in the copy write nothing either and in_forward closes the connection; keep such values shorter or shorten buffer_path",
+			rule.key, lengths, rule.pattern, abbreviate(sp.tag), pos, sp.bp.Raw, buffer.NameMax, sp.n, sp.lo)})
 	}
 	return hs
 }

@@ -114,3 +114,50 @@ func TestLintQuirkyValues(t *testing.T) {
 		`t.conf:12:22 quirky-value: buffer_chunk_limit 1.5k: fluentd v0.12 reads this as 5120 bytes (its unit regexps are unanchored: "0.5s" is 5s, "10ms" is 10m, "1.5h" is 5h); write whole units or bare seconds ("0.5")`,
 	})
 }
+
+// TestLintLongBufferNames: the production config with the reference
+// stack's TD_DATABASE (delish_local) names the event types whose chunk
+// file names are over 255 bytes: 100 characters and more for the TD store
+// (td-buf-delish-<e>.delish_local.event_<e>.b<id>.log), 197 and more for
+// the S3 store, up to 249 (from 250 TD rejects the table name, reported as
+// invalid-td-name). A value TD never sees in a name is too long from some
+// length on ("or more"); a pattern that bounds the length is fine.
+func TestLintLongBufferNames(t *testing.T) {
+	var got []string
+	for _, h := range newDelishRouter(t, map[string]string{"AWS_S3_BUCKET": bucket, "TD_DATABASE": "delish_local"}).Lint() {
+		if h.Code == "long-buffer-name" {
+			got = append(got, h.Pos.String()+" "+h.Message)
+		}
+	}
+	assert.DeepEqual(t, got, []string{
+		`fluent.conf:31:13 event_type values of 100 to 249 characters captured by ^([\w_]+)$ (e.g. tag delish.event.aaaaaaaaaaaaaaaaa…) give the store at fluent.conf:57:5 (buffer_path /fluentd/log/td-buf-delish-${tag_parts[2]}) a chunk file name over 255 bytes (256 at 100 characters): its emit raises Errno::ENAMETOOLONG on every event, so the stores before it in the copy write nothing either and in_forward closes the connection; keep such values shorter or shorten buffer_path`,
+		`fluent.conf:31:13 event_type values of 197 to 249 characters captured by ^([\w_]+)$ (e.g. tag delish.event.aaaaaaaaaaaaaaaaa…) give the store at fluent.conf:41:5 (buffer_path /fluentd/log/buf-delish-event-${tag_parts[2]}) a chunk file name over 255 bytes (256 at 197 characters): its emit raises Errno::ENAMETOOLONG on every event, so the stores before it in the copy write nothing either and in_forward closes the connection; keep such values shorter or shorten buffer_path`,
+	})
+
+	conf := func(pattern string) string {
+		return `<match app>
+  @type rewrite_tag_filter
+  <rule>
+    key kind
+    pattern ` + pattern + `
+    tag ev.$1
+  </rule>
+</match>
+<match ev.*>
+  @type forest
+  subtype tdlog
+  <template>
+    apikey k
+    database db_a
+    table tbl_a
+    buffer_path /var/log/td-${tag_parts[1]}
+  </template>
+</match>
+`
+	}
+	// td-<v>.db_a.tbl_a.b<16>.log: 3 + v + 1 + 10 + 2 + 16 + 4 = 36 + v bytes.
+	assert.DeepEqual(t, hazards(t, conf(`\A(\w+)\z`)), []string{
+		`t.conf:5:13 long-buffer-name: kind values of 220 characters or more captured by \A(\w+)\z (e.g. tag ev.aaaaaaaaaaaaaaaaaaaaaaaaaaa…) give the store at t.conf:9:1 (buffer_path /var/log/td-${tag_parts[1]}) a chunk file name over 255 bytes (256 at 220 characters): its emit raises Errno::ENAMETOOLONG on every event, so the stores before it in the copy write nothing either and in_forward closes the connection; keep such values shorter or shorten buffer_path`,
+	})
+	assert.DeepEqual(t, hazards(t, conf(`\A(\w{1,219})\z`)), []string(nil))
+}
