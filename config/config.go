@@ -155,7 +155,8 @@ type Local struct {
 	// keys, Slack tokens) are replaced whatever the name.
 	NotSecret map[string]map[string]bool
 	// Volumes maps a task volume name, or a production host path, to a
-	// local host path.
+	// local host path: a bind of that folder stands in for the task volume,
+	// whatever its kind.
 	Volumes map[string]string
 	// Fakes are stand-ins added to the stack as services of their own.
 	Fakes []StandIn

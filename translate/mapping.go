@@ -58,9 +58,9 @@ var Mapping = []Rule{
 	// Volumes.
 	{"volumes[].name", "", "structural", "what mountPoints[].sourceVolume refers to; a dangling reference is an error"},
 	{"volumes[].host", "services.*.volumes (bind)", "rewritten", "sourcePath → bind of the folder mapped under volumes in devenv.yaml (by volume name or production path), else `./.devenv/volumes/<family>/<name>` (one folder per task definition, so two tasks' volumes of one name stay apart), which survives devenv down/up; no sourcePath → task-scoped named volume `<family>.<name>`"},
-	{"volumes[].dockerVolumeConfiguration", "volumes", "mapped", "named volume with driverOpts and labels; scope shared keeps the production name; a non-local driver is unsupported and replaced by local"},
-	{"volumes[].efsVolumeConfiguration", "volumes", "rewritten", "named volume `efs_<fileSystemId>[_<accessPointId>][_<rootDirectory>]`, empty at first, shared by every task that mounts the same file system, access point and root"},
-	{"volumes[].fsxWindowsFileServerVolumeConfiguration", "volumes", "rewritten", "named volume `fsx_<fileSystemId>`, empty at first, shared by every task that mounts the file system"},
+	{"volumes[].dockerVolumeConfiguration", "volumes", "mapped", "a folder mapped under volumes in devenv.yaml (by volume name) is bound instead; otherwise named volume with driverOpts and labels; scope shared keeps the production name; a non-local driver is unsupported and replaced by local"},
+	{"volumes[].efsVolumeConfiguration", "volumes", "rewritten", "a folder mapped under volumes in devenv.yaml (by volume name) is bound instead; otherwise named volume `efs_<fileSystemId>[_<accessPointId>][_<rootDirectory>]`, empty at first, shared by every task that mounts the same file system, access point and root"},
+	{"volumes[].fsxWindowsFileServerVolumeConfiguration", "volumes", "rewritten", "a folder mapped under volumes in devenv.yaml (by volume name) is bound instead; otherwise named volume `fsx_<fileSystemId>`, empty at first, shared by every task that mounts the file system"},
 	{"volumes[].s3filesVolumeConfiguration", "volumes", "rewritten", "named volume `<family>.<name>`, empty at first"},
 	{"volumes[].configuredAtLaunch", "volumes", "rewritten", "EBS volume attached at launch → named volume, empty at first"},
 
