@@ -106,7 +106,7 @@ func (inv inventory) hasVar(name string) bool {
 }
 
 // checkUnused fails on every devenv.yaml entry that names a container,
-// variable, volume, image or host that matches nothing, so that a typo
+// variable, volume, image, host or service that matches nothing, so that a typo
 // does not silently leave production's value in place: each error names
 // the key's line and the nearest real name. Entries matching only task
 // definitions of the rest of the stack (WithRestOfStack) are not errors.
@@ -200,6 +200,9 @@ func (t *translator) checkUnused(defs, rest []taskdef.Def) {
 		}
 		images := slices.Compact(slices.Sorted(slices.Values(all.images)))
 		t.failLocal(fieldpath.Invalidf("%q matches no image of the task definitions (%s)%s: fix the match or remove the rule", r.Match, strings.Join(images, ", "), suggest.Hint(r.Match, names)), "images", fmt.Sprintf("[%d]", i), "match")
+	}
+	if svc := t.local.Verify.Endpoint.Service; svc != "" && t.services[svc] == nil && there.vars[svc] == nil {
+		t.failLocal(fieldpath.Invalidf("%q is not a service of the stack%s: name the service that logs the events", svc, suggest.Hint(svc, slices.Sorted(maps.Keys(t.services)))), "verify", "endpoint", "service")
 	}
 	for _, h := range t.local.Hosts {
 		key := hostKey(h)
