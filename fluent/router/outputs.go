@@ -56,18 +56,21 @@ func (c *copyOutput) leafOutputs() []*Output {
 }
 
 func (c *copyOutput) emit(ctx *emitCtx, e *event) {
-	if ctx.chain == nil {
-		// The outermost copy of the chain: it takes back the buffered
-		// records of every store of the chain when one raises.
-		var pending []int
-		ctx.chain = &pending
-		defer func() { ctx.chain = nil }()
-		if c.emitStores(ctx, e) {
-			ctx.j.Deliveries = removeDeliveries(ctx.j.Deliveries, pending)
-		}
+	if ctx.inChain {
+		c.emitStores(ctx, e)
 		return
 	}
-	c.emitStores(ctx, e)
+	// The outermost copy of the chain: it takes back the buffered records
+	// of every store of the chain when one raises. A chain started by a
+	// re-emitted event inside this one stacks its records above ours and
+	// pops them when it is done.
+	ctx.inChain = true
+	base := len(ctx.r.pending)
+	if c.emitStores(ctx, e) {
+		ctx.j.Deliveries = removeDeliveries(ctx.j.Deliveries, ctx.r.pending[base:])
+	}
+	ctx.r.pending = ctx.r.pending[:base]
+	ctx.inChain = false
 }
 
 // emitStores emits e to each store in order and reports whether one raised
@@ -110,8 +113,8 @@ func removeDeliveries(ds []Delivery, idx []int) []Delivery {
 // buffered appends d, a buffered store's record, to the journey; inside a
 // copy chain it is taken back if a later store raises.
 func (c *emitCtx) buffered(d Delivery) {
-	if c.chain != nil {
-		*c.chain = append(*c.chain, len(c.j.Deliveries))
+	if c.inChain {
+		c.r.pending = append(c.r.pending, len(c.j.Deliveries))
 	}
 	c.j.Deliveries = append(c.j.Deliveries, d)
 }

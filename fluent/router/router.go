@@ -69,6 +69,7 @@ type Router struct {
 	paths    map[string]string    // buf_file registry: buffer_path → plugin type
 	outputs  []*Output            // every instance created so far, in order
 	noMatch  int                  // NoMatchMatch's occurrence counter
+	pending  []int                // copy chains' buffered deliveries (emitCtx.buffered), a reused stack
 }
 
 type pipeline struct {
@@ -117,10 +118,11 @@ type emitCtx struct {
 	p     *pipeline
 	j     *Journey
 	depth int
-	// chain holds the indices in j.Deliveries of the buffered records
-	// appended by the stores of the copy chain being emitted (nil outside
-	// one): an exception later in the chain takes them back.
-	chain *[]int
+	// inChain is set while the stores of a copy chain are emitted: the
+	// indices in j.Deliveries of the buffered records they append are
+	// pushed on r.pending, so that an exception later in the chain takes
+	// them back.
+	inChain bool
 }
 
 func (c *emitCtx) drop(kind DropKind, tag, plugin string, pos config.Pos, format string, args ...any) {
@@ -412,10 +414,10 @@ const maxTagLen = 64 << 10
 // taken back by a failure of the stores after the re-emitting one.
 func (c *emitCtx) reemit(e *event) {
 	c.depth++
-	chain := c.chain
-	c.chain = nil
+	inChain := c.inChain
+	c.inChain = false
 	c.r.emit(c, e)
-	c.chain = chain
+	c.inChain = inChain
 	c.depth--
 }
 
