@@ -205,3 +205,46 @@ func withOptions(s string, opts []string) string {
 	}
 	return s + " (" + strings.Join(opts, ", ") + ")"
 }
+
+// ECS health check defaults, filled in because Docker's own differ
+// (Docker's default timeout is 30 s).
+const (
+	ecsHealthInterval = 30
+	ecsHealthTimeout  = 5
+	ecsHealthRetries  = 3
+)
+
+func (tk *task) convertHealthCheck(c *taskdef.ContainerDefinition, p fieldpath.Path) *types.HealthCheckConfig {
+	hc := c.HealthCheck
+	if hc == nil {
+		return nil
+	}
+	p = p.Next("healthCheck")
+	if hc.Command[0] != "NONE" && !taskdef.RunsHealthCheck(hc.Command) {
+		return tk.unrunHealthCheck(c, p, hc)
+	}
+	test := types.HealthCheckTest(tk.redactList(c, p.Next("command"), hc.Command))
+	fill := func(v *int, def int, field, unit string) int {
+		if v == nil {
+			tk.deviate(c, p.Next(field), Defaulted, "", itoa(def)+unit, "ECS default, written out because Docker's default differs")
+			return def
+		}
+		return *v
+	}
+	interval := fill(hc.Interval, ecsHealthInterval, "interval", "s")
+	timeout := fill(hc.Timeout, ecsHealthTimeout, "timeout", "s")
+	retries := uint64(fill(hc.Retries, ecsHealthRetries, "retries", ""))
+	out := &types.HealthCheckConfig{Test: test, Interval: seconds(&interval), Timeout: seconds(&timeout), Retries: &retries}
+	if hc.StartPeriod != nil && *hc.StartPeriod > 0 {
+		out.StartPeriod = seconds(hc.StartPeriod)
+	}
+	return out
+}
+
+func seconds(s *int) *types.Duration {
+	if s == nil {
+		return nil
+	}
+	d := types.Duration(time.Duration(*s) * time.Second)
+	return &d
+}

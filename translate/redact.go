@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -191,4 +192,54 @@ func deepCopy(v reflect.Value) reflect.Value {
 		return n
 	}
 	return v
+}
+
+// redactList returns l with the secrets embedded in it replaced
+// (secretpolicy.RedactArgs: credential-shaped values, URL passwords,
+// --password X, --token=X, Authorization headers), reporting each replaced
+// element at p[i] without showing it.
+func (tk *task) redactList(c *taskdef.ContainerDefinition, p fieldpath.Path, l []string) []string {
+	out, found := secretpolicy.RedactArgs(l)
+	for i, f := range found {
+		if f != nil {
+			tk.deviate(c, p.Index(i), Rewritten, "(secret, hidden)", out[i], "holds "+secretpolicy.Why(f)+"; production secrets never reach the generated file")
+		}
+	}
+	return out
+}
+
+// redactMap is redactList for a map (labels, log and volume driver
+// options; secretpolicy.RedactEntry: a secret-looking key's value, or
+// secrets embedded in the value); p.Next(key).
+func (tk *task) redactMap(c *taskdef.ContainerDefinition, p fieldpath.Path, m map[string]string) map[string]string {
+	out := maps.Clone(m)
+	for _, k := range slices.Sorted(maps.Keys(out)) {
+		if r, found := secretpolicy.RedactEntry(k, out[k]); found != nil {
+			out[k] = r
+			tk.deviate(c, p.Next(k), Rewritten, "(secret, hidden)", r, "holds "+secretpolicy.Why(found)+"; production secrets never reach the generated file")
+		}
+	}
+	return out
+}
+
+// redactVolume is redactMap for a map of task volume v's
+// dockerVolumeConfiguration (driverOpts, labels: a CIFS password in o=...),
+// reported once for the task at volumes[i].dockerVolumeConfiguration.field,
+// however many containers mount v.
+func (tk *task) redactVolume(v *taskdef.Volume, field string, m map[string]string) map[string]string {
+	i := slices.IndexFunc(tk.td.Volumes, func(tv taskdef.Volume) bool { return tv.Name == v.Name })
+	at := tk.def.Root().Next("volumes").Index(i).Next("dockerVolumeConfiguration").Next(field)
+	out := maps.Clone(m)
+	for _, k := range slices.Sorted(maps.Keys(out)) {
+		r, found := secretpolicy.RedactEntry(k, out[k])
+		if found == nil {
+			continue
+		}
+		out[k] = r
+		p := at.Next(k).String()
+		if !slices.ContainsFunc(tk.t.report, func(d Deviation) bool { return d.File == tk.def.File && d.Path == p }) {
+			tk.deviate(nil, at.Next(k), Rewritten, "(secret, hidden)", r, "holds "+secretpolicy.Why(found)+"; production secrets never reach the generated file")
+		}
+	}
+	return out
 }
