@@ -3,6 +3,7 @@ package taskdef
 import (
 	"strings"
 
+	"github.com/devenv-sh/devenv/internal/cycles"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
 )
 
@@ -39,47 +40,18 @@ func (d *decoder) validateCycles(t *TaskDefinition, containers fieldpath.Path, n
 			add(vf.SourceContainer, cp.Next("volumesFrom").Index(k).Next("sourceContainer"))
 		}
 	}
-	const (
-		unseen = iota
-		onStack
-		done
-	)
-	state := make([]int, n)
-	var stack []int
-	var via []fieldpath.Path
-	var visit func(i int)
-	visit = func(i int) {
-		state[i] = onStack
-		stack = append(stack, i)
-		for _, e := range edges[i] {
-			switch state[e.to] {
-			case unseen:
-				via = append(via, e.field)
-				visit(e.to)
-				via = via[:len(via)-1]
-			case onStack:
-				start := 0
-				for stack[start] != e.to {
-					start++
-				}
-				cycle := make([]string, 0, len(stack)-start+1)
-				for _, k := range stack[start:] {
-					cycle = append(cycle, t.ContainerDefinitions[k].Name)
-				}
-				cycle = append(cycle, t.ContainerDefinitions[e.to].Name)
-				field := e.field
-				if start < len(via) {
-					field = via[start]
-				}
-				d.check(field, fieldpath.Invalidf("dependency cycle %s (through dependsOn, links and volumesFrom): containers cannot wait for each other; remove one of these references", strings.Join(cycle, " → ")))
-			}
+	for _, c := range cycles.Find(n, func(i int) []int {
+		to := make([]int, len(edges[i]))
+		for k, e := range edges[i] {
+			to[k] = e.to
 		}
-		stack = stack[:len(stack)-1]
-		state[i] = done
-	}
-	for i := range n {
-		if state[i] == unseen {
-			visit(i)
+		return to
+	}) {
+		names := make([]string, len(c.Nodes))
+		for k, i := range c.Nodes {
+			names[k] = t.ContainerDefinitions[i].Name
 		}
+		field := edges[c.Nodes[0]][c.Edges[0]].field
+		d.check(field, fieldpath.Invalidf("dependency cycle %s (through dependsOn, links and volumesFrom): containers cannot wait for each other; remove one of these references", strings.Join(names, " → ")))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/devenv-sh/devenv/internal/cycles"
 	"github.com/devenv-sh/devenv/internal/fieldpath"
 )
 
@@ -38,37 +39,25 @@ func serviceRefs(s *service) []string {
 // before the containers that log to it. Each cycle is reported once, at
 // its first service in name order.
 func (t *translator) checkCycles() {
-	const (
-		unseen = iota
-		onStack
-		done
-	)
-	state := map[string]int{}
-	var stack []string
-	var visit func(name string)
-	visit = func(name string) {
-		state[name] = onStack
-		stack = append(stack, name)
-		for _, ref := range serviceRefs(t.services[name]) {
-			if t.services[ref] == nil || ref == name {
-				continue
-			}
-			switch state[ref] {
-			case unseen:
-				visit(ref)
-			case onStack:
-				start := slices.Index(stack, ref)
-				cycle := append(slices.Clone(stack[start:]), ref)
-				s := t.services[ref]
-				t.fail(s.file, s.path, fieldpath.Invalidf("service %s: dependency cycle %s in the Compose project (depends_on, network_mode, volumes_from and links, including the log collector dependencies devenv adds): docker compose cannot start it; remove one of these references or map the log driver's host to another collector in %s", ref, strings.Join(cycle, " → "), t.local.File))
-			}
-		}
-		stack = stack[:len(stack)-1]
-		state[name] = done
+	names := slices.Sorted(maps.Keys(t.services))
+	index := make(map[string]int, len(names))
+	for i, name := range names {
+		index[name] = i
 	}
-	for _, name := range slices.Sorted(maps.Keys(t.services)) {
-		if state[name] == unseen {
-			visit(name)
+	for _, c := range cycles.Find(len(names), func(i int) []int {
+		var to []int
+		for _, ref := range serviceRefs(t.services[names[i]]) {
+			if j, ok := index[ref]; ok && j != i {
+				to = append(to, j)
+			}
 		}
+		return to
+	}) {
+		cycle := make([]string, len(c.Nodes))
+		for k, i := range c.Nodes {
+			cycle[k] = names[i]
+		}
+		s := t.services[cycle[0]]
+		t.fail(s.file, s.path, fieldpath.Invalidf("service %s: dependency cycle %s in the Compose project (depends_on, network_mode, volumes_from and links, including the log collector dependencies devenv adds): docker compose cannot start it; remove one of these references or map the log driver's host to another collector in %s", cycle[0], strings.Join(cycle, " → "), t.local.File))
 	}
 }

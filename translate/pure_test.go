@@ -20,6 +20,7 @@ func TestPure(t *testing.T) {
 		"cmp", "errors", "fmt", "maps", "net/netip", "net/url", "path", "reflect", "regexp", "slices", "sort", "strconv", "strings", "time",
 		"github.com/compose-spec/compose-go/v2/types",
 		"github.com/devenv-sh/devenv/config",
+		"github.com/devenv-sh/devenv/internal/cycles",
 		"github.com/devenv-sh/devenv/internal/fieldpath",
 		"github.com/devenv-sh/devenv/internal/suggest",
 		"github.com/devenv-sh/devenv/secretpolicy",
