@@ -59,11 +59,15 @@ func (s *Server) createBucket(c echo.Context, st *request) error {
 	if !validBucketName(st.bucket) {
 		return with(ErrInvalidBucketName, "BucketName", st.bucket)
 	}
+	acl, err := cannedACL(c.Request().Header)
+	if err != nil {
+		return err
+	}
 	var cfg createBucketConfiguration
 	if err := s.readXML(c, st, &cfg, false); err != nil {
 		return err
 	}
-	err := s.store.CreateBucket(c.Request().Context(), BucketInfo{Name: st.bucket, Created: s.clock().UTC(), Region: cfg.LocationConstraint})
+	err = s.store.CreateBucket(c.Request().Context(), BucketInfo{Name: st.bucket, Created: s.clock().UTC(), Region: cfg.LocationConstraint, ACL: acl})
 	if errors.Is(err, ErrBucketAlreadyOwnedByYou) {
 		// S3 answers 200 to re-creating a bucket you own in us-east-1 (its
 		// legacy behaviour) and 409 BucketAlreadyOwnedByYou elsewhere.

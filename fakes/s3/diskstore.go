@@ -324,6 +324,37 @@ func (s *DiskStore) HeadBucket(_ context.Context, bucket string) (BucketInfo, er
 	return b.info, nil
 }
 
+// SetBucketACL implements [Store]: bucket.json is replaced by a synced
+// copy.
+func (s *DiskStore) SetBucketACL(_ context.Context, bucket, acl string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return ErrNoSuchBucket
+	}
+	info := b.info
+	info.ACL = acl
+	data, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.tmpDir(), "b-*.json")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if err := writeSynced(f.Name(), data); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := commit(f.Name(), filepath.Join(s.bucketDir(bucket), "bucket.json")); err != nil {
+		return fmt.Errorf("set bucket acl %s: %w", bucket, err)
+	}
+	b.info = info
+	return nil
+}
+
 // DeleteBucket implements [Store].
 func (s *DiskStore) DeleteBucket(_ context.Context, bucket string) error {
 	s.mu.Lock()
@@ -470,6 +501,39 @@ func (s *DiskStore) HeadObject(_ context.Context, bucket, key string) (ObjectInf
 		return ObjectInfo{}, err
 	}
 	return s.buckets[bucket].objects[key], nil
+}
+
+// SetObjectACL implements [Store]: the object's file is replaced by a
+// synced copy with the new metadata.
+func (s *DiskStore) SetObjectACL(ctx context.Context, bucket, key, etag, acl string) error {
+	info, rd, err := s.GetObject(ctx, bucket, key)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	if info.ETag != etag {
+		return ErrPreconditionFailed
+	}
+	info.ACL = acl
+	tmp, err := s.writeFile(rd, func() any { return info })
+	if err != nil {
+		return fmt.Errorf("set object acl %s/%s: %w", bucket, key, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.exists(bucket, key); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if cur := s.buckets[bucket].objects[key]; cur.ETag != etag || !cur.LastModified.Equal(info.LastModified) {
+		os.Remove(tmp)
+		return ErrPreconditionFailed // replaced meanwhile
+	}
+	if err := commit(tmp, s.objectPath(bucket, key)); err != nil {
+		return fmt.Errorf("set object acl %s/%s: %w", bucket, key, err)
+	}
+	s.buckets[bucket].put(key, info)
+	return nil
 }
 
 // DeleteObject implements [Store].

@@ -102,6 +102,18 @@ func (s *MemStore) HeadBucket(_ context.Context, bucket string) (BucketInfo, err
 	return b.info, nil
 }
 
+// SetBucketACL implements [Store].
+func (s *MemStore) SetBucketACL(_ context.Context, bucket, acl string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return ErrNoSuchBucket
+	}
+	b.info.ACL = acl
+	return nil
+}
+
 // DeleteBucket implements [Store].
 func (s *MemStore) DeleteBucket(_ context.Context, bucket string) error {
 	s.mu.Lock()
@@ -243,6 +255,27 @@ func (s *MemStore) object(bucket, key string) (*memObject, error) {
 		return nil, ErrNoSuchKey
 	}
 	return o, nil
+}
+
+// SetObjectACL implements [Store].
+func (s *MemStore) SetObjectACL(_ context.Context, bucket, key, etag, acl string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return ErrNoSuchBucket
+	}
+	o, ok := b.objects[key]
+	if !ok {
+		return ErrNoSuchKey
+	}
+	if o.info.ETag != etag {
+		return ErrPreconditionFailed
+	}
+	info := o.info
+	info.ACL = acl
+	b.put(key, &memObject{info: info, data: o.data})
+	return nil
 }
 
 // DeleteObject implements [Store].

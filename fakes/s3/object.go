@@ -67,6 +67,11 @@ func infoFromHeaders(h http.Header, key string) (ObjectInfo, error) {
 	if info.StorageClass != "" && !storageClasses[info.StorageClass] {
 		return info, errorf(ErrInvalidArgument, "The storage class you specified is not valid")
 	}
+	acl, err := cannedACL(h)
+	if err != nil {
+		return info, err
+	}
+	info.ACL = acl
 	metaSize := 0
 	for name, vals := range h {
 		if meta, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-meta-"); ok {
@@ -533,6 +538,10 @@ func (s *Server) copyObject(c echo.Context, st *request) error {
 			return errorf(ErrInvalidArgument, "The storage class you specified is not valid")
 		}
 		dst.StorageClass = newClass
+	}
+	// The copy's ACL is the request's, never the source's, as in S3.
+	if dst.ACL, err = cannedACL(r.Header); err != nil {
+		return err
 	}
 	dst.Key, dst.PartSizes = st.key, nil
 	dst.LastModified = s.clock().UTC()

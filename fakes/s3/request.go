@@ -16,6 +16,10 @@ const (
 	opHeadBucket              = "HeadBucket"
 	opDeleteBucket            = "DeleteBucket"
 	opGetBucketLocation       = "GetBucketLocation"
+	opGetBucketACL            = "GetBucketAcl"
+	opPutBucketACL            = "PutBucketAcl"
+	opGetObjectACL            = "GetObjectAcl"
+	opPutObjectACL            = "PutObjectAcl"
 	opGetBucketVersioning     = "GetBucketVersioning"
 	opPutBucketVersioning     = "PutBucketVersioning"
 	opListObjectVersions      = "ListObjectVersions"
@@ -59,7 +63,7 @@ type request struct {
 // bucketSubresources are the bucket query parameters that select an
 // operation the fake does not implement.
 var bucketSubresources = []string{
-	"accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering",
+	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering",
 	"inventory", "lifecycle", "logging", "metrics", "notification", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
 	"requestPayment", "tagging", "website",
@@ -68,7 +72,7 @@ var bucketSubresources = []string{
 // objectSubresources are the object query parameters the fake does not
 // implement.
 var objectSubresources = []string{
-	"acl", "attributes", "legal-hold", "restore", "retention", "select", "tagging", "torrent",
+	"attributes", "legal-hold", "restore", "retention", "select", "tagging", "torrent",
 }
 
 // parse splits the path-style URL into bucket and key and names the
@@ -94,6 +98,14 @@ func (st *request) parse(r *http.Request) error {
 		return errMethod(m)
 	case st.key == "":
 		switch {
+		case has("acl") && m == http.MethodGet:
+			st.op = opGetBucketACL
+			return nil
+		case has("acl") && m == http.MethodPut:
+			st.op = opPutBucketACL
+			return nil
+		case has("acl"):
+			return errMethod(m)
 		case has("versioning") && m == http.MethodGet:
 			st.op = opGetBucketVersioning
 			return nil
@@ -145,6 +157,17 @@ func (st *request) parse(r *http.Request) error {
 			st.op = "Object?" + sub
 			return errorf(ErrNotImplemented, "The object subresource ?%s is not implemented by devenv's fake S3.", sub)
 		}
+	}
+	if has("acl") {
+		switch m {
+		case http.MethodGet:
+			st.op = opGetObjectACL
+		case http.MethodPut:
+			st.op = opPutObjectACL
+		default:
+			return errMethod(m)
+		}
+		return nil
 	}
 	switch m {
 	case http.MethodPut:

@@ -26,6 +26,10 @@ type Store interface {
 	// bucket does not exist.
 	HeadBucket(ctx context.Context, bucket string) (BucketInfo, error)
 
+	// SetBucketACL replaces the canned ACL of a bucket (BucketInfo.ACL). It
+	// MUST return ErrNoSuchBucket when the bucket does not exist.
+	SetBucketACL(ctx context.Context, bucket, acl string) error
+
 	// DeleteBucket removes an empty bucket together with its pending multipart
 	// uploads. It MUST return ErrNoSuchBucket when the bucket does not exist
 	// and ErrBucketNotEmpty when it holds objects.
@@ -68,6 +72,13 @@ type Store interface {
 
 	// HeadObject returns an object's metadata, with the errors of GetObject.
 	HeadObject(ctx context.Context, bucket, key string) (ObjectInfo, error)
+
+	// SetObjectACL replaces the canned ACL (ObjectInfo.ACL) of the object
+	// under key whose ETag is etag, leaving its bytes and other metadata as
+	// they are. It MUST return ErrNoSuchBucket and ErrNoSuchKey as GetObject
+	// does, and ErrPreconditionFailed when the object's ETag is another (it
+	// was replaced).
+	SetObjectACL(ctx context.Context, bucket, key, etag, acl string) error
 
 	// DeleteObject removes an object; removing a key that does not exist is
 	// not an error (S3 answers 204 either way). It MUST return
@@ -143,6 +154,8 @@ type BucketInfo struct {
 	// Region is the LocationConstraint the bucket was created with; empty
 	// for none (the server's region).
 	Region string `json:"region,omitempty"`
+	// ACL is the bucket's canned ACL (x-amz-acl); empty for private.
+	ACL string `json:"acl,omitempty"`
 }
 
 // Checksum is one of S3's additional checksums of an object or part.
@@ -174,6 +187,8 @@ type ObjectInfo struct {
 	CacheControl       string `json:"cache_control,omitempty"`
 	Expires            string `json:"expires,omitempty"`
 	StorageClass       string `json:"storage_class,omitempty"`
+	// ACL is the object's canned ACL (x-amz-acl); empty for private.
+	ACL string `json:"acl,omitempty"`
 	// Metadata holds the x-amz-meta-* headers, keyed by the lowercase name
 	// without the prefix.
 	Metadata map[string]string `json:"metadata,omitempty"`
