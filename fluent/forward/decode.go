@@ -785,10 +785,16 @@ func (dec *Decoder) value(d *msgpack.Decoder, depth int) (any, error) {
 		return int64(u), nil
 	case msgpcode.IsFixedNum(c) || (c >= msgpcode.Uint8 && c <= msgpcode.Int64):
 		return d.DecodeInt64()
+	case c == neverUsed:
+		return nil, &RubyError{Class: "MessagePack::MalformedFormatError", Message: "invalid byte"}
 	default:
 		return d.DecodeInterface()
 	}
 }
+
+// neverUsed is the one msgpack type byte that means nothing: msgpack-ruby
+// raises MalformedFormatError on it.
+const neverUsed = 0xc1
 
 // key reads a map key: a string, or an integer as its decimal digits.
 func (dec *Decoder) key(d *msgpack.Decoder, depth int) (string, error) {

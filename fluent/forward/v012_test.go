@@ -322,3 +322,13 @@ func TestPackedTruncated(t *testing.T) {
 	})
 	assert.Equal(t, dec.Decode(&f), io.EOF)
 }
+
+// TestMalformedV012: the never-used byte 0xc1 is msgpack-ruby's
+// MalformedFormatError, logged as fluentd logs it.
+func TestMalformedV012(t *testing.T) {
+	r, _, logs, addr := startLogged(t)
+	sendAll(t, addr, cat(msg(t, 1), []byte{0x93, 0xa1, 't', 0xc1}, msg(t, 2)), true)
+	waitFor(t, "the log line", func() bool { return len(logs.get()) == 1 })
+	assert.DeepEqual(t, logs.get(), []string{"ERROR forward error error=#<MessagePack::MalformedFormatError: invalid byte> error_class=MessagePack::MalformedFormatError"})
+	assert.DeepEqual(t, ns(r), []int64{1})
+}
