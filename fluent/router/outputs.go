@@ -353,13 +353,20 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 			c.drop(DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v", err)
 			return
 		}
-		e.rec.Set("time", e.time.Sec)
+		// format_stream: record['time'] = time (a float time stays a Float).
+		e.rec.Set("time", e.time.RubyValue())
 		key := db + "." + table
 		if l.raiseOnChunkName(c, e, key) {
 			return
 		}
 		if len(e.rec) > TDKeyLimit {
 			c.drop(DropError, e.tag, "tdlog", o.Conf.Pos, "Skipped a broken record: too many number of keys (%d keys)", len(e.rec))
+			return
+		}
+		// to_msgpack, rescue RangeError → normalized_msgpack; a nested
+		// Bignum raises out of the emit.
+		if _, err := TDNormalize(e.rec); err != nil {
+			c.drop(DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v; the stores before it in a copy write nothing either, and in_forward logs \"forward error\" and closes the connection", err)
 			return
 		}
 		c.buffered(Delivery{Output: o, Tag: e.tag, Time: e.time, Record: e.rec.Clone(), ChunkKey: key})
