@@ -50,8 +50,9 @@ fluent-plugin-s3 and the SDKs): *.localhost resolves to 127.0.0.1 on most
 systems, so http://logs.s3.localhost:4566/KEY reaches bucket "logs".
 
 Credentials: with --access-key and --secret-key (or DEVENV_S3_ACCESS_KEY and
-DEVENV_S3_SECRET_KEY), every request must carry a valid SigV4 signature (header
-or presigned URL) by that key; without them any signature is accepted.
+DEVENV_S3_SECRET_KEY), every request must carry a valid SigV4 or SigV2 signature
+(header or presigned URL) by that key; without them any signature is accepted.
+CORS preflights (OPTIONS) are answered for any origin, so browsers can upload.
 
 What arrived is under /_devenv/ on the same port:
   GET  /_devenv/objects?bucket=B&prefix=P   objects with metadata

@@ -89,6 +89,10 @@ func (st *request) parse(r *http.Request) error {
 	q := st.query
 	has := func(k string) bool { _, ok := q[k]; return ok }
 	m := r.Method
+	if m == http.MethodOptions {
+		st.op = opCORSPreflight
+		return nil
+	}
 	switch {
 	case st.bucket == "":
 		if m == http.MethodGet {

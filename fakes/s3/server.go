@@ -275,6 +275,7 @@ func (s *Server) track(next echo.HandlerFunc) echo.HandlerFunc {
 		h["X-Amz-Request-Id"] = []string{st.id}
 		h["X-Amz-Id-2"] = []string{base64.StdEncoding.EncodeToString(id[:])}
 		h["Server"] = []string{"AmazonS3"}
+		corsHeaders(c.Request(), h)
 		if err := st.parse(c.Request()); err != nil {
 			s.renderError(c, st, err)
 		} else if err := next(c); err != nil {
@@ -288,6 +289,9 @@ func (s *Server) track(next echo.HandlerFunc) echo.HandlerFunc {
 // serve authenticates and dispatches one S3 request.
 func (s *Server) serve(c echo.Context) error {
 	st := c.Get("s3").(*request)
+	if st.op == opCORSPreflight {
+		return s.preflight(c, st) // a preflight carries no credentials
+	}
 	if err := s.authenticate(c.Request(), st); err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ const (
 
 // authInfo is what the server learned from a request's authentication.
 type authInfo struct {
-	scheme    string // none, sigv4, sigv4-presigned, sigv4a, sigv2
+	scheme    string // none, sigv4, sigv4-presigned, sigv4a, sigv2, sigv2-presigned
 	accessKey string
 	verified  bool
 	chunks    *chunkSigner // set for verified signed streaming bodies
@@ -49,8 +49,8 @@ func (v sigV4) scope() string {
 	return v.date + "/" + v.region + "/" + v.service + "/aws4_request"
 }
 
-// errUnsupportedAuth is S3's answer to SigV2 and SigV4a in regions that only
-// accept SigV4.
+// errUnsupportedAuth is S3's answer to SigV4a, which the fake does not
+// verify.
 var errUnsupportedAuth = errorf(ErrInvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 
 // authenticate identifies the caller and, when credentials are configured,
@@ -95,7 +95,19 @@ func (s *Server) authenticate(r *http.Request, st *request) error {
 		}
 	case strings.HasPrefix(auth, "AWS "):
 		st.auth.scheme = "sigv2"
-		st.auth.accessKey, _, _ = strings.Cut(strings.TrimPrefix(auth, "AWS "), ":")
+		var sig string
+		st.auth.accessKey, sig, _ = strings.Cut(strings.TrimPrefix(auth, "AWS "), ":")
+		if !strict {
+			return nil
+		}
+		return s.verifySigV2(r, st, st.auth.accessKey, sig, false)
+	case auth == "" && isSigV2Presigned(q):
+		st.auth.scheme = "sigv2-presigned"
+		st.auth.accessKey = q.Get("AWSAccessKeyId")
+		if !strict {
+			return nil
+		}
+		return s.verifySigV2(r, st, st.auth.accessKey, q.Get("Signature"), true)
 	case auth == "":
 		st.auth.scheme = "none"
 		if strict {
