@@ -112,7 +112,7 @@ func Load(ctx context.Context, o Options) (*Translation, error) {
 	// rules' folders, the task definitions' own errors and, for those that
 	// decoded, the images no rule makes runnable.
 	rulesErr := checkImageRules(local, fsys)
-	defs, err := loadTaskDefs(dir, paths)
+	defs, err := LoadTaskDefs(dir, paths)
 	if err != nil {
 		return nil, errors.Join(rulesErr, err, translate.CheckImages(taskdef.Rejected(err), local))
 	}
@@ -218,7 +218,7 @@ func restOfStack(dir string, paths []string, defs []taskdef.Def) []taskdef.Def {
 	}
 	var rest []taskdef.Def
 	for _, p := range paths {
-		all, err := loadTaskDefs(dir, []string{p})
+		all, err := LoadTaskDefs(dir, []string{p})
 		if err != nil {
 			all = taskdef.Rejected(err)
 		}
@@ -329,12 +329,12 @@ func dirExists(fsys fs.FS, name string) bool {
 	return err == nil && info.IsDir()
 }
 
-// loadTaskDefs loads files or folders, relative to the project folder dir.
+// LoadTaskDefs loads task definition files or folders, relative to the project folder dir.
 // Each file is named, in errors, in the report and in the generated file's
 // header, by one display path: relative to the project when it is inside
 // it, as the user gave it otherwise, so the output does not depend on
 // where the project is checked out.
-func loadTaskDefs(dir string, paths []string) ([]taskdef.Def, error) {
+func LoadTaskDefs(dir string, paths []string) ([]taskdef.Def, error) {
 	var rel []string
 	var defs []taskdef.Def
 	var errs []error

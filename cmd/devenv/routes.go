@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,13 +17,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/devenv-sh/devenv/config"
-	fluentconfig "github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/docker"
 	"github.com/devenv-sh/devenv/fluent/predict"
 	"github.com/devenv-sh/devenv/fluent/router"
 	"github.com/devenv-sh/devenv/project"
-	"github.com/devenv-sh/devenv/taskdef"
 )
 
 type routesOptions struct {
@@ -173,7 +168,7 @@ func parseEventTime(s string, now func() time.Time) (router.EventTime, error) {
 }
 
 // loadRouter parses the config and builds the router, with the project's
-// fluentd service environment under --env (see stackFluentd), said once on
+// fluentd service environment under --env (see project.FluentdService), said once on
 // stderr.
 func loadRouter(ctx context.Context, o routesOptions, stderr io.Writer) (*router.Router, error) {
 	flagEnv, err := parseKeyVals("env", o.env)
@@ -181,24 +176,24 @@ func loadRouter(ctx context.Context, o routesOptions, stderr io.Writer) (*router
 		return nil, err
 	}
 	env := map[string]string{}
-	sf, err := stackFluentd(ctx, o.config)
+	sf, err := project.FluentdService(ctx, o.config)
 	if err != nil {
 		return nil, err
 	}
 	if sf != nil {
-		maps.Copy(env, sf.env)
+		maps.Copy(env, sf.Env)
 		what, over := "environment", "--env overrides"
-		if sf.hostname != "" && !o.hostnameSet {
-			o.hostname = sf.hostname
+		if sf.Hostname != "" && !o.hostnameSet {
+			o.hostname = sf.Hostname
 			what, over = "environment and hostname", "--env and --hostname override"
 		}
-		if tz := sf.env["TZ"]; tz != "" && !o.tzSet {
+		if tz := sf.Env["TZ"]; tz != "" && !o.tzSet {
 			o.tz = tz
 		}
 		if !o.configDirSet {
-			o.configDir = sf.configDir
+			o.configDir = sf.ConfigDir
 		}
-		fmt.Fprintf(stderr, "%s of service %s (%s); %s\n", what, sf.service, strings.Join(sf.sources, ", "), over)
+		fmt.Fprintf(stderr, "%s of service %s (%s); %s\n", what, sf.Service, strings.Join(sf.Sources, ", "), over)
 	}
 	maps.Copy(env, flagEnv)
 	loc, err := time.LoadLocation(o.tz)
@@ -212,72 +207,6 @@ func loadRouter(ctx context.Context, o routesOptions, stderr io.Writer) (*router
 		dir, name = filepath.Split(o.config)
 	}
 	return predict.Load(predict.Config{FS: os.DirFS(dir), Name: name, Env: env, ConfigDir: o.configDir, Hostname: o.hostname, Location: loc, V1: o.v1})
-}
-
-// stackService is what the local stack's fluentd service gives routes.
-type stackService struct {
-	service   string
-	env       map[string]string
-	hostname  string   // "": the service sets none
-	configDir string   // the folder the container reads its config from
-	sources   []string // devenv.yaml and the task definition file
-}
-
-// stackFluentd returns the fluentd service of the devenv project in the
-// working directory, as the generated Compose file has it, when conf (the
-// --config path) is the project's fluentd.config or its local copy. It
-// returns nil without devenv.yaml, for another config, or when the project
-// has no such service.
-func stackFluentd(ctx context.Context, conf string) (*stackService, error) {
-	data, err := os.ReadFile(config.DefaultFile)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("read settings: %w", err)
-	}
-	local, err := config.Parse(config.DefaultFile, data)
-	if err != nil {
-		return nil, err
-	}
-	f := local.Fluentd
-	if f.Config == "" {
-		return nil, nil
-	}
-	localCopy, _, _ := f.Paths(f.Config)
-	if !sameFile(conf, f.Config) && !sameFile(conf, localCopy) {
-		return nil, nil
-	}
-	st, err := project.Load(ctx, project.Options{})
-	if err != nil {
-		return nil, err
-	}
-	svc, ok := st.Project.Services[f.Service]
-	if !ok {
-		return nil, nil
-	}
-	env := map[string]string{}
-	for k, v := range svc.Environment {
-		if v != nil {
-			env[k] = *v
-		}
-	}
-	sources := []string{st.Local.File}
-	if td := st.TaskDefFile(f.Service); td != "" {
-		sources = append(sources, td)
-	}
-	return &stackService{service: f.Service, env: env, hostname: svc.Hostname, configDir: path.Dir(f.MountPath), sources: sources}, nil
-}
-
-// sameFile says whether paths a and b, relative to the working directory
-// unless absolute, name the same file.
-func sameFile(a, b string) bool {
-	if b == "" {
-		return false
-	}
-	aa, err1 := filepath.Abs(a)
-	ab, err2 := filepath.Abs(filepath.FromSlash(b))
-	return err1 == nil && err2 == nil && aa == ab
 }
 
 func runRoutes(ctx context.Context, o routesOptions, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) error {
@@ -334,7 +263,7 @@ func runRoutes(ctx context.Context, o routesOptions, stdin io.Reader, stdout, st
 		}
 		for _, pr := range preds {
 			n++
-			rep := journeyReport(n, pr)
+			rep := predict.NewReport(n, pr)
 			if o.json {
 				b, err := json.Marshal(rep)
 				if err != nil {
@@ -343,7 +272,7 @@ func runRoutes(ctx context.Context, o routesOptions, stdin io.Reader, stdout, st
 				w.Write(b)
 				w.WriteByte('\n')
 			} else {
-				writeJourneyText(w, rep)
+				rep.WriteText(w)
 			}
 		}
 	}
@@ -379,210 +308,34 @@ func scanLinesKeepCR(data []byte, atEOF bool) (int, []byte, error) {
 	return 0, nil, nil
 }
 
-// journeyJSON is one record's journey as printed by --json.
-type journeyJSON struct {
-	N          int             `json:"n"`
-	Tag        string          `json:"tag"`
-	Time       int64           `json:"time"`
-	Record     json.RawMessage `json:"record"`
-	FinalTags  []string        `json:"final_tags"`
-	Steps      []stepJSON      `json:"steps"`
-	Deliveries []deliveryJSON  `json:"deliveries"`
-	Drops      []dropJSON      `json:"drops"`
-}
-
-type stepJSON struct {
-	Kind   string `json:"kind"`
-	Plugin string `json:"plugin"`
-	At     string `json:"at"`
-	Tag    string `json:"tag"`
-	NewTag string `json:"new_tag,omitempty"`
-	Detail string `json:"detail,omitempty"`
-}
-
-type deliveryJSON struct {
-	Type     string          `json:"type"`
-	Output   string          `json:"output"`
-	Flush    string          `json:"flush_interval,omitempty"`
-	Tag      string          `json:"tag"`
-	Time     int64           `json:"time"`
-	Bucket   string          `json:"bucket,omitempty"`
-	Key      string          `json:"key,omitempty"`
-	Database string          `json:"database,omitempty"`
-	Table    string          `json:"table,omitempty"`
-	Path     string          `json:"path,omitempty"`
-	Record   json.RawMessage `json:"record"`
-	Line     string          `json:"line,omitempty"`
-	Error    string          `json:"error,omitempty"`
-}
-
-type dropJSON struct {
-	Kind   string `json:"kind"`
-	Tag    string `json:"tag"`
-	Plugin string `json:"plugin"`
-	At     string `json:"at,omitempty"`
-	Reason string `json:"reason"`
-}
-
-func posString(p fluentconfig.Pos) string {
-	if p.File == "" {
-		return ""
-	}
-	return p.String()
-}
-
-func journeyReport(n int, pr predict.Prediction) journeyJSON {
-	j := pr.Journey
-	rep := journeyJSON{N: n, Tag: j.Input.Tag, Time: j.Input.Time.Sec, Record: router.AppendJSON(nil, j.Input.Record),
-		FinalTags: []string{}, Steps: []stepJSON{}, Deliveries: []deliveryJSON{}, Drops: []dropJSON{}}
-	seen := map[string]bool{}
-	for _, s := range j.Steps {
-		rep.Steps = append(rep.Steps, stepJSON{Kind: string(s.Kind), Plugin: s.Plugin, At: posString(s.Pos), Tag: s.Tag, NewTag: s.NewTag, Detail: s.Detail})
-	}
-	for i, d := range j.Deliveries {
-		if !seen[d.Tag] {
-			seen[d.Tag] = true
-			rep.FinalTags = append(rep.FinalTags, d.Tag)
-		}
-		dj := deliveryJSON{Type: d.Output.Type, Output: d.Output.ID, Tag: d.Tag, Time: d.Time.Sec, Record: router.AppendJSON(nil, d.Record)}
-		if d.Output.FlushInterval > 0 {
-			dj.Flush = d.Output.FlushInterval.String()
-		}
-		if d.Record == nil {
-			dj.Record = json.RawMessage("null")
-		}
-		t := pr.Targets[i]
-		if t.Err != nil {
-			dj.Error = t.Err.Error()
-		}
-		switch {
-		case d.Output.S3 != nil:
-			dj.Bucket, dj.Key = t.Bucket, t.Key
-			dj.Line = string(d.Line)
-		case d.Output.TD != nil:
-			dj.Database, dj.Table = t.Database, t.Table
-		case d.Output.File != nil:
-			dj.Path = t.Path
-			dj.Line = string(d.Line)
-		default:
-			dj.Line = string(d.Line)
-		}
-		rep.Deliveries = append(rep.Deliveries, dj)
-	}
-	for _, d := range j.Drops {
-		if len(j.Deliveries) == 0 && !seen[d.Tag] {
-			seen[d.Tag] = true
-			rep.FinalTags = append(rep.FinalTags, d.Tag)
-		}
-		rep.Drops = append(rep.Drops, dropJSON{Kind: string(d.Kind), Tag: d.Tag, Plugin: d.Plugin, At: posString(d.Pos), Reason: d.Reason})
-	}
-	return rep
-}
-
-func writeJourneyText(w io.Writer, rep journeyJSON) {
-	fmt.Fprintf(w, "record %d  tag %s  time %s\n", rep.N, rep.Tag, time.Unix(rep.Time, 0).UTC().Format(time.RFC3339))
-	fmt.Fprintf(w, "  in     %s\n", rep.Record)
-	for _, s := range rep.Steps {
-		switch s.Kind {
-		case "filter":
-			fmt.Fprintf(w, "  filter %-18s %s  (tag %s)\n", s.Plugin, s.At, s.Tag)
-		case "match":
-			fmt.Fprintf(w, "  match  %-18s %s  %s\n", s.Plugin, s.At, s.Detail)
-		case "retag":
-			fmt.Fprintf(w, "  retag  %s -> %s  (%s, rule at %s)\n", s.Tag, s.NewTag, s.Detail, s.At)
-		default:
-			fmt.Fprintf(w, "  %-6s %s  %s\n", s.Kind, s.Plugin, s.Detail)
-		}
-	}
-	if len(rep.FinalTags) > 0 {
-		fmt.Fprintf(w, "  final tag %s\n", strings.Join(rep.FinalTags, ", "))
-	}
-	for _, d := range rep.Deliveries {
-		buf := "            via " + d.Output
-		if d.Flush != "" {
-			buf += ", flushed every " + d.Flush
-		}
-		switch d.Type {
-		case "s3":
-			fmt.Fprintf(w, "  -> s3     s3://%s/%s\n%s\n", d.Bucket, d.Key, buf)
-			fmt.Fprintf(w, "            %s\n", strings.TrimSuffix(d.Line, "\n"))
-		case "tdlog":
-			fmt.Fprintf(w, "  -> tdlog  %s.%s\n%s\n", d.Database, d.Table, buf)
-			fmt.Fprintf(w, "            %s\n", d.Record)
-		case "file":
-			fmt.Fprintf(w, "  -> file   %s\n%s\n", d.Path, buf)
-			fmt.Fprintf(w, "            %s\n", strings.TrimSuffix(d.Line, "\n"))
-		default:
-			fmt.Fprintf(w, "  -> %-6s %s\n", d.Type, strings.TrimSuffix(d.Line, "\n"))
-		}
-		if d.Error != "" {
-			fmt.Fprintf(w, "            error: %s\n", d.Error)
-		}
-	}
-	for _, d := range rep.Drops {
-		at := ""
-		if d.At != "" {
-			at = " at " + d.At
-		}
-		plugin := d.Plugin
-		if plugin == "" {
-			plugin = "router"
-		}
-		fmt.Fprintf(w, "  DROP (%s) by %s%s, tag %s: %s\n", d.Kind, plugin, at, d.Tag, d.Reason)
-	}
-	fmt.Fprintln(w)
-}
-
-// lintFinding is one --lint line.
-type lintFinding struct {
-	At      string `json:"at"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 func runRoutesLint(ctx context.Context, o routesOptions, stdout, stderr io.Writer) error {
 	r, err := loadRouter(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
-	var fs []lintFinding
-	for _, h := range r.Lint() {
-		fs = append(fs, lintFinding{At: h.Pos.String(), Code: h.Code, Message: h.Message})
-	}
+	fs := predict.RouterFindings(r)
 	opts, err := parseKeyVals("log-opt", o.logOpts)
 	if err != nil {
 		return err
 	}
 	if len(opts) > 0 {
-		fs = append(fs, driverFindings("--log-opt", opts)...)
+		fs = append(fs, predict.DriverFindings("--log-opt", opts)...)
 	}
 	taskdefs := o.taskdefs
 	if len(taskdefs) == 0 && len(o.logOpts) == 0 {
 		// In a devenv project, lint the production task definitions.
 		taskdefs, _ = filepath.Glob(filepath.Join("taskdefs", "*.json"))
 	}
-	for _, p := range taskdefs {
-		defs, err := loadTaskDef(p)
+	if len(taskdefs) > 0 {
+		defs, err := project.LoadTaskDefs(".", taskdefs)
 		if err != nil {
 			return err
 		}
-		for _, d := range defs {
-			for _, c := range d.Task.ContainerDefinitions {
-				lc := c.LogConfiguration
-				if lc == nil || lc.LogDriver != "fluentd" {
-					continue
-				}
-				opts := lc.Options
-				if opts == nil {
-					opts = map[string]string{}
-				}
-				fs = append(fs, driverFindings(d.File+": container "+c.Name, opts)...)
-			}
-		}
+		fs = append(fs, predict.TaskDefFindings(defs)...)
 	}
 	if o.json {
 		if fs == nil {
-			fs = []lintFinding{}
+			fs = []predict.Finding{}
 		}
 		b, err := json.MarshalIndent(fs, "", "  ")
 		if err != nil {
@@ -598,29 +351,4 @@ func runRoutesLint(ctx context.Context, o routesOptions, stdout, stderr io.Write
 		return &exitError{code: 2, msg: fmt.Sprintf("routes --lint: %d hazards", len(fs))}
 	}
 	return nil
-}
-
-func driverFindings(where string, opts map[string]string) []lintFinding {
-	var fs []lintFinding
-	for _, h := range docker.CheckOptions(opts) {
-		msg := h.Detail
-		if h.Drop != "" {
-			msg += " (drop: " + string(h.Drop) + ")"
-		}
-		fs = append(fs, lintFinding{At: where, Code: "driver-" + h.Option, Message: msg})
-	}
-	return fs
-}
-
-// loadTaskDef loads the task definitions of path (a file, or a folder of
-// *.json files) as devenv's translation does: register-task-definition
-// input or describe-task-definition output, strictly, errors naming the
-// file (as given) and JSON path.
-func loadTaskDef(p string) ([]taskdef.Def, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", p, err)
-	}
-	dir, base := filepath.Split(abs)
-	return taskdef.LoadAs(os.DirFS(dir), base, filepath.ToSlash(filepath.Clean(p)))
 }
