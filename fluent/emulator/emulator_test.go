@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestLoggerToFakes(t *testing.T) {
 	// create bucket at start; HEAD per index until 404, then PUT.
 	var ops []string
 	for _, r := range sk.requests(t) {
-		if r.Key == "" || len(r.Key) > 18 && r.Key[:24] == "logs/delish-event/click/" {
+		if r.Key == "" || strings.HasPrefix(r.Key, "logs/delish-event/click/") {
 			ops = append(ops, r.Op+" "+r.Key)
 		}
 	}
