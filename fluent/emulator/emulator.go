@@ -470,7 +470,7 @@ func (s *session) Emit(_ context.Context, f *forward.Frame) error {
 		if str, ok := ev.Raw.(string); ok {
 			rec = s.stringRecord(str)
 		}
-		j := e.router.Route(router.Event{Tag: f.Tag, Time: router.EventTime{Sec: ev.Time.Sec, Nsec: uint32(ev.Time.Nsec)}, Record: rec})
+		j := e.router.Route(router.Event{Tag: f.Tag, Time: router.EventTime{Sec: ev.Time.Sec, Nsec: uint32(ev.Time.Nsec), IsFloat: ev.Time.IsFloat, Float: ev.Time.Float}, Record: rec})
 		e.routed.Add(1)
 		if ev.Raw != nil && len(j.Deliveries) > 0 {
 			// v0.12's outputs index or merge the record as a Hash (out_s3's

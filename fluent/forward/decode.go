@@ -61,10 +61,13 @@ func (m Mode) String() string {
 
 // Time is an event time: seconds and nanoseconds since the Unix epoch.
 // fluentd v0.12 works in integer seconds; Nsec is kept for float and
-// EventTime input.
+// EventTime input. A time sent as a float stays a Ruby Float in v0.12
+// (fluent-plugin-td stores it as such): IsFloat says so and Float holds it.
 type Time struct {
-	Sec  int64
-	Nsec int64
+	Sec     int64
+	Nsec    int64
+	IsFloat bool
+	Float   float64
 }
 
 // Event is one (time, record) pair.
@@ -604,7 +607,7 @@ func (dec *Decoder) decodeTime(d *msgpack.Decoder) (timeValue, error) {
 			return timeValue{}, fmt.Errorf("time %v out of range", f)
 		}
 		sec, frac := math.Modf(f)
-		return timeValue{t: Time{Sec: int64(sec), Nsec: int64(frac * 1e9)}, ok: true}, nil
+		return timeValue{t: Time{Sec: int64(sec), Nsec: int64(frac * 1e9), IsFloat: true, Float: f}, ok: true}, nil
 	case msgpcode.IsExt(c):
 		id, n, err := d.DecodeExtHeader()
 		if err != nil {

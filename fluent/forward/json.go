@@ -162,7 +162,7 @@ func jsonEvent(t, rec any) (Event, error) {
 			return ev, fmt.Errorf("time %v out of range", x)
 		}
 		sec, frac := math.Modf(x)
-		ev.Time = Time{Sec: int64(sec), Nsec: int64(frac * 1e9)}
+		ev.Time = Time{Sec: int64(sec), Nsec: int64(frac * 1e9), IsFloat: true, Float: x}
 	default:
 		return ev, fmt.Errorf("time is %s, want a number", rubyInspect(t))
 	}

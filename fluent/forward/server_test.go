@@ -199,13 +199,13 @@ func TestModes(t *testing.T) {
 		times []Time
 		ack   string
 	}{
-		{"message", encode(t, []any{"t", 1, rec}), ModeMessage, []Time{{1, 0}}, ""},
-		{"message-float", encode(t, []any{"t", 1.5, rec, map[string]any{}}), ModeMessage, []Time{{1, 5e8}}, ""},
-		{"message-eventtime", encode(t, []any{"t", eventTime(3, 7), rec, map[string]any{"chunk": "abc"}}), ModeMessage, []Time{{3, 7}}, "abc"},
-		{"forward", encode(t, []any{"t", []any{[]any{1, rec}, []any{eventTime(2, 5), rec}}, map[string]any{"chunk": "c1"}}), ModeForward, []Time{{1, 0}, {2, 5}}, "c1"},
-		{"packed-str", encode(t, []any{"t", string(entries)}), ModePackedForward, []Time{{1, 0}, {2, 5}}, ""},
-		{"packed-bin", encode(t, []any{"t", entries, map[string]any{"size": 2}}), ModePackedForward, []Time{{1, 0}, {2, 5}}, ""},
-		{"compressed", encode(t, []any{"t", append(gz(t, entries[:3]), gz(t, entries[3:])...), map[string]any{"compressed": "gzip", "chunk": "z"}}), ModeCompressedPackedForward, []Time{{1, 0}, {2, 5}}, "z"},
+		{"message", encode(t, []any{"t", 1, rec}), ModeMessage, []Time{{Sec: 1, Nsec: 0}}, ""},
+		{"message-float", encode(t, []any{"t", 1.5, rec, map[string]any{}}), ModeMessage, []Time{{Sec: 1, Nsec: 5e8, IsFloat: true, Float: 1.5}}, ""},
+		{"message-eventtime", encode(t, []any{"t", eventTime(3, 7), rec, map[string]any{"chunk": "abc"}}), ModeMessage, []Time{{Sec: 3, Nsec: 7}}, "abc"},
+		{"forward", encode(t, []any{"t", []any{[]any{1, rec}, []any{eventTime(2, 5), rec}}, map[string]any{"chunk": "c1"}}), ModeForward, []Time{{Sec: 1, Nsec: 0}, {Sec: 2, Nsec: 5}}, "c1"},
+		{"packed-str", encode(t, []any{"t", string(entries)}), ModePackedForward, []Time{{Sec: 1, Nsec: 0}, {Sec: 2, Nsec: 5}}, ""},
+		{"packed-bin", encode(t, []any{"t", entries, map[string]any{"size": 2}}), ModePackedForward, []Time{{Sec: 1, Nsec: 0}, {Sec: 2, Nsec: 5}}, ""},
+		{"compressed", encode(t, []any{"t", append(gz(t, entries[:3]), gz(t, entries[3:])...), map[string]any{"compressed": "gzip", "chunk": "z"}}), ModeCompressedPackedForward, []Time{{Sec: 1, Nsec: 0}, {Sec: 2, Nsec: 5}}, "z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &recorder{}
