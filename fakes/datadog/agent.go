@@ -64,11 +64,9 @@ type options struct {
 	now             func() time.Time
 	store           Store
 	logger          *slog.Logger
-	queueSize       int
 	maxDatagram     int
 	readBuffer      int
 	maxRequestBytes int64
-	info            *Info
 	readGate        func()
 
 	snapshotInterval time.Duration
@@ -86,10 +84,6 @@ func WithStore(s Store) Option { return func(o *options) { o.store = s } }
 // listeners, every trace payload and DogStatsD parse errors.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithQueueSize sets how many datagrams may wait between the socket readers
-// and the parser before new ones are dropped (default 65536).
-func WithQueueSize(n int) Option { return func(o *options) { o.queueSize = n } }
-
 // WithMaxDatagramSize sets the size above which a datagram is rejected as
 // oversize, as the agent's dogstatsd_buffer_size (default 8192) would cut it.
 func WithMaxDatagramSize(n int) Option { return func(o *options) { o.maxDatagram = n } }
@@ -102,9 +96,6 @@ func WithReadBuffer(n int) Option { return func(o *options) { o.readBuffer = n }
 // WithMaxRequestBytes bounds a trace payload (default 25 MiB, the agent's
 // max_request_bytes); a larger one is answered 413.
 func WithMaxRequestBytes(n int64) Option { return func(o *options) { o.maxRequestBytes = n } }
-
-// WithInfo replaces what GET /info advertises (default [DefaultInfo]).
-func WithInfo(info Info) Option { return func(o *options) { o.info = &info } }
 
 // WithSnapshotInterval sets how often an agent made by [Open] saves its
 // snapshot while something changes (default [DefaultSnapshotInterval]); it
@@ -129,9 +120,6 @@ func New(opts ...Option) *Agent {
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
-	if o.queueSize <= 0 {
-		o.queueSize = 65536
-	}
 	if o.maxDatagram <= 0 {
 		o.maxDatagram = 8192
 	}
@@ -144,10 +132,6 @@ func New(opts ...Option) *Agent {
 	if o.snapshotInterval <= 0 {
 		o.snapshotInterval = DefaultSnapshotInterval
 	}
-	info := DefaultInfo()
-	if o.info != nil {
-		info = *o.info
-	}
 	a := &Agent{
 		now:              o.now,
 		store:            o.store,
@@ -157,9 +141,9 @@ func New(opts ...Option) *Agent {
 		maxRequestBytes:  o.maxRequestBytes,
 		readGate:         o.readGate,
 		snapshotInterval: o.snapshotInterval,
-		queue:            make(chan packet, o.queueSize),
+		queue:            make(chan packet, queueSize),
 		parsed:           make(chan struct{}),
-		info:             info,
+		info:             DefaultInfo(),
 		conns:            map[io.Closer]struct{}{},
 	}
 	a.handler = a.routes()

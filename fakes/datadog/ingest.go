@@ -19,6 +19,10 @@ import (
 // largest UDP payload fits, larger Unix datagrams are reported truncated.
 const readBufferSize = 64 << 10
 
+// queueSize is how many datagrams may wait between the socket readers and
+// the parser before new ones are dropped (counted in Counts.DroppedQueue).
+const queueSize = 65536
+
 // packet is one datagram on its way from a reader to the parser.
 type packet struct {
 	// data is the datagram, copied once out of the read buffer into a
