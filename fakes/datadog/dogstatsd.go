@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -247,72 +246,12 @@ func parseMetric(line string, b *Batch) error {
 	default:
 		return fmt.Errorf("metric %s: unknown type %q (want c, g, ms, h, s or d)", name, truncate(typ, 16))
 	}
-	// Fill the new element in place: a Metric is large, and copying one
-	// into the batch (with a write barrier per pointer in it while the
-	// garbage collector marks) costs about as much as parsing it.
-	k := len(b.Metrics)
-	if k < cap(b.Metrics) {
-		b.Metrics = b.Metrics[:k+1]
-	} else {
-		b.Metrics = append(b.Metrics, Metric{})
-	}
-	m := &b.Metrics[k]
-	m.reset()
-	m.Name, m.Type, m.Rate, m.Telemetry, m.Raw = name, t, 1, strings.HasPrefix(name, TelemetryPrefix), line
-	if err := parseMetricFields(m, vals, rest, &b.ar); err != nil {
-		*m = Metric{} // let go of what it points to
-		b.Metrics = b.Metrics[:k]
+	m := Metric{Name: name, Type: t, Rate: 1, Telemetry: strings.HasPrefix(name, TelemetryPrefix), Raw: line}
+	if err := parseMetricFields(&m, vals, rest, &b.ar); err != nil {
 		return err
 	}
+	b.Metrics = append(b.Metrics, m)
 	return nil
-}
-
-// reset zeroes m, writing only the fields that are not zero already: the
-// element a Batch reuses mostly is, and each pointer written costs a write
-// barrier while the garbage collector marks.
-func (m *Metric) reset() {
-	if m.Name != "" {
-		m.Name = ""
-	}
-	if m.Type != "" {
-		m.Type = ""
-	}
-	if m.Values != nil {
-		m.Values = nil
-	}
-	if m.Member != "" {
-		m.Member = ""
-	}
-	m.Rate = 0
-	if m.Tags != nil {
-		m.Tags = nil
-	}
-	if m.ContainerID != "" {
-		m.ContainerID = ""
-	}
-	if m.ExternalEnv != "" {
-		m.ExternalEnv = ""
-	}
-	if m.Cardinality != "" {
-		m.Cardinality = ""
-	}
-	m.Timestamp = 0
-	if m.Extra != nil {
-		m.Extra = nil
-	}
-	if m.Warnings != nil {
-		m.Warnings = nil
-	}
-	m.Telemetry = false
-	if m.Raw != "" {
-		m.Raw = ""
-	}
-	if m.Received != (time.Time{}) {
-		m.Received = time.Time{}
-	}
-	if m.Transport != "" {
-		m.Transport = ""
-	}
 }
 
 // parseMetricFields parses the values vals holds and the fields in rest into
@@ -322,7 +261,7 @@ func parseMetricFields(m *Metric, vals, rest string, ar *arena) error {
 	if m.Type == Set {
 		m.Member = vals
 	} else {
-		m.Values = ar.floatSlice(countByte(vals, ':') + 1)
+		m.Values = carve(&ar.floats, countByte(vals, ':')+1)
 		for more := true; more; {
 			var v string
 			v, vals, more = cutByte(vals, ':')
@@ -417,9 +356,6 @@ var nameChar = func() (t [256]bool) {
 // parseFinite parses a float and rejects NaN and infinities, which no client
 // sends and JSON cannot carry.
 func parseFinite(s string) (float64, error) {
-	if f, ok := parseShortDecimal(s); ok {
-		return f, nil
-	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a number", truncate(s, 32))
@@ -430,91 +366,15 @@ func parseFinite(s string) (float64, error) {
 	return f, nil
 }
 
-// exactPow10 holds the powers of ten a float64 represents exactly that
-// parseShortDecimal divides by.
-var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
-
-// parseShortDecimal is the fast path of parseFinite for what clients write
-// ("3", "-1", "12.500000"): an optional sign, then at most 15 digits with at
-// most one '.' among or around them. The digits make an integer below 2^53
-// and the '.' a power of ten up to 1e15, both exact in a float64, so their
-// quotient is correctly rounded: the value strconv.ParseFloat returns, -0
-// included. ok is false for anything else, left to strconv.
-func parseShortDecimal(s string) (f float64, ok bool) {
-	i, neg := 0, false
-	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
-		i, neg = 1, s[0] == '-'
-	}
-	var mant uint64
-	digits, point := 0, -1
-	for ; i < len(s); i++ {
-		switch c := s[i]; {
-		case '0' <= c && c <= '9':
-			mant = mant*10 + uint64(c-'0')
-			digits++
-		case c == '.' && point < 0:
-			point = digits
-		default:
-			return 0, false
-		}
-	}
-	if digits == 0 || digits > 15 {
-		return 0, false
-	}
-	f = float64(mant)
-	if point >= 0 {
-		f /= exactPow10[digits-point]
-	}
-	if neg {
-		f = -f
-	}
-	return f, true
-}
-
-// arena hands out slices of backing arrays shared by the items of many
-// datagrams, so that parsing rarely allocates. No slot is handed out twice,
-// and every tag slice is full (len == cap), so appending to one reallocates
-// rather than overwrite a neighbour. A new array is twice the size of the
-// last, up to maxArenaChunk, so that a batch used for one small datagram
-// stays small.
+// arena hands out slices of arrays shared by the items of many datagrams,
+// so that parsing rarely allocates: a batch's datagrams mostly fit in the
+// arrays of the ones before. No slot is handed out twice, and a slice's
+// capacity ends where its slots do, so appending past it reallocates rather
+// than overwrite a neighbour. A new array is twice the size of the last, up
+// to maxArenaChunk, so that a batch used for one small datagram stays small.
 type arena struct {
 	floats []float64
 	strs   []string
-	// recent holds the last tag lists split, by [tagListSlot]: the messages
-	// of a service mostly repeat a few lists, and those share one slice.
-	recent [recentTagLists]tagList
-}
-
-type tagList struct {
-	list string
-	tags []string
-}
-
-// recentTagLists is the number of tag lists an [arena] remembers, a power
-// of two.
-const recentTagLists = 32
-
-// tagListSlot picks the slot of list in [arena.recent] from its length and
-// three of its 8-byte words (first, middle, last): cheap next to splitting
-// the list, and deterministic, so that a fuzzer sees the same paths taken
-// for the same input. Lists that collide only miss.
-func tagListSlot(list string) int {
-	h := uint64(len(list))
-	if n := len(list); n >= 8 {
-		h ^= le64(list) ^ le64(list[(n-8)/2:])*0xff51afd7ed558ccd ^ le64(list[n-8:])*0xc4ceb9fe1a85ec53
-	} else {
-		for i := range n {
-			h = h<<8 | uint64(list[i])
-		}
-	}
-	return int((h * 0x9e3779b97f4a7c15) >> (64 - bits.Len(recentTagLists-1)))
-}
-
-// le64 reads the first 8 bytes of s (at least 8 long) as a little-endian word.
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // minArenaChunk and maxArenaChunk bound the number of items in one array of
@@ -524,65 +384,31 @@ const (
 	maxArenaChunk = 256
 )
 
-// chunkSize is the size of the array that follows one of capacity c, made
-// to hold at least n more items.
-func chunkSize(c, n int) int {
-	return max(n, min(max(2*c, minArenaChunk), maxArenaChunk))
-}
-
-// floatSlice returns an empty slice with room for n values.
-func (a *arena) floatSlice(n int) []float64 {
-	l := len(a.floats)
-	if cap(a.floats)-l < n {
-		a.floats, l = make([]float64, 0, chunkSize(cap(a.floats), n)), 0
+// carve returns an empty slice with room for n items from the unused end of
+// *chunk, or from a new array when *chunk has not room enough.
+func carve[T any](chunk *[]T, n int) []T {
+	l := len(*chunk)
+	if cap(*chunk)-l < n {
+		*chunk, l = make([]T, 0, max(n, min(max(2*cap(*chunk), minArenaChunk), maxArenaChunk))), 0
 	}
-	a.floats = a.floats[:l+n]
-	return a.floats[l : l : l+n]
+	*chunk = (*chunk)[:l+n]
+	return (*chunk)[l : l : l+n]
 }
 
-// appendTags appends the tags of a comma-separated list to tags, skipping
-// empty ones. A first list is split into a slice from the arena, or shares
-// the slice of the same list split recently.
+// appendTags appends the non-empty tags of a comma-separated list to tags.
+// A first list gets a slice from the arena with room for all of them; a
+// second "#" field appends to it, reallocating once past its room.
 func (a *arena) appendTags(tags []string, list string) []string {
-	if tags != nil { // a second "#" field: appended (reallocating) to the first
-		for list != "" {
-			var t string
-			if t, list, _ = cutByte(list, ','); t != "" {
-				tags = append(tags, t)
-			}
-		}
-		return tags
+	if tags == nil {
+		tags = carve(&a.strs, countByte(list, ',')+1)
 	}
-	r := &a.recent[tagListSlot(list)]
-	if r.tags != nil && r.list == list {
-		return r.tags
-	}
-	tags = a.splitTags(list)
-	r.list, r.tags = list, tags
-	return tags
-}
-
-// splitTags returns the non-empty tags of a comma-separated list in a full,
-// non-nil slice from the arena.
-func (a *arena) splitTags(list string) []string {
-	if len(a.strs) == cap(a.strs) {
-		a.strs = make([]string, 0, chunkSize(cap(a.strs), countByte(list, ',')+1))
-	}
-	start := len(a.strs)
 	for list != "" {
 		var t string
-		if t, list, _ = cutByte(list, ','); t == "" {
-			continue
+		if t, list, _ = cutByte(list, ','); t != "" {
+			tags = append(tags, t)
 		}
-		if len(a.strs) == cap(a.strs) { // move the tags so far to a new array
-			n := len(a.strs) - start
-			c := make([]string, n, chunkSize(cap(a.strs), n+1+countByte(list, ',')))
-			copy(c, a.strs[start:])
-			a.strs, start = c, 0
-		}
-		a.strs = append(a.strs, t)
 	}
-	return a.strs[start:len(a.strs):len(a.strs)]
+	return tags
 }
 
 // parseEvent parses "_e{<title len>,<text len>}:<title>|<text>[|fields…]".

@@ -222,14 +222,17 @@ func TestParseGarbage(t *testing.T) {
 	assert.Check(t, is.Equal(len(b.Errors[0].Line), maxErrorLine+len("…")), "error lines are cut")
 }
 
-// TestParseFiniteMatchesStrconv checks the parser's fast path for short
-// decimals against strconv.ParseFloat, bit for bit (-0 included), on edge
-// cases and on random strings of digits, points and signs.
+// TestParseFiniteMatchesStrconv checks the values the parser reads against
+// strconv.ParseFloat, bit for bit (-0 included), on edge cases and on random
+// strings of digits, points and signs: every finite value strconv reads is
+// read the same, and whatever strconv refuses, or reads as NaN or an
+// infinity, is an error.
 func TestParseFiniteMatchesStrconv(t *testing.T) {
 	in := []string{
 		"0", "-0", "+0", "-0.0", "0.1", "0.3", "1.", ".5", "-.5", "+.5", ".", "-", "+", "",
 		"12.500000", "240.000000", "999999999999999", "9999999999999999", "0.000000000000001",
 		"123456789.012345", "1.7976931348623157", "00000000000000001", "1_0", "1e3", "0x10", "1..2", "--1",
+		"NaN", "nan", "Inf", "+Inf", "-inf", "infinity", "1e400", "-1e400", "1e-400", "0x1p-2", "1.5E+2",
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	const alphabet = "0123456789012345678901234567890123456789.-+"
@@ -243,9 +246,9 @@ func TestParseFiniteMatchesStrconv(t *testing.T) {
 	for _, s := range in {
 		got, gotErr := parseFinite(s)
 		want, wantErr := strconv.ParseFloat(s, 64)
-		if wantErr != nil {
+		if wantErr != nil || math.IsNaN(want) || math.IsInf(want, 0) {
 			if gotErr == nil {
-				t.Fatalf("parseFinite(%q) = %v, strconv fails: %v", s, got, wantErr)
+				t.Fatalf("parseFinite(%q) = %v, strconv gives %v, %v", s, got, want, wantErr)
 			}
 			continue
 		}
