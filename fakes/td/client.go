@@ -26,7 +26,6 @@ import (
 type Client struct {
 	baseURL string
 	apiKey  string
-	http    *http.Client                               // WithHTTPClient
 	retries int                                        // WithRetries
 	backoff time.Duration                              // WithRetries
 	sleep   func(context.Context, time.Duration) error // WithSleep
@@ -34,9 +33,6 @@ type Client struct {
 
 // ClientOption configures a Client.
 type ClientOption func(*Client)
-
-// WithHTTPClient sets the HTTP client; default http.DefaultClient.
-func WithHTTPClient(hc *http.Client) ClientOption { return func(c *Client) { c.http = hc } }
 
 // WithRetries sets how many times a request answered 429 or 5xx, or failed
 // in transport, is retried (default 3), waiting backoff before the first
@@ -57,9 +53,6 @@ func NewClient(baseURL, apiKey string, opts ...ClientOption) *Client {
 	c := &Client{baseURL: strings.TrimRight(baseURL, "/"), apiKey: apiKey, retries: 3, backoff: 100 * time.Millisecond}
 	for _, o := range opts {
 		o(c)
-	}
-	if c.http == nil {
-		c.http = http.DefaultClient
 	}
 	if c.sleep == nil {
 		c.sleep = sleepCtx
@@ -255,7 +248,7 @@ func (c *Client) once(ctx context.Context, op, method, path, contentType string,
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return true, fmt.Errorf("%s: %s %s: %w", op, method, path, err)
 	}

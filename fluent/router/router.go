@@ -51,16 +51,16 @@ func WithStart(f func(*Output) error) Option { return func(r *Router) { r.start 
 // §1.4). Without it, patterns are v0.12 globs only.
 func WithV1() Option { return func(r *Router) { r.v1 = true } }
 
-// WithMaxEmitDepth bounds re-emission chains (default 32); deeper chains
-// are dropped with DropError as a routing loop.
-func WithMaxEmitDepth(n int) Option { return func(r *Router) { r.maxDepth = n } }
+// maxEmitDepth bounds re-emission chains: a deeper one is a routing loop,
+// dropped with DropError (fluentd itself recurses until its stack
+// overflows).
+const maxEmitDepth = 32
 
 // Router routes events. Create it with New.
 type Router struct {
 	hostname string               // WithHostname
 	loc      *time.Location       // WithLocation
 	start    func(*Output) error  // WithStart
-	maxDepth int                  // WithMaxEmitDepth
 	v1       bool                 // WithV1
 	mu       sync.Mutex           // guards everything below and plugin state
 	root     *pipeline            // the root router
@@ -147,9 +147,6 @@ func New(root *config.Element, opts ...Option) (*Router, error) {
 	}
 	if r.start == nil {
 		r.start = func(*Output) error { return nil }
-	}
-	if r.maxDepth == 0 {
-		r.maxDepth = 32
 	}
 	r.paths = map[string]string{}
 	r.labels = map[string]*pipeline{}
@@ -374,8 +371,8 @@ func (p *pipeline) resolve(tag string) *resolved {
 
 // emit routes e from the top of c's pipeline.
 func (r *Router) emit(c *emitCtx, e *event) {
-	if c.depth > r.maxDepth {
-		c.drop(DropError, e.tag, "", config.Pos{}, "re-emitted more than %d times: routing loop", r.maxDepth)
+	if c.depth > maxEmitDepth {
+		c.drop(DropError, e.tag, "", config.Pos{}, "re-emitted more than %d times: routing loop", maxEmitDepth)
 		return
 	}
 	if len(e.tag) > maxTagLen {
