@@ -17,7 +17,3 @@ func lockDir(dir, name string) (*os.File, error) {
 	}
 	return f, nil
 }
-
-// syncDir does nothing: directories cannot be synced on this platform, and
-// the rename is as durable as it gets.
-func syncDir(string) error { return nil }

@@ -248,7 +248,7 @@ func (a *Agent) saveLocked() error {
 	if err := atomicfile.WriteFile(p.path, data, 0o644); err != nil {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
-	if err := syncDir(p.dir); err != nil {
+	if err := atomicfile.SyncDir(p.dir); err != nil {
 		return fmt.Errorf("save snapshot %s: %w", p.path, err)
 	}
 	p.saved = snap.Counts

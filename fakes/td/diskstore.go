@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/devenv-sh/devenv/internal/atomicfile"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -135,19 +136,7 @@ func (s *DiskStore) writeEmptyJournal() error {
 	if err := os.Rename(tmp.Name(), s.path()); err != nil {
 		return fmt.Errorf("replace journal %s: %w", s.path(), err)
 	}
-	return syncDir(s.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open data dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync data dir %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.SyncDir(s.dir)
 }
 
 // replay applies every frame of the journal to s.mem, cutting off a torn

@@ -33,6 +33,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devenv-sh/devenv/internal/atomicfile"
 )
 
 // Config holds the buffer parameters of one output instance, with fluentd
@@ -552,19 +554,7 @@ func (b *Buffer) syncTaken(taken map[*Chunk]*os.File, dirSync bool) error {
 		}
 	}
 	if dirSync {
-		return syncDir(filepath.Dir(b.prefix + "x"))
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync buffer directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync buffer directory %s: %w", dir, err)
+		return atomicfile.SyncDir(filepath.Dir(b.prefix + "x"))
 	}
 	return nil
 }

@@ -59,3 +59,9 @@ func TestWriteFileMissingDirectoryLeavesNothing(t *testing.T) {
 	_, statErr := os.Stat(p)
 	assert.Assert(t, os.IsNotExist(statErr))
 }
+
+func TestSyncDir(t *testing.T) {
+	dir := t.TempDir()
+	assert.NilError(t, atomicfile.SyncDir(dir))
+	assert.ErrorContains(t, atomicfile.SyncDir(filepath.Join(dir, "missing")), "sync directory")
+}
