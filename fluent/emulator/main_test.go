@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,10 @@ import (
 // childEnv makes the test binary run an emulator instead of the tests, so
 // that the reliability test can kill -9 a real process.
 const childEnv = "DEVENV_EMULATOR_CHILD"
+
+// childAddrInUse is the child's exit code when $LISTEN is taken
+// (EADDRINUSE), so that the parent can start it again.
+const childAddrInUse = 3
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
@@ -43,6 +48,9 @@ func runChild() int {
 	}
 	if err := e.Listen(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return childAddrInUse
+		}
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -18,14 +19,44 @@ import (
 
 // child is an emulator process started from the test binary.
 type child struct {
-	cmd *exec.Cmd
+	cmd  *exec.Cmd
+	addr string // the TCP address it listens on, as it reported it
 }
+
+// anyPort makes a child listen on a port the kernel picks as it binds, so
+// no other process can take the port between choosing and binding it.
+const anyPort = "127.0.0.1:0"
 
 func startChild(t *testing.T, env map[string]string, listen string) *child {
 	return startChildTB(t, env, listen)
 }
 
+// startChildTB starts an emulator child listening on listen (anyPort, or
+// the address of a child killed before, which its clients keep dialling)
+// and waits until it is ready. While another process holds the address
+// (EADDRINUSE) it starts the child again, for up to 30 seconds.
 func startChildTB(t testing.TB, env map[string]string, listen string) *child {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, inUse := tryStartChild(t, env, listen)
+		if c != nil {
+			return c
+		}
+		if !inUse {
+			t.Fatalf("emulator child on %s exited before it was ready for another reason than the address in use (its stderr is above)", listen)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("another process held %s for 30 s, so the emulator child could not listen on it again", listen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// tryStartChild starts one emulator child on listen and returns it once it
+// is ready; if it exits first it returns nil, and addrInUse tells whether
+// it exited because listen was taken.
+func tryStartChild(t testing.TB, env map[string]string, listen string) (_ *child, addrInUse bool) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1", "LISTEN="+listen)
@@ -36,28 +67,34 @@ func startChildTB(t testing.TB, env map[string]string, listen string) *child {
 	out, err := cmd.StdoutPipe()
 	assert.NilError(t, err)
 	assert.NilError(t, cmd.Start())
-	c := &child{cmd: cmd}
 	t.Cleanup(func() {
-		if c.cmd.ProcessState == nil {
-			c.cmd.Process.Kill() //nolint:errcheck // cleanup of a process that may be gone
-			c.cmd.Wait()         //nolint:errcheck // killed
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill() //nolint:errcheck // cleanup of a process that may be gone
+			cmd.Wait()         //nolint:errcheck // killed
 		}
 	})
 	ready := make(chan string, 1)
+	closed := make(chan struct{})
 	go func() {
+		defer close(closed)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "READY ") {
-				ready <- strings.TrimPrefix(sc.Text(), "READY ")
+			if addr, ok := strings.CutPrefix(sc.Text(), "READY "); ok {
+				ready <- addr
 			}
 		}
 	}()
 	select {
-	case <-ready:
+	case addr := <-ready:
+		return &child{cmd: cmd, addr: addr}, false
+	case <-closed:
+		err := cmd.Wait()
+		var exit *exec.ExitError
+		return nil, errors.As(err, &exit) && exit.ExitCode() == childAddrInUse
 	case <-time.After(30 * time.Second):
 		t.Fatal("emulator child did not start")
+		return nil, false
 	}
-	return c
 }
 
 func (c *child) kill9(t *testing.T) {
@@ -74,15 +111,26 @@ func (c *child) stopTB(t testing.TB) {
 	assert.NilError(t, c.cmd.Wait())
 }
 
-func freePort(t *testing.T) string { return freePortTB(t) }
-
-func freePortTB(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// TestChildRestartOnATakenAddress checks the restart path of the
+// reliability test: a child whose address another process holds exits
+// with childAddrInUse (so startChildTB starts it again), and once the
+// address is free a child listens on it.
+func TestChildRestartOnATakenAddress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts emulator processes")
+	}
+	sk := newSinks(t)
+	env := sk.env(t.TempDir(), "1s")
+	ln, err := net.Listen("tcp", anyPort)
 	assert.NilError(t, err)
 	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	c, inUse := tryStartChild(t, env, addr)
+	assert.Assert(t, c == nil, "a child listened on %s, which this test holds", addr)
+	assert.Assert(t, inUse, "the child on a taken address exited, but not with childAddrInUse")
+	assert.NilError(t, ln.Close())
+	c = startChild(t, env, addr)
+	assert.Equal(t, c.addr, addr)
+	c.stop(t)
 }
 
 // TestKill9KeepsAcknowledgedRecords streams records with acks from
@@ -96,8 +144,8 @@ func TestKill9KeepsAcknowledgedRecords(t *testing.T) {
 	}
 	sk := newSinks(t)
 	env := sk.env(t.TempDir(), "1s")
-	listen := freePort(t)
-	proc := startChild(t, env, listen)
+	proc := startChild(t, env, anyPort)
+	listen := proc.addr
 
 	host, port := hostPort(t, listen)
 	logger, err := fluent.New(fluent.Config{
