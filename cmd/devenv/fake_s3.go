@@ -174,5 +174,10 @@ func runFakeS3(ctx context.Context, o fakeS3Options, stdout, stderr io.Writer) e
 	return control.Serve(ctx, o.addr, srv.Handler(), func(a net.Addr) {
 		fmt.Fprintf(stdout, "fake s3: serving http://%s (data %s; %s; virtual hosts *.%s)\n",
 			a, storage, auth, strings.Join(o.domains, ", *."))
+		// This process serves only the fake: what the rest of devenv's
+		// packages took at start is given back once it serves (run beside
+		// the accept loop's start, so that what starting it touches goes
+		// too).
+		go s3.ReleaseStartupMemory()
 	})
 }
