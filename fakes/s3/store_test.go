@@ -363,3 +363,39 @@ func TestStorePutObjectIfAbsent(t *testing.T) {
 		assert.Assert(t, errors.Is(err, ErrNoSuchBucket), "%v", err)
 	})
 }
+
+func TestStoreSetACLs(t *testing.T) {
+	stores(t, func(t *testing.T, s Store) {
+		ctx := t.Context()
+		assert.NilError(t, s.CreateBucket(ctx, BucketInfo{Name: "acls", Created: t0}))
+		assert.NilError(t, s.SetBucketACL(ctx, "acls", "public-read"))
+		b, err := s.HeadBucket(ctx, "acls")
+		assert.NilError(t, err)
+		assert.Equal(t, b.ACL, "public-read")
+		o, err := s.PutObject(ctx, "acls", ObjectInfo{Key: "k", LastModified: t0}, newTestContent("data", nil))
+		assert.NilError(t, err)
+		assert.NilError(t, s.SetObjectACL(ctx, "acls", "k", o.ETag, "authenticated-read"))
+		got, err := s.HeadObject(ctx, "acls", "k")
+		assert.NilError(t, err)
+		assert.Equal(t, got.ACL, "authenticated-read")
+		assert.Equal(t, got.ETag, o.ETag)
+		assert.Assert(t, got.LastModified.Equal(t0))
+		assert.Equal(t, readAll(t, s, "acls", "k"), "data")
+		err = s.SetObjectACL(ctx, "acls", "k", `"stale"`, "private")
+		assert.Assert(t, errors.Is(err, ErrPreconditionFailed), "%v", err)
+		err = s.SetObjectACL(ctx, "acls", "missing", o.ETag, "private")
+		assert.Assert(t, errors.Is(err, ErrNoSuchKey), "%v", err)
+		assert.Assert(t, errors.Is(s.SetBucketACL(ctx, "nope", "private"), ErrNoSuchBucket))
+		if ds, ok := s.(*DiskStore); ok {
+			re, err := OpenDiskStore(ds.root)
+			assert.NilError(t, err)
+			b, err := re.HeadBucket(ctx, "acls")
+			assert.NilError(t, err)
+			assert.Equal(t, b.ACL, "public-read")
+			got, err := re.HeadObject(ctx, "acls", "k")
+			assert.NilError(t, err)
+			assert.Equal(t, got.ACL, "authenticated-read")
+			assert.Equal(t, readAll(t, re, "acls", "k"), "data")
+		}
+	})
+}
