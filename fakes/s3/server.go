@@ -1,12 +1,15 @@
 // Package s3 is devenv's fake Amazon S3: an http.Handler (echo) over a
 // [Store], wire-compatible with the AWS SDKs and fluent-plugin-s3.
 //
-// It serves buckets, objects, listings (v1 and v2) and multipart uploads, in
+// It serves buckets, objects, listings (v1, v2 and object versions: buckets
+// are unversioned, every object its one null version), multipart uploads
+// (completion idempotent), conditional writes and canned ACLs, in
 // path-style and virtual-hosted-style addressing; accepts request bodies in
 // every shape the SDKs send (plain with Content-MD5 or x-amz-checksum-*,
 // aws-chunked signed or unsigned with trailers) and verifies their checksums;
-// answers errors as S3 XML with S3's codes; and verifies SigV4 signatures
-// (header and presigned) when credentials are configured.
+// answers errors as S3 XML with S3's codes; answers CORS for any origin; and
+// verifies SigV4 and SigV2 signatures (header and presigned) when
+// credentials are configured.
 //
 // Under [control.Prefix] it adds the shared health, reset and fault
 // endpoints, plus its own inspection API (objects, object content, request
