@@ -16,6 +16,8 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/devenv-sh/devenv/internal/atomicfile"
 )
 
 // DiskStore is a [Store] that keeps everything under one directory, so
@@ -233,16 +235,7 @@ func commit(tmp, dst string) error {
 		os.RemoveAll(tmp)
 		return err
 	}
-	return syncDir(filepath.Dir(dst))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.SyncDir(filepath.Dir(dst))
 }
 
 // discard moves a file or directory out of the way atomically, then
@@ -255,7 +248,7 @@ func (s *DiskStore) discard(path string) error {
 	if err := os.Rename(path, filepath.Join(tmp, "x")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 		return err
 	}
 	return os.RemoveAll(tmp)
@@ -550,7 +543,7 @@ func (s *DiskStore) DeleteObject(_ context.Context, bucket, key string) error {
 	if err := os.Remove(s.objectPath(bucket, key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete object %s/%s: %w", bucket, key, err)
 	}
-	if err := syncDir(s.bucketDir(bucket)); err != nil {
+	if err := atomicfile.SyncDir(s.bucketDir(bucket)); err != nil {
 		return fmt.Errorf("delete object %s/%s: %w", bucket, key, err)
 	}
 	b.remove(key)
