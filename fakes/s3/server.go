@@ -204,8 +204,6 @@ func renderControlError(err error, c echo.Context) {
 	_ = c.JSON(status, map[string]string{"error": msg})
 }
 
-type ctxKey struct{}
-
 // hostStyle turns a virtual-hosted-style request into a path-style one
 // before routing (so a key can never reach /_devenv), remembering the path as
 // sent for signature checks.
