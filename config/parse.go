@@ -166,16 +166,26 @@ func keyLines(n *yaml.Node, at []string, lines map[string]int) {
 	}
 }
 
-// typeErrors turns the YAML decoder's type errors ("line 3: cannot
-// construct !!int `3` into []string", one per problem in a *yaml.TypeError,
-// whose own message joins them) into one *Error per problem.
+// typeErrors turns the YAML decoder's type errors (a *yaml.LoadErrors,
+// one "cannot construct !!int `3` into []string" at line 3 per problem,
+// whose own message joins them) into one *Error per problem, with its
+// line.
 func typeErrors(file string, err error) error {
 	var errs []error
-	problems := strings.Split(err.Error(), "\n")
-	if te := (*yaml.TypeError)(nil); errors.As(err, &te) {
-		problems = te.Errors
+	if le := (*yaml.LoadErrors)(nil); errors.As(err, &le) {
+		for _, p := range le.Errors {
+			msg := p.Message
+			if p.ContextMsg != "" {
+				msg = p.ContextMsg + ": " + msg
+			}
+			errs = append(errs, &Error{File: file, Line: p.Mark.Line, Msg: strings.Replace(msg, "cannot construct", "wrong type: cannot use", 1)})
+		}
+		if len(errs) > 0 {
+			return errors.Join(errs...)
+		}
 	}
-	for _, l := range problems {
+	// Any other error: one problem a line, "line 3: ..." where it has one.
+	for _, l := range strings.Split(err.Error(), "\n") {
 		l = strings.TrimSpace(strings.TrimPrefix(l, "yaml: "))
 		if l == "" || strings.HasSuffix(l, "errors:") {
 			continue
