@@ -88,7 +88,7 @@ func newProject(t *testing.T, src string) *project {
 	}
 	p.setConfig("project", p.name)
 	p.setConfig("bindAddress", p.bind)
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		t.Fatalf("docker client: %v", err)
 	}

@@ -29,11 +29,12 @@ import (
 const Label = "devenv-test"
 
 // Client returns a client of the Docker Engine the environment names
-// (DOCKER_HOST, or the local socket), closed when the test ends. The test
+// (DOCKER_HOST, or the local socket), at the API version the engine
+// speaks (the client negotiates it), closed when the test ends. The test
 // fails when no engine answers: devenv's tests need one.
 func Client(t testing.TB) *client.Client {
 	t.Helper()
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		t.Fatalf("docker client: %v", err)
 	}
@@ -130,7 +131,7 @@ func scratchContext(app []byte, path string) (io.Reader, error) {
 // the images it had. It returns m.Run's exit code, or 1 with a message
 // when no engine answers.
 func RunRemovingImages(m *testing.M) int {
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docker client:", err)
 		return 1
