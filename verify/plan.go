@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/docker"
 	"github.com/devenv-sh/devenv/fluent/predict"
 	"github.com/devenv-sh/devenv/fluent/router"
@@ -53,7 +55,7 @@ func plan(p *predict.Predictor, src source, eventType, id, line string, sent tim
 				dv.Want = strings.TrimSuffix(string(d.Line), "\n")
 			case d.Output.TD != nil:
 				dv.Database, dv.Table = t.Database, t.Table
-				dv.Want = canonicalJSON(router.AppendJSON(nil, d.Record))
+				dv.Want = canonicalJSON(record.AppendJSON(nil, d.Record))
 			default:
 				ev.Unchecked = append(ev.Unchecked, d.Output.Type+" "+d.Output.ID)
 				continue

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/spf13/cobra"
 
 	"github.com/devenv-sh/devenv/fluent/docker"
@@ -251,11 +253,11 @@ func runRoutes(ctx context.Context, o routesOptions, stdin io.Reader, stdout, st
 			if strings.TrimSpace(text) == "" {
 				continue
 			}
-			v, err := router.ParseJSON([]byte(text))
+			v, err := record.ParseJSON([]byte(text))
 			if err != nil {
 				return fmt.Errorf("read record: stdin:%d: %w", line, err)
 			}
-			rec, ok := v.(router.Record)
+			rec, ok := v.(record.Record)
 			if !ok {
 				return fmt.Errorf("read record: stdin:%d: a record must be a JSON object", line)
 			}

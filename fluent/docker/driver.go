@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/devenv-sh/devenv/fluent/router"
+	"github.com/devenv-sh/devenv/fluent/record"
 )
 
 // MaxLine is the copier's buffer size: longer lines become partials.
@@ -25,8 +25,8 @@ type Container struct {
 
 // Record returns the driver's record for one complete line (without its
 // trailing "\n"): container_id, container_name, source, log.
-func Record(c Container, source, line string) router.Record {
-	return router.Record{
+func Record(c Container, source, line string) record.Record {
+	return record.Record{
 		{Key: "container_id", Value: c.ID},
 		{Key: "container_name", Value: c.Name},
 		{Key: "source", Value: source},
@@ -38,21 +38,21 @@ func Record(c Container, source, line string) router.Record {
 // wrote: a single record, or for a line longer than MaxLine bytes several
 // partial records sharing partialID, with partial_message, partial_id,
 // partial_ordinal (1-based) and partial_last.
-func Records(c Container, source, line, partialID string) []router.Record {
+func Records(c Container, source, line, partialID string) []record.Record {
 	if len(line) <= MaxLine {
-		return []router.Record{Record(c, source, line)}
+		return []record.Record{Record(c, source, line)}
 	}
-	var out []router.Record
+	var out []record.Record
 	for ord := 1; len(line) > 0; ord++ {
 		n := min(MaxLine, len(line))
 		part := line[:n]
 		line = line[n:]
 		rec := Record(c, source, part)
 		rec = append(rec,
-			router.Field{Key: "partial_message", Value: "true"},
-			router.Field{Key: "partial_id", Value: partialID},
-			router.Field{Key: "partial_ordinal", Value: strconv.Itoa(ord)},
-			router.Field{Key: "partial_last", Value: strconv.FormatBool(len(line) == 0)},
+			record.Field{Key: "partial_message", Value: "true"},
+			record.Field{Key: "partial_id", Value: partialID},
+			record.Field{Key: "partial_ordinal", Value: strconv.Itoa(ord)},
+			record.Field{Key: "partial_last", Value: strconv.FormatBool(len(line) == 0)},
 		)
 		out = append(out, rec)
 	}
@@ -63,7 +63,7 @@ func Records(c Container, source, line, partialID string) []router.Record {
 type Hazard struct {
 	Option string
 	// Drop is the kind of loss it causes ("" when it is only a warning).
-	Drop   router.DropKind
+	Drop   record.DropKind
 	Detail string
 }
 
@@ -79,7 +79,7 @@ func CheckOptions(opts map[string]string) []Hazard {
 		switch k {
 		case "fluentd-sub-second-precision":
 			if b, _ := strconv.ParseBool(v); b {
-				hs = append(hs, Hazard{Option: k, Drop: router.DropConnectionClosed,
+				hs = append(hs, Hazard{Option: k, Drop: record.DropConnectionClosed,
 					Detail: "sends time as EventTime (msgpack ext type 0); fluentd v0.12 raises UnknownExtTypeError, logs \"forward error\" and closes the connection: every event is lost"})
 			}
 		case "fluentd-async-connect":
@@ -87,11 +87,11 @@ func CheckOptions(opts map[string]string) []Hazard {
 				Detail: "deprecated in Docker 20.10 and removed in v28.0 (migrated to fluentd-async)"})
 		case "fluentd-async":
 			if b, _ := strconv.ParseBool(v); b {
-				hs = append(hs, Hazard{Option: k, Drop: router.DropSilent,
+				hs = append(hs, Hazard{Option: k, Drop: record.DropSilent,
 					Detail: "events still queued when the container stops are discarded (ForceStopAsyncSend); a full queue drops lines with \"Buffer full\""})
 			}
 		case "fluentd-max-retries":
-			hs = append(hs, Hazard{Option: k, Drop: router.DropError,
+			hs = append(hs, Hazard{Option: k, Drop: record.DropError,
 				Detail: fmt.Sprintf("after %s failed reconnects the driver gives up: lines logged while fluentd is down are lost", v)})
 		case "fluentd-buffer-limit":
 			hs = append(hs, Hazard{Option: k,

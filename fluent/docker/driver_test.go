@@ -4,15 +4,15 @@ import (
 	"strings"
 	"testing"
 
-	"gotest.tools/v3/assert"
+	"github.com/devenv-sh/devenv/fluent/record"
 
-	"github.com/devenv-sh/devenv/fluent/router"
+	"gotest.tools/v3/assert"
 )
 
 var c = Container{ID: strings.Repeat("a", 64), Name: "/delish-api-1"}
 
 func TestRecord(t *testing.T) {
-	assert.DeepEqual(t, Record(c, "stdout", "hello\r"), router.Record{
+	assert.DeepEqual(t, Record(c, "stdout", "hello\r"), record.Record{
 		{Key: "container_id", Value: c.ID}, {Key: "container_name", Value: "/delish-api-1"},
 		{Key: "source", Value: "stdout"}, {Key: "log", Value: "hello\r"}})
 }
@@ -48,8 +48,8 @@ func TestCheckOptions(t *testing.T) {
 		names = append(names, h.Option)
 	}
 	assert.DeepEqual(t, names, []string{"fluentd-async", "fluentd-async-connect", "fluentd-buffer-limit", "fluentd-sub-second-precision"})
-	assert.Equal(t, hs[0].Drop, router.DropSilent)
-	assert.Equal(t, hs[3].Drop, router.DropConnectionClosed)
+	assert.Equal(t, hs[0].Drop, record.DropSilent)
+	assert.Equal(t, hs[3].Drop, record.DropConnectionClosed)
 }
 
 func TestTag(t *testing.T) {

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"gotest.tools/v3/assert"
+	"github.com/devenv-sh/devenv/fluent/record"
 
-	"github.com/devenv-sh/devenv/fluent/router"
+	"gotest.tools/v3/assert"
 )
 
 // TestCopyChainLongTDBufferName: production's forest → copy(s3, tdlog)
@@ -43,7 +43,7 @@ func TestCopyChainLongTDBufferName(t *testing.T) {
 	st := e.Stats()
 	assert.Equal(t, st.Routed, int64(2))
 	assert.Equal(t, st.Delivered, int64(2))
-	assert.Equal(t, st.Drops[router.DropConnectionClosed], int64(1))
+	assert.Equal(t, st.Drops[record.DropConnectionClosed], int64(1))
 	assert.Equal(t, st.Forward.EmitErrors, int64(1))
 
 	ents, err := os.ReadDir(buf)

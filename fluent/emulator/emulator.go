@@ -27,6 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/forward"
@@ -371,8 +373,8 @@ func (e *Emulator) Serve(ctx context.Context) error {
 		"events", st.Forward.Events, "acks", st.Forward.Acks, "decode_errors", st.Forward.DecodeErrors,
 		"emit_errors", st.Forward.EmitErrors, "event_times", st.Forward.EventTimes,
 		"broken_chunks", st.Forward.BrokenChunks, "skipped", st.Forward.Skipped,
-		"delivered", st.Delivered, "dropped_silent", st.Drops[router.DropSilent], "dropped_warning", st.Drops[router.DropWarning],
-		"dropped_error", st.Drops[router.DropError], "dropped_connection_closed", st.Drops[router.DropConnectionClosed])
+		"delivered", st.Delivered, "dropped_silent", st.Drops[record.DropSilent], "dropped_warning", st.Drops[record.DropWarning],
+		"dropped_error", st.Drops[record.DropError], "dropped_connection_closed", st.Drops[record.DropConnectionClosed])
 	return errors.Join(all...)
 }
 
@@ -417,15 +419,15 @@ type Stats struct {
 	// records appended to output buffers (or written to stdout).
 	Routed, Delivered int64
 	// Drops counts dropped events by kind.
-	Drops   map[router.DropKind]int64
+	Drops   map[record.DropKind]int64
 	Outputs []OutputStats
 }
 
-var dropKinds = [4]router.DropKind{router.DropSilent, router.DropWarning, router.DropError, router.DropConnectionClosed}
+var dropKinds = [4]record.DropKind{record.DropSilent, record.DropWarning, record.DropError, record.DropConnectionClosed}
 
 // Stats returns a snapshot of the counters.
 func (e *Emulator) Stats() Stats {
-	s := Stats{Forward: e.server.Stats(), Routed: e.routed.Load(), Delivered: e.delivered.Load(), Drops: map[router.DropKind]int64{}}
+	s := Stats{Forward: e.server.Stats(), Routed: e.routed.Load(), Delivered: e.delivered.Load(), Drops: map[record.DropKind]int64{}}
 	for i, k := range dropKinds {
 		s.Drops[k] = e.drops[i].Load()
 	}
@@ -486,11 +488,11 @@ func (s *session) Emit(_ context.Context, f *forward.Frame) error {
 				}
 			}
 			switch d.Kind {
-			case router.DropConnectionClosed:
+			case record.DropConnectionClosed:
 				closeErr = &emitError{tag: d.Tag, reason: d.Reason}
-			case router.DropWarning:
+			case record.DropWarning:
 				e.logger.Warn(d.Reason, "tag", d.Tag, "plugin", d.Plugin)
-			case router.DropError:
+			case record.DropError:
 				e.logger.Error(d.Reason, "tag", d.Tag, "plugin", d.Plugin)
 			}
 		}
@@ -511,8 +513,8 @@ func (s *session) Emit(_ context.Context, f *forward.Frame) error {
 // nil otherwise. So filter_parser warns "<key_name> does not exist" (or
 // fails to parse the key as JSON) and rewrite_tag_filter matches its rule
 // patterns against the key.
-func (s *session) stringRecord(str string) router.Record {
-	rec := router.Record{}
+func (s *session) stringRecord(str string) record.Record {
+	rec := record.Record{}
 	for _, k := range s.e.indexed {
 		if strings.Contains(str, k) {
 			rec.Set(k, k)

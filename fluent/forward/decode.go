@@ -27,10 +27,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
-
-	"github.com/devenv-sh/devenv/fluent/router"
 )
 
 // Mode is the forward protocol event mode of a frame, detected from the
@@ -74,7 +74,7 @@ type Time struct {
 type Event struct {
 	Time Time
 	// Record is the record when it is a map (a Ruby Hash).
-	Record router.Record
+	Record record.Record
 	// Raw is the record when it is a msgpack string (Record is nil then):
 	// in_forward passes a String record on to the router as it is.
 	Raw any
@@ -92,7 +92,7 @@ type Frame struct {
 	// {"ack": Chunk}.
 	Chunk string
 	// Options holds every option, as decoded.
-	Options router.Record
+	Options record.Record
 	// Skipped counts the Forward entries without a record left out of this
 	// frame, and the Messages without a record skipped before it.
 	Skipped int
@@ -568,7 +568,7 @@ func (dec *Decoder) decodeOptions(f *Frame, remaining int) error {
 	if err != nil {
 		return fmt.Errorf("decode options: %w", err)
 	}
-	opts, _ := v.(router.Record)
+	opts, _ := v.(record.Record)
 	f.Options = opts
 	if ch, ok := opts.Get("chunk"); ok {
 		s, ok := ch.(string)
@@ -670,7 +670,7 @@ func discard(d *msgpack.Decoder, n int) error {
 // string (raw), or nil (both nil). Any other record is rejected: v0.12's
 // plugins raise on it (Integer#[] and Array#[] with a String key are
 // TypeErrors, Float and booleans have no []).
-func (dec *Decoder) decodeRecord(d *msgpack.Decoder) (router.Record, any, error) {
+func (dec *Decoder) decodeRecord(d *msgpack.Decoder) (record.Record, any, error) {
 	c, err := d.PeekCode()
 	if err != nil {
 		return nil, nil, err
@@ -683,9 +683,9 @@ func (dec *Decoder) decodeRecord(d *msgpack.Decoder) (router.Record, any, error)
 		if err != nil {
 			return nil, nil, err
 		}
-		rec, _ := v.(router.Record)
+		rec, _ := v.(record.Record)
 		if rec == nil {
-			rec = router.Record{}
+			rec = record.Record{}
 		}
 		return rec, nil, nil
 	case msgpcode.IsString(c) || msgpcode.IsBin(c):
@@ -734,7 +734,7 @@ func (dec *Decoder) value(d *msgpack.Decoder, depth int) (any, error) {
 		if n < 0 {
 			return nil, nil
 		}
-		m := make(router.Record, 0, min(n, maxPrealloc))
+		m := make(record.Record, 0, min(n, maxPrealloc))
 		for i := 0; i < n; i++ {
 			k, err := dec.key(d, depth)
 			if err != nil {
@@ -851,7 +851,7 @@ func appendInspect(b []byte, v any) []byte {
 	case uint64:
 		return strconv.AppendUint(b, x, 10)
 	case float64:
-		return append(b, router.RubyFloat(x)...)
+		return append(b, record.RubyFloat(x)...)
 	case string:
 		return appendRubyString(b, x)
 	case []any:
@@ -863,7 +863,7 @@ func appendInspect(b []byte, v any) []byte {
 			b = appendInspect(b, e)
 		}
 		return append(b, ']')
-	case router.Record:
+	case record.Record:
 		b = append(b, '{')
 		for i, fl := range x {
 			if i > 0 {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/devenv-sh/devenv/fluent/router"
+	"github.com/devenv-sh/devenv/fluent/record"
 )
 
 // JSONDecoder reads frames sent in JSON instead of msgpack: fluentd's
@@ -51,7 +51,7 @@ func (dec *JSONDecoder) decode(f *Frame) (int, error) {
 		if err := dec.jd.Decode(&raw); err != nil {
 			return ignored, err
 		}
-		v, err := router.ParseJSON(raw)
+		v, err := record.ParseJSON(raw)
 		if err != nil {
 			return ignored, fmt.Errorf("decode JSON frame: %w", err)
 		}
@@ -128,7 +128,7 @@ func (dec *JSONDecoder) frame(f *Frame, arr []any) (bool, error) {
 	}
 	f.Tag = tag
 	if len(rest) > 0 && rest[0] != nil {
-		opts, ok := rest[0].(router.Record)
+		opts, ok := rest[0].(record.Record)
 		if !ok {
 			return false, fmt.Errorf("decode JSON options: %s, want an object", rubyInspect(rest[0]))
 		}
@@ -167,7 +167,7 @@ func jsonEvent(t, rec any) (Event, error) {
 		return ev, fmt.Errorf("time is %s, want a number", rubyInspect(t))
 	}
 	switch r := rec.(type) {
-	case router.Record:
+	case record.Record:
 		ev.Record = r
 	case string:
 		ev.Raw = r

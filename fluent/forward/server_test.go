@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/assert/cmp"
-
-	"github.com/devenv-sh/devenv/fluent/router"
 )
 
 type recorded struct {
@@ -147,7 +147,7 @@ func TestFluentLoggerGolang(t *testing.T) {
 			v, _ := ev.Record.Get("log")
 			assert.Equal(t, v, "line")
 			v, _ = ev.Record.Get("nested")
-			assert.DeepEqual(t, v, router.Record{{Key: "a", Value: []any{"x"}}})
+			assert.DeepEqual(t, v, record.Record{{Key: "a", Value: []any{"x"}}})
 			if tc.wantSub {
 				assert.Equal(t, ev.Time, Time{Sec: 1704164645, Nsec: 123456789})
 				assert.Equal(t, srv.Stats().EventTimes, int64(50))
@@ -226,7 +226,7 @@ func TestModes(t *testing.T) {
 			assert.Equal(t, f.Mode, tc.mode)
 			for i, ev := range f.Events {
 				assert.Equal(t, ev.Time, tc.times[i])
-				assert.DeepEqual(t, ev.Record, router.Record{{Key: "k", Value: "v"}})
+				assert.DeepEqual(t, ev.Record, record.Record{{Key: "k", Value: "v"}})
 			}
 			assert.Equal(t, srv.Stats().DecodeErrors, int64(0))
 		})
@@ -247,7 +247,7 @@ func TestRecordOrderAndTypes(t *testing.T) {
 	dec := NewDecoder(bytes.NewReader(raw), nil)
 	var f Frame
 	assert.NilError(t, dec.Decode(&f))
-	assert.DeepEqual(t, f.Events[0].Record, router.Record{
+	assert.DeepEqual(t, f.Events[0].Record, record.Record{
 		{Key: "z", Value: int64(256)}, {Key: "a", Value: int64(-128)}, {Key: "f", Value: 1.5}, {Key: "b", Value: "x"},
 	})
 }

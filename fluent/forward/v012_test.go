@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
-
-	"github.com/devenv-sh/devenv/fluent/router"
 )
 
 // logLines is a slog handler keeping "LEVEL message k=v…" lines.
@@ -218,10 +218,10 @@ func TestFluentLoggerNanosecondV012(t *testing.T) {
 // without closing the connection, each followed on the same connection by
 // a frame that must still arrive.
 func TestFramingV012(t *testing.T) {
-	rec := func(fields ...any) router.Record {
-		var r router.Record
+	rec := func(fields ...any) record.Record {
+		var r record.Record
 		for i := 0; i < len(fields); i += 2 {
-			r = append(r, router.Field{Key: fields[i].(string), Value: fields[i+1]})
+			r = append(r, record.Field{Key: fields[i].(string), Value: fields[i+1]})
 		}
 		return r
 	}
@@ -299,9 +299,9 @@ func TestFramingV012JSON(t *testing.T) {
 		got = append(got, f.Events...)
 	}
 	assert.DeepEqual(t, got, []Event{
-		{Time: Time{Sec: fixedNow}, Record: router.Record{{Key: "a", Value: int64(1)}}},
+		{Time: Time{Sec: fixedNow}, Record: record.Record{{Key: "a", Value: int64(1)}}},
 		{Time: Time{Sec: 5}, Raw: "str"},
-		{Time: Time{Sec: 6}, Record: router.Record{{Key: "n", Value: int64(100)}}},
+		{Time: Time{Sec: 6}, Record: record.Record{{Key: "n", Value: int64(100)}}},
 	})
 	port := c.LocalAddr().(*net.TCPAddr).Port
 	assert.DeepEqual(t, logs.get(), []string{fmt.Sprintf(`WARN incoming chunk is broken: source="host: 127.0.0.1, addr: 127.0.0.1, port: %d" msg={"b"=>[1, "x"]}`, port)})
@@ -317,8 +317,8 @@ func TestPackedTruncated(t *testing.T) {
 	var f Frame
 	assert.NilError(t, dec.Decode(&f))
 	assert.DeepEqual(t, f.Events, []Event{
-		{Time: Time{}, Record: router.Record{{Key: "n", Value: int64(1)}}},
-		{Time: Time{Sec: 2}, Record: router.Record{{Key: "n", Value: int64(2)}}},
+		{Time: Time{}, Record: record.Record{{Key: "n", Value: int64(1)}}},
+		{Time: Time{Sec: 2}, Record: record.Record{{Key: "n", Value: int64(2)}}},
 	})
 	assert.Equal(t, dec.Decode(&f), io.EOF)
 }

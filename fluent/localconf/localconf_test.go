@@ -10,6 +10,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/golden"
 
@@ -147,7 +149,7 @@ func TestRewrittenConfigRoutesToFakes(t *testing.T) {
 	assert.NilError(t, err)
 	r, err := router.New(root)
 	assert.NilError(t, err)
-	j := r.Route(router.Event{Tag: "delish.event.click", Time: router.EventTime{Sec: 1}, Record: router.Record{{Key: "a", Value: int64(1)}}})
+	j := r.Route(router.Event{Tag: "delish.event.click", Time: router.EventTime{Sec: 1}, Record: record.Record{{Key: "a", Value: int64(1)}}})
 	assert.Equal(t, len(j.Deliveries), 2, "%+v", j.Drops)
 	s3, td := j.Deliveries[0].Output, j.Deliveries[1].Output
 	assert.Equal(t, s3.S3.Endpoint, "http://fake-s3:9000")

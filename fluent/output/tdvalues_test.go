@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fakes/td"
@@ -22,9 +24,9 @@ func TestTDStoresValuesAsTDLogWritesThem(t *testing.T) {
 	assert.NilError(t, sink.Start(t.Context()))
 
 	pack := func(line string, et router.EventTime) []byte {
-		v, err := router.ParseJSONString(line)
+		v, err := record.ParseJSONString(line)
 		assert.NilError(t, err)
-		rec := v.(router.Record)
+		rec := v.(record.Record)
 		rec.Set("time", et.RubyValue())
 		rec, err = router.TDNormalize(rec)
 		assert.NilError(t, err)

@@ -8,6 +8,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/docker"
@@ -58,7 +60,7 @@ func TestDockerLineDropped(t *testing.T) {
 	assert.Equal(t, len(preds), 1)
 	assert.Equal(t, len(preds[0].Journey.Deliveries), 0)
 	assert.Equal(t, len(preds[0].Journey.Drops), 1)
-	assert.Equal(t, preds[0].Journey.Drops[0].Kind, router.DropSilent)
+	assert.Equal(t, preds[0].Journey.Drops[0].Kind, record.DropSilent)
 }
 
 // TestEntryLabel: a label asked for must exist; sources that disagree
@@ -96,7 +98,7 @@ func TestDockerLineLongEventType(t *testing.T) {
 	assert.Equal(t, len(pr.Targets), 0)
 	assert.Equal(t, len(pr.Journey.Drops), 1)
 	d := pr.Journey.Drops[0]
-	assert.Equal(t, d.Kind, router.DropConnectionClosed)
+	assert.Equal(t, d.Kind, record.DropConnectionClosed)
 	assert.Equal(t, d.Tag, "delish.event."+et)
 	assert.Equal(t, d.Plugin, "tdlog")
 	assert.Equal(t, d.Pos.String(), "fluent.conf:57:5")

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
-	"github.com/devenv-sh/devenv/fluent/router"
 )
 
 // Report is one record's journey as devenv routes prints it: the --json
@@ -71,7 +72,7 @@ func posString(p config.Pos) string {
 // NewReport is the report of prediction pr, the n-th of its run.
 func NewReport(n int, pr Prediction) Report {
 	j := pr.Journey
-	rep := Report{N: n, Tag: j.Input.Tag, Time: j.Input.Time.Sec, Record: router.AppendJSON(nil, j.Input.Record),
+	rep := Report{N: n, Tag: j.Input.Tag, Time: j.Input.Time.Sec, Record: record.AppendJSON(nil, j.Input.Record),
 		FinalTags: []string{}, Steps: []Step{}, Deliveries: []ReportDelivery{}, Drops: []ReportDrop{}}
 	seen := map[string]bool{}
 	for _, s := range j.Steps {
@@ -82,7 +83,7 @@ func NewReport(n int, pr Prediction) Report {
 			seen[d.Tag] = true
 			rep.FinalTags = append(rep.FinalTags, d.Tag)
 		}
-		dj := ReportDelivery{Type: d.Output.Type, Output: d.Output.ID, Tag: d.Tag, Time: d.Time.Sec, Record: router.AppendJSON(nil, d.Record)}
+		dj := ReportDelivery{Type: d.Output.Type, Output: d.Output.ID, Tag: d.Tag, Time: d.Time.Sec, Record: record.AppendJSON(nil, d.Record)}
 		if d.Output.FlushInterval > 0 {
 			dj.Flush = d.Output.FlushInterval.String()
 		}

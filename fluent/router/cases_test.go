@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/config"
@@ -58,7 +60,7 @@ type outcome struct {
 	s3Line string // the JSON line, compared byte for byte
 	td     string // db.table
 	tdRec  string // JSON, compared as a JSON value
-	drop   router.DropKind
+	drop   record.DropKind
 }
 
 type result struct {
@@ -90,7 +92,7 @@ func collect(t *testing.T, j router.Journey, store objectStore) result {
 			assert.NilError(t, err)
 			assert.Equal(t, d.ChunkKey, db+"."+table)
 			r.td = append(r.td, db+"."+table)
-			r.tdRecs = append(r.tdRecs, string(router.AppendJSON(nil, d.Record)))
+			r.tdRecs = append(r.tdRecs, string(record.AppendJSON(nil, d.Record)))
 		default:
 			t.Fatalf("unexpected output type %s", d.Output.Type)
 		}
@@ -172,8 +174,8 @@ func TestSpecCases(t *testing.T) {
 		}
 	}
 	clickWith := func(et string) outcome { return evOut("click", et) }
-	silent := outcome{drop: router.DropSilent}
-	warn := outcome{drop: router.DropWarning}
+	silent := outcome{drop: record.DropSilent}
+	warn := outcome{drop: record.DropWarning}
 
 	simple := []struct {
 		name string
@@ -208,12 +210,12 @@ func TestSpecCases(t *testing.T) {
 			s3Line: `{"log_type":["EVENT"],"event_type":"click","time":"2024-01-02 03:04:05"}`,
 			td:     "delish_dev.event_click", tdRec: `{"log_type":["EVENT"],"event_type":"click","time":1704164645}`}},
 		{"17-empty-log-type", `{"log_type":"","event_type":"click"}`, silent},
-		{"18-no-event-type", `{"log_type":"EVENT"}`, outcome{tag: "delish.event", drop: router.DropSilent}},
+		{"18-no-event-type", `{"log_type":"EVENT"}`, outcome{tag: "delish.event", drop: record.DropSilent}},
 		{"19-empty-event-type", withEvent(`""`), silent},
 		{"20-dash", withEvent(`"page-view"`), silent},
 		{"21-dot", withEvent(`"page.view"`), silent},
 		{"22-underscore", withEvent(`"page_view"`), evOut("page_view", `"page_view"`)},
-		{"23-upper-case-kills-both", withEvent(`"Click"`), outcome{tag: "delish.event.Click", drop: router.DropError}},
+		{"23-upper-case-kills-both", withEvent(`"Click"`), outcome{tag: "delish.event.Click", drop: record.DropError}},
 		{"24-number", withEvent(`123`), evOut("123", `123`)},
 		{"25-true", withEvent(`true`), evOut("true", `true`)},
 		{"26-float", withEvent(`1.5`), silent},
@@ -233,7 +235,7 @@ func TestSpecCases(t *testing.T) {
 			td:     "delish_dev.event_", tdRec: `{"log_type":"EVENT","event_type":"__X__","time":1704164645}`}},
 		{"33a-non-ascii-cafe", withEvent(`"café"`), silent},
 		{"33b-non-ascii-japanese", withEvent(`"日本"`), silent},
-		{"34-table-name-too-long", withEvent(`"` + strings.Repeat("a", 250) + `"`), outcome{tag: "delish.event." + strings.Repeat("a", 250), drop: router.DropError}},
+		{"34-table-name-too-long", withEvent(`"` + strings.Repeat("a", 250) + `"`), outcome{tag: "delish.event." + strings.Repeat("a", 250), drop: record.DropError}},
 		{"35-nesting-preserved", `{"log_type":"EVENT","event_type":"purchase","item":{"id":"x1","tags":["a","b"]},"price":9.99}`, outcome{
 			tag: "delish.event.purchase", s3Key: "purchase/2024/01/02/03_0_fluentd01.gz",
 			s3Line: `{"log_type":"EVENT","event_type":"purchase","item":{"id":"x1","tags":["a","b"]},"price":9.99,"time":"2024-01-02 03:04:05"}`,
@@ -264,9 +266,9 @@ func TestSpecCases(t *testing.T) {
 		r := newDelishRouter(t, delishEnv())
 		js, closed := v012InForward(t, r, driverStream(t, false, `[{"log_type":"EVENT","event_type":"click"}]`, t1))
 		assert.Assert(t, closed != nil)
-		assert.Equal(t, closed.Kind, router.DropConnectionClosed)
+		assert.Equal(t, closed.Kind, record.DropConnectionClosed)
 		assert.Equal(t, len(js), 1, "the second event must not be routed")
-		check(t, collect(t, js[0], objectStore{}), outcome{drop: router.DropConnectionClosed})
+		check(t, collect(t, js[0], objectStore{}), outcome{drop: record.DropConnectionClosed})
 		// On a new connection T1 goes through.
 		js, closed = v012InForward(t, r, driverStream(t, false, t1))
 		assert.Assert(t, closed == nil)
@@ -286,7 +288,7 @@ func TestSpecCases(t *testing.T) {
 			j := r.Route(dockerEvent(l))
 			assert.Equal(t, len(j.Deliveries), 0, l)
 			assert.Equal(t, len(j.Drops), 1, l)
-			assert.Equal(t, j.Drops[0].Kind, router.DropWarning, l)
+			assert.Equal(t, j.Drops[0].Kind, record.DropWarning, l)
 			assert.Equal(t, j.Drops[0].Plugin, "parser", l)
 		}
 	})
@@ -311,7 +313,7 @@ func TestSpecCases(t *testing.T) {
 
 	t.Run("case-38-direct-forward-bypasses-parser", func(t *testing.T) {
 		r := newDelishRouter(t, delishEnv())
-		j := r.Route(router.Event{Tag: "delish.event.signup", Time: router.EventTime{Sec: td}, Record: router.Record{{Key: "a", Value: int64(1)}}})
+		j := r.Route(router.Event{Tag: "delish.event.signup", Time: router.EventTime{Sec: td}, Record: record.Record{{Key: "a", Value: int64(1)}}})
 		check(t, collect(t, j, objectStore{}), outcome{
 			tag: "delish.event.signup", s3Key: "signup/2024/01/02/03_0_fluentd01.gz",
 			s3Line: `{"a":1,"time":"2024-01-02 03:04:05"}`,
@@ -320,10 +322,10 @@ func TestSpecCases(t *testing.T) {
 
 	t.Run("case-39-buffer-path-collision", func(t *testing.T) {
 		r := newDelishRouter(t, delishEnv())
-		first := r.Route(router.Event{Tag: "delish.event.a", Time: router.EventTime{Sec: td}, Record: router.Record{{Key: "x", Value: "1"}}})
+		first := r.Route(router.Event{Tag: "delish.event.a", Time: router.EventTime{Sec: td}, Record: record.Record{{Key: "x", Value: "1"}}})
 		assert.Equal(t, len(first.Deliveries), 2)
-		j := r.Route(router.Event{Tag: "delish.event.a.b", Time: router.EventTime{Sec: td}, Record: router.Record{{Key: "x", Value: "1"}}})
-		check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.a.b", drop: router.DropError})
+		j := r.Route(router.Event{Tag: "delish.event.a.b", Time: router.EventTime{Sec: td}, Record: record.Record{{Key: "x", Value: "1"}}})
+		check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.a.b", drop: record.DropError})
 		assert.Assert(t, strings.Contains(j.Drops[0].Reason, "already use same buffer_path"), j.Drops[0].Reason)
 	})
 
@@ -376,7 +378,7 @@ func TestSpecCases(t *testing.T) {
 		js, closed := v012InForward(t, r, stream)
 		assert.Equal(t, len(js), 0)
 		assert.Assert(t, closed != nil)
-		assert.Equal(t, closed.Kind, router.DropConnectionClosed)
+		assert.Equal(t, closed.Kind, record.DropConnectionClosed)
 		assert.Assert(t, strings.Contains(closed.Reason, "UnknownExtTypeError"), closed.Reason)
 		// Without the option the same line is T1.
 		js, closed = v012InForward(t, r, driverStream(t, false, t1))
@@ -390,7 +392,7 @@ func TestSpecCases(t *testing.T) {
 		delete(env, "TD_DATABASE")
 		r := newDelishRouter(t, env)
 		j := r.Route(dockerEvent(t1))
-		check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.click", drop: router.DropError})
+		check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.click", drop: record.DropError})
 		assert.Assert(t, strings.Contains(j.Drops[0].Reason, "empty database name"), j.Drops[0].Reason)
 	})
 
@@ -403,11 +405,11 @@ func TestSpecCases(t *testing.T) {
 			return nil
 		}))
 		j := r.Route(dockerEvent(t1))
-		check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.click", drop: router.DropError})
+		check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.click", drop: record.DropError})
 		down = false // the API recovers
 		for range 3 {
 			j = r.Route(dockerEvent(t1))
-			check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.click", drop: router.DropError})
+			check(t, collect(t, j, objectStore{}), outcome{tag: "delish.event.click", drop: record.DropError})
 			assert.Assert(t, strings.Contains(j.Drops[0].Reason, "already use same buffer_path"), j.Drops[0].Reason)
 		}
 		// other tags are unaffected

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/router"
@@ -57,7 +59,7 @@ func TestCopyChainLongTDBufferName(t *testing.T) {
 				}
 				assert.Equal(t, len(j.Deliveries), 0, "the S3 store before the failing TD store writes nothing")
 				assert.DeepEqual(t, j.Drops, []router.Drop{{
-					Kind: router.DropConnectionClosed, Tag: "delish.event." + et, Plugin: "tdlog", Pos: j.Drops[0].Pos,
+					Kind: record.DropConnectionClosed, Tag: "delish.event." + et, Plugin: "tdlog", Pos: j.Drops[0].Pos,
 					Reason: longNameReason("/fluentd/log/td-buf-delish-"+et+"."+tc.db+".event_"+et+".b<16 hex digits>.log", tc.nameBytes),
 				}})
 				assert.Equal(t, j.Drops[0].Pos.String(), "fluent.conf:57:5")
@@ -117,7 +119,7 @@ func TestCopyChainOrder(t *testing.T) {
 	}
 	assert.DeepEqual(t, got, []string{"stdout app.x", "stdout side.copy"})
 	assert.Equal(t, len(j.Drops), 1, "%+v", j.Drops)
-	assert.Equal(t, j.Drops[0].Kind, router.DropConnectionClosed)
+	assert.Equal(t, j.Drops[0].Kind, record.DropConnectionClosed)
 	assert.Equal(t, j.Drops[0].Reason, longNameReason("/tmp/"+long+".db_a.tbl_a.b<16 hex digits>.log", 283))
 }
 
@@ -153,7 +155,7 @@ func TestCopyChainFailingFirstStore(t *testing.T) {
 	j = route(r, "b.x", rec("k", "v"))
 	assert.Equal(t, len(j.Deliveries), 0)
 	assert.Equal(t, len(j.Drops), 1)
-	assert.Equal(t, j.Drops[0].Kind, router.DropConnectionClosed)
+	assert.Equal(t, j.Drops[0].Kind, record.DropConnectionClosed)
 	// out_file's buffer_path is path + ".*": no ".log" after the id.
 	assert.Equal(t, j.Drops[0].Reason, longNameReason("/tmp/"+long+".20240102.b<16 hex digits>", 267))
 }

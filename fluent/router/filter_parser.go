@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
@@ -85,7 +87,7 @@ func (f *parserFilter) passOn(e *event) bool {
 	}
 	if f.hashValueField != "" {
 		out := e.rec.Clone()
-		out.Set(f.hashValueField, Record{})
+		out.Set(f.hashValueField, record.Record{})
 		e.rec = out
 	}
 	return true
@@ -98,7 +100,7 @@ func (f *parserFilter) passOn(e *event) bool {
 // not exist"). When the event goes on (passes) the problem is a Step,
 // otherwise a Drop.
 func (f *parserFilter) report(c *emitCtx, e *event, passes bool, msg string) {
-	kind, note := DropWarning, msg
+	kind, note := record.DropWarning, msg
 	switch {
 	case f.toError:
 		if errp, ok := c.r.labels["@ERROR"]; ok {
@@ -113,13 +115,13 @@ func (f *parserFilter) report(c *emitCtx, e *event, passes bool, msg string) {
 		}
 		note = "sent to @ERROR (no <label @ERROR>: logged as \"dump an error event\"): " + msg
 	case f.suppressLog && !strings.HasSuffix(msg, "does not exist"):
-		kind, note = DropSilent, "(suppress_parse_error_log) "+msg
+		kind, note = record.DropSilent, "(suppress_parse_error_log) "+msg
 	}
 	if !passes {
 		c.drop(kind, e.tag, "parser", f.el.Pos, "%s", note)
 		return
 	}
-	if kind == DropWarning {
+	if kind == record.DropWarning {
 		c.step(Step{Kind: StepWarning, Plugin: "parser", Pos: f.el.Pos, Tag: e.tag, Detail: note + " (reserve_data: the record passes on unchanged)"})
 	}
 }
@@ -132,20 +134,20 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 	if raw == nil {
 		if f.ignoreKeyMissing && !f.toError { // nothing is logged
 			if !f.reserveData {
-				c.drop(DropSilent, e.tag, "parser", f.el.Pos, "%s does not exist (ignore_key_not_exist)", f.keyName)
+				c.drop(record.DropSilent, e.tag, "parser", f.el.Pos, "%s does not exist (ignore_key_not_exist)", f.keyName)
 			}
 			return f.passOn(e)
 		}
 		return f.keep(c, e, "%s does not exist", f.keyName)
 	}
-	text := ToS(raw)
+	text := record.ToS(raw)
 	var v any
 	var err error
 	// Oj.load of an empty (or blank: Oj's whitespace includes \f) string
 	// returns nil instead of raising, so such a line fails below with
 	// NoMethodError, not "pattern not match".
 	if strings.TrimLeft(text, " \t\r\n\f") != "" {
-		v, err = ParseJSONString(text)
+		v, err = record.ParseJSONString(text)
 	}
 	if err != nil {
 		return f.keep(c, e, "pattern not match with data '%s'", text)
@@ -153,7 +155,7 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 	// JSONParser: value = record.delete(time_key)
 	var tv any
 	switch x := v.(type) {
-	case Record:
+	case record.Record:
 		tv, _ = x.Delete(f.timeKey)
 		v = x
 	case []any:
@@ -184,13 +186,13 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 		if f.timeFormat == "" {
 			n, err := rubyToI(tv)
 			if err != nil {
-				return f.warn(c, e, "invalid time value: value = %s, error = %v", ToS(tv), err)
+				return f.warn(c, e, "invalid time value: value = %s, error = %v", record.ToS(tv), err)
 			}
 			t = EventTime{Sec: n}
 		} else {
 			s, ok := tv.(string)
 			if !ok {
-				return f.warn(c, e, "invalid time format: value must be string: %s", ToS(tv))
+				return f.warn(c, e, "invalid time format: value must be string: %s", record.ToS(tv))
 			}
 			tt, err := Strptime(s, f.timeFormat, c.r.loc)
 			if err != nil {
@@ -199,7 +201,7 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 			t = EventTime{Sec: tt.Unix()}
 		}
 	}
-	rec, isRec := v.(Record)
+	rec, isRec := v.(record.Record)
 	if !isRec {
 		e.raw, e.rec, e.time = v, nil, t
 		return true
@@ -210,7 +212,7 @@ func (f *parserFilter) filter(c *emitCtx, e *event) bool {
 		}
 	}
 	if f.hashValueField != "" {
-		rec = Record{{Key: f.hashValueField, Value: rec}}
+		rec = record.Record{{Key: f.hashValueField, Value: rec}}
 	}
 	if f.reserveData {
 		out := e.rec.Clone()

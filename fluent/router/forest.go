@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/glob"
 )
@@ -293,7 +295,7 @@ func (f *forest) emit(c *emitCtx, e *event) {
 	tag := f.subTag(e.tag)
 	p, fresh, err := f.plant(c, tag)
 	if err != nil {
-		c.drop(DropError, e.tag, "forest", f.el.Pos,
+		c.drop(record.DropError, e.tag, "forest", f.el.Pos,
 			"failed to configure sub output %s: %v; Cannot output messages with tag '%s'", f.subtype, err, tag)
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
@@ -132,7 +134,7 @@ func (f *Formatter) formatTime(t EventTime) string {
 }
 
 // Format applies the mixins to *rec (in place) and appends the line.
-func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *Record) []byte {
+func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *record.Record) []byte {
 	if f.IncludeTimeKey {
 		rec.Set(f.TimeKey, f.FormatTime(t))
 	}
@@ -141,7 +143,7 @@ func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *Record) []b
 	}
 	switch f.Name {
 	case "json":
-		dst = AppendJSON(dst, *rec) // JSONFormatter: Oj.dump
+		dst = record.AppendJSON(dst, *rec) // JSONFormatter: Oj.dump
 		return append(dst, '\n')
 	case "out_file":
 		if f.OutputTime {
@@ -152,11 +154,11 @@ func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *Record) []b
 			dst = append(dst, tag...)
 			dst = append(dst, f.Delimiter...)
 		}
-		dst = AppendYajlJSON(dst, *rec) // OutFileFormatter: Yajl.dump
+		dst = record.AppendYajlJSON(dst, *rec) // OutFileFormatter: Yajl.dump
 		return append(dst, '\n')
 	case "single_value":
 		v, _ := rec.Get(f.MessageKey)
-		dst = append(dst, ToS(v)...)
+		dst = append(dst, record.ToS(v)...)
 		if f.AddNewline {
 			dst = append(dst, '\n')
 		}
@@ -168,7 +170,7 @@ func (f *Formatter) Format(dst []byte, tag string, t EventTime, rec *Record) []b
 			}
 			dst = append(dst, fl.Key...)
 			dst = append(dst, ':')
-			dst = append(dst, ToS(fl.Value)...)
+			dst = append(dst, record.ToS(fl.Value)...)
 		}
 		return append(dst, '\n')
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/fluent/record"
 	"github.com/devenv-sh/devenv/fluent/router"
 )
 
@@ -19,7 +20,7 @@ func FuzzRoute(f *testing.F) {
 	f.Add(ref, "delish.event.a.b", `{"a":[1,{"b":null}]}`)
 	f.Add([]byte("<match **>\n  @type rewrite_tag_filter\n  rewriterule1 k ^(.*)$ x.$1.${tag_parts[0]}\n</match>\n"), "a", `{"k":"__TAG__"}`)
 	f.Add([]byte("<filter **>\n  @type record_transformer\n  <record>\n    x ${tag_suffix[-1]}\n  </record>\n</filter>\n<match **>\n  @type forest\n  subtype stdout\n  <template>\n    tag_key ${tag_parts[-9..9]}\n  </template>\n</match>\n"), "a..b", `{}`)
-	f.Fuzz(func(t *testing.T, conf []byte, tag, record string) {
+	f.Fuzz(func(t *testing.T, conf []byte, tag, recordJSON string) {
 		root, err := config.ParseBytes(nil, "f.conf", conf, config.WithEnv(map[string]string{"TD_DATABASE": "db_x", "AWS_S3_BUCKET": "b"}))
 		if err != nil {
 			return
@@ -28,11 +29,11 @@ func FuzzRoute(f *testing.F) {
 		if err != nil {
 			return
 		}
-		v, err := router.ParseJSONString(record)
+		v, err := record.ParseJSONString(recordJSON)
 		if err != nil {
 			return
 		}
-		rec, ok := v.(router.Record)
+		rec, ok := v.(record.Record)
 		if !ok {
 			return
 		}

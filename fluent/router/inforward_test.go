@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"gotest.tools/v3/assert"
 
@@ -74,7 +76,7 @@ func v012InForward(t *testing.T, r *router.Router, stream []byte) ([]router.Jour
 		assert.NilError(t, err)
 		for _, ev := range f.Events {
 			if ev.EventTime {
-				return js, &router.Drop{Kind: router.DropConnectionClosed, Tag: f.Tag, Plugin: "forward",
+				return js, &router.Drop{Kind: record.DropConnectionClosed, Tag: f.Tag, Plugin: "forward",
 					Reason: "MessagePack::UnknownExtTypeError: unexpected extension type (EventTime, ext type 0)"}
 			}
 		}
@@ -82,7 +84,7 @@ func v012InForward(t *testing.T, r *router.Router, stream []byte) ([]router.Jour
 			j := r.Route(router.Event{Tag: f.Tag, Time: router.EventTime{Sec: ev.Time.Sec}, Record: ev.Record})
 			js = append(js, j)
 			for _, d := range j.Drops {
-				if d.Kind == router.DropConnectionClosed {
+				if d.Kind == record.DropConnectionClosed {
 					return js, &d
 				}
 			}

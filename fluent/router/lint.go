@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/config"
 )
@@ -185,7 +187,7 @@ func (r *Router) lintRewrite(p *pipeline, f *rewriteTagFilter) []Hazard {
 			// Find a tag this rule is applied to: use the <match> patterns'
 			// literal text when possible.
 			tag := sampleTagFor(p, f)
-			newTag, _, _ := f.rewriteTag(tag, Record{{Key: rule.key, Value: probe}}, r.hostname)
+			newTag, _, _ := f.rewriteTag(tag, record.Record{{Key: rule.key, Value: probe}}, r.hostname)
 			if newTag == "" {
 				continue
 			}
@@ -249,7 +251,7 @@ func (r *Router) lintChunkNames(p *pipeline, f *rewriteTagFilter, rule *rewriteR
 		if rule.invert || !rule.re.MatchString(probe) {
 			continue
 		}
-		newTag, fired, _ := f.rewriteTag(tag, Record{{Key: rule.key, Value: probe}}, r.hostname)
+		newTag, fired, _ := f.rewriteTag(tag, record.Record{{Key: rule.key, Value: probe}}, r.hostname)
 		if newTag == "" || fired != rule {
 			continue
 		}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/router"
@@ -15,11 +17,11 @@ import (
 
 // s3LineOf routes one Docker line through the production config and
 // returns the S3 line (without its newline) and the TD record, or the drops.
-func s3LineOf(t *testing.T, line string) (string, router.Record, []router.Drop) {
+func s3LineOf(t *testing.T, line string) (string, record.Record, []router.Drop) {
 	t.Helper()
 	j := newDelishRouter(t, delishEnv()).Route(dockerEvent(line))
 	var s3 string
-	var tdRec router.Record
+	var tdRec record.Record
 	for _, d := range j.Deliveries {
 		switch d.Output.Type {
 		case "s3":
@@ -70,7 +72,7 @@ func TestOjLoadExtensions(t *testing.T) {
 	} {
 		_, _, drops := s3LineOf(t, bad)
 		assert.Equal(t, len(drops), 1, bad)
-		assert.Equal(t, drops[0].Kind, router.DropWarning, bad)
+		assert.Equal(t, drops[0].Kind, record.DropWarning, bad)
 		assert.Assert(t, strings.HasPrefix(drops[0].Reason, "pattern not match with data '"), "%s: %s", bad, drops[0].Reason)
 	}
 }
@@ -109,7 +111,7 @@ func TestOjDumpFloats(t *testing.T) {
 }
 
 func TestParseJSONOjEdges(t *testing.T) {
-	v, err := router.ParseJSONString(" // lead\n /* x */ [Infinity, -Infinity, NaN, 1e400, \"\\udbff\\udfff\", \"\\ud800\\u0041\"]")
+	v, err := record.ParseJSONString(" // lead\n /* x */ [Infinity, -Infinity, NaN, 1e400, \"\\udbff\\udfff\", \"\\ud800\\u0041\"]")
 	assert.NilError(t, err)
 	a := v.([]any)
 	assert.Assert(t, math.IsInf(a[0].(float64), 1))
@@ -120,8 +122,8 @@ func TestParseJSONOjEdges(t *testing.T) {
 	// Oj does not check the second escape's range: (0<<10 | (0x41-0xDC00)&0x3FF) + 0x10000.
 	assert.Equal(t, a[5], "\U00010041")
 	for _, bad := range []string{`"\ud800"`, `"\ud800\n"`, `"a` + "\x00" + `"`, `/`, `NaX`, `-Inf`, `[1]/**/`} {
-		_, err := router.ParseJSONString(bad)
-		assert.Assert(t, errors.Is(err, router.ErrJSONSyntax), "%q: %v", bad, err)
+		_, err := record.ParseJSONString(bad)
+		assert.Assert(t, errors.Is(err, record.ErrJSONSyntax), "%q: %v", bad, err)
 	}
 }
 

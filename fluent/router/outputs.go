@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/config"
 )
@@ -86,7 +88,7 @@ func (c *copyOutput) emitStores(ctx *emitCtx, e *event) (raised bool) {
 		before := len(ctx.j.Drops)
 		s.emit(ctx, ev)
 		for _, d := range ctx.j.Drops[before:] {
-			if d.Kind == DropConnectionClosed {
+			if d.Kind == record.DropConnectionClosed {
 				return true
 			}
 		}
@@ -161,7 +163,7 @@ func (l *leaf) raiseOnChunkName(c *emitCtx, e *event, key string) bool {
 	if l.nameErr == "" {
 		return false
 	}
-	c.drop(DropConnectionClosed, e.tag, l.out.Type, l.out.Conf.Pos,
+	c.drop(record.DropConnectionClosed, e.tag, l.out.Type, l.out.Conf.Pos,
 		"emit transaction failed: %s; the stores before it in a copy write nothing either, and in_forward logs \"forward error\" and closes the connection", l.nameErr)
 	return true
 }
@@ -305,7 +307,7 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 	o := l.out
 	switch o.Type {
 	case "null":
-		c.drop(DropSilent, e.tag, "null", o.Conf.Pos, "discarded by out_null")
+		c.drop(record.DropSilent, e.tag, "null", o.Conf.Pos, "discarded by out_null")
 		return
 	case "stdout":
 		d := Delivery{Output: o, Tag: e.tag, Time: e.time}
@@ -315,7 +317,7 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 		line = append(line, e.tag...)
 		line = append(line, ": "...)
 		if e.raw != nil {
-			line = AppendJSON(line, e.raw)
+			line = record.AppendJSON(line, e.raw)
 			line = append(line, '\n')
 		} else {
 			line = l.fmt.Format(line, e.tag, e.time, &e.rec)
@@ -326,7 +328,7 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 		return
 	}
 	if o.Type == "tdlog" && e.raw != nil {
-		c.drop(DropSilent, e.tag, "tdlog", o.Conf.Pos, "non-Hash record (%s) skipped by out_tdlog", rubyClass(e.raw))
+		c.drop(record.DropSilent, e.tag, "tdlog", o.Conf.Pos, "non-Hash record (%s) skipped by out_tdlog", rubyClass(e.raw))
 		return
 	}
 	if c.nonHash(e, o.Type, o.Conf.Pos) {
@@ -350,7 +352,7 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 	case "tdlog":
 		db, table, err := o.TD.Target(e.tag)
 		if err != nil {
-			c.drop(DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v", err)
+			c.drop(record.DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v", err)
 			return
 		}
 		// format_stream: record['time'] = time (a float time stays a Float).
@@ -360,13 +362,13 @@ func (l *leaf) emit(c *emitCtx, e *event) {
 			return
 		}
 		if len(e.rec) > TDKeyLimit {
-			c.drop(DropError, e.tag, "tdlog", o.Conf.Pos, "Skipped a broken record: too many number of keys (%d keys)", len(e.rec))
+			c.drop(record.DropError, e.tag, "tdlog", o.Conf.Pos, "Skipped a broken record: too many number of keys (%d keys)", len(e.rec))
 			return
 		}
 		// to_msgpack, rescue RangeError → normalized_msgpack; a nested
 		// Bignum raises out of the emit.
 		if _, err := TDNormalize(e.rec); err != nil {
-			c.drop(DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v; the stores before it in a copy write nothing either, and in_forward logs \"forward error\" and closes the connection", err)
+			c.drop(record.DropConnectionClosed, e.tag, "tdlog", o.Conf.Pos, "emit transaction failed: %v; the stores before it in a copy write nothing either, and in_forward logs \"forward error\" and closes the connection", err)
 			return
 		}
 		c.buffered(Delivery{Output: o, Tag: e.tag, Time: e.time, Record: e.rec.Clone(), ChunkKey: key})

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/config"
@@ -14,7 +16,7 @@ import (
 // retag routes record with tag through a config whose only <match t.**>
 // is the given rewrite_tag_filter body, and returns the new tag ("" for a
 // drop) as seen by a catch-all stdout.
-func retag(t *testing.T, body, tag string, record router.Record) string {
+func retag(t *testing.T, body, tag string, record record.Record) string {
 	t.Helper()
 	r := build(t, "<match "+tag+">\n  @type rewrite_tag_filter\n"+body+"</match>\n<match **>\n  @type stdout\n</match>\n")
 	j := route(r, tag, record)
@@ -30,7 +32,7 @@ func TestRewriteTagFilterRules(t *testing.T) {
 	}
 	cases := []struct {
 		name, body string
-		rec        router.Record
+		rec        record.Record
 		want       string
 	}{
 		{"dollar groups", rule("k", `^(\w+)-(\w+)$`, "x.$2.$1"), rec("k", "a-b"), "x.b.a"},
@@ -163,7 +165,7 @@ func TestForestCaseReplacesSectionWithArg(t *testing.T) {
 	assert.Equal(t, len(j.Deliveries), 1)
 	assert.Equal(t, strings.SplitN(string(j.Deliveries[0].Line), ": ", 2)[1], "hello\n")
 	assert.Equal(t, j.Drops[0].Plugin, "null")
-	assert.Equal(t, j.Drops[0].Kind, router.DropSilent)
+	assert.Equal(t, j.Drops[0].Kind, record.DropSilent)
 }
 
 func TestCopyDeepCopy(t *testing.T) {
@@ -317,7 +319,7 @@ func TestTDNames(t *testing.T) {
 	assert.Equal(t, router.TDImportPath("d", "t", "abc"), "/v3/table/import_with_id/d/t/abc/msgpack.gz")
 	assert.DeepEqual(t, j.Deliveries[0].Record, rec("time", int64(td)))
 	j = route(r, "single", rec())
-	assert.Equal(t, j.Drops[0].Kind, router.DropConnectionClosed)
+	assert.Equal(t, j.Drops[0].Kind, record.DropConnectionClosed)
 
 	r = build(t, "<match **>\n  @type tdlog\n  apikey k\n  buffer_path /td\n</match>\n")
 	c = route(r, "a.b", rec()).Deliveries[0].Output.TD
@@ -385,7 +387,7 @@ func TestFilterParserTimeToI(t *testing.T) {
 	} {
 		j := route(r, "a", rec("log", `{"time":`+time+`}`))
 		assert.Equal(t, len(j.Deliveries), 0, time)
-		assert.Equal(t, j.Drops[0].Kind, router.DropWarning, time)
+		assert.Equal(t, j.Drops[0].Kind, record.DropWarning, time)
 		assert.Equal(t, j.Drops[0].Reason, reason, time)
 	}
 }
@@ -396,7 +398,7 @@ func TestFilterParserTimeToI(t *testing.T) {
 // placeholders are nil (→ "" in gsub, null with auto_typecast); <record>
 // values starting with { or [ are JSON (parse_value).
 func TestRecordTransformerV012(t *testing.T) {
-	out := func(t *testing.T, body string, record router.Record) string {
+	out := func(t *testing.T, body string, record record.Record) string {
 		t.Helper()
 		r := build(t, "<filter **>\n  @type record_transformer\n"+body+"</filter>\n<match **>\n  @type stdout\n</match>\n")
 		j := route(r, "app.web.", record)
@@ -405,7 +407,7 @@ func TestRecordTransformerV012(t *testing.T) {
 	}
 	cases := []struct {
 		name, body string
-		rec        router.Record
+		rec        record.Record
 		want       string
 	}{
 		{"underscore names unknown", "  <record>\n    x <__TAG__|__HOSTNAME__|__TIME__>\n  </record>\n", rec(), `{"x":"<||>"}`},
@@ -442,7 +444,7 @@ func TestRewriteTagFilterConfigEdges(t *testing.T) {
 	r := build(t, "<match a>\n  @type rewrite_tag_filter\n  capitalize_regex_backreference yes\n  rewriterule1 k ^(a)|(b)$ x.$2\n</match>\n<match **>\n  @type stdout\n</match>\n")
 	j := route(r, "a", rec("k", "b"))
 	assert.Equal(t, len(j.Deliveries), 0)
-	assert.Equal(t, j.Drops[0].Kind, router.DropConnectionClosed)
+	assert.Equal(t, j.Drops[0].Kind, record.DropConnectionClosed)
 	assert.Assert(t, strings.Contains(j.Drops[0].Reason, "undefined method `capitalize' for nil:NilClass"), j.Drops[0].Reason)
 }
 
@@ -494,7 +496,7 @@ func TestFilterParserReserveDataWarnings(t *testing.T) {
 	// with reserve_data.
 	j = route(conf("  time_format %Y\n"), "a", rec("log", `{"time":"x"}`))
 	assert.Equal(t, len(j.Deliveries), 0)
-	assert.Equal(t, j.Drops[0].Kind, router.DropWarning)
+	assert.Equal(t, j.Drops[0].Kind, record.DropWarning)
 }
 
 func TestLowImpactRubyDetails(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
@@ -68,7 +70,7 @@ func (r *Router) newRecordTransformer(el *config.Element) (*recordTransformer, e
 // hash keys); if that fails, fluentd warns and keeps the string.
 func parseRTValue(s string) any {
 	if strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
-		if v, err := ParseJSONString(s); err == nil {
+		if v, err := record.ParseJSONString(s); err == nil {
 			return v
 		}
 	}
@@ -86,7 +88,7 @@ var rtPlaceholder = regexp.MustCompile(`\$\{[^}]+\}|__[A-Z_]+__`)
 type rtPlaceholders struct {
 	c     *emitCtx
 	e     *event
-	rec   Record // the incoming record
+	rec   record.Record // the incoming record
 	parts []string
 }
 
@@ -157,7 +159,7 @@ func (p *rtPlaceholders) expand(s string, typecast bool) any {
 	}
 	return rtPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
 		v, _ := p.lookup(m)
-		return ToS(v)
+		return record.ToS(v)
 	})
 }
 
@@ -167,8 +169,8 @@ func (p *rtPlaceholders) expandValue(v any, typecast bool) any {
 	switch x := v.(type) {
 	case string:
 		return p.expand(x, typecast)
-	case Record:
-		out := make(Record, 0, len(x))
+	case record.Record:
+		out := make(record.Record, 0, len(x))
 		for _, fl := range x {
 			out.Set(p.expand(fl.Key, false).(string), p.expandValue(fl.Value, typecast))
 		}
@@ -188,7 +190,7 @@ func (f *recordTransformer) filter(c *emitCtx, e *event) bool {
 		return false
 	}
 	ph := &rtPlaceholders{c: c, e: e, rec: e.rec, parts: rubySplit(e.tag, ".")}
-	var out Record
+	var out record.Record
 	if !f.renewRecord {
 		out = e.rec.Clone()
 	}
@@ -206,7 +208,7 @@ func (f *recordTransformer) filter(c *emitCtx, e *event) bool {
 		if v, ok := out.Get(f.renewTimeKey); ok {
 			n, err := rubyToI(v)
 			if err != nil {
-				c.drop(DropWarning, e.tag, "record_transformer", f.el.Pos, "failed to reform records: %s: %v", f.renewTimeKey, err)
+				c.drop(record.DropWarning, e.tag, "record_transformer", f.el.Pos, "failed to reform records: %s: %v", f.renewTimeKey, err)
 				return false
 			}
 			e.time = EventTime{Sec: n}

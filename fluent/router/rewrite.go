@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
@@ -155,10 +157,10 @@ var errCapitalizeNil = errors.New("NoMethodError: undefined method `capitalize' 
 // rewriteTag returns the new tag for rec, or "" when no rule fires. It
 // also returns the rule that fired. An error is what the plugin raises
 // from emit.
-func (f *rewriteTagFilter) rewriteTag(tag string, rec Record, hostname string) (string, *rewriteRule, error) {
+func (f *rewriteTagFilter) rewriteTag(tag string, rec record.Record, hostname string) (string, *rewriteRule, error) {
 	for _, rule := range f.rules {
 		v, _ := rec.Get(rule.key)
-		s := ToS(v)
+		s := record.ToS(v)
 		if s == "" && !rule.invert {
 			continue
 		}
@@ -325,16 +327,16 @@ func (f *rewriteTagFilter) emit(c *emitCtx, e *event) {
 	}
 	newTag, rule, err := f.rewriteTag(e.tag, e.rec, c.r.hostname)
 	if err != nil {
-		c.drop(DropConnectionClosed, e.tag, "rewrite_tag_filter", rule.pos,
+		c.drop(record.DropConnectionClosed, e.tag, "rewrite_tag_filter", rule.pos,
 			"emit transaction failed: %v; in_forward logs \"forward error\" and closes the connection", err)
 		return
 	}
 	if newTag == "" {
-		c.drop(DropSilent, e.tag, "rewrite_tag_filter", f.el.Pos, "no rule matched")
+		c.drop(record.DropSilent, e.tag, "rewrite_tag_filter", f.el.Pos, "no rule matched")
 		return
 	}
 	if newTag == e.tag {
-		c.drop(DropSilent, e.tag, "rewrite_tag_filter", rule.pos, "rewritten tag equals the current tag %q", newTag)
+		c.drop(record.DropSilent, e.tag, "rewrite_tag_filter", rule.pos, "rewritten tag equals the current tag %q", newTag)
 		return
 	}
 	c.step(Step{Kind: StepRetag, Plugin: "rewrite_tag_filter", Pos: rule.pos, Tag: e.tag, NewTag: newTag, Detail: rule.detail})

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/glob"
 )
@@ -109,7 +111,7 @@ type outputPlugin interface {
 type event struct {
 	tag  string
 	time EventTime
-	rec  Record
+	rec  record.Record
 	raw  any
 }
 
@@ -125,7 +127,7 @@ type emitCtx struct {
 	inChain bool
 }
 
-func (c *emitCtx) drop(kind DropKind, tag, plugin string, pos config.Pos, format string, args ...any) {
+func (c *emitCtx) drop(kind record.DropKind, tag, plugin string, pos config.Pos, format string, args ...any) {
 	c.j.Drops = append(c.j.Drops, Drop{Kind: kind, Tag: tag, Plugin: plugin, Pos: pos, Reason: fmt.Sprintf(format, args...)})
 }
 
@@ -372,11 +374,11 @@ func (p *pipeline) resolve(tag string) *resolved {
 // emit routes e from the top of c's pipeline.
 func (r *Router) emit(c *emitCtx, e *event) {
 	if c.depth > maxEmitDepth {
-		c.drop(DropError, e.tag, "", config.Pos{}, "re-emitted more than %d times: routing loop", maxEmitDepth)
+		c.drop(record.DropError, e.tag, "", config.Pos{}, "re-emitted more than %d times: routing loop", maxEmitDepth)
 		return
 	}
 	if len(e.tag) > maxTagLen {
-		c.drop(DropError, e.tag[:64]+"…", "", config.Pos{}, "re-emitted tag is longer than %d bytes: routing loop", maxTagLen)
+		c.drop(record.DropError, e.tag[:64]+"…", "", config.Pos{}, "re-emitted tag is longer than %d bytes: routing loop", maxTagLen)
 		return
 	}
 	res := c.p.resolve(e.tag)
@@ -392,9 +394,9 @@ func (r *Router) emit(c *emitCtx, e *event) {
 		c.r.noMatch++
 		n := c.r.noMatch
 		if (n < 512 && n&(n-1) == 0) || n%512 == 0 {
-			c.drop(DropWarning, e.tag, "", config.Pos{}, "no patterns matched tag=%q", e.tag)
+			c.drop(record.DropWarning, e.tag, "", config.Pos{}, "no patterns matched tag=%q", e.tag)
 		} else {
-			c.drop(DropSilent, e.tag, "", config.Pos{}, "no patterns matched tag=%q (occurrence %d is not logged: fluentd logs the 1st, 2nd, 4th, 8th… then every 512th)", e.tag, n)
+			c.drop(record.DropSilent, e.tag, "", config.Pos{}, "no patterns matched tag=%q (occurrence %d is not logged: fluentd logs the 1st, 2nd, 4th, 8th… then every 512th)", e.tag, n)
 		}
 		return
 	}
@@ -424,7 +426,7 @@ func (c *emitCtx) nonHash(e *event, plugin string, pos config.Pos) bool {
 	if e.raw == nil {
 		return false
 	}
-	c.drop(DropConnectionClosed, e.tag, plugin, pos,
+	c.drop(record.DropConnectionClosed, e.tag, plugin, pos,
 		"emit transaction failed: TypeError (%s record is not a Hash); in_forward logs \"forward error\" and closes the connection", rubyClass(e.raw))
 	return true
 }
@@ -435,7 +437,7 @@ func rubyClass(v any) string {
 		return "Array"
 	case string:
 		return "String"
-	case int64, uint64, BigInt:
+	case int64, uint64, record.BigInt:
 		return "Integer"
 	case float64:
 		return "Float"

@@ -6,6 +6,8 @@ import (
 	"time"
 	_ "time/tzdata" // TestTimezone loads Asia/Tokyo on machines without a zoneinfo database
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/config"
@@ -29,15 +31,15 @@ func buildErr(t *testing.T, src string) error {
 	return err
 }
 
-func rec(kv ...any) router.Record {
-	var r router.Record
+func rec(kv ...any) record.Record {
+	var r record.Record
 	for i := 0; i < len(kv); i += 2 {
-		r = append(r, router.Field{Key: kv[i].(string), Value: kv[i+1]})
+		r = append(r, record.Field{Key: kv[i].(string), Value: kv[i+1]})
 	}
 	return r
 }
 
-func route(r *router.Router, tag string, record router.Record) router.Journey {
+func route(r *router.Router, tag string, record record.Record) router.Journey {
 	return r.Route(router.Event{Tag: tag, Time: router.EventTime{Sec: td}, Record: record})
 }
 
@@ -78,14 +80,14 @@ func TestFirstMatchWinsAndFilterOrder(t *testing.T) {
 	assert.DeepEqual(t, lines(j), []string{`a.c 2024-01-02 03:04:05 +0000 a.c: {"f1":"one"}`})
 	j = route(r, "b", rec())
 	assert.Equal(t, len(j.Deliveries), 0)
-	assert.Equal(t, j.Drops[0].Kind, router.DropWarning)
+	assert.Equal(t, j.Drops[0].Kind, record.DropWarning)
 	assert.Equal(t, j.Drops[0].Reason, `no patterns matched tag="b"`)
-	var kinds []router.DropKind
+	var kinds []record.DropKind
 	for range 4 {
 		kinds = append(kinds, route(r, "c", rec()).Drops[0].Kind)
 	}
 	// occurrences 2..5: logged, not, logged, not
-	assert.DeepEqual(t, kinds, []router.DropKind{router.DropWarning, router.DropSilent, router.DropWarning, router.DropSilent})
+	assert.DeepEqual(t, kinds, []record.DropKind{record.DropWarning, record.DropSilent, record.DropWarning, record.DropSilent})
 }
 
 func TestReemitStartsAtTopOfLabel(t *testing.T) {
@@ -125,7 +127,7 @@ func TestLoopGuard(t *testing.T) {
 `)
 	j := route(r, "a", rec("k", "v"))
 	assert.Equal(t, len(j.Drops), 1)
-	assert.Equal(t, j.Drops[0].Kind, router.DropError)
+	assert.Equal(t, j.Drops[0].Kind, record.DropError)
 	assert.Assert(t, strings.Contains(j.Drops[0].Reason, "routing loop"))
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/devenv-sh/devenv/fluent/record"
 )
 
 // errToIRange is returned by rubyToI for a value Ruby would turn into a
@@ -26,7 +28,7 @@ func rubyToI(v any) (int64, error) {
 			return 0, errToIRange
 		}
 		return int64(x), nil
-	case BigInt:
+	case record.BigInt:
 		return 0, errToIRange
 	case float64:
 		if math.IsNaN(x) {
@@ -102,7 +104,7 @@ func rubyStringToI(s string) (int64, error) {
 
 // rubyInspect is Ruby's inspect for a decoded value (strings quoted).
 func rubyInspect(v any) string {
-	return string(appendInspect(nil, v))
+	return string(record.AppendInspect(nil, v))
 }
 
 // rubyClassName is the Ruby class name of a decoded value.
@@ -115,7 +117,7 @@ func rubyClassName(v any) string {
 			return "TrueClass"
 		}
 		return "FalseClass"
-	case Record:
+	case record.Record:
 		return "Hash"
 	}
 	return rubyClass(v)

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
@@ -183,7 +185,7 @@ func AppendMsgpack(dst []byte, v any) []byte {
 	case float64:
 		dst = append(dst, 0xcb)
 		return binary.BigEndian.AppendUint64(dst, math.Float64bits(x))
-	case BigInt:
+	case record.BigInt:
 		return appendMsgpackStr(dst, string(x)) // RangeError → stringified
 	case string:
 		return appendMsgpackStr(dst, x)
@@ -195,7 +197,7 @@ func AppendMsgpack(dst []byte, v any) []byte {
 			dst = AppendMsgpack(dst, e)
 		}
 		return dst
-	case Record:
+	case record.Record:
 		dst = appendMsgpackLen(dst, len(x), 0x80, 0xde, 0xdf)
 		for _, f := range x {
 			dst = appendMsgpackStr(dst, f.Key)

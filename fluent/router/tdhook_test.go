@@ -3,6 +3,8 @@ package router_test
 import (
 	"testing"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/router"
@@ -14,7 +16,7 @@ import (
 // stored; a float forward time stays a float (classes 5 and 6 of issue 10).
 func TestTDStoreValues(t *testing.T) {
 	r := newDelishRouter(t, delishEnv())
-	tdRec := func(j router.Journey) router.Record {
+	tdRec := func(j router.Journey) record.Record {
 		for _, d := range j.Deliveries {
 			if d.Output.Type == "tdlog" {
 				return d.Record
@@ -27,7 +29,7 @@ func TestTDStoreValues(t *testing.T) {
 
 	j = r.Route(dockerEvent(`{"log_type":"EVENT","event_type":"click","o":{"id":123456789012345678901234}}`))
 	assert.Equal(t, len(j.Drops), 1)
-	assert.Equal(t, j.Drops[0].Kind, router.DropConnectionClosed)
+	assert.Equal(t, j.Drops[0].Kind, record.DropConnectionClosed)
 	assert.Assert(t, tdRec(j) == nil) // (S3 storing nothing either is the copy chain's order, point 7)
 
 	j = r.Route(router.Event{Tag: "delish.event.signup", Time: router.EventTime{Sec: td, Nsec: 5e8, IsFloat: true, Float: td + 0.5}, Record: rec("a", int64(1))})

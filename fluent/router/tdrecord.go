@@ -3,6 +3,8 @@ package router
 import (
 	"fmt"
 	"strings"
+
+	"github.com/devenv-sh/devenv/fluent/record"
 )
 
 // RubyValue is the event time as the Ruby object fluentd v0.12 carries: the
@@ -24,7 +26,7 @@ type TDRecordError struct {
 	// Key is the top-level key whose value holds the Bignum.
 	Key string
 	// Value is the Bignum's digits.
-	Value BigInt
+	Value record.BigInt
 }
 
 func (e *TDRecordError) Error() string {
@@ -45,13 +47,13 @@ func (e *TDRecordError) Error() string {
 // nested object or array is still unpackable: the *TDRecordError. rec is
 // changed in place, as the Ruby hash is; a record without a BigInt is
 // returned untouched.
-func TDNormalize(rec Record) (Record, error) {
+func TDNormalize(rec record.Record) (record.Record, error) {
 	top := false
 	for _, f := range rec {
 		switch x := f.Value.(type) {
-		case BigInt:
+		case record.BigInt:
 			top = true
-		case Record, []any:
+		case record.Record, []any:
 			if b, ok := findBigInt(x); ok {
 				// The first pack raises on it, and so does the second.
 				return rec, &TDRecordError{Key: f.Key, Value: b}
@@ -64,8 +66,8 @@ func TDNormalize(rec Record) (Record, error) {
 	for i := range rec {
 		switch x := rec[i].Value.(type) {
 		case int64, uint64, int:
-			rec[i].Value = ToS(x)
-		case BigInt:
+			rec[i].Value = record.ToS(x)
+		case record.BigInt:
 			rec[i].Value = string(x)
 		}
 	}
@@ -73,11 +75,11 @@ func TDNormalize(rec Record) (Record, error) {
 }
 
 // findBigInt returns the first BigInt inside v (a Record or []any).
-func findBigInt(v any) (BigInt, bool) {
+func findBigInt(v any) (record.BigInt, bool) {
 	switch x := v.(type) {
-	case BigInt:
+	case record.BigInt:
 		return x, true
-	case Record:
+	case record.Record:
 		for _, f := range x {
 			if b, ok := findBigInt(f.Value); ok {
 				return b, true

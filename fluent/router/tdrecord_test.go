@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/router"
@@ -13,7 +15,7 @@ import (
 // tdBytes is the record as out_tdlog writes it into the chunk (and the
 // fake TD stores it): "time" set to the event time's Ruby value, then
 // TDNormalize, then msgpack.
-func tdBytes(t *testing.T, r router.Record, et router.EventTime) (string, error) {
+func tdBytes(t *testing.T, r record.Record, et router.EventTime) (string, error) {
 	t.Helper()
 	r = r.Clone()
 	r.Set("time", et.RubyValue())
@@ -29,9 +31,9 @@ func tdBytes(t *testing.T, r router.Record, et router.EventTime) (string, error)
 // top-level Integer (time included) as a string, floats and nested values
 // unchanged (class 5 of issue 10).
 func TestTDBignumRecord(t *testing.T) {
-	v, err := router.ParseJSONString(`{"id":123456789012345678901234,"n":7,"u":18446744073709551615,"f":1.5,"s":"x","a":[1]}`)
+	v, err := record.ParseJSONString(`{"id":123456789012345678901234,"n":7,"u":18446744073709551615,"f":1.5,"s":"x","a":[1]}`)
 	assert.NilError(t, err)
-	got, err := tdBytes(t, v.(router.Record), router.EventTime{Sec: 1704164645})
+	got, err := tdBytes(t, v.(record.Record), router.EventTime{Sec: 1704164645})
 	assert.NilError(t, err)
 	assert.Equal(t, got, hex.EncodeToString([]byte(
 		"\x87"+
@@ -44,9 +46,9 @@ func TestTDBignumRecord(t *testing.T) {
 			"\xa4time\xaa1704164645")))
 
 	// Without a Bignum, integers stay integers (uint64 packs as uint 64).
-	v, err = router.ParseJSONString(`{"n":7,"u":18446744073709551615}`)
+	v, err = record.ParseJSONString(`{"n":7,"u":18446744073709551615}`)
 	assert.NilError(t, err)
-	got, err = tdBytes(t, v.(router.Record), router.EventTime{Sec: 1704164645})
+	got, err = tdBytes(t, v.(record.Record), router.EventTime{Sec: 1704164645})
 	assert.NilError(t, err)
 	assert.Equal(t, got, hex.EncodeToString([]byte("\x83\xa1n\x07\xa1u\xcf\xff\xff\xff\xff\xff\xff\xff\xff\xa4time\xce\x65\x93\x7d\x25")))
 }
@@ -59,9 +61,9 @@ func TestTDNestedBignumRaises(t *testing.T) {
 		`{"a":{"b":123456789012345678901234}}`:  "RangeError: bignum too big to convert into `unsigned long long' (the integer 123456789012345678901234 nested in \"a\": td-client only stringifies top-level Bignums)",
 		`{"x":1,"a":[1,-99999999999999999999]}`: "RangeError: bignum too big to convert into `long long' (the integer -99999999999999999999 nested in \"a\": td-client only stringifies top-level Bignums)",
 	} {
-		v, err := router.ParseJSONString(in)
+		v, err := record.ParseJSONString(in)
 		assert.NilError(t, err)
-		_, err = tdBytes(t, v.(router.Record), router.EventTime{Sec: 1704164645})
+		_, err = tdBytes(t, v.(record.Record), router.EventTime{Sec: 1704164645})
 		var re *router.TDRecordError
 		assert.Assert(t, errorsAs(err, &re), in)
 		assert.Equal(t, err.Error(), msg)
@@ -73,10 +75,10 @@ func TestTDNestedBignumRaises(t *testing.T) {
 // (class 6 of issue 10); a Bignum elsewhere leaves a float time a float.
 func TestTDFloatTime(t *testing.T) {
 	et := router.EventTime{Sec: 1704164645, Nsec: 500000000, IsFloat: true, Float: 1704164645.5}
-	got, err := tdBytes(t, router.Record{{Key: "a", Value: int64(1)}}, et)
+	got, err := tdBytes(t, record.Record{{Key: "a", Value: int64(1)}}, et)
 	assert.NilError(t, err)
 	assert.Equal(t, got, hex.EncodeToString([]byte("\x82\xa1a\x01\xa4time\xcb\x41\xd9\x64\xdf\x49\x60\x00\x00")))
-	got, err = tdBytes(t, router.Record{{Key: "b", Value: router.BigInt("99999999999999999999")}}, et)
+	got, err = tdBytes(t, record.Record{{Key: "b", Value: record.BigInt("99999999999999999999")}}, et)
 	assert.NilError(t, err)
 	assert.Equal(t, got, hex.EncodeToString([]byte("\x82\xa1b\xb499999999999999999999\xa4time\xcb\x41\xd9\x64\xdf\x49\x60\x00\x00")))
 }

@@ -3,6 +3,8 @@ package router
 import (
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"github.com/devenv-sh/devenv/fluent/config"
 )
 
@@ -29,33 +31,13 @@ func (t EventTime) Time(loc *time.Location) time.Time {
 type Event struct {
 	Tag    string
 	Time   EventTime
-	Record Record
+	Record record.Record
 }
-
-// DropKind says how visible a drop is in fluentd's operation.
-type DropKind string
-
-// Drop kinds, from invisible to loud (spec §5 simulator note 1).
-const (
-	// DropSilent: gone with no log line (rewrite_tag_filter with no rule
-	// firing, out_null).
-	DropSilent DropKind = "silent"
-	// DropWarning: gone with a warn-level log line (filter_parser errors,
-	// "no patterns matched", TD's skipped broken record).
-	DropWarning DropKind = "warning"
-	// DropError: gone with an error-level log line on every event (forest
-	// plant failures, re-emit loops).
-	DropError DropKind = "error"
-	// DropConnectionClosed: the emit raised into in_forward, which logs
-	// "forward error" and closes the client's TCP connection; later events
-	// in the same read buffer are lost too.
-	DropConnectionClosed DropKind = "connection closed"
-)
 
 // Drop records that an event (or one branch of it, for a copy store) was
 // not written.
 type Drop struct {
-	Kind DropKind
+	Kind record.DropKind
 	// Tag is the event's tag at the point of the drop.
 	Tag string
 	// Plugin is the plugin type that dropped it ("parser",
@@ -106,7 +88,7 @@ type Delivery struct {
 	// Record is the record exactly as this output serialises it, after its
 	// own mutations (s3 include_time_key, tdlog's "time"), copied at emit
 	// time as fluentd serialises synchronously in emit.
-	Record Record
+	Record record.Record
 	// Line is the formatted bytes for line-oriented outputs (s3, file,
 	// stdout), newline included; nil for tdlog (use AppendMsgpack(Record)).
 	Line []byte

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/fluent/record"
+
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fluent/router"
@@ -14,7 +16,7 @@ import (
 func TestRubyFloat(t *testing.T) {
 	for f, want := range map[float64]string{1: "1.0", 1.5: "1.5", 9.99: "9.99", 1e20: "1.0e+20", 1e16: "1.0e+16",
 		1e15: "1000000000000000.0", 0.0001: "0.0001", 0.00001: "1.0e-05", -2.5: "-2.5", 0: "0.0", 123456.789: "123456.789"} {
-		assert.Equal(t, router.RubyFloat(f), want, "%v", f)
+		assert.Equal(t, record.RubyFloat(f), want, "%v", f)
 	}
 }
 
@@ -25,21 +27,21 @@ func TestToS(t *testing.T) {
 	}{
 		{nil, ""}, {"s", "s"}, {int64(123), "123"}, {1.5, "1.5"}, {true, "true"},
 		{[]any{"EVENT"}, `["EVENT"]`}, {[]any{"a", int64(1), nil}, `["a", 1, nil]`},
-		{rec("k", "EVENT"), `{"k"=>"EVENT"}`}, {[]any{"a\"b\n"}, `["a\"b\n"]`}, {router.BigInt("123456789012345678901234"), "123456789012345678901234"},
+		{rec("k", "EVENT"), `{"k"=>"EVENT"}`}, {[]any{"a\"b\n"}, `["a\"b\n"]`}, {record.BigInt("123456789012345678901234"), "123456789012345678901234"},
 	} {
-		assert.Equal(t, router.ToS(c.v), c.want)
+		assert.Equal(t, record.ToS(c.v), c.want)
 	}
 }
 
 func TestParseJSON(t *testing.T) {
-	v, err := router.ParseJSON([]byte(` {"b":1,"a":[1.5,"x\u00e9\n",null,true,false,{"c":{}}],"b":2,"big":123456789012345678901234,"u":18446744073709551615} `))
+	v, err := record.ParseJSON([]byte(` {"b":1,"a":[1.5,"x\u00e9\n",null,true,false,{"c":{}}],"b":2,"big":123456789012345678901234,"u":18446744073709551615} `))
 	assert.NilError(t, err)
-	assert.DeepEqual(t, v, rec("b", int64(2), "a", []any{1.5, "xé\n", nil, true, false, rec("c", router.Record{})},
-		"big", router.BigInt("123456789012345678901234"), "u", uint64(18446744073709551615)))
-	assert.Equal(t, string(router.AppendJSON(nil, v)), `{"b":2,"a":[1.5,"xé\n",null,true,false,{"c":{}}],"big":123456789012345678901234,"u":18446744073709551615}`)
+	assert.DeepEqual(t, v, rec("b", int64(2), "a", []any{1.5, "xé\n", nil, true, false, rec("c", record.Record{})},
+		"big", record.BigInt("123456789012345678901234"), "u", uint64(18446744073709551615)))
+	assert.Equal(t, string(record.AppendJSON(nil, v)), `{"b":2,"a":[1.5,"xé\n",null,true,false,{"c":{}}],"big":123456789012345678901234,"u":18446744073709551615}`)
 	for _, bad := range []string{``, `{`, `{"a"}`, `[1,]`, `tru`, `1 2`, `"\x"`, `{"a":1,}`, `01x`} {
-		_, err := router.ParseJSON([]byte(bad))
-		assert.Assert(t, errors.Is(err, router.ErrJSONSyntax), "%q: %v", bad, err)
+		_, err := record.ParseJSON([]byte(bad))
+		assert.Assert(t, errors.Is(err, record.ErrJSONSyntax), "%q: %v", bad, err)
 	}
 }
 

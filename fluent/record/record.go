@@ -1,4 +1,10 @@
-package router
+// Package record holds the vocabulary the fluentd pieces share: a record
+// as fluentd v0.12 holds it (an ordered Ruby Hash of decoded values), JSON
+// read and written as Oj 2.18.3 does, Ruby's to_s and inspect of those
+// values, and the kinds of loss (DropKind). The wire protocol
+// (fluent/forward), the Docker driver (fluent/docker), the router and the
+// outputs all use it; it depends on none of them.
+package record
 
 import (
 	"errors"
@@ -619,10 +625,10 @@ func ToS(v any) string {
 	case []byte:
 		return string(x)
 	}
-	return string(appendInspect(nil, v))
+	return string(AppendInspect(nil, v))
 }
 
-func appendInspect(dst []byte, v any) []byte {
+func AppendInspect(dst []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
 		return append(dst, "nil"...)
@@ -648,7 +654,7 @@ func appendInspect(dst []byte, v any) []byte {
 			if i > 0 {
 				dst = append(dst, ", "...)
 			}
-			dst = appendInspect(dst, e)
+			dst = AppendInspect(dst, e)
 		}
 		return append(dst, ']')
 	case Record:
@@ -659,7 +665,7 @@ func appendInspect(dst []byte, v any) []byte {
 			}
 			dst = appendRubyInspectString(dst, f.Key)
 			dst = append(dst, "=>"...)
-			dst = appendInspect(dst, f.Value)
+			dst = AppendInspect(dst, f.Value)
 		}
 		return append(dst, '}')
 	}
@@ -700,3 +706,23 @@ func appendRubyInspectString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
+
+// DropKind says how visible a drop is in fluentd's operation.
+type DropKind string
+
+// Drop kinds, from invisible to loud (spec §5 simulator note 1).
+const (
+	// DropSilent: gone with no log line (rewrite_tag_filter with no rule
+	// firing, out_null).
+	DropSilent DropKind = "silent"
+	// DropWarning: gone with a warn-level log line (filter_parser errors,
+	// "no patterns matched", TD's skipped broken record).
+	DropWarning DropKind = "warning"
+	// DropError: gone with an error-level log line on every event (forest
+	// plant failures, re-emit loops).
+	DropError DropKind = "error"
+	// DropConnectionClosed: the emit raised into in_forward, which logs
+	// "forward error" and closes the client's TCP connection; later events
+	// in the same read buffer are lost too.
+	DropConnectionClosed DropKind = "connection closed"
+)

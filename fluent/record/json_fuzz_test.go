@@ -1,9 +1,9 @@
-package router_test
+package record_test
 
 import (
 	"testing"
 
-	"github.com/devenv-sh/devenv/fluent/router"
+	"github.com/devenv-sh/devenv/fluent/record"
 )
 
 // FuzzParseJSON checks Oj's load/dump pair on any input: ParseJSONString
@@ -24,11 +24,11 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := router.ParseJSONString(s)
+		v, err := record.ParseJSONString(s)
 		if err != nil {
 			return
 		}
-		out := router.AppendJSON(nil, v)
+		out := record.AppendJSON(nil, v)
 		out2 := reload(t, s, out)
 		if out3 := reload(t, s, out2); string(out3) != string(out2) {
 			t.Fatalf("dump of %q is %q, then %q, then %q", s, out, out2, out3)
@@ -39,9 +39,9 @@ func FuzzParseJSON(f *testing.F) {
 // reload loads a dump of in and dumps it again.
 func reload(t *testing.T, in string, dump []byte) []byte {
 	t.Helper()
-	v, err := router.ParseJSONString(string(dump))
+	v, err := record.ParseJSONString(string(dump))
 	if err != nil {
 		t.Fatalf("dump of %q is %q, which does not load: %v", in, dump, err)
 	}
-	return router.AppendJSON(nil, v)
+	return record.AppendJSON(nil, v)
 }
