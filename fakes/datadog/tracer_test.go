@@ -146,8 +146,7 @@ func TestDDTraceGo(t *testing.T) {
 		tracer.Tag("http.route", "/users/:id"),
 		tracer.Tag("users.found", 3),
 	)
-	child := tracer.StartSpan("postgres.query",
-		tracer.ChildOf(root.Context()),
+	child := root.StartChild("postgres.query",
 		tracer.ServiceName("api-db"),
 		tracer.ResourceName("SELECT * FROM users WHERE id = $1"),
 		tracer.SpanType("sql"),

@@ -297,7 +297,9 @@ func TestSDKUploadManagerMultipart(t *testing.T) {
 	mustCreateBucket(t, c, "big")
 	data := randomBytes(t, 12<<20+12345)
 
+	//lint:ignore SA1019 feature/s3/manager is the uploader most users still run; transfermanager is its successor
 	up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 5 << 20 })
+	//lint:ignore SA1019 as above
 	res, err := up.Upload(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("big"), Key: aws.String("blob"), Body: bytes.NewReader(data)})
 	assert.NilError(t, err)
 	assert.Assert(t, strings.HasSuffix(aws.ToString(res.ETag), `-3"`), "ETag %s", aws.ToString(res.ETag))
@@ -454,6 +456,7 @@ func TestSDKDataDirSurvivesRestart(t *testing.T) {
 	big := randomBytes(t, 10<<20+1)
 	_, err := c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("durable"), Key: aws.String("small"), Body: bytes.NewReader(small)})
 	assert.NilError(t, err)
+	//lint:ignore SA1019 feature/s3/manager is the uploader most users still run; transfermanager is its successor
 	up, err := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 5 << 20 }).
 		Upload(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("durable"), Key: aws.String("big"), Body: bytes.NewReader(big)})
 	assert.NilError(t, err)
