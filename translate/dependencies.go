@@ -13,8 +13,16 @@ func (tk *task) convertRestartPolicy(c *taskdef.ContainerDefinition, p fieldpath
 	if rp == nil || !rp.Enabled {
 		return ""
 	}
-	if len(rp.IgnoredExitCodes) > 0 || rp.RestartAttemptPeriod != nil {
-		tk.deviate(c, p.Next("restartPolicy"), Rewritten, "enabled with ignored exit codes or attempt period", "unless-stopped", "Compose restarts on every exit; ignoredExitCodes and restartAttemptPeriod have no Compose equivalent")
+	tk.deviate(c, p.Next("restartPolicy"), Rewritten, "enabled", "unless-stopped", "ECS restarts the container in place when it exits; Docker does the same, also after a daemon restart, until the container is stopped")
+	if len(rp.IgnoredExitCodes) > 0 {
+		codes := make([]string, len(rp.IgnoredExitCodes))
+		for i, code := range rp.IgnoredExitCodes {
+			codes[i] = itoa(code)
+		}
+		tk.deviate(c, p.Next("restartPolicy").Next("ignoredExitCodes"), Dropped, joinList(codes), "", "Compose restarts on every exit, these codes included")
+	}
+	if rp.RestartAttemptPeriod != nil {
+		tk.deviate(c, p.Next("restartPolicy").Next("restartAttemptPeriod"), Dropped, itoa(*rp.RestartAttemptPeriod)+"s", "", "Compose has no attempt period: it restarts however soon the container exits again")
 	}
 	return "unless-stopped"
 }

@@ -74,7 +74,7 @@ func (tk *task) convertEnvironment(c *taskdef.ContainerDefinition, p fieldpath.P
 		}
 	}
 	for i, s := range c.Secrets {
-		sp := p.Next("secrets").Index(i).Named(s.Name)
+		sp := p.Next("secrets").Index(i).Named(s.Name).Next("valueFrom")
 		if o, ok := tk.t.local.Env(c.Name, s.Name); ok {
 			set(s.Name, o)
 			tk.deviate(c, sp, Rewritten, "(secret from "+secretpolicy.Store(s.ValueFrom)+", not fetched)", o, "environment override in "+tk.t.local.File)

@@ -203,14 +203,6 @@ func volume(conf, want string) plant {
 // the row); the test fails when one starts to hold, so that it leaves
 // this list.
 var falseClaims = map[string]string{
-	"volumes[].fsxWindowsFileServerVolumeConfiguration.rootDirectory":       "not reported at all: the stand-in volume is the whole file system, with no deviation for the root directory",
-	"volumes[].fsxWindowsFileServerVolumeConfiguration.authorizationConfig": "no dropped deviation: only the volume's rewritten deviation says in its Why that the authorizationConfig is not used",
-	"volumes[].s3filesVolumeConfiguration.accessPointArn":                   "not reported at all",
-	"volumes[].s3filesVolumeConfiguration.rootDirectory":                    "not reported at all",
-	"volumes[].s3filesVolumeConfiguration.transitEncryptionPort":            "not reported at all (the EFS transitEncryptionPort is reported dropped)",
-	"containerDefinitions[].restartPolicy.ignoredExitCodes":                 "no dropped deviation: restartPolicy's rewritten deviation says ignoredExitCodes has no Compose equivalent",
-	"containerDefinitions[].restartPolicy.restartAttemptPeriod":             "no dropped deviation: restartPolicy's rewritten deviation says restartAttemptPeriod has no Compose equivalent",
-	"containerDefinitions[].secrets[].valueFrom":                            "reported rewritten at the secret (secrets[NAME]: the store it names, not fetched, and the fake value), not dropped at valueFrom",
 }
 
 // indexOrName matches a path's element index or variable name

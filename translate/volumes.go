@@ -135,10 +135,26 @@ func (tk *task) volume(c *taskdef.ContainerDefinition, mpp fieldpath.Path, v *ta
 	case v.FsxWindowsFileServerVolumeConfiguration != nil:
 		fv := v.FsxWindowsFileServerVolumeConfiguration
 		name := unsafeVolumeChars.ReplaceAllString("fsx_"+fv.FileSystemId, "_")
-		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" FSx "+fv.FileSystemId, "volume "+name, "FSx is not reachable locally; a named volume keyed by the file system stands in, empty at first; its authorizationConfig (a credentials secret) is not used")
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" FSx "+fv.FileSystemId, "volume "+name, "FSx is not reachable locally; a named volume keyed by the file system stands in, empty at first")
+		if fv.RootDirectory != "" {
+			tk.deviate(c, mpp.Next("sourceVolume"), Dropped, src+" rootDirectory "+fv.RootDirectory, "", "the stand-in volume is the whole file system: Windows file shares do not exist on Linux hosts")
+		}
+		if fv.AuthorizationConfig != nil {
+			tk.deviate(c, mpp.Next("sourceVolume"), Dropped, src+" authorizationConfig (a credentials secret and an AD domain)", "", "the credentials are never fetched: the stand-in volume needs none")
+		}
 		return named(name, types.VolumeConfig{})
 	case v.S3filesVolumeConfiguration != nil:
-		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" S3 Files "+v.S3filesVolumeConfiguration.FileSystemArn, "volume "+task, "S3 Files is not reachable locally; a named volume stands in, empty at first")
+		sv := v.S3filesVolumeConfiguration
+		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" S3 Files "+sv.FileSystemArn, "volume "+task, "S3 Files is not reachable locally; a named volume stands in, empty at first")
+		if sv.AccessPointArn != nil {
+			tk.deviate(c, mpp.Next("sourceVolume"), Dropped, src+" accessPointArn "+*sv.AccessPointArn, "", "the task-scoped stand-in volume has no access points")
+		}
+		if sv.RootDirectory != nil {
+			tk.deviate(c, mpp.Next("sourceVolume"), Dropped, src+" rootDirectory "+*sv.RootDirectory, "", "the stand-in volume is mounted whole, empty at first")
+		}
+		if sv.TransitEncryptionPort != nil {
+			tk.deviate(c, mpp.Next("sourceVolume"), Dropped, src+" transitEncryptionPort "+itoa(*sv.TransitEncryptionPort), "", "a local volume has no network transport to encrypt")
+		}
 		return named(task, types.VolumeConfig{})
 	case derefBool(v.ConfiguredAtLaunch):
 		tk.deviate(c, mpp.Next("sourceVolume"), Rewritten, src+" configured at launch (EBS)", "volume "+task, "the EBS volume is attached at launch in production; a named volume stands in, empty at first")
