@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/devenv-sh/devenv/fluent/config"
+	fluentconfig "github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/emulator"
 )
 
@@ -168,7 +168,7 @@ func runFluentd(ctx context.Context, o fluentdOptions, stdout, stderr io.Writer)
 	if dir == "" {
 		dir = "."
 	}
-	root, err := config.Parse(os.DirFS(dir), name, config.WithEnv(env))
+	root, err := fluentconfig.Parse(os.DirFS(dir), name, fluentconfig.WithEnv(env))
 	if err != nil {
 		return fmt.Errorf("parse fluentd config: %w", err)
 	}
