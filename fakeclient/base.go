@@ -9,22 +9,42 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // prefix is the path prefix of every fake's inspection and control API.
 const prefix = "/_devenv"
 
-// Option configures a client.
+// Option configures a client. [WithHTTPClient] applies to every client;
+// [WithRetries] and [WithSleep] only to the Treasure Data API client
+// ([NewTDAPI]), and the other clients ignore them.
 type Option func(*options)
 
 type options struct {
 	http *http.Client // WithHTTPClient
+
+	// TDAPI only.
+	retries    int                                        // WithRetries
+	backoff    time.Duration                              // WithRetries
+	retriesSet bool                                       // WithRetries
+	sleep      func(context.Context, time.Duration) error // WithSleep
 }
 
 // WithHTTPClient sets the HTTP client that sends the requests; default
 // http.DefaultClient. A nil client keeps the default.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) { o.http = hc }
+}
+
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.http == nil {
+		o.http = http.DefaultClient
+	}
+	return o
 }
 
 // Fault is one fault-injection rule, as the fakes' /_devenv/faults takes
@@ -53,14 +73,7 @@ type base struct {
 }
 
 func newBase(baseURL string, opts []Option) base {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.http == nil {
-		o.http = http.DefaultClient
-	}
-	return base{url: strings.TrimRight(baseURL, "/"), http: o.http}
+	return base{url: strings.TrimRight(baseURL, "/"), http: newOptions(opts).http}
 }
 
 // Health returns nil when the fake answers its health check with status

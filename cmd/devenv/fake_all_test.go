@@ -13,7 +13,6 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fakeclient"
-	"github.com/devenv-sh/devenv/fakes/td"
 )
 
 // fakeAllLineRE are the lines each fake prints once it serves.
@@ -54,8 +53,8 @@ func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, len(buckets), 1)
 
-	tdc := td.NewClient(got["td"][0], "local-key")
-	body, err := td.EncodeRecords(map[string]any{"time": int64(1704164645), "event_type": "click"})
+	tdc := fakeclient.NewTDAPI(got["td"][0], "local-key")
+	body, err := fakeclient.EncodeTDRecords(map[string]any{"time": int64(1704164645), "event_type": "click"})
 	assert.NilError(t, err)
 	assert.NilError(t, tdc.CreateDatabase(t.Context(), "delish_local"))
 	assert.NilError(t, tdc.CreateTable(t.Context(), "delish_local", "event_click"))

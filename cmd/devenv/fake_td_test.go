@@ -12,7 +12,6 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fakeclient"
-	"github.com/devenv-sh/devenv/fakes/td"
 )
 
 var fakeTDServingRE = regexp.MustCompile(`fake td: serving (http://\S+)`)
@@ -29,19 +28,19 @@ func startFakeTD(t *testing.T, args ...string) (string, func() error) {
 func TestFakeTDCommandKeepsDataAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	url, stop := startFakeTD(t, "--data-dir", dir, "--apikey", "key-1", "--apikey", "key-2")
-	c := td.NewClient(url, "key-2")
+	c := fakeclient.NewTDAPI(url, "key-2")
 	ctx := t.Context()
-	body, err := td.EncodeRecords(map[string]any{"time": 1700000000, "message": "hello"}, map[string]any{"time": 1700000001, "message": "world"})
+	body, err := fakeclient.EncodeTDRecords(map[string]any{"time": 1700000000, "message": "hello"}, map[string]any{"time": 1700000001, "message": "world"})
 	assert.NilError(t, err)
 
 	_, err = c.ImportWithID(ctx, "delish", "events", "0123456789abcdef0123456789abcdef", body)
-	assert.Equal(t, td.StatusOf(err), 404, "an import into a missing table, by default: %v", err)
+	assert.Equal(t, fakeclient.TDStatusOf(err), 404, "an import into a missing table, by default: %v", err)
 	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
 	assert.NilError(t, c.CreateTable(ctx, "delish", "events"))
 	_, err = c.ImportWithID(ctx, "delish", "events", "0123456789abcdef0123456789abcdef", body)
 	assert.NilError(t, err)
-	_, err = td.NewClient(url, "key-3").Import(ctx, "delish", "events", body)
-	assert.Equal(t, td.StatusOf(err), 401, "--apikey: %v", err)
+	_, err = fakeclient.NewTDAPI(url, "key-3").Import(ctx, "delish", "events", body)
+	assert.Equal(t, fakeclient.TDStatusOf(err), 401, "--apikey: %v", err)
 	assert.NilError(t, stop(), "clean shutdown")
 
 	url, stop = startFakeTD(t, "--data-dir", dir)
@@ -57,12 +56,12 @@ func TestFakeTDCommandKeepsDataAcrossRestart(t *testing.T) {
 // refuses the whole import.
 func TestFakeTDCommandStrictAutoCreate(t *testing.T) {
 	url, stop := startFakeTD(t, "--strict", "--auto-create")
-	c := td.NewClient(url, "k")
-	body, err := td.EncodeRecords(map[string]any{"message": "no time"})
+	c := fakeclient.NewTDAPI(url, "k")
+	body, err := fakeclient.EncodeTDRecords(map[string]any{"message": "no time"})
 	assert.NilError(t, err)
 	_, err = c.Import(t.Context(), "delish", "events", body)
-	assert.Equal(t, td.StatusOf(err), 400, "%v", err)
-	body, err = td.EncodeRecords(map[string]any{"time": 1700000000, "message": "timed"})
+	assert.Equal(t, fakeclient.TDStatusOf(err), 400, "%v", err)
+	body, err = fakeclient.EncodeTDRecords(map[string]any{"time": 1700000000, "message": "timed"})
 	assert.NilError(t, err)
 	_, err = c.Import(t.Context(), "delish", "events", body)
 	assert.NilError(t, err)
@@ -91,13 +90,13 @@ func TestFakeTDCommandFailsToStart(t *testing.T) {
 func TestFakeTDCommandFinishesImportsInFlight(t *testing.T) {
 	dir := t.TempDir()
 	url, stop := startFakeTD(t, "--data-dir", dir)
-	c := td.NewClient(url, "k", td.WithRetries(0, 0))
+	c := fakeclient.NewTDAPI(url, "k", fakeclient.WithRetries(0, 0))
 	fake := fakeclient.NewTD(url)
 	ctx := t.Context()
 	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
 	assert.NilError(t, c.CreateTable(ctx, "delish", "events"))
 	assert.NilError(t, fake.InjectFault(ctx, fakeclient.Fault{Times: 1, LatencyMS: 300, Method: "PUT"}))
-	body, err := td.EncodeRecords(map[string]any{"time": 1700000000, "message": "in flight"})
+	body, err := fakeclient.EncodeTDRecords(map[string]any{"time": 1700000000, "message": "in flight"})
 	assert.NilError(t, err)
 	imported := make(chan error, 1)
 	go func() {

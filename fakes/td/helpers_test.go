@@ -31,15 +31,16 @@ func newTestServer(t *testing.T, store Store, opts ...Option) (*httptest.Server,
 }
 
 // testClient drives the fake as fluent-plugin-td does (the embedded
-// Client) and reads back what it stored as a user's test does (the
-// embedded fakeclient.TD, which mirrors the inspection API's JSON).
+// fakeclient.TDAPI) and reads back what it stored as a user's test does
+// (the embedded fakeclient.TD, which mirrors the inspection API's JSON).
 type testClient struct {
-	*Client
+	baseURL string
+	*fakeclient.TDAPI
 	*fakeclient.TD
 }
 
-func newTestClient(url, apiKey string, opts ...ClientOption) testClient {
-	return testClient{Client: NewClient(url, apiKey, opts...), TD: fakeclient.NewTD(url)}
+func newTestClient(url, apiKey string, opts ...fakeclient.Option) testClient {
+	return testClient{baseURL: url, TDAPI: fakeclient.NewTDAPI(url, apiKey, opts...), TD: fakeclient.NewTD(url)}
 }
 
 // rubyPacker writes msgpack as msgpack-ruby does for fluentd records: the

@@ -5,9 +5,9 @@
 // arrived, table by table, and injects faults.
 //
 // The fake is an echo handler over a [Store]: [NewMemStore] (default) or
-// [OpenDiskStore] (durable, replayed at start). [Client] drives the import
-// API from Go tests as fluent-plugin-td does; package fakeclient reads the
-// inspection API without linking this package.
+// [OpenDiskStore] (durable, replayed at start). Go tests drive the import
+// API as fluent-plugin-td does with fakeclient.TDAPI, and read the
+// inspection API with fakeclient.TD, without linking this package.
 package td
 
 import (

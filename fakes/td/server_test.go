@@ -197,7 +197,7 @@ func TestAuth(t *testing.T) {
 		assert.Equal(t, status, http.StatusOK)
 
 		err := newTestClient(ts.URL, "nope").CreateDatabase(t.Context(), "delish2")
-		assert.Equal(t, StatusOf(err), http.StatusUnauthorized)
+		assert.Equal(t, fakeclient.TDStatusOf(err), http.StatusUnauthorized)
 	})
 	t.Run("other scheme", func(t *testing.T) {
 		ts, _ := newTestServer(t, nil, WithAutoCreate(true))
@@ -387,11 +387,11 @@ func TestDatabaseAndTableAPI(t *testing.T) {
 	ctx := t.Context()
 	assert.NilError(t, c.CreateDatabase(ctx, "delish"))
 	err := c.CreateDatabase(ctx, "delish")
-	assert.Equal(t, StatusOf(err), http.StatusConflict)
+	assert.Equal(t, fakeclient.TDStatusOf(err), http.StatusConflict)
 	assert.ErrorContains(t, err, "Database delish already exists")
 	assert.NilError(t, c.CreateTable(ctx, "delish", "events"))
 	err = c.CreateTable(ctx, "delish", "events")
-	assert.Equal(t, StatusOf(err), http.StatusConflict)
+	assert.Equal(t, fakeclient.TDStatusOf(err), http.StatusConflict)
 	assert.ErrorContains(t, err, "Table events already exists")
 	_, err = c.ImportWithID(ctx, "delish", "events", chunkID, fluentdChunk(t, 3))
 	assert.NilError(t, err)
@@ -431,9 +431,9 @@ func TestDatabaseAndTableAPI(t *testing.T) {
 	status, js = tdRequest(t, http.MethodPost, ts.URL+"/v3/table/delete/delish/events", "k", nil)
 	assert.Equal(t, status, http.StatusOK)
 	assert.DeepEqual(t, js, map[string]any{"database": "delish", "table": "events", "type": "log"})
-	assert.Equal(t, StatusOf(c.DeleteTable(ctx, "delish", "events")), http.StatusNotFound)
+	assert.Equal(t, fakeclient.TDStatusOf(c.DeleteTable(ctx, "delish", "events")), http.StatusNotFound)
 	assert.NilError(t, c.DeleteDatabase(ctx, "delish"))
-	assert.Equal(t, StatusOf(c.DeleteDatabase(ctx, "delish")), http.StatusNotFound)
+	assert.Equal(t, fakeclient.TDStatusOf(c.DeleteDatabase(ctx, "delish")), http.StatusNotFound)
 }
 
 func TestInspection(t *testing.T) {

@@ -1,8 +1,7 @@
-package td
+package fakeclient
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -15,71 +14,62 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Client is a small Treasure Data client for tests: the import and
-// database/table calls fluent-plugin-td makes, sent the way td-client sends
-// them. It works against the fake; its import check is the one td-client-go
-// makes. What the fake stored is read with package fakeclient.
-type Client struct {
-	baseURL string
+// TDAPI is a small Treasure Data API client: the import and database and
+// table calls fluent-plugin-td makes, sent the way td-client sends them,
+// with the import answer checked as td-client-go checks it. It drives the
+// fake Treasure Data as an application would; what the fake stored is read
+// with [TD]. Create it with [NewTDAPI]; it is safe for concurrent use.
+type TDAPI struct {
+	url     string
 	apiKey  string
-	retries int                                        // WithRetries
-	backoff time.Duration                              // WithRetries
-	sleep   func(context.Context, time.Duration) error // WithSleep
+	http    *http.Client
+	retries int
+	backoff time.Duration
+	sleep   func(context.Context, time.Duration) error
 }
 
-// ClientOption configures a Client.
-type ClientOption func(*Client)
-
-// WithRetries sets how many times a request answered 429 or 5xx, or failed
-// in transport, is retried (default 3), waiting backoff before the first
-// retry and doubling the wait each time (default 100ms). Zero retries sends
-// each request once.
-func WithRetries(n int, backoff time.Duration) ClientOption {
-	return func(c *Client) { c.retries, c.backoff = n, backoff }
+// WithRetries sets how many times the TD API client ([NewTDAPI]) retries a
+// request answered 429 or 5xx, or failed in transport (default 3), waiting
+// backoff before the first retry and doubling the wait each time (default
+// 100ms). Zero retries sends each request once. The inspection clients
+// ignore it.
+func WithRetries(n int, backoff time.Duration) Option {
+	return func(o *options) { o.retries, o.backoff, o.retriesSet = n, backoff, true }
 }
 
-// WithSleep replaces the wait between retries (tests).
-func WithSleep(sleep func(context.Context, time.Duration) error) ClientOption {
-	return func(c *Client) { c.sleep = sleep }
+// WithSleep replaces the TD API client's ([NewTDAPI]) wait between retries,
+// so a test can record the waits instead of sleeping them; sleep returns an
+// error to give up. The inspection clients ignore it.
+func WithSleep(sleep func(context.Context, time.Duration) error) Option {
+	return func(o *options) { o.sleep = sleep }
 }
 
-// NewClient returns a client for the Treasure Data API at baseURL (such as
-// "http://127.0.0.1:8081") authenticating with apiKey.
-func NewClient(baseURL, apiKey string, opts ...ClientOption) *Client {
-	c := &Client{baseURL: strings.TrimRight(baseURL, "/"), apiKey: apiKey, retries: 3, backoff: 100 * time.Millisecond}
-	for _, o := range opts {
-		o(c)
+// NewTDAPI returns a client for the Treasure Data API at baseURL (such as
+// "http://127.0.0.1:8081"; a trailing slash is ignored) authenticating with
+// apiKey. It takes [WithHTTPClient], [WithRetries] and [WithSleep].
+func NewTDAPI(baseURL, apiKey string, opts ...Option) *TDAPI {
+	o := newOptions(opts)
+	c := &TDAPI{url: strings.TrimRight(baseURL, "/"), apiKey: apiKey, http: o.http, retries: 3, backoff: 100 * time.Millisecond, sleep: sleep}
+	if o.retriesSet {
+		c.retries, c.backoff = o.retries, o.backoff
 	}
-	if c.sleep == nil {
-		c.sleep = sleepCtx
+	if o.sleep != nil {
+		c.sleep = o.sleep
 	}
 	return c
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// APIError is an error answer of the Treasure Data API.
-type APIError struct {
+// TDAPIError is an error answer of the Treasure Data API.
+type TDAPIError struct {
 	Op      string // "Import failed", "Create database failed", ...
 	Status  int
 	Code    string // the "error" field
 	Message string // the "message" field
 }
 
-func (e *APIError) Error() string {
+func (e *TDAPIError) Error() string {
 	msg := e.Message
 	if msg == "" {
 		msg = e.Code
@@ -87,17 +77,17 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s: %d: %s", e.Op, e.Status, msg)
 }
 
-// StatusOf returns the HTTP status of an *APIError in err's chain, or 0.
-func StatusOf(err error) int {
-	var ae *APIError
+// TDStatusOf returns the HTTP status of a *TDAPIError in err's chain, or 0.
+func TDStatusOf(err error) int {
+	var ae *TDAPIError
 	if errors.As(err, &ae) {
 		return ae.Status
 	}
 	return 0
 }
 
-// ImportResult is the answer to a stored import.
-type ImportResult struct {
+// TDImportResult is the answer to a stored import.
+type TDImportResult struct {
 	Database    string
 	Table       string
 	UniqueID    string
@@ -105,57 +95,43 @@ type ImportResult struct {
 	ElapsedTime float64
 }
 
-// EncodeRecords builds an import body the way fluent-plugin-td does: the
-// records msgpack-encoded one after another (no array around them), then
-// gzip'd. Give each record an integer "time".
-func EncodeRecords(records ...map[string]any) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	enc := msgpack.NewEncoder(zw)
-	enc.SetSortMapKeys(true)
-	for i, r := range records {
-		if err := enc.Encode(r); err != nil {
-			return nil, fmt.Errorf("encode record %d: %w", i, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("gzip records: %w", err)
-	}
-	return buf.Bytes(), nil
-}
+// tdFormat is the import format fluent-plugin-td sends: a gzip'd stream of
+// msgpack maps.
+const tdFormat = "msgpack.gz"
 
-// Import sends a msgpack.gz body (see EncodeRecords) to db.table without a
-// unique id: PUT /v3/table/import/db/table/msgpack.gz.
-func (c *Client) Import(ctx context.Context, db, table string, body []byte) (ImportResult, error) {
+// Import sends a msgpack.gz body (see [EncodeTDRecords]) to db.table
+// without a unique id: PUT /v3/table/import/db/table/msgpack.gz.
+func (c *TDAPI) Import(ctx context.Context, db, table string, body []byte) (TDImportResult, error) {
 	return c.ImportWithID(ctx, db, table, "", body)
 }
 
 // ImportWithID sends a msgpack.gz body to db.table with a unique id, as
 // fluent-plugin-td does per buffer chunk: PUT
 // /v3/table/import_with_id/db/table/id/msgpack.gz. Treasure Data stores an
-// id once; repeating it succeeds without storing anything.
+// id once; repeating it succeeds without storing anything. An empty id
+// sends the import without one, as [TDAPI.Import] does.
 //
 // The answer is checked as td-client-go checks it: database, table, md5_hex
 // and elapsed_time are required, and md5_hex must be the body's MD5.
-func (c *Client) ImportWithID(ctx context.Context, db, table, uniqueID string, body []byte) (ImportResult, error) {
-	path := "/v3/table/import/" + url.PathEscape(db) + "/" + url.PathEscape(table) + "/" + FormatMsgpackGz
+func (c *TDAPI) ImportWithID(ctx context.Context, db, table, uniqueID string, body []byte) (TDImportResult, error) {
+	path := "/v3/table/import/" + url.PathEscape(db) + "/" + url.PathEscape(table) + "/" + tdFormat
 	if uniqueID != "" {
-		path = "/v3/table/import_with_id/" + url.PathEscape(db) + "/" + url.PathEscape(table) + "/" + url.PathEscape(uniqueID) + "/" + FormatMsgpackGz
+		path = "/v3/table/import_with_id/" + url.PathEscape(db) + "/" + url.PathEscape(table) + "/" + url.PathEscape(uniqueID) + "/" + tdFormat
 	}
 	var js map[string]any
 	if err := c.call(ctx, "Import failed", http.MethodPut, path, "application/octet-stream", body, false, &js); err != nil {
-		return ImportResult{}, err
+		return TDImportResult{}, err
 	}
 	res, err := checkImportAnswer(js, body)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("import into %s.%s: %w", db, table, err)
+		return TDImportResult{}, fmt.Errorf("import into %s.%s: %w", db, table, err)
 	}
 	return res, nil
 }
 
 // checkImportAnswer applies td-client-go's importSchema and checksum check.
-func checkImportAnswer(js map[string]any, body []byte) (ImportResult, error) {
-	var res ImportResult
+func checkImportAnswer(js map[string]any, body []byte) (TDImportResult, error) {
+	var res TDImportResult
 	for _, f := range []struct {
 		key string
 		dst *string
@@ -192,25 +168,25 @@ func checkImportAnswer(js map[string]any, body []byte) (ImportResult, error) {
 }
 
 // CreateDatabase creates db (POST /v3/database/create/db). An existing
-// database is an *APIError with status 409.
-func (c *Client) CreateDatabase(ctx context.Context, db string) error {
+// database is a *TDAPIError with status 409.
+func (c *TDAPI) CreateDatabase(ctx context.Context, db string) error {
 	return c.call(ctx, "Create database failed", http.MethodPost, "/v3/database/create/"+url.PathEscape(db), "", nil, true, nil)
 }
 
 // CreateTable creates the log table db.table (POST
-// /v3/table/create/db/table/log). A missing database is an *APIError with
+// /v3/table/create/db/table/log). A missing database is a *TDAPIError with
 // status 404, an existing table one with status 409.
-func (c *Client) CreateTable(ctx context.Context, db, table string) error {
+func (c *TDAPI) CreateTable(ctx context.Context, db, table string) error {
 	return c.call(ctx, "Create log table failed", http.MethodPost, "/v3/table/create/"+url.PathEscape(db)+"/"+url.PathEscape(table)+"/log", "", nil, true, nil)
 }
 
 // DeleteDatabase deletes db with its tables (POST /v3/database/delete/db).
-func (c *Client) DeleteDatabase(ctx context.Context, db string) error {
+func (c *TDAPI) DeleteDatabase(ctx context.Context, db string) error {
 	return c.call(ctx, "Delete database failed", http.MethodPost, "/v3/database/delete/"+url.PathEscape(db), "", nil, true, nil)
 }
 
 // DeleteTable deletes db.table (POST /v3/table/delete/db/table).
-func (c *Client) DeleteTable(ctx context.Context, db, table string) error {
+func (c *TDAPI) DeleteTable(ctx context.Context, db, table string) error {
 	return c.call(ctx, "Delete table failed", http.MethodPost, "/v3/table/delete/"+url.PathEscape(db)+"/"+url.PathEscape(table), "", nil, true, nil)
 }
 
@@ -218,7 +194,7 @@ func (c *Client) DeleteTable(ctx context.Context, db, table string) error {
 // and transport failures. exact200 demands status 200 (td-client's POST
 // rule) rather than any 2xx. The JSON answer is decoded into out when not
 // nil.
-func (c *Client) call(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) error {
+func (c *TDAPI) call(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) error {
 	if method == http.MethodPost && body == nil {
 		contentType, body = "application/x-www-form-urlencoded", []byte{}
 	}
@@ -237,8 +213,8 @@ func (c *Client) call(ctx context.Context, op, method, path, contentType string,
 
 // once sends one request and reports whether a failure is worth retrying:
 // a transport failure, 429 or 5xx.
-func (c *Client) once(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) (retry bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, bytes.NewReader(body))
+func (c *TDAPI) once(ctx context.Context, op, method, path, contentType string, body []byte, exact200 bool, out any) (retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.url+path, bytes.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("%s: build %s %s: %w", op, method, path, err)
 	}
@@ -248,7 +224,7 @@ func (c *Client) once(ctx context.Context, op, method, path, contentType string,
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return true, fmt.Errorf("%s: %s %s: %w", op, method, path, err)
 	}
@@ -258,10 +234,15 @@ func (c *Client) once(ctx context.Context, op, method, path, contentType string,
 		return true, fmt.Errorf("%s: read answer of %s %s: %w", op, method, path, err)
 	}
 	if resp.StatusCode/100 != 2 || (exact200 && resp.StatusCode != http.StatusOK) {
-		ae := &APIError{Op: op, Status: resp.StatusCode}
-		var body apiError
-		if json.Unmarshal(raw, &body) == nil {
-			ae.Code, ae.Message = body.Error, body.Message
+		ae := &TDAPIError{Op: op, Status: resp.StatusCode}
+		// Treasure Data's error body; td-client-ruby shows message,
+		// falling back to error.
+		var answer struct {
+			Error   string `json:"error"`
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(raw, &answer) == nil {
+			ae.Code, ae.Message = answer.Error, answer.Message
 		}
 		if ae.Message == "" && ae.Code == "" {
 			ae.Message = strconv.Quote(string(bytes.TrimSpace(raw)))
