@@ -211,9 +211,15 @@ func TestFluentPluginS3Sequence(t *testing.T) {
 		"plain crc32-header,sha256-payload",
 		"aws-chunked-unsigned-trailer crc32-trailer",
 	})
+	// Each flush wrote its own object: the later PUTs left the earlier ones whole.
+	for index, line := range want {
+		got, err := f.client.Object(ctx, "delish-logs", fmt.Sprintf("logs/20261126_%d.gz", index), true)
+		assert.NilError(t, err)
+		assert.Equal(t, string(got), strings.Repeat(line, 1+index*2000), "logs/20261126_%d.gz after all three flushes", index)
+	}
 	objs, err := f.client.Objects(ctx, "delish-logs", "logs/")
 	assert.NilError(t, err)
-	assert.Equal(t, len(objs), 3)
+	assert.Equal(t, len(objs), len(want))
 	assert.Equal(t, objs[2].ContentType, "application/x-gzip")
 	assert.Equal(t, objs[2].ContentEncoding, "", "aws-chunked is not stored")
 	assert.Equal(t, objs[2].StorageClass, "STANDARD")
