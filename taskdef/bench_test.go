@@ -1,10 +1,9 @@
 package taskdef_test
 
 import (
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/devenv-sh/devenv/internal/testsupport"
 	"github.com/devenv-sh/devenv/taskdef"
 )
 
@@ -20,21 +19,12 @@ func BenchmarkDecodeCorpus(b *testing.B) {
 	}
 	b.SetBytes(size)
 	b.ReportAllocs()
-	start := cpuTime(b)
+	start := testsupport.CPUTime(b)
 	for b.Loop() {
 		for _, n := range names {
 			_, _ = taskdef.Decode(n, data[n])
 		}
 	}
-	b.ReportMetric(float64((cpuTime(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((testsupport.CPUTime(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(names)*b.N)/b.Elapsed().Seconds(), "files/s")
-}
-
-// cpuTime is the user and system CPU time the process has used so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -3,13 +3,12 @@ package translate_test
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/composefile"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 	"github.com/devenv-sh/devenv/taskdef"
 	"github.com/devenv-sh/devenv/translate"
 )
@@ -32,7 +31,7 @@ func BenchmarkCorpus(b *testing.B) {
 	}
 	b.SetBytes(size)
 	b.ReportAllocs()
-	start := cpuTime(b)
+	start := testsupport.CPUTime(b)
 	for b.Loop() {
 		for _, f := range files {
 			def, err := taskdef.Decode(f.name, f.data)
@@ -54,14 +53,6 @@ func BenchmarkCorpus(b *testing.B) {
 	}
 	// The machine is shared: CPU time (user+sys of the whole process) is the
 	// figure the speed target is about; ns/op is wall time.
-	b.ReportMetric(float64((cpuTime(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((testsupport.CPUTime(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "files/s")
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"syscall"
 	"testing"
-	"time"
 
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 func TestDecodeImportCutsRecords(t *testing.T) {
@@ -115,7 +115,7 @@ func BenchmarkImportDecode(b *testing.B) {
 	body := gzipBytes(b, p.Bytes())
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
-	cpu0 := cpuTime(b)
+	cpu0 := testsupport.CPUTime(b)
 	for b.Loop() {
 		batch, err := DecodeImportBytes(body, FormatMsgpackGz, 0)
 		if err != nil || batch.Len() != n {
@@ -125,14 +125,5 @@ func BenchmarkImportDecode(b *testing.B) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	// On a shared machine wall time includes waiting for a core; records
 	// per CPU second (user+system time of the process) does not.
-	b.ReportMetric(float64(n)*float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "records/cpu-s")
-}
-
-// cpuTime is the user plus system CPU time the process has used.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(n)*float64(b.N)/(testsupport.CPUTime(b)-cpu0).Seconds(), "records/cpu-s")
 }
