@@ -2,8 +2,8 @@ package datadog_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -25,6 +25,7 @@ import (
 	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
 	"github.com/devenv-sh/devenv/internal/mirrortest"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // stub is an agent serving in-process: DogStatsD on UDP and on a Unix
@@ -248,7 +249,7 @@ func TestDatadogGoEventsAndServiceChecks(t *testing.T) {
 	ctx := t.Context()
 	var events []fakeclient.Event
 	var checks []fakeclient.ServiceCheck
-	poll(t, func() bool {
+	testsupport.Until(t, 10*time.Second, "two deploy events and two db.can_connect checks", func() bool {
 		var err error
 		events, err = s.client.Events(ctx, fakeclient.EventQuery{Title: "deploy*", Tags: []string{"service:api"}})
 		assert.NilError(t, err)
@@ -361,7 +362,7 @@ func TestRawDatagrams(t *testing.T) {
 	send("\x00\xffgarbage\nok:1|c")
 	send("big:1|c|#" + string(make([]byte, 9000)))
 	send("")
-	poll(t, func() bool {
+	testsupport.Until(t, 10*time.Second, "5 packets counted", func() bool {
 		n, err := s.client.Counts(t.Context())
 		assert.NilError(t, err)
 		return n.Packets == 5
@@ -412,7 +413,7 @@ func TestMetricQueries(t *testing.T) {
 	sendAndWait := func(d string, packets uint64) {
 		_, err := conn.Write([]byte(d))
 		assert.NilError(t, err)
-		poll(t, func() bool { return s.agent.Counts().Packets == packets })
+		testsupport.Until(t, 10*time.Second, fmt.Sprintf("%d packets counted", packets), func() bool { return s.agent.Counts().Packets == packets })
 	}
 	sendAndWait("http.req:1|c|#env:prod,code:200|c:c1\nhttp.req:1|c|#env:dev,code:500\nhttp.lat:5|h|#env:prod", 1)
 	clock.Add(time.Minute)
@@ -543,7 +544,7 @@ func TestUnixgramDatagramOverReadBuffer(t *testing.T) {
 	}
 	_, err = conn.Write([]byte("next:1|c"))
 	assert.NilError(t, err)
-	poll(t, func() bool { return s.agent.Counts().Metrics == 1 })
+	testsupport.Until(t, 10*time.Second, "1 metric counted", func() bool { return s.agent.Counts().Metrics == 1 })
 	n := s.agent.Counts()
 	assert.Check(t, is.Equal(n.Oversize, uint64(1)))
 	assert.Check(t, is.Equal(n.ParseErrors, uint64(1)))
@@ -566,7 +567,7 @@ func TestUDPOverIPv6(t *testing.T) {
 	defer conn.Close()
 	_, err = conn.Write([]byte("v6:1|c"))
 	assert.NilError(t, err)
-	poll(t, func() bool { return a.Counts().Metrics == 1 })
+	testsupport.Until(t, 10*time.Second, "1 metric counted", func() bool { return a.Counts().Metrics == 1 })
 	assert.Check(t, is.Equal(a.Metrics(datadog.MetricQuery{Name: "v6"}).Total.Sum, 1.0))
 }
 
@@ -582,20 +583,6 @@ func TestSpanDedupeForgetsEvictedSpans(t *testing.T) {
 	assert.Check(t, is.Len(store.Spans(nil), 2))
 	store.Reset()
 	assert.Check(t, is.Equal(store.AddSpans([]datadog.Span{span(2, 1)}), 1), "reset forgets the keys")
-}
-
-// poll calls cond every 20 ms until it returns true, failing the test after 10 s.
-func poll(t *testing.T, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatal("condition not met within 10s")
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
 
 // TestDatagramCountedOnceStored checks /_devenv/counts never runs ahead of
@@ -629,7 +616,7 @@ func TestDatagramCountedOnceStored(t *testing.T) {
 	close(release)
 	assert.Check(t, is.Equal(held.Packets, uint64(0)), "datagram counted before it was stored")
 	assert.Check(t, is.Equal(held.Bytes, uint64(0)))
-	poll(t, func() bool { return s.agent.Counts().Packets == 1 })
+	testsupport.Until(t, 10*time.Second, "1 packet counted", func() bool { return s.agent.Counts().Packets == 1 })
 	r, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "counted.after.store"})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(r.Total.Messages, 1))
@@ -666,7 +653,7 @@ func TestSumOverflowIsReportedNotAnError(t *testing.T) {
 	defer conn.Close()
 	_, err = conn.Write([]byte("big:1e308|c\nbig:1e308|c\nsmall:-1e308|c|@0.1"))
 	assert.NilError(t, err)
-	poll(t, func() bool { return s.agent.Counts().Metrics == 3 })
+	testsupport.Until(t, 10*time.Second, "3 metrics counted", func() bool { return s.agent.Counts().Metrics == 3 })
 
 	r, err := s.client.Metrics(t.Context(), fakeclient.MetricQuery{Name: "big"})
 	assert.NilError(t, err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // benchDatagrams are datagrams shaped like datadog-go's: one metric with
@@ -57,7 +59,7 @@ func benchParse(b *testing.B, size int, parse func(*Batch)) {
 	b.ReportAllocs()
 	b.SetBytes(int64(size))
 	var batch Batch
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), testsupport.CPUTime(b)
 	for b.Loop() {
 		batch.Reset()
 		parse(&batch)
@@ -76,7 +78,7 @@ func BenchmarkIngest(b *testing.B) {
 	a := New()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(d)))
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), testsupport.CPUTime(b)
 	n := 0
 	for b.Loop() {
 		a.queue <- packet{data: string(d), transport: TransportUDP} // the copy a listener makes
@@ -94,7 +96,7 @@ func BenchmarkIngest(b *testing.B) {
 // (datagrams/cpu-s: the rate one core sustains when the machine is shared).
 func reportRate(b *testing.B, n int, start time.Time, cpu time.Duration) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "datagrams/s")
-	if used := cpuTime() - cpu; cpu > 0 && used > 0 {
+	if used := testsupport.CPUTime(b) - cpu; cpu > 0 && used > 0 {
 		b.ReportMetric(float64(n)/used.Seconds(), "datagrams/cpu-s")
 	}
 }

@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
 	"github.com/devenv-sh/devenv/fakes/datadog"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // udpSocketStats reads the receive queue and the drop count the kernel keeps
@@ -93,13 +95,13 @@ func TestKernelDropsCounted(t *testing.T) {
 	// before the drops and report none.
 	release()
 	read := uint64(flood) - dropped
-	poll(t, func() bool { return a.Counts().Packets == read })
+	testsupport.Until(t, 10*time.Second, fmt.Sprintf("the %d packets read counted", read), func() bool { return a.Counts().Packets == read })
 	assert.Check(t, is.Equal(a.Counts().DroppedKernel, uint64(0)))
 
 	// The next datagram queued carries the socket's drop count.
 	_, err = conn.Write([]byte("after.drops:1|c"))
 	assert.NilError(t, err)
-	poll(t, func() bool { return a.Counts().Packets == read+1 })
+	testsupport.Until(t, 10*time.Second, fmt.Sprintf("%d packets counted", read+1), func() bool { return a.Counts().Packets == read+1 })
 	n := a.Counts()
 	_, kernel := udpSocketStats(t, addr.Port)
 	assert.Check(t, is.Equal(kernel, dropped), "the kernel dropped more after the flood")

@@ -13,6 +13,7 @@ import (
 	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
 	"github.com/devenv-sh/devenv/internal/mirrortest"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // clientInfo is info as fakeclient carries it; the conversion fails t if
@@ -95,7 +96,7 @@ func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 	assert.Assert(t, is.Len(checks, 1))
 	assert.Check(t, is.Equal(checks[0].Message, "slow"))
 	var parseErrs []fakeclient.ParseError
-	poll(t, func() bool {
+	testsupport.Until(t, 10*time.Second, "1 parse error", func() bool {
 		parseErrs, err = s.client.ParseErrors(ctx)
 		assert.NilError(t, err)
 		return len(parseErrs) == 1

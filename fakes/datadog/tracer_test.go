@@ -17,6 +17,7 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 
 	"github.com/devenv-sh/devenv/fakeclient"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // tracerLog keeps what dd-trace-go logs, so a test can show it on failure
@@ -162,7 +163,7 @@ func TestDDTraceGo(t *testing.T) {
 	tracer.Flush()
 
 	var spans []fakeclient.Span
-	poll(t, func() bool {
+	testsupport.Until(t, 10*time.Second, "3 spans", func() bool {
 		var err error
 		spans, err = s.client.Spans(t.Context(), fakeclient.SpanQuery{})
 		return err == nil && len(spans) >= 3
@@ -287,5 +288,5 @@ func TestDDTraceGo(t *testing.T) {
 			t.Errorf("%d dd-trace-go goroutines left running after tracer.Stop:\n%s", len(left), strings.Join(left, "\n\n"))
 		}
 	}()
-	poll(t, func() bool { left = tracerGoroutines(); return len(left) == 0 })
+	testsupport.Until(t, 10*time.Second, "dd-trace-go goroutines to end after tracer.Stop", func() bool { left = tracerGoroutines(); return len(left) == 0 })
 }
