@@ -13,6 +13,7 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fakeclient"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // fakeAllLineRE are the lines each fake prints once it serves.
@@ -32,7 +33,7 @@ func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 			"--datadog-statsd-addr", "127.0.0.1:0", "--datadog-apm-addr", "127.0.0.1:0"}, strings.NewReader(""), &stdout, &stderr)
 	}()
 	got := map[string][]string{}
-	waitFor(t, 10*time.Second, "every fake to print its address", func() bool {
+	testsupport.Until(t, 10*time.Second, "every fake to print its address", func() bool {
 		for name, re := range fakeAllLineRE {
 			if m := re.FindStringSubmatch(stdout.String()); m != nil {
 				got[name] = m[1:]
@@ -70,7 +71,7 @@ func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 	conn.Close()
 	assert.NilError(t, err)
 	ddc := fakeclient.NewDatadog(got["datadog"][0])
-	waitFor(t, 5*time.Second, "the DogStatsD count", func() bool {
+	testsupport.Until(t, 5*time.Second, "the DogStatsD count", func() bool {
 		c, err := ddc.Counts(t.Context())
 		return err == nil && c.Metrics >= 1
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/devenv-sh/devenv/fakes/td"
 	fluentconfig "github.com/devenv-sh/devenv/fluent/config"
 	"github.com/devenv-sh/devenv/fluent/emulator"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestGeneratedFluentConfReachesFakes runs the log path of the generated
@@ -99,7 +100,7 @@ func TestGeneratedFluentConfReachesFakes(t *testing.T) {
 	var objects []struct {
 		Key string `json:"key"`
 	}
-	waitFor(t, 15*time.Second, "an object in the fake S3", func() bool {
+	testsupport.Until(t, 15*time.Second, "an object in the fake S3", func() bool {
 		getJSON(t, fakeS3.URL+"/_devenv/objects?bucket="+url.QueryEscape(env["AWS_S3_BUCKET"]), &objects)
 		return len(objects) > 0
 	})
@@ -129,25 +130,11 @@ func TestGeneratedFluentConfReachesFakes(t *testing.T) {
 	var page struct {
 		Records []map[string]any `json:"records"`
 	}
-	waitFor(t, 15*time.Second, "a record in the fake Treasure Data", func() bool {
+	testsupport.Until(t, 15*time.Second, "a record in the fake Treasure Data", func() bool {
 		getJSON(t, fakeTD.URL+"/_devenv/records?db="+url.QueryEscape(env["TD_DATABASE"])+"&table=event_recipe_view", &page)
 		return len(page.Records) > 0
 	})
 	assert.Equal(t, fmt.Sprint(page.Records[0]["recipe_id"]), "42")
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		<-tick.C
-	}
 }
 
 func getJSON(t *testing.T, u string, v any) {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 type written struct {
@@ -56,17 +58,6 @@ func (s *sink) callCount() int {
 	return s.calls
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func run(t *testing.T, b *Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -103,14 +94,14 @@ func TestFileBufferFlushes(t *testing.T) {
 	assert.Equal(t, len(names), 2)
 	assert.Assert(t, regexpMatch(`^buf-click\.2024%2F01%2F02%2F03\.b[0-9a-f]{16}\.log$`, names[0]), names[0])
 	run(t, b)
-	waitFor(t, "two chunks", func() bool { return len(s.snapshot()) == 2 })
+	testsupport.Until(t, 10*time.Second, "two chunks", func() bool { return len(s.snapshot()) == 2 })
 	got := s.snapshot()
 	sort.Slice(got, func(i, j int) bool { return got[i].Key < got[j].Key })
 	assert.Equal(t, got[0].Data, "{\"a\":1}\n{\"a\":3}\n")
 	assert.Equal(t, got[1].Data, "{\"a\":2}\n")
 	assert.Equal(t, len(got[0].UID), 32)
 	assert.Equal(t, got[0].UID[:16], got[0].UID[16:])
-	waitFor(t, "files removed", func() bool { return len(files(t, dir)) == 0 })
+	testsupport.Until(t, 10*time.Second, "files removed", func() bool { return len(files(t, dir)) == 0 })
 }
 
 func TestChunkLimitAndQueueLimit(t *testing.T) {
@@ -165,7 +156,7 @@ func TestRecoveryAfterTornWrite(t *testing.T) {
 			assert.NilError(t, b2.Append("db.tbl", tc.recs[1]))
 			b2.ForceFlush()
 			run(t, b2)
-			waitFor(t, "both chunks", func() bool { return len(s.snapshot()) == 2 })
+			testsupport.Until(t, 10*time.Second, "both chunks", func() bool { return len(s.snapshot()) == 2 })
 			got := s.snapshot()
 			assert.Equal(t, got[0].Data, string(tc.recs[0])+string(tc.recs[1]))
 			assert.Equal(t, got[1].Data, string(tc.recs[0])+string(tc.recs[1]))
@@ -185,7 +176,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 	assert.NilError(t, err)
 	assert.NilError(t, b.Append("k", []byte("x\n")))
 	run(t, b)
-	waitFor(t, "chunk after retries", func() bool { return len(s.snapshot()) == 1 })
+	testsupport.Until(t, 10*time.Second, "chunk after retries", func() bool { return len(s.snapshot()) == 1 })
 	assert.Equal(t, s.callCount(), 4)
 	assert.Equal(t, b.Stats().FlushErrors, int64(3))
 }
@@ -196,7 +187,7 @@ func TestRetryLimitDiscards(t *testing.T) {
 	assert.NilError(t, err)
 	assert.NilError(t, b.Append("k", []byte("x\n")))
 	run(t, b)
-	waitFor(t, "discard", func() bool { return b.Stats().Discarded == 1 })
+	testsupport.Until(t, 10*time.Second, "discard", func() bool { return b.Stats().Discarded == 1 })
 	assert.Equal(t, s.callCount(), 3)
 }
 

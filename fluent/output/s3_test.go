@@ -20,6 +20,7 @@ import (
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
 	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/router"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 type s3Fake struct {
@@ -82,10 +83,10 @@ func TestS3StartCreatesBucketAndIndexAdvances(t *testing.T) {
 	assert.DeepEqual(t, fake.takeOps(t), []string{"ListObjects ", "HeadBucket "})
 
 	b := flushThrough(t, sink, "2024/01/02/03", []byte("{\"a\":1}\n"), []byte("{\"a\":2}\n"))
-	waitFor(t, "first object", func() bool { return b.Stats().Flushed == 1 })
+	testsupport.Until(t, 10*time.Second, "first object", func() bool { return b.Stats().Flushed == 1 })
 	assert.Equal(t, fake.object(t, "logs/click/2024/01/02/03_0_fluentd01.gz"), "{\"a\":1}\n{\"a\":2}\n")
 	b2 := flushThrough(t, sink, "2024/01/02/03", []byte("{\"a\":3}\n"))
-	waitFor(t, "second object", func() bool { return b2.Stats().Flushed == 1 })
+	testsupport.Until(t, 10*time.Second, "second object", func() bool { return b2.Stats().Flushed == 1 })
 	assert.Equal(t, fake.object(t, "logs/click/2024/01/02/03_1_fluentd01.gz"), "{\"a\":3}\n")
 	assert.DeepEqual(t, fake.takeOps(t), []string{
 		"HeadObject logs/click/2024/01/02/03_0_fluentd01.gz", "PutObject logs/click/2024/01/02/03_0_fluentd01.gz",
@@ -104,7 +105,7 @@ func TestS3RetriesAfterServerErrors(t *testing.T) {
 	err := fakeclient.NewS3(fake.url).InjectFault(t.Context(), fakeclient.Fault{Times: 2, Status: 503, Code: "SlowDown", Method: "PUT"})
 	assert.NilError(t, err)
 	b := flushThrough(t, sink, "2024/01/02/03", []byte("{\"a\":1}\n"))
-	waitFor(t, "object after retries", func() bool { return b.Stats().Flushed == 1 })
+	testsupport.Until(t, 10*time.Second, "object after retries", func() bool { return b.Stats().Flushed == 1 })
 	assert.Equal(t, b.Stats().FlushErrors, int64(2))
 	assert.Equal(t, fake.object(t, "logs/click/2024/01/02/03_0_fluentd01.gz"), "{\"a\":1}\n")
 }
@@ -116,7 +117,7 @@ func TestS3DuplicatedPath(t *testing.T) {
 	sink := NewS3(cfg)
 	assert.NilError(t, sink.Start(t.Context()))
 	b := flushThrough(t, sink, "k", []byte("x\n"))
-	waitFor(t, "first object", func() bool { return b.Stats().Flushed == 1 })
+	testsupport.Until(t, 10*time.Second, "first object", func() bool { return b.Stats().Flushed == 1 })
 	_, err := fake.store.HeadObject(t.Context(), "logs", "logs/click/k.gz")
 	assert.NilError(t, err)
 	err = sink.Write(t.Context(), chunkOf(t, "k", "y\n"))
@@ -181,7 +182,7 @@ func runUntil(t *testing.T, b *buffer.Buffer, cond func() bool) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx, time.Second) }()
-	waitFor(t, "buffer state", cond)
+	testsupport.Until(t, 10*time.Second, "buffer state", cond)
 	cancel()
 	assert.NilError(t, <-done)
 }

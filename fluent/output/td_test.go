@@ -13,18 +13,8 @@ import (
 	"github.com/devenv-sh/devenv/fakes/td"
 	"github.com/devenv-sh/devenv/fluent/buffer"
 	"github.com/devenv-sh/devenv/fluent/router"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // flushThrough appends records to a memory buffer draining into sink and
 // flushes them as one chunk.
@@ -76,7 +66,7 @@ func TestTDImportAutoCreates(t *testing.T) {
 	r1, _ := msgpack.Marshal(map[string]any{"event_type": "click", "time": 1704164645})
 	r2, _ := msgpack.Marshal(map[string]any{"event_type": "click", "time": 1704164646})
 	b := flushThrough(t, sink, "delish_dev.event_click", r1, r2)
-	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
+	testsupport.Until(t, 10*time.Second, "import", func() bool { return b.Stats().Flushed == 1 })
 	recs, total, err := store.Records("delish_dev", "event_click", 0, 0)
 	assert.NilError(t, err)
 	assert.Equal(t, total, 2)
@@ -99,7 +89,7 @@ func TestTDImportCreatesMissingTableFromKey(t *testing.T) {
 	key, err := sink.ChunkKey("db_x.tbl_y")
 	assert.NilError(t, err)
 	b := flushThrough(t, sink, key, r1)
-	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
+	testsupport.Until(t, 10*time.Second, "import", func() bool { return b.Stats().Flushed == 1 })
 	_, total, err := store.Records("db_x", "tbl_y", 0, 0)
 	assert.NilError(t, err)
 	assert.Equal(t, total, 1)

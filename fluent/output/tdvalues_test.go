@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/devenv-sh/devenv/fluent/record"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/devenv-sh/devenv/fakes/td"
 	"github.com/devenv-sh/devenv/fluent/router"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestTDStoresValuesAsTDLogWritesThem: records as out_tdlog v0.10.29 packs
@@ -40,7 +42,7 @@ func TestTDStoresValuesAsTDLogWritesThem(t *testing.T) {
 	key, err := sink.ChunkKey("delish_dev.event_click")
 	assert.NilError(t, err)
 	b := flushThrough(t, sink, key, floatTime, bignum)
-	waitFor(t, "import", func() bool { return b.Stats().Flushed == 1 })
+	testsupport.Until(t, 10*time.Second, "import", func() bool { return b.Stats().Flushed == 1 })
 	recs, total, err := store.Records("delish_dev", "event_click", 0, 0)
 	assert.NilError(t, err)
 	assert.Equal(t, total, 2)
