@@ -8,26 +8,8 @@ import (
 	"time"
 
 	"github.com/devenv-sh/devenv/fakeclient"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
-
-// poll calls check every 100 ms until it returns nil, or fails the test
-// with its last error once timeout passes.
-func poll(t testing.TB, timeout time.Duration, what string, check func(context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		err := check(ctx)
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("devenvtest: %s: not within %s: %v", what, timeout, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
 
 // WaitS3Lines waits until the objects of bucket under prefix hold at least
 // n lines (out_s3 writes one record a line, gzipped) and returns every
@@ -35,7 +17,7 @@ func poll(t testing.TB, timeout time.Duration, what string, check func(context.C
 func (s *Stack) WaitS3Lines(t testing.TB, bucket, prefix string, n int, timeout time.Duration) []string {
 	t.Helper()
 	var lines []string
-	poll(t, timeout, fmt.Sprintf("%d lines in s3://%s/%s", n, bucket, prefix), func(ctx context.Context) (err error) {
+	testsupport.Eventually(t, timeout, fmt.Sprintf("devenvtest: %d lines in s3://%s/%s", n, bucket, prefix), func(ctx context.Context) (err error) {
 		if lines, err = s.s3Lines(ctx, t, bucket, prefix); err == nil && len(lines) < n {
 			err = fmt.Errorf("%d lines so far", len(lines))
 		}
@@ -49,7 +31,7 @@ func (s *Stack) WaitS3Lines(t testing.TB, bucket, prefix string, n int, timeout 
 func (s *Stack) WaitS3Line(t testing.TB, bucket, prefix, substr string, timeout time.Duration) string {
 	t.Helper()
 	var found string
-	poll(t, timeout, fmt.Sprintf("a line with %q in s3://%s/%s", substr, bucket, prefix), func(ctx context.Context) error {
+	testsupport.Eventually(t, timeout, fmt.Sprintf("devenvtest: a line with %q in s3://%s/%s", substr, bucket, prefix), func(ctx context.Context) error {
 		lines, err := s.s3Lines(ctx, t, bucket, prefix)
 		if err != nil {
 			return err
