@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -56,13 +58,13 @@ func TestUpAttachedStopsTask(t *testing.T) {
 	defer cmd.Process.Kill() //nolint:errcheck // the test may end early
 	report := func() string { return fmt.Sprintf("--- stdout\n%s--- stderr\n%s", stdout.String(), stderr.String()) }
 
-	eventually(t, time.Minute, "the stop of task shop", func() error {
+	testsupport.Eventually(t, time.Minute, "the stop of task shop", func(context.Context) error {
 		if !strings.Contains(stderr.String(), "app exited with code 0; it is essential, so ECS stops its task shop: stopping app, sidecar") {
 			return errors.New("not said yet\n" + report())
 		}
 		return nil
 	})
-	eventually(t, 30*time.Second, "sidecar stopped, worker running", func() error {
+	testsupport.Eventually(t, 30*time.Second, "sidecar stopped, worker running", func(context.Context) error {
 		if s := p.state("sidecar"); s != "exited" {
 			return fmt.Errorf("sidecar is %s", s)
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // newAppProject is a project of one task definition (taskdef, JSON) whose
@@ -191,7 +193,7 @@ func TestUpInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	filter := make(client.Filters).Add("label", "com.docker.compose.project="+p.name).Add("status", "running")
-	eventually(t, time.Minute, "the app container running", func() error {
+	testsupport.Eventually(t, time.Minute, "the app container running", func(context.Context) error {
 		list, err := p.docker.ContainerList(t.Context(), client.ContainerListOptions{Filters: filter})
 		if err == nil && len(list.Items) == 0 {
 			err = os.ErrNotExist

@@ -243,27 +243,6 @@ func (p *project) containerID(service string) string {
 	return list.Items[0].ID
 }
 
-// eventually calls check every 100 ms until it returns nil or timeout
-// passes, and fails the test with check's last error then.
-func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, timeout, err)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("%s: %v", what, t.Context().Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // writeFile writes content to name, relative to the project.
 func (p *project) writeFile(name, content string) {
 	p.t.Helper()

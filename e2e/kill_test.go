@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/devenv-sh/devenv/fakeclient"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // fluentdBuffers is where the reference stack keeps fluentd's buffer
@@ -70,7 +72,7 @@ func (p *project) killFluentd(t *testing.T, api string, fakeS3 *fakeclient.S3, f
 	if _, err := p.docker.ContainerKill(t.Context(), id, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
 		t.Fatalf("docker kill fluentd: %v", err)
 	}
-	eventually(t, 10*time.Second, "fluentd stopped", func() error {
+	testsupport.Eventually(t, 10*time.Second, "fluentd stopped", func(context.Context) error {
 		info, err := p.docker.ContainerInspect(t.Context(), id, client.ContainerInspectOptions{})
 		if err != nil {
 			return err
@@ -90,7 +92,7 @@ func (p *project) killFluentd(t *testing.T, api string, fakeS3 *fakeclient.S3, f
 	stopSender()
 
 	var gotS3, gotTD map[int]int
-	eventually(t, 30*time.Second, "what fluentd had taken", func() error {
+	testsupport.Eventually(t, 30*time.Second, "what fluentd had taken", func(context.Context) error {
 		gotS3, gotTD = seqsOfS3(t, fakeS3), seqsOfTD(t, fakeTD)
 		if n := missing(takenS3, gotS3); n > 0 {
 			return fmt.Errorf("%d of the %d events fluentd had taken are not in S3", n, len(takenS3))

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/devenv-sh/devenv/fakeclient"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // The reference stack's local settings (devenv.yaml), which the
@@ -104,11 +106,11 @@ func TestReferenceStack(t *testing.T) {
 	}
 
 	t.Run("every event is in fake S3 and fake TD as devenv routes predicts", func(t *testing.T) {
-		eventually(t, 30*time.Second, "S3 objects", func() error {
+		testsupport.Eventually(t, 30*time.Second, "S3 objects", func(context.Context) error {
 			got := s3Lines(t, fakeS3)
 			return diffMultiset("S3", want.s3, got)
 		})
-		eventually(t, 30*time.Second, "TD records", func() error {
+		testsupport.Eventually(t, 30*time.Second, "TD records", func(context.Context) error {
 			got := tdRecords(t, fakeTD, want.tables())
 			return diffMultiset("TD", want.td, got)
 		})
@@ -170,7 +172,7 @@ func TestReferenceStack(t *testing.T) {
 func (p *project) apiServerLines(t *testing.T, n int) []string {
 	t.Helper()
 	var lines []string
-	eventually(t, 30*time.Second, "API server log lines", func() error {
+	testsupport.Eventually(t, 30*time.Second, "API server log lines", func(context.Context) error {
 		r := p.mustDevenv(time.Minute, "logs", "api-server")
 		lines = lines[:0]
 		sc := bufio.NewScanner(strings.NewReader(r.stdout))

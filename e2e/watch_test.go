@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestWatch: devenv watch, started on a stack that runs, must replace the
@@ -36,8 +38,8 @@ func TestWatch(t *testing.T) {
 			t.Logf("devenv watch:\n%s", out.String())
 		}
 	}()
-	said := func(what string) func() error {
-		return func() error {
+	said := func(what string) func(context.Context) error {
+		return func(context.Context) error {
 			if cmd.ProcessState != nil {
 				return fmt.Errorf("devenv watch exited: %v", cmd.ProcessState)
 			}
@@ -47,7 +49,7 @@ func TestWatch(t *testing.T) {
 			return nil
 		}
 	}
-	eventually(t, time.Minute, "watch ready", said("watching app (./app: 3 files)"))
+	testsupport.Eventually(t, time.Minute, "watch ready", said("watching app (./app: 3 files)"))
 
 	main := filepath.Join(p.dir, "app", "main.go")
 	source, err := os.ReadFile(main)
@@ -55,7 +57,7 @@ func TestWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.writeFile("app/main.go", strings.Replace(string(source), `"app: starting"`, `"app: starting again"`, 1))
-	eventually(t, time.Minute, "the edited app's container replaced", said("app/main.go: app rebuilt and replaced in "))
+	testsupport.Eventually(t, time.Minute, "the edited app's container replaced", said("app/main.go: app rebuilt and replaced in "))
 	second := p.containerID("app")
 	if second == first {
 		t.Fatalf("the app's container is still %s", first)
@@ -65,7 +67,7 @@ func TestWatch(t *testing.T) {
 	}
 
 	p.writeFile("app/main.go", strings.Replace(string(source), "func main() {", "func main() {\n\tundefinedCall()", 1))
-	eventually(t, time.Minute, "the build error printed", said("app/main.go:20:2: undefined: undefinedCall"))
+	testsupport.Eventually(t, time.Minute, "the build error printed", said("app/main.go:20:2: undefined: undefinedCall"))
 	if !strings.Contains(out.String(), "app does not build") {
 		t.Errorf("the build failure is not said")
 	}
