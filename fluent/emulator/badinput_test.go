@@ -10,6 +10,8 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // sendAndExpectClose writes frames on a fresh connection and asserts the
@@ -66,7 +68,7 @@ func TestBadInputClosesConnection(t *testing.T) {
 	assert.Equal(t, ack["ack"], "abc")
 	c.Close()
 	e.ForceFlush()
-	waitFor(t, "the good record in TD", 20*time.Second, func() bool { return len(sk.tdRecords(t, "event_click")) == 1 })
+	testsupport.Until(t, 20*time.Second, "the good record in TD", func() bool { return len(sk.tdRecords(t, "event_click")) == 1 })
 
 	st := e.Stats()
 	// Malformed msgpack and the EventTime raise while unpacking; the JSON

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/devenv-sh/devenv/fluent/record"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 
 	"gotest.tools/v3/assert"
 )
@@ -31,7 +32,7 @@ func TestCopyChainLongTDBufferName(t *testing.T) {
 	e := startEmulator(t, parseConfig(t, sk.env(buf, "1s")), WithLogger(logs.logger()))
 	writeAndRead(t, e.Addr(), data, true)
 	e.ForceFlush()
-	waitFor(t, "the event before in S3 and TD", 20*time.Second, func() bool {
+	testsupport.Until(t, 20*time.Second, "the event before in S3 and TD", func() bool {
 		return len(sk.tdRecords(t, "event_before")) == 1 && len(sk.s3Lines(t, "logs/delish-event/before/")) == 1
 	})
 	assert.DeepEqual(t, tdFields(sk.tdRecords(t, "event_before")[0]), map[string]string{"log_type": "EVENT", "event_type": "before", "time": "1704164645"})

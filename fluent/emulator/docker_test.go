@@ -16,6 +16,7 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/internal/dockertest"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // lockedBuffer collects out_stdout lines.
@@ -107,7 +108,7 @@ func TestDockerFluentdDriver(t *testing.T) {
 	e := startEmulator(t, root, WithStdout(stdout), WithLogger(testLogger(t)))
 
 	rawID := runLogged(t, cli, image, e.Addr(), "docker.raw", "2", "raw")
-	waitFor(t, "raw records on stdout", 20*time.Second, func() bool { return strings.Count(stdout.String(), "\n") >= 2 })
+	testsupport.Until(t, 20*time.Second, "raw records on stdout", func() bool { return strings.Count(stdout.String(), "\n") >= 2 })
 	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
 	var lines int
 	for sc.Scan() {
@@ -126,7 +127,7 @@ func TestDockerFluentdDriver(t *testing.T) {
 
 	runLogged(t, cli, image, e.Addr(), "docker.delish", "5", "click")
 	e.ForceFlush()
-	waitFor(t, "S3 and TD records", 30*time.Second, func() bool {
+	testsupport.Until(t, 30*time.Second, "S3 and TD records", func() bool {
 		n := 0
 		for _, ls := range sk.s3Lines(t, "logs/delish-event/click/") {
 			n += len(ls)
@@ -147,7 +148,7 @@ func TestDockerFluentdDriver(t *testing.T) {
 	// fluentd-sub-second-precision sends EventTime: by default, as in
 	// fluentd v0.12, every record is lost while the container exits 0.
 	runLoggedOpts(t, cli, image, e.Addr(), "docker.delish", map[string]string{"fluentd-sub-second-precision": "true"}, "2", "subsec")
-	waitFor(t, "the EventTime to close the connection", 30*time.Second, func() bool { return e.Stats().Forward.DecodeErrors >= 1 })
+	testsupport.Until(t, 30*time.Second, "the EventTime to close the connection", func() bool { return e.Stats().Forward.DecodeErrors >= 1 })
 	assert.Equal(t, e.Stats().Forward.Events, int64(7))
 
 	// With WithAcceptEventTime, as fluentd v1: fluentd-request-ack makes
@@ -159,6 +160,6 @@ func TestDockerFluentdDriver(t *testing.T) {
 	assert.Equal(t, st.Acks, int64(3))
 	assert.Equal(t, st.EventTimes, int64(3))
 	v1.ForceFlush()
-	waitFor(t, "acknowledged records in TD", 30*time.Second, func() bool { return len(sk.tdRecords(t, "event_acked")) == 3 })
+	testsupport.Until(t, 30*time.Second, "acknowledged records in TD", func() bool { return len(sk.tdRecords(t, "event_acked")) == 3 })
 	assert.Equal(t, len(sk.tdRecords(t, "event_subsec")), 0)
 }

@@ -20,6 +20,7 @@ import (
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
 	faketd "github.com/devenv-sh/devenv/fakes/td"
 	"github.com/devenv-sh/devenv/fluent/config"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // sinks are a fake S3 and a fake TD served over loopback.
@@ -158,13 +159,11 @@ func hostPort(t testing.TB, addr string) (string, int) {
 	return h, n
 }
 
+// waitFor is testsupport.Until with its arguments in this package's older
+// order, kept only for the callers in emulator_test.go, reliability_test.go
+// and bench_test.go (being edited elsewhere); once they call
+// testsupport.Until it goes.
 func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testsupport.Until(t, timeout, what, cond)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestFileOutputUnderBufferRoot: out_file writes each flushed chunk to
@@ -28,7 +30,7 @@ func TestFileOutputUnderBufferRoot(t *testing.T) {
 
 	e.ForceFlush()
 	out := filepath.Join(dir, "fluentd/log/app.20240102_0.log")
-	waitFor(t, "out_file file", 10*time.Second, func() bool { b, err := os.ReadFile(out); return err == nil && len(b) > 0 })
+	testsupport.Until(t, 10*time.Second, "out_file file", func() bool { b, err := os.ReadFile(out); return err == nil && len(b) > 0 })
 	b, err := os.ReadFile(out)
 	assert.NilError(t, err)
 	assert.Equal(t, string(b), "{\"k\":\"v\"}\n")

@@ -10,6 +10,7 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/devenv-sh/devenv/fakeclient"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestQueueLimitClosesConnection: with S3 failing, chunks pile up until
@@ -44,5 +45,5 @@ func TestQueueLimitClosesConnection(t *testing.T) {
 	st := e.Stats()
 	assert.Equal(t, st.Forward.EmitErrors, int64(1))
 	assert.Equal(t, st.Outputs[0].Buffer.Queued, 1)
-	waitFor(t, "the failed flush is counted", 10*time.Second, func() bool { return e.Stats().Outputs[0].Buffer.FlushErrors >= 1 })
+	testsupport.Until(t, 10*time.Second, "the failed flush is counted", func() bool { return e.Stats().Outputs[0].Buffer.FlushErrors >= 1 })
 }

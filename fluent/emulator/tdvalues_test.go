@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestTDValuesOverForward: what fluent-plugin-td 0.10.29 stores, end to end
@@ -21,7 +23,7 @@ func TestTDValuesOverForward(t *testing.T) {
 	data = append(data, endFrame(t)...)
 	writeAndRead(t, e.Addr(), data, false)
 	e.ForceFlush()
-	waitFor(t, "the TD records", 20*time.Second, func() bool {
+	testsupport.Until(t, 20*time.Second, "the TD records", func() bool {
 		return len(sk.tdRecords(t, "event_floattime")) == 1 && len(sk.tdRecords(t, "event_bignum")) == 1
 	})
 	assert.DeepEqual(t, sk.tdRecords(t, "event_floattime")[0], map[string]any{"log_type": "EVENT", "event_type": "floattime", "time": 1704164645.25})

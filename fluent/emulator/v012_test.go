@@ -14,6 +14,8 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // fluentdLines are an emulator's log lines without their timestamps.
@@ -108,7 +110,7 @@ func TestEventTimeV012Default(t *testing.T) {
 			e := startEmulator(t, parseConfig(t, sk.env(t.TempDir(), "1s")), WithLogger(logs.logger()))
 			writeAndRead(t, e.Addr(), data, true)
 			e.ForceFlush()
-			waitFor(t, "the record before", 20*time.Second, func() bool { return len(sk.tdRecords(t, "event_before")) == 1 })
+			testsupport.Until(t, 20*time.Second, "the record before", func() bool { return len(sk.tdRecords(t, "event_before")) == 1 })
 			assert.DeepEqual(t, tdFields(sk.tdRecords(t, "event_before")[0]), map[string]string{"log_type": "EVENT", "event_type": "before", "time": "1704164645"})
 			assert.DeepEqual(t, logs.lines(), tc.logs)
 			st := e.Stats()
@@ -120,7 +122,7 @@ func TestEventTimeV012Default(t *testing.T) {
 			e = startEmulator(t, parseConfig(t, sk.env(t.TempDir(), "1s")), WithLogger(logs.logger()), WithAcceptEventTime(true))
 			writeAndRead(t, e.Addr(), data, false)
 			e.ForceFlush()
-			waitFor(t, "every record", 20*time.Second, func() bool {
+			testsupport.Until(t, 20*time.Second, "every record", func() bool {
 				return len(sk.tdRecords(t, "event_before")) == 1 && len(sk.tdRecords(t, "event_during")) == 1 &&
 					len(sk.tdRecords(t, "event_after")) == 1 && len(sk.tdRecords(t, "event_end")) == 1
 			})
@@ -181,7 +183,7 @@ func TestFramingV012Emulator(t *testing.T) {
 			assert.DeepEqual(t, ack, map[string]string{"ack": "end"})
 			e.ForceFlush()
 			tables := append(tc.tables, "event_end")
-			waitFor(t, "the records", 20*time.Second, func() bool {
+			testsupport.Until(t, 20*time.Second, "the records", func() bool {
 				for _, tb := range tables {
 					if len(sk.tdRecords(t, tb)) != 1 {
 						return false
@@ -207,7 +209,7 @@ func TestStringRecordAtOutput(t *testing.T) {
 	var logs fluentdLines
 	e := startEmulator(t, parseConfig(t, sk.env(t.TempDir(), "1s")), WithLogger(logs.logger()))
 	writeAndRead(t, e.Addr(), append(frames(t, []any{"delish.event.click", 1704164645, "hello", map[string]any{}}), endFrame(t)...), true)
-	waitFor(t, "the error line", 10*time.Second, func() bool { return len(logs.lines()) == 1 })
+	testsupport.Until(t, 10*time.Second, "the error line", func() bool { return len(logs.lines()) == 1 })
 	assert.Assert(t, strings.HasPrefix(logs.lines()[0], `[error]: forward error error="a String record reached output `), logs.lines()[0])
 	st := e.Stats()
 	assert.Equal(t, st.Forward.EmitErrors, int64(1))

@@ -11,6 +11,7 @@ import (
 	"gotest.tools/v3/assert"
 
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // s3RawLines returns the lines (newline removed) of every object under
@@ -65,7 +66,7 @@ func TestOjValuesToFakeS3(t *testing.T) {
 
 	const hour = "logs/delish-event/click/2024/01/02/03_0_fluentd01.gz"
 	const year0 = "logs/delish-event/click/0000/01/01/00_0_fluentd01.gz"
-	waitFor(t, "S3 objects", 20*time.Second, func() bool {
+	testsupport.Until(t, 20*time.Second, "S3 objects", func() bool {
 		l := sk.s3RawLines(t, "logs/delish-event/")
 		return len(l[hour]) == 2 && len(l[year0]) == 1
 	})
