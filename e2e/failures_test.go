@@ -18,14 +18,19 @@ import (
 )
 
 // newAppProject is a project of one task definition (taskdef, JSON) whose
-// images are the test app (testdata/app) built by a go: rule matching
-// e2e-app, with more of devenv.yaml in extra.
+// e2e-app images are the test app (testdata/app) built by a go: rule, with
+// more image rules in extra. The go: rule is there only when taskdef uses
+// e2e-app: a rule that matches no image is an error.
 func newAppProject(t *testing.T, taskdef, extra string) *project {
 	t.Helper()
 	src := t.TempDir()
+	rules := extra
+	if strings.Contains(taskdef, `"e2e-app:`) {
+		rules = "  - match: e2e-app\n    go: ./app\n" + extra
+	}
 	files := map[string]string{
 		"taskdefs/task.json": taskdef,
-		"devenv.yaml":        "project: e2e\nimages:\n  - match: e2e-app\n    go: ./app\n" + extra,
+		"devenv.yaml":        "project: e2e\nimages:\n" + rules,
 	}
 	for _, f := range []string{"main.go", "go.mod"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "app", f))
