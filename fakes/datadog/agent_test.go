@@ -24,7 +24,6 @@ import (
 
 	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
-	"github.com/devenv-sh/devenv/internal/mirrortest"
 	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
@@ -445,10 +444,10 @@ func TestMetricQueries(t *testing.T) {
 	assert.Check(t, is.Equal(r.Series[0].Sum, 11.0))
 	assert.Check(t, is.DeepEqual(r.Series[1].Tags, []string{"code:500", "env:dev"}))
 
-	status, body := mirrortest.Fetch(t, s.url+"/_devenv/metrics?type=x")
+	status, body := testsupport.Fetch(t, s.url+"/_devenv/metrics?type=x")
 	assert.Check(t, is.Equal(status, http.StatusBadRequest))
 	assert.Check(t, is.Contains(body, `invalid query: type: \"x\" is not one of c, g, ms, h, s, d`))
-	status, body = mirrortest.Fetch(t, s.url+"/_devenv/metrics?last=soon")
+	status, body = testsupport.Fetch(t, s.url+"/_devenv/metrics?last=soon")
 	assert.Check(t, is.Equal(status, http.StatusBadRequest), body)
 }
 
@@ -635,11 +634,11 @@ func TestQueryRejectsUnknownParameters(t *testing.T) {
 		{"/spans?svc=api", `unknown parameter svc`},
 		{"/traces?traceid=1", `unknown parameter traceid`},
 	} {
-		status, body := mirrortest.Fetch(t, s.url+"/_devenv"+tc.path)
+		status, body := testsupport.Fetch(t, s.url+"/_devenv"+tc.path)
 		assert.Check(t, is.Equal(status, http.StatusBadRequest), tc.path)
 		assert.Check(t, is.Contains(body, tc.want), tc.path)
 	}
-	status, body := mirrortest.Fetch(t, s.url+"/_devenv/metrics?name=x&tag=a&type=c&container_id=c&telemetry=true&points=false&last=1m")
+	status, body := testsupport.Fetch(t, s.url+"/_devenv/metrics?name=x&tag=a&type=c&container_id=c&telemetry=true&points=false&last=1m")
 	assert.Check(t, is.Equal(status, http.StatusOK), body)
 }
 

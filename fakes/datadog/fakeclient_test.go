@@ -12,7 +12,6 @@ import (
 
 	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
-	"github.com/devenv-sh/devenv/internal/mirrortest"
 	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
@@ -23,7 +22,7 @@ func clientInfo(t *testing.T, info datadog.Info) fakeclient.DatadogInfo {
 	data, err := json.Marshal(info)
 	assert.NilError(t, err)
 	var out fakeclient.DatadogInfo
-	mirrortest.Check(t, data, &out)
+	testsupport.CheckMirror(t, data, &out)
 	return out
 }
 
@@ -140,7 +139,7 @@ func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 		"/_devenv/counts":            &fakeclient.DatadogCounts{},
 		"/_devenv/info":              &fakeclient.DatadogInfo{},
 	} {
-		mirrortest.Check(t, mirrortest.Get(t, s.url+path), v)
+		testsupport.CheckMirror(t, testsupport.Get(t, s.url+path), v)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 
 	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
-	"github.com/devenv-sh/devenv/internal/mirrortest"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // openStub is startStub for an agent made by datadog.Open(dir): DogStatsD on
@@ -50,7 +50,7 @@ func answers(t *testing.T, s *stub) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, p := range inspectionPaths {
-		status, body := mirrortest.Fetch(t, s.url+"/_devenv"+p)
+		status, body := testsupport.Fetch(t, s.url+"/_devenv"+p)
 		assert.Check(t, is.Equal(status, http.StatusOK), "%s: %s", p, body)
 		out[p] = body
 	}

@@ -14,7 +14,7 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 
 	"github.com/devenv-sh/devenv/fakeclient"
-	"github.com/devenv-sh/devenv/internal/mirrortest"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestFakeclientReadsBackWhatWasStored puts a gzip'd object of JSON lines
@@ -86,8 +86,8 @@ func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 
 	// What the client decoded is all the fake answered, field for field.
 	base := f.ts.URL + "/_devenv"
-	mirrortest.Check(t, mirrortest.Get(t, base+"/objects?bucket=delish-logs"), &[]fakeclient.S3Object{})
-	mirrortest.Check(t, mirrortest.Get(t, base+"/wait?bucket=delish-logs&count=1"), &[]fakeclient.S3Object{})
-	mirrortest.Check(t, mirrortest.Get(t, base+"/buckets"), &[]fakeclient.S3Bucket{})
-	mirrortest.Check(t, mirrortest.Get(t, base+"/requests"), &[]fakeclient.S3Request{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/objects?bucket=delish-logs"), &[]fakeclient.S3Object{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/wait?bucket=delish-logs&count=1"), &[]fakeclient.S3Object{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/buckets"), &[]fakeclient.S3Bucket{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/requests"), &[]fakeclient.S3Request{})
 }

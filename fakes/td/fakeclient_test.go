@@ -9,7 +9,7 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 
 	"github.com/devenv-sh/devenv/fakeclient"
-	"github.com/devenv-sh/devenv/internal/mirrortest"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // TestFakeclientReadsBackWhatWasStored imports records as fluent-plugin-td
@@ -75,8 +75,8 @@ func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 
 	// What the client decoded is all the fake answered, field for field.
 	base := ts.URL + "/_devenv"
-	mirrortest.Check(t, mirrortest.Get(t, base+"/records?db=delish&table=events"), &fakeclient.TDRecordsPage{})
-	mirrortest.Check(t, mirrortest.Get(t, base+"/tables"), &[]fakeclient.TDTable{})
-	mirrortest.Check(t, mirrortest.Get(t, base+"/imports"), &[]fakeclient.TDImport{})
-	mirrortest.Check(t, mirrortest.Get(t, base+"/counts"), &fakeclient.TDCounts{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/records?db=delish&table=events"), &fakeclient.TDRecordsPage{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/tables"), &[]fakeclient.TDTable{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/imports"), &[]fakeclient.TDImport{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/counts"), &fakeclient.TDCounts{})
 }

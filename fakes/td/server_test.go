@@ -13,7 +13,7 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 
 	"github.com/devenv-sh/devenv/fakeclient"
-	"github.com/devenv-sh/devenv/internal/mirrortest"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 const chunkID = "5e1f3c2a9b8d7e6f5a4b3c2d1e0f9a8b" // 16-byte fluentd chunk id as 32 hex chars
@@ -463,7 +463,7 @@ func TestInspection(t *testing.T) {
 	assert.Equal(t, tables[0].Name, "access")
 	assert.Equal(t, tables[1].Count, int64(10))
 
-	status, body := mirrortest.Fetch(t, ts.URL+"/_devenv/imports?table=access")
+	status, body := testsupport.Fetch(t, ts.URL+"/_devenv/imports?table=access")
 	assert.Equal(t, status, http.StatusOK, body)
 	var filtered []fakeclient.TDImport
 	assert.NilError(t, json.Unmarshal([]byte(body), &filtered))
@@ -471,15 +471,15 @@ func TestInspection(t *testing.T) {
 
 	_, err = c.Records(ctx, "delish", "missing")
 	assert.ErrorContains(t, err, "404")
-	status, body = mirrortest.Fetch(t, ts.URL+"/_devenv/records?db=delish")
+	status, body = testsupport.Fetch(t, ts.URL+"/_devenv/records?db=delish")
 	assert.Equal(t, status, http.StatusBadRequest, body)
-	status, body = mirrortest.Fetch(t, ts.URL+"/_devenv/records?db=delish&table=events&limit=-1")
+	status, body = testsupport.Fetch(t, ts.URL+"/_devenv/records?db=delish&table=events&limit=-1")
 	assert.Equal(t, status, http.StatusBadRequest, body)
 	// A misspelt filter is an error, not ignored (which would widen the answer).
-	status, body = mirrortest.Fetch(t, ts.URL+"/_devenv/imports?tbl=access")
+	status, body = testsupport.Fetch(t, ts.URL+"/_devenv/imports?tbl=access")
 	assert.Equal(t, status, http.StatusBadRequest, body)
 	assert.Check(t, is.Contains(body, "unknown query parameter tbl (known: db, table)"))
-	status, body = mirrortest.Fetch(t, ts.URL+"/_devenv/records?db=delish&table=events&offset=2")
+	status, body = testsupport.Fetch(t, ts.URL+"/_devenv/records?db=delish&table=events&offset=2")
 	assert.Equal(t, status, http.StatusBadRequest, body)
 	assert.Check(t, is.Contains(body, "unknown query parameter offset (known: db, table, since, limit)"))
 

@@ -1,6 +1,3 @@
-// Package testsupport holds what the project's tests share: waiting for a
-// condition that holds eventually, and the process's CPU time, which
-// benchmarks divide by because the machines they run on are shared.
 package testsupport
 
 import (

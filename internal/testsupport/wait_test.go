@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,19 +14,29 @@ import (
 	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
-// recorder is a testing.TB whose fatal failure is recorded, not reported.
+// recorder is a testing.TB whose failures are recorded, not reported.
 type recorder struct {
 	*testing.T
-	fatal string
+	failed bool
+	logs   []string
 }
 
+func (r *recorder) Log(args ...any) {
+	for _, a := range args {
+		if s, ok := a.(string); ok {
+			r.logs = append(r.logs, s)
+		}
+	}
+}
+func (r *recorder) Fail()    { r.failed = true }
+func (r *recorder) FailNow() { r.failed = true; runtime.Goexit() }
 func (r *recorder) Fatalf(format string, args ...any) {
-	r.fatal = fmt.Sprintf(format, args...)
-	runtime.Goexit()
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+	r.FailNow()
 }
 
-// run calls f with a recorder on a goroutine of its own, as t.Fatalf needs,
-// and returns the fatal message, or "" when f returned.
+// run calls f with a recorder on a goroutine of its own, as FailNow needs,
+// and returns what it logged when it failed, or "" when it passed.
 func run(t *testing.T, f func(testing.TB)) string {
 	r := &recorder{T: t}
 	done := make(chan struct{})
@@ -34,7 +45,13 @@ func run(t *testing.T, f func(testing.TB)) string {
 		f(r)
 	}()
 	<-done
-	return r.fatal
+	if !r.failed {
+		return ""
+	}
+	if len(r.logs) == 0 {
+		return "(failed without a message)"
+	}
+	return strings.Join(r.logs, "\n")
 }
 
 func TestEventuallyReturnsOnceCheckPasses(t *testing.T) {

@@ -1,8 +1,9 @@
-// Package mirrortest is a test helper: it checks that a client's types
-// mirror a server's JSON exactly, so that package fakeclient, which copies
-// the fakes' answer types rather than importing them, cannot drift from
-// them, and it fetches the raw answers to check.
-package mirrortest
+package testsupport
+
+// CheckMirror checks that a client's types mirror a server's JSON exactly,
+// so that package fakeclient, which copies the fakes' answer types rather
+// than importing them, cannot drift from them; Fetch and Get fetch the raw
+// answers to check.
 
 import (
 	"bytes"
@@ -35,13 +36,13 @@ func Get(t testing.TB, url string) []byte {
 	return []byte(body)
 }
 
-// Check decodes raw, a server's JSON answer, into v (a pointer to the
+// CheckMirror decodes raw, a server's JSON answer, into v (a pointer to the
 // client's type) and fails t unless the type mirrors it exactly: every
 // field of raw is known to the type (none is dropped), and v encodes back
 // to the same JSON (no field renamed, retyped, or omitted differently).
 // Numbers decoded into an interface are json.Number, and all numbers are
 // compared as written.
-func Check(t testing.TB, raw []byte, v any) {
+func CheckMirror(t testing.TB, raw []byte, v any) {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
