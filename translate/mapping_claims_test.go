@@ -202,8 +202,7 @@ func volume(conf, want string) plant {
 // translation does instead. Each is a finding to fix in translate (or in
 // the row); the test fails when one starts to hold, so that it leaves
 // this list.
-var falseClaims = map[string]string{
-}
+var falseClaims = map[string]string{}
 
 // indexOrName matches a path's element index or variable name
 // (`[0]`, `[FOO]`) and a container's name (`(web)`).
