@@ -21,6 +21,7 @@ import (
 
 	"github.com/devenv-sh/devenv/fakeclient"
 	"github.com/devenv-sh/devenv/fakes/datadog"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 var fakeDatadogServingRE = regexp.MustCompile(`fake datadog: serving (http://\S+) .*\(dogstatsd udp ([^,)\s]+)`)
@@ -178,18 +179,14 @@ func TestFakeDatadogCommandDataDirSurvivesRestart(t *testing.T) {
 // waitFakeDatadog polls get until it returns one item.
 func waitFakeDatadog[T any](t *testing.T, get func() ([]T, error)) []T {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		items, err := get()
+	var items []T
+	testsupport.Until(t, 10*time.Second, "one item", func() bool {
+		var err error
+		items, err = get()
 		assert.NilError(t, err)
-		if len(items) == 1 {
-			return items
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d items, want 1", len(items))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return len(items) == 1
+	})
+	return items
 }
 
 // TestFakeDatadogCommandCorruptSnapshot checks a corrupt snapshot stops the

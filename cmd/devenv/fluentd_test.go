@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/assert/cmp"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 func TestFluentdBadConfig(t *testing.T) {
@@ -65,27 +68,23 @@ func TestFluentdStdoutOutput(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"fluentd", "--config", path, "--listen", "127.0.0.1:" + port, "--hostname", "h"}, nil, stdout, stderr)
 	}()
-	var logger *fluent.Fluent
+	// Listening and printing the record share one 10 s deadline.
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var err error
-		logger, err = fluent.New(fluent.Config{FluentHost: "127.0.0.1", FluentPort: portN})
-		if err == nil {
-			break
+	var logger *fluent.Fluent
+	testsupport.Eventually(t, time.Until(deadline), "the emulator to listen", func(context.Context) (err error) {
+		if logger, err = fluent.New(fluent.Config{FluentHost: "127.0.0.1", FluentPort: portN}); err != nil {
+			return fmt.Errorf("%w; log: %s", err, stderr.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emulator did not listen: %v; log: %s", err, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	assert.NilError(t, logger.PostWithTime("app.x", time.Unix(1704164645, 0).UTC(), map[string]string{"k": "v"}))
 	assert.NilError(t, logger.Close())
-	for !strings.Contains(stdout.String(), `app.x: {"k":"v"}`) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no stdout line; got %q", stdout.String())
+	testsupport.Eventually(t, time.Until(deadline), "the record on stdout", func(context.Context) error {
+		if !strings.Contains(stdout.String(), `app.x: {"k":"v"}`) {
+			return fmt.Errorf("stdout %q", stdout.String())
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	assert.Assert(t, cmp.Contains(stdout.String(), "2024-01-02 03:04:05 +0000 app.x: {\"k\":\"v\"}\n"))
 	cancel()
 	err = <-done

@@ -1,7 +1,9 @@
 package datadog_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -135,18 +137,14 @@ func TestOpenKeepsEverythingAcrossRestart(t *testing.T) {
 
 func waitCounts(t *testing.T, s *stub, done func(fakeclient.DatadogCounts) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		n, err := s.client.Counts(t.Context())
+	testsupport.Eventually(t, 10*time.Second, "counts to satisfy the condition", func(ctx context.Context) error {
+		n, err := s.client.Counts(ctx)
 		assert.NilError(t, err)
-		if done(n) {
-			return
+		if !done(n) {
+			return fmt.Errorf("counts %+v", n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("counts never satisfied the condition: %+v", n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // manualClock is a clock tests move by hand.
@@ -199,23 +197,20 @@ func TestOpenSavesPeriodically(t *testing.T) {
 	sendRaw(t, s.udp, "periodic.saved:5|c")
 	path := filepath.Join(dir, datadog.SnapshotName)
 	var data []byte
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testsupport.Eventually(t, 10*time.Second, "the snapshot to hold the metric", func(context.Context) error {
 		var snap struct {
 			Metrics []datadog.Metric `json:"metrics"`
 		}
 		var err error
-		if data, err = os.ReadFile(path); err == nil {
-			assert.NilError(t, json.Unmarshal(data, &snap), "a snapshot is never seen half-written")
-			if len(snap.Metrics) == 1 {
-				break
-			}
+		if data, err = os.ReadFile(path); err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the snapshot never held the metric: %v", err)
+		assert.NilError(t, json.Unmarshal(data, &snap), "a snapshot is never seen half-written")
+		if len(snap.Metrics) != 1 {
+			return fmt.Errorf("%d metrics in the snapshot", len(snap.Metrics))
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 
 	crashed := t.TempDir()
 	assert.NilError(t, os.WriteFile(filepath.Join(crashed, datadog.SnapshotName), data, 0o644))
