@@ -398,6 +398,23 @@ func (b *Buffer) newID() uint64 {
 	return id
 }
 
+// CanAppend reports, as an error, why an Append of n bytes for key would
+// fail now for want of room: ErrQueueFull when the staged chunk must be
+// enqueued and the queue is full (v0.12's buffer raises
+// BufferQueueLimitError before the emit goes on), ErrClosed after Close.
+// Another appender may take the room before the Append.
+func (b *Buffer) CanAppend(key string, n int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return fmt.Errorf("append to buffer %s: %w", b.name, ErrClosed)
+	}
+	if c := b.staged[key]; c != nil && c.Size > 0 && c.Size+int64(n) > b.cfg.ChunkLimit && len(b.queue) >= b.cfg.QueueLimit {
+		return ErrQueueFull
+	}
+	return nil
+}
+
 // Append adds one formatted record to the staged chunk for key. If the
 // record would take the chunk over ChunkLimit, the chunk is enqueued first;
 // if the queue is full, Append returns ErrQueueFull and adds nothing.

@@ -450,6 +450,7 @@ type session struct {
 	e       *Emulator
 	touched map[*buffer.Buffer]struct{}
 	scratch []byte
+	pending []pendingAppend // deliverAll's, reused
 }
 
 // emitError is returned when fluentd would close the connection.
@@ -496,10 +497,8 @@ func (s *session) Emit(_ context.Context, f *forward.Frame) error {
 				e.logger.Error(d.Reason, "tag", d.Tag, "plugin", d.Plugin)
 			}
 		}
-		for k := range j.Deliveries {
-			if err := s.deliver(&j.Deliveries[k]); err != nil {
-				return err
-			}
+		if err := s.deliverAll(j.Deliveries); err != nil {
+			return err
 		}
 		if closeErr != nil {
 			return closeErr
@@ -552,38 +551,75 @@ func indexedKeys(root *config.Element) []string {
 	return slices.Compact(keys)
 }
 
-func (s *session) deliver(d *router.Delivery) error {
+// pendingAppend is a buffered delivery checked and waiting for its append:
+// data, or (for a TD record) scratch[from:to].
+type pendingAppend struct {
+	st       *outputState
+	d        *router.Delivery
+	key      string
+	data     []byte
+	from, to int
+}
+
+// deliverAll writes one journey's deliveries in the order of v0.12's copy
+// chain: a stdout store writes as it is reached; a buffered store (s3,
+// tdlog, file) first checks that its buffer has room (a full queue raises
+// before the stores after it run) and appends only once the stores after
+// it have returned, so a store that raises leaves the buffered stores
+// before it empty and the connection is closed.
+func (s *session) deliverAll(ds []router.Delivery) error {
 	e := s.e
-	if d.Output.Type == "stdout" {
-		e.stdoutMu.Lock()
-		_, err := e.stdout.Write(d.Line)
-		e.stdoutMu.Unlock()
-		e.delivered.Add(1)
-		return err
-	}
-	v, ok := e.outputs.Load(d.Output)
-	if !ok {
-		return nil // out_null, or an output whose start failed
-	}
-	st := v.(*outputState)
-	var key string
-	var data []byte
-	switch d.Output.Type {
-	case "tdlog":
-		var err error
-		if key, err = st.td.ChunkKey(d.Tag); err != nil {
-			return &emitError{tag: d.Tag, reason: err.Error()}
+	s.scratch = s.scratch[:0]
+	pending := s.pending[:0]
+	for k := range ds {
+		d := &ds[k]
+		if d.Output.Type == "stdout" {
+			e.stdoutMu.Lock()
+			_, err := e.stdout.Write(d.Line)
+			e.stdoutMu.Unlock()
+			if err != nil {
+				return err
+			}
+			e.delivered.Add(1)
+			continue
 		}
-		s.scratch = router.AppendMsgpack(s.scratch[:0], d.Record)
-		data = s.scratch
-	default:
-		key, data = d.TimeSlice, d.Line
+		v, ok := e.outputs.Load(d.Output)
+		if !ok {
+			continue // out_null, or an output whose start failed
+		}
+		p := pendingAppend{st: v.(*outputState), d: d}
+		n := len(d.Line)
+		switch d.Output.Type {
+		case "tdlog":
+			var err error
+			if p.key, err = p.st.td.ChunkKey(d.Tag); err != nil {
+				return &emitError{tag: d.Tag, reason: err.Error()}
+			}
+			p.from = len(s.scratch)
+			s.scratch = router.AppendMsgpack(s.scratch, d.Record)
+			p.to = len(s.scratch)
+			n = p.to - p.from
+		default:
+			p.key, p.data = d.TimeSlice, d.Line
+		}
+		if err := p.st.buf.CanAppend(p.key, n); err != nil {
+			return &emitError{tag: d.Tag, reason: fmt.Sprintf("%s: %v", d.Output.ID, err)}
+		}
+		pending = append(pending, p)
 	}
-	if err := st.buf.Append(key, data); err != nil {
-		return &emitError{tag: d.Tag, reason: fmt.Sprintf("%s: %v", d.Output.ID, err)}
+	s.pending = pending
+	for i := len(pending) - 1; i >= 0; i-- {
+		p := &pending[i]
+		data := p.data
+		if data == nil {
+			data = s.scratch[p.from:p.to]
+		}
+		if err := p.st.buf.Append(p.key, data); err != nil {
+			return &emitError{tag: p.d.Tag, reason: fmt.Sprintf("%s: %v", p.d.Output.ID, err)}
+		}
+		s.touched[p.st.buf] = struct{}{}
+		e.delivered.Add(1)
 	}
-	s.touched[st.buf] = struct{}{}
-	e.delivered.Add(1)
 	return nil
 }
 
