@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/internal/testsupport"
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
@@ -117,7 +118,7 @@ func benchForwardInput(b *testing.B, send func(testing.TB, string, int, int)) {
 	b.ResetTimer()
 	start, cpu0 := time.Now(), processCPU(b)
 	send(b, e.Addr(), b.N, 4)
-	waitFor(b, "all records buffered", time.Minute, func() bool { return e.Stats().Delivered == int64(2*b.N) })
+	testsupport.Until(b, time.Minute, "all records buffered", func() bool { return e.Stats().Delivered == int64(2*b.N) })
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
 	// CPU of the whole test process (clients and fakes included): the
@@ -184,7 +185,7 @@ func BenchmarkForwardInputMillion(b *testing.B) {
 		start := time.Now()
 		streamRecords(b, listen, n, 4)
 		sent := time.Since(start)
-		waitFor(b, "every record in TD", 2*time.Minute, func() bool {
+		testsupport.Until(b, 2*time.Minute, "every record in TD", func() bool {
 			t, err := sk.tdStore.Table("delish_dev", "event_click")
 			return err == nil && t.Count == n
 		})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/internal/testsupport"
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"gotest.tools/v3/assert"
 )
@@ -38,7 +39,7 @@ func TestLoggerToFakes(t *testing.T) {
 	assert.NilError(t, logger.PostWithTime("delish.event.signup", td, map[string]any{"a": 1}))
 	assert.NilError(t, logger.Close())
 
-	waitFor(t, "S3 objects", 20*time.Second, func() bool {
+	testsupport.Until(t, 20*time.Second, "S3 objects", func() bool {
 		l := sk.s3Lines(t, "logs/delish-event/")
 		return len(l["logs/delish-event/click/2024/01/02/03_0_fluentd01.gz"]) == 20 && len(l["logs/delish-event/click/2024/01/02/04_0_fluentd01.gz"]) == 1 && len(l["logs/delish-event/signup/2024/01/02/03_0_fluentd01.gz"]) == 1
 	})
@@ -46,7 +47,7 @@ func TestLoggerToFakes(t *testing.T) {
 	assert.DeepEqual(t, lines["logs/delish-event/click/2024/01/02/03_0_fluentd01.gz"][0],
 		map[string]any{"log_type": "EVENT", "event_type": "click", "user_id": float64(0), "time": "2024-01-02 03:04:05"})
 	assert.DeepEqual(t, lines["logs/delish-event/signup/2024/01/02/03_0_fluentd01.gz"][0], map[string]any{"a": float64(1), "time": "2024-01-02 03:04:05"})
-	waitFor(t, "TD records", 20*time.Second, func() bool {
+	testsupport.Until(t, 20*time.Second, "TD records", func() bool {
 		return len(sk.tdRecords(t, "event_click")) == 21 && len(sk.tdRecords(t, "event_signup")) == 1
 	})
 	rec := sk.tdRecords(t, "event_click")[0]
@@ -80,9 +81,9 @@ func TestIndexAdvancesOnSecondFlush(t *testing.T) {
 	td := time.Unix(1704164645, 0)
 	line := `{"log_type":"EVENT","event_type":"click"}`
 	assert.NilError(t, logger.PostWithTime("docker.delish", td, dockerRecord(line)))
-	waitFor(t, "first object", 20*time.Second, func() bool { return len(sk.s3Lines(t, "logs/")) == 1 })
+	testsupport.Until(t, 20*time.Second, "first object", func() bool { return len(sk.s3Lines(t, "logs/")) == 1 })
 	assert.NilError(t, logger.PostWithTime("docker.delish", td, dockerRecord(line)))
-	waitFor(t, "second object", 20*time.Second, func() bool {
+	testsupport.Until(t, 20*time.Second, "second object", func() bool {
 		return len(sk.s3Lines(t, "logs/")["logs/delish-event/click/2024/01/02/03_1_fluentd01.gz"]) == 1
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 	"gotest.tools/v3/assert"
@@ -20,7 +19,6 @@ import (
 	fakes3 "github.com/devenv-sh/devenv/fakes/s3"
 	faketd "github.com/devenv-sh/devenv/fakes/td"
 	"github.com/devenv-sh/devenv/fluent/config"
-	"github.com/devenv-sh/devenv/internal/testsupport"
 )
 
 // sinks are a fake S3 and a fake TD served over loopback.
@@ -157,13 +155,4 @@ func hostPort(t testing.TB, addr string) (string, int) {
 	n, err := strconv.Atoi(p)
 	assert.NilError(t, err)
 	return h, n
-}
-
-// waitFor is testsupport.Until with its arguments in this package's older
-// order, kept only for the callers in emulator_test.go, reliability_test.go
-// and bench_test.go (being edited elsewhere); once they call
-// testsupport.Until it goes.
-func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	testsupport.Until(t, timeout, what, cond)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devenv-sh/devenv/internal/testsupport"
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"gotest.tools/v3/assert"
 )
@@ -177,7 +178,7 @@ func TestKill9KeepsAcknowledgedRecords(t *testing.T) {
 	}()
 	// Kill in the middle of the stream, twice.
 	for _, at := range []int{300, 900} {
-		waitFor(t, fmt.Sprintf("%d acks", at), 60*time.Second, func() bool { return ackedCount() >= at })
+		testsupport.Until(t, 60*time.Second, fmt.Sprintf("%d acks", at), func() bool { return ackedCount() >= at })
 		proc.kill9(t)
 		t.Logf("killed the emulator with SIGKILL after %d acks", ackedCount())
 		proc = startChild(t, env, listen)
@@ -216,7 +217,7 @@ func TestKill9KeepsAcknowledgedRecords(t *testing.T) {
 		}
 		return
 	}
-	waitFor(t, "every acknowledged record in S3 and TD", 60*time.Second, func() bool {
+	testsupport.Until(t, 60*time.Second, "every acknowledged record in S3 and TD", func() bool {
 		s3m, tdm, _, _ := missing()
 		return len(s3m) == 0 && len(tdm) == 0
 	})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/devenv-sh/devenv/fluent/record"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"github.com/vmihailenco/msgpack/v5"
@@ -85,17 +86,6 @@ func startServer(t *testing.T, h Handler, opts ...Option) (*Server, string) {
 	return s, ln.Addr().String()
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func loggerConfig(t *testing.T, addr string) fluent.Config {
 	t.Helper()
 	host, port, err := net.SplitHostPort(addr)
@@ -134,7 +124,7 @@ func TestFluentLoggerGolang(t *testing.T) {
 				assert.NilError(t, err)
 			}
 			assert.NilError(t, logger.Close())
-			waitFor(t, "50 events", func() bool { return rec.events() == 50 })
+			testsupport.Until(t, 10*time.Second, "50 events", func() bool { return rec.events() == 50 })
 			frames := rec.snapshot()
 			ev := frames[0].Events[0]
 			if cfg.MarshalAsJSON {
@@ -156,7 +146,7 @@ func TestFluentLoggerGolang(t *testing.T) {
 			}
 			if cfg.RequestAck {
 				// The client has every ack; the server counts each just after writing it.
-				waitFor(t, "50 acks counted", func() bool { return srv.Stats().Acks == 50 })
+				testsupport.Until(t, 10*time.Second, "50 acks counted", func() bool { return srv.Stats().Acks == 50 })
 				assert.Equal(t, srv.Stats().Acks, int64(50))
 			} else {
 				assert.Equal(t, srv.Stats().Acks, int64(0))
@@ -221,7 +211,7 @@ func TestModes(t *testing.T) {
 				assert.NilError(t, msgpack.NewDecoder(c).Decode(&resp))
 				assert.DeepEqual(t, resp, map[string]string{"ack": tc.ack})
 			}
-			waitFor(t, "frame", func() bool { return r.events() == len(tc.times) })
+			testsupport.Until(t, 10*time.Second, "frame", func() bool { return r.events() == len(tc.times) })
 			f := r.snapshot()[0]
 			assert.Equal(t, f.Mode, tc.mode)
 			for i, ev := range f.Events {
@@ -298,7 +288,7 @@ func TestBadInputClosesConnection(t *testing.T) {
 	_, err = c.Write(encode(t, []any{"ok", 1, map[string]any{"a": 1}}))
 	assert.NilError(t, err)
 	c.Close()
-	waitFor(t, "good frame", func() bool { return r.events() == 1 })
+	testsupport.Until(t, 10*time.Second, "good frame", func() bool { return r.events() == 1 })
 	st := srv.Stats()
 	assert.Equal(t, st.DecodeErrors, int64(7))
 	assert.Equal(t, st.EmitErrors, int64(1))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/devenv-sh/devenv/fluent/record"
+	"github.com/devenv-sh/devenv/internal/testsupport"
 
 	"github.com/fluent/fluent-logger-golang/fluent"
 	"github.com/vmihailenco/msgpack/v5"
@@ -157,7 +158,7 @@ func TestEventTimeV012(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r, srv, logs, addr := startLogged(t)
 			sendAll(t, addr, cat(msg(t, 1), tc.frame, msg(t, 4), endMsg(t)), true)
-			waitFor(t, "the log lines", func() bool { return len(logs.get()) == len(tc.logs) })
+			testsupport.Until(t, 10*time.Second, "the log lines", func() bool { return len(logs.get()) == len(tc.logs) })
 			assert.DeepEqual(t, logs.get(), tc.logs)
 			assert.DeepEqual(t, ns(r), []int64{1})
 			st := srv.Stats()
@@ -168,7 +169,7 @@ func TestEventTimeV012(t *testing.T) {
 	t.Run("ext-in-record", func(t *testing.T) {
 		r, _, logs, addr := startLogged(t)
 		sendAll(t, addr, cat(msg(t, 1), encode(t, []any{"t", 1, map[string]any{"n": 2, "at": eventTime(1, 2)}}), endMsg(t)), true)
-		waitFor(t, "the log line", func() bool { return len(logs.get()) == 1 })
+		testsupport.Until(t, 10*time.Second, "the log line", func() bool { return len(logs.get()) == 1 })
 		assert.DeepEqual(t, logs.get(), []string{extError})
 		assert.DeepEqual(t, ns(r), []int64{1})
 	})
@@ -176,7 +177,7 @@ func TestEventTimeV012(t *testing.T) {
 		r, _, logs, addr := startLogged(t)
 		// No ack: the exception comes before on_message returns the option.
 		sendAll(t, addr, cat(msg(t, 1), encode(t, []any{"t", 1, map[string]any{"n": 2}, map[string]any{"chunk": "x", "e": msgpack.RawMessage{0xd4, 0x07, 0x00}}})), true)
-		waitFor(t, "the log line", func() bool { return len(logs.get()) == 1 })
+		testsupport.Until(t, 10*time.Second, "the log line", func() bool { return len(logs.get()) == 1 })
 		assert.DeepEqual(t, logs.get(), []string{extError})
 		assert.DeepEqual(t, ns(r), []int64{1})
 	})
@@ -190,7 +191,7 @@ func TestAcceptEventTime(t *testing.T) {
 			r, srv, logs, addr := startLogged(t, WithAcceptEventTime(true))
 			sendAll(t, addr, cat(msg(t, 1), tc.frame, msg(t, 4), endMsg(t)), false)
 			want := append(append([]int64{1}, tc.v1...), 4, 100)
-			waitFor(t, "the events", func() bool { return len(ns(r)) == len(want) })
+			testsupport.Until(t, 10*time.Second, "the events", func() bool { return len(ns(r)) == len(want) })
 			assert.DeepEqual(t, ns(r), want)
 			assert.DeepEqual(t, logs.get(), []string(nil))
 			assert.Equal(t, srv.Stats().DecodeErrors, int64(0))
@@ -209,7 +210,7 @@ func TestFluentLoggerNanosecondV012(t *testing.T) {
 	assert.NilError(t, err)
 	assert.NilError(t, logger.PostWithTime("docker.delish", time.Unix(1704164645, 123456789), map[string]string{"log": "x"}))
 	assert.NilError(t, logger.Close())
-	waitFor(t, "the decode error", func() bool { return srv.Stats().DecodeErrors == 1 })
+	testsupport.Until(t, 10*time.Second, "the decode error", func() bool { return srv.Stats().DecodeErrors == 1 })
 	assert.DeepEqual(t, logs.get(), []string{extError})
 	assert.Equal(t, r.events(), 0)
 }
@@ -328,7 +329,7 @@ func TestPackedTruncated(t *testing.T) {
 func TestMalformedV012(t *testing.T) {
 	r, _, logs, addr := startLogged(t)
 	sendAll(t, addr, cat(msg(t, 1), []byte{0x93, 0xa1, 't', 0xc1}, msg(t, 2)), true)
-	waitFor(t, "the log line", func() bool { return len(logs.get()) == 1 })
+	testsupport.Until(t, 10*time.Second, "the log line", func() bool { return len(logs.get()) == 1 })
 	assert.DeepEqual(t, logs.get(), []string{"ERROR forward error error=#<MessagePack::MalformedFormatError: invalid byte> error_class=MessagePack::MalformedFormatError"})
 	assert.DeepEqual(t, ns(r), []int64{1})
 }
