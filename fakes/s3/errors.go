@@ -122,7 +122,8 @@ type Error struct {
 	// Fields are extra elements of the XML body, in order, such as
 	// {"BucketName", "logs"}.
 	Fields []Field
-	// status overrides Code.Status(), for injected faults.
+	// status overrides Code.Status(), for injected faults and for the
+	// few answers S3 gives with another status than the code's usual one.
 	status int
 }
 

@@ -242,11 +242,20 @@ func (s *Server) verifyPresigned(r *http.Request, st *request) error {
 		return errorf(ErrAuthorizationQueryParametersError, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
 	}
 	expires, err := strconv.Atoi(q.Get("X-Amz-Expires"))
-	if err != nil || expires < 0 {
+	if err != nil {
 		return errorf(ErrAuthorizationQueryParametersError, "X-Amz-Expires should be a number")
 	}
+	// S3 refuses an X-Amz-Expires out of range with 403, not the
+	// code's usual 400: the URL cannot authorize anything.
+	if expires < 0 {
+		e := errorf(ErrAuthorizationQueryParametersError, "X-Amz-Expires must be non-negative")
+		e.status = http.StatusForbidden
+		return e
+	}
 	if time.Duration(expires)*time.Second > maxPresignedAge {
-		return errorf(ErrAuthorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+		e := errorf(ErrAuthorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than %d seconds", int(maxPresignedAge/time.Second))
+		e.status = http.StatusForbidden
+		return e
 	}
 	now := s.clock()
 	if now.Before(t.Add(-maxSkew)) {
