@@ -12,7 +12,9 @@ import (
 
 // The fake's ACLs are canned ACLs: every bucket and object belongs to
 // [fakeOwner], who has FULL_CONTROL, and the canned ACL adds the groups' grants.
-// They are stored and answered, never enforced.
+// They are stored and answered; when the server has credentials, their
+// grants to AllUsers decide unsigned requests (authorizeAnonymous), and
+// signed callers, all the owner, may do anything.
 
 const (
 	allUsers           = "http://acs.amazonaws.com/groups/global/AllUsers"

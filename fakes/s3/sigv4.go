@@ -54,7 +54,9 @@ func (v sigV4) scope() string {
 var errUnsupportedAuth = errorf(ErrInvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 
 // authenticate identifies the caller and, when credentials are configured,
-// verifies the signature. Without credentials any request is accepted.
+// verifies the signature, or for an unsigned request checks that the
+// canned ACLs let anyone make it. Without credentials any request is
+// accepted.
 func (s *Server) authenticate(r *http.Request, st *request) error {
 	strict := len(s.credentials) > 0
 	auth := r.Header.Get("Authorization")
@@ -111,7 +113,7 @@ func (s *Server) authenticate(r *http.Request, st *request) error {
 	case auth == "":
 		st.auth.scheme = "none"
 		if strict {
-			return with(ErrAccessDenied)
+			return s.authorizeAnonymous(r.Context(), st)
 		}
 		return nil
 	default:
