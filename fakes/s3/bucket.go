@@ -1,11 +1,13 @@
 package s3
 
 import (
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -43,13 +45,50 @@ func validBucketName(name string) bool {
 	return true
 }
 
-func (s *Server) listBuckets(c echo.Context, _ *request) error {
+// maxListBuckets is the largest max-buckets S3 accepts.
+const maxListBuckets = 10000
+
+// listBuckets answers ListBuckets: every bucket by name, or with
+// max-buckets a page of them whose ContinuationToken (an opaque token that
+// names the page's last bucket) continues the listing; prefix keeps the
+// buckets whose names start with it.
+func (s *Server) listBuckets(c echo.Context, st *request) error {
+	q := st.query
+	limit := 0 // every bucket
+	if v, ok := q["max-buckets"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 || n > maxListBuckets {
+			return &Error{Code: ErrInvalidArgument, Message: "Argument max-buckets must be an integer between 1 and 10000.",
+				Fields: []Field{{"ArgumentName", "max-buckets"}, {"ArgumentValue", v[0]}}}
+		}
+		limit = n
+	}
+	var after string
+	if tok := q.Get("continuation-token"); tok != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil {
+			return &Error{Code: ErrInvalidArgument, Message: "The continuation token provided is incorrect",
+				Fields: []Field{{"ArgumentName", "continuation-token"}}}
+		}
+		after = string(raw)
+	}
+	prefix := q.Get("prefix")
 	buckets, err := s.store.ListBuckets(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: fakeOwner, Buckets: []xmlBucket{}}
+	if _, ok := q["prefix"]; ok {
+		res.Prefix = &prefix
+	}
 	for _, b := range buckets {
+		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) {
+			continue
+		}
+		if limit > 0 && len(res.Buckets) == limit {
+			res.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(res.Buckets[limit-1].Name))
+			break
+		}
 		res.Buckets = append(res.Buckets, xmlBucket{Name: b.Name, CreationDate: xmlTime(b.Created)})
 	}
 	return writeXML(c, http.StatusOK, res)
