@@ -107,8 +107,8 @@ func TestSDKCompleteMultipartUploadIsIdempotent(t *testing.T) {
 	assert.Equal(t, apiCode(err), "NoSuchUpload")
 }
 
-// A part listed twice in a row with its ETag is that part once; listed
-// twice with another ETag it is not the stored part; out of order is
+// A part number listed several times in a row is that part once, with the
+// ETag listed last, which must be the stored part's; out of order is
 // InvalidPartOrder.
 func TestSDKCompleteWithARepeatedPart(t *testing.T) {
 	f := newFake(t, false)
@@ -128,8 +128,9 @@ func TestSDKCompleteWithARepeatedPart(t *testing.T) {
 	assert.Equal(t, apiCode(err), "InvalidPart")
 	_, err = complete(t, c, "mpu", "mismatch", id, []types.CompletedPart{parts[1], parts[0]})
 	assert.Equal(t, apiCode(err), "InvalidPartOrder")
-	// The failed attempts left the upload as it was.
-	_, err = complete(t, c, "mpu", "mismatch", id, parts[:1])
+	// The failed attempts left the upload as it was; listed last, the
+	// stored ETag wins over an earlier one.
+	_, err = complete(t, c, "mpu", "mismatch", id, []types.CompletedPart{other, parts[0]})
 	assert.NilError(t, err)
 	assert.Assert(t, bytes.Equal(getBytes(t, c, "mpu", "mismatch"), p2))
 }

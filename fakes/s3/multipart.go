@@ -249,8 +249,9 @@ func (s *Server) completeUpload(c echo.Context, st *request) error {
 }
 
 // readPartList reads the part list of a CompleteMultipartUpload: part
-// numbers ascending. A part listed again right after itself, with the same
-// ETag, is the same part and is used once.
+// numbers ascending. A part number listed several times in a row is used
+// once, with the ETag listed last, as S3 does: a client that re-sent a
+// part lists each upload's ETag, and the last is the one it means.
 func (s *Server) readPartList(c echo.Context, st *request, id string) ([]completedPart, error) {
 	var req completeMultipartUpload
 	if err := s.readXML(c, st, &req, true); err != nil {
@@ -268,9 +269,7 @@ func (s *Server) readPartList(c echo.Context, st *request, id string) ([]complet
 				return nil, with(ErrInvalidPartOrder, "UploadId", id)
 			}
 			if cp.number == prev.number {
-				if cp.etag != prev.etag {
-					return nil, with(ErrInvalidPart, "UploadId", id, "PartNumber", strconv.Itoa(p.PartNumber), "ETag", p.ETag)
-				}
+				parts[len(parts)-1] = cp
 				continue
 			}
 		}
