@@ -117,3 +117,22 @@ func TestAnonymousPutExpectContinue(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, firstLine(), "HTTP/1.1 100 Continue")
 }
+
+// x-amz-expected-bucket-owner naming another owner than the fake's one is
+// AccessDenied, for signed and unsigned callers alike.
+func TestExpectedBucketOwner(t *testing.T) {
+	f := newFake(t, false, WithCredentials(testAccessKey, testSecretKey))
+	owner := f.sdk(t)
+	anon := f.sdk(t, func(o *s3sdk.Options) { o.Credentials = aws.AnonymousCredentials{} })
+	ctx := t.Context()
+	_, err := owner.CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("open"), ACL: types.BucketCannedACLPublicReadWrite})
+	assert.NilError(t, err)
+	for _, c := range []*s3sdk.Client{owner, anon} {
+		_, err = c.ListObjects(ctx, &s3sdk.ListObjectsInput{Bucket: aws.String("open"), ExpectedBucketOwner: aws.String(fakeOwner.ID)})
+		assert.NilError(t, err)
+		_, err = c.ListObjects(ctx, &s3sdk.ListObjectsInput{Bucket: aws.String("open"), ExpectedBucketOwner: aws.String("123456789012")})
+		assert.Equal(t, apiCode(err), "AccessDenied")
+		_, err = c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String("open"), Key: aws.String("k"), Body: strings.NewReader("x"), ExpectedBucketOwner: aws.String("123456789012")})
+		assert.Equal(t, apiCode(err), "AccessDenied")
+	}
+}

@@ -296,6 +296,11 @@ func (s *Server) serve(c echo.Context) error {
 	if err := s.authenticate(c.Request(), st); err != nil {
 		return err
 	}
+	// Every bucket belongs to fakeOwner: a request that expects another
+	// owner is refused, as S3 refuses it.
+	if o := c.Request().Header.Get("X-Amz-Expected-Bucket-Owner"); o != "" && st.bucket != "" && o != fakeOwner.ID {
+		return with(ErrAccessDenied)
+	}
 	h, ok := s.dispatch[st.op]
 	if !ok {
 		return errorf(ErrNotImplemented, "%s is not implemented by devenv's fake S3.", st.op)
