@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -63,30 +61,13 @@ func (s *sinks) requests(t testing.TB) []fakeclient.S3Request {
 // s3Lines returns every JSON line of every object under prefix, by key.
 func (s *sinks) s3Lines(t testing.TB, prefix string) map[string][]map[string]any {
 	t.Helper()
-	ctx := context.Background()
-	var keys []string
-	err := s.s3Store.ListObjects(ctx, "delish-logs", prefix, "", func(o fakes3.ObjectInfo) bool {
-		keys = append(keys, o.Key)
-		return true
-	})
-	if err != nil {
-		return nil
-	}
 	out := map[string][]map[string]any{}
-	for _, k := range keys {
-		_, r, err := s.s3Store.GetObject(ctx, "delish-logs", k)
-		assert.NilError(t, err)
-		zr, err := gzip.NewReader(r)
-		assert.NilError(t, err)
-		sc := bufio.NewScanner(zr)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
+	for k, lines := range s.s3RawLines(t, prefix) {
+		for _, l := range lines {
 			var m map[string]any
-			assert.NilError(t, json.Unmarshal(sc.Bytes(), &m), "line %q", sc.Text())
+			assert.NilError(t, json.Unmarshal([]byte(l), &m), "line %q", l)
 			out[k] = append(out[k], m)
 		}
-		assert.NilError(t, sc.Err())
-		r.Close()
 	}
 	return out
 }

@@ -35,6 +35,7 @@ func (s *sinks) s3RawLines(t testing.TB, prefix string) map[string][]string {
 		zr, err := gzip.NewReader(r)
 		assert.NilError(t, err)
 		sc := bufio.NewScanner(zr)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			out[k] = append(out[k], sc.Text())
 		}
