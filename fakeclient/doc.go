@@ -8,8 +8,8 @@
 // It imports only the standard library (its msgpack encoder is its own), so
 // a test that uses it links none of the fakes' server code (echo, the AWS
 // SDK, msgpack); its tests check both. Its types mirror the JSON the fakes
-// answer; the fakes' own tests check that they read back exactly what was
-// stored.
+// answer (the Datadog stub answers in these very types); the fakes' own
+// tests check that they read back exactly what was stored.
 //
 // Every client is configured with the same [Option]s, and none exposes raw
 // requests. Every inspection client has the same control methods: Health,

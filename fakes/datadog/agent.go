@@ -490,19 +490,19 @@ func nonNil[T any](s []T) []T {
 
 // Metrics answers q over the stored metrics.
 func (a *Agent) Metrics(q MetricQuery) MetricsResult {
-	return aggregateMetrics(a.store.Metrics(q.keep(a.now())), !q.NoPoints)
+	return aggregateMetrics(a.store.Metrics(keepMetric(q, a.now())), !q.NoPoints)
 }
 
 // Events returns the stored events matching q, oldest first.
-func (a *Agent) Events(q EventQuery) []Event { return nonNil(a.store.Events(q.keep(a.now()))) }
+func (a *Agent) Events(q EventQuery) []Event { return nonNil(a.store.Events(keepEvent(q, a.now()))) }
 
 // ServiceChecks returns the stored service checks matching q, oldest first.
 func (a *Agent) ServiceChecks(q ServiceCheckQuery) []ServiceCheck {
-	return nonNil(a.store.ServiceChecks(q.keep(a.now())))
+	return nonNil(a.store.ServiceChecks(keepServiceCheck(q, a.now())))
 }
 
 // Spans returns the stored spans matching q, oldest first.
-func (a *Agent) Spans(q SpanQuery) []Span { return nonNil(a.store.Spans(q.keep(a.now()))) }
+func (a *Agent) Spans(q SpanQuery) []Span { return nonNil(a.store.Spans(keepSpan(q, a.now()))) }
 
 // Traces returns the stored spans matching q grouped by trace id.
 func (a *Agent) Traces(q SpanQuery) []Trace { return nonNil(groupTraces(a.Spans(q))) }

@@ -6,11 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// MetricType is a DogStatsD metric type as written on the wire.
-type MetricType string
 
 // The DogStatsD metric types.
 const (
@@ -24,7 +20,7 @@ const (
 
 // sampled reports whether values of type t are drawn from a sample, so that
 // percentiles over them make sense.
-func (t MetricType) sampled() bool { return t == Timing || t == Histogram || t == Distribution }
+func sampled(t MetricType) bool { return t == Timing || t == Histogram || t == Distribution }
 
 // TelemetryPrefix starts the names of the metrics datadog-go sends about
 // itself every 10 s. They are flagged [Metric.Telemetry] and left out of
@@ -36,92 +32,6 @@ const (
 	TransportUDP = "udp"
 	TransportUDS = "uds"
 )
-
-// Metric is one DogStatsD metric message, as received.
-type Metric struct {
-	Name string     `json:"name"`
-	Type MetricType `json:"type"`
-	// Values holds every value of the message (several with protocol v1.1
-	// packing, "name:1:2:3|h"); empty for sets.
-	Values []float64 `json:"values,omitempty"`
-	// Member is the value of a set ("name:member|s").
-	Member string `json:"member,omitempty"`
-	// Rate is the sample rate, 1 when the message has no "|@" field.
-	Rate float64  `json:"rate"`
-	Tags []string `json:"tags,omitempty"`
-	// ContainerID is the "|c:" field (protocol v1.2).
-	ContainerID string `json:"container_id,omitempty"`
-	// ExternalEnv is the "|e:" field (DD_EXTERNAL_ENV).
-	ExternalEnv string `json:"external_env,omitempty"`
-	// Cardinality is the "|card:" field.
-	Cardinality string `json:"cardinality,omitempty"`
-	// Timestamp is the "|T" field in Unix seconds (protocol v1.3), 0 when absent.
-	Timestamp int64 `json:"timestamp,omitempty"`
-	// Extra keeps fields the parser does not know, verbatim.
-	Extra []string `json:"extra,omitempty"`
-	// Warnings name what Datadog would change or drop although the stub
-	// accepted it: see [metricWarnings].
-	Warnings []string `json:"warnings,omitempty"`
-	// Telemetry is set on datadog-go's own metrics (see [TelemetryPrefix]).
-	Telemetry bool `json:"telemetry,omitempty"`
-	// Raw is the message as received.
-	Raw       string    `json:"raw"`
-	Received  time.Time `json:"received"`
-	Transport string    `json:"transport,omitempty"`
-}
-
-// Event is one DogStatsD event ("_e{...}") as received.
-type Event struct {
-	Title string `json:"title"`
-	// Text has its escaped newlines ("\\n" on the wire) restored.
-	Text string `json:"text"`
-	// Timestamp is the "|d:" field in Unix seconds, 0 when absent.
-	Timestamp      int64    `json:"timestamp,omitempty"`
-	Host           string   `json:"host,omitempty"`
-	AggregationKey string   `json:"aggregation_key,omitempty"`
-	Priority       string   `json:"priority,omitempty"`
-	SourceType     string   `json:"source_type,omitempty"`
-	AlertType      string   `json:"alert_type,omitempty"`
-	Tags           []string `json:"tags,omitempty"`
-	ContainerID    string   `json:"container_id,omitempty"`
-	ExternalEnv    string   `json:"external_env,omitempty"`
-	Cardinality    string   `json:"cardinality,omitempty"`
-	Extra          []string `json:"extra,omitempty"`
-	// Raw is the message as received.
-	Raw       string    `json:"raw"`
-	Received  time.Time `json:"received"`
-	Transport string    `json:"transport,omitempty"`
-}
-
-// ServiceCheck is one DogStatsD service check ("_sc|...") as received.
-type ServiceCheck struct {
-	Name string `json:"name"`
-	// Status is 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN.
-	Status int `json:"status"`
-	// Timestamp is the "|d:" field in Unix seconds, 0 when absent.
-	Timestamp int64    `json:"timestamp,omitempty"`
-	Host      string   `json:"host,omitempty"`
-	Tags      []string `json:"tags,omitempty"`
-	// Message has its escapes ("\\n", "m\\:") restored.
-	Message     string   `json:"message,omitempty"`
-	ContainerID string   `json:"container_id,omitempty"`
-	ExternalEnv string   `json:"external_env,omitempty"`
-	Cardinality string   `json:"cardinality,omitempty"`
-	Extra       []string `json:"extra,omitempty"`
-	// Raw is the message as received.
-	Raw       string    `json:"raw"`
-	Received  time.Time `json:"received"`
-	Transport string    `json:"transport,omitempty"`
-}
-
-// ParseError is one message (or datagram) that could not be parsed.
-type ParseError struct {
-	// Line is the offending message, cut to [maxErrorLine] bytes.
-	Line      string    `json:"line"`
-	Reason    string    `json:"reason"`
-	Received  time.Time `json:"received"`
-	Transport string    `json:"transport,omitempty"`
-}
 
 // maxErrorLine bounds how much of an unparsable message a ParseError keeps.
 const maxErrorLine = 512

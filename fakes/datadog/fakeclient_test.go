@@ -28,9 +28,9 @@ func clientInfo(t *testing.T, info datadog.Info) fakeclient.DatadogInfo {
 
 // TestFakeclientReadsBackWhatWasStored sends every kind of DogStatsD
 // message with datadog-go, and a trace payload as dd-trace-go does, and
-// checks that package fakeclient, which mirrors the inspection API's JSON
-// rather than importing this package, reads back exactly what the stub
-// stored, and that its types know every field the stub answers.
+// checks that package fakeclient reads back exactly what the stub stored,
+// and that its types know every field the stub answers (the stub answers
+// in fakeclient's types; its handlers must not add fields of their own).
 func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 	t.Parallel()
 	s := startStub(t)

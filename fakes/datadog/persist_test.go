@@ -271,7 +271,7 @@ func TestOpenRefusesABadSnapshot(t *testing.T) {
 		{"other format", `{"format":2}`, "format 2 is not supported (want 1)"},
 		{"no format", `{"metrics":[]}`, "format 0 is not supported (want 1)"},
 		{"unknown field", `{"format":1,"bogus":1}`, `corrupt: json: unknown field "bogus"`},
-		{"wrong type", `{"format":1,"metrics":{}}`, "corrupt: json: cannot unmarshal object into Go struct field snapshot.metrics of type []datadog.Metric"},
+		{"wrong type", `{"format":1,"metrics":{}}`, "corrupt: json: cannot unmarshal object into Go struct field snapshot.metrics of type []fakeclient.Metric"},
 		{"trailing data", `{"format":1}{}`, "corrupt: data after the document at byte 12"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

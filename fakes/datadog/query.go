@@ -12,15 +12,6 @@ import (
 	"time"
 )
 
-// Window selects items by the time the stub received them. Since and Until
-// bound it (zero means unbounded); Last, when set, means "the Last before
-// now" and overrides Since.
-type Window struct {
-	Since time.Time
-	Until time.Time
-	Last  time.Duration
-}
-
 // windowKeys are the query parameters of a Window, known to every query.
 var windowKeys = []string{"since", "until", "last"}
 
@@ -72,7 +63,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // contains reports whether t falls in w, given the current time.
-func (w Window) contains(t, now time.Time) bool {
+func inWindow(w Window, t, now time.Time) bool {
 	since := w.Since
 	if w.Last > 0 {
 		since = now.Add(-w.Last)
@@ -115,24 +106,6 @@ func hasTags(tags, want []string) bool {
 	return true
 }
 
-// MetricQuery selects metrics. Every set field must match.
-type MetricQuery struct {
-	// Name is an exact name or a glob ("myapp.http.*").
-	Name string
-	// Tags must all be present; see the tag forms of [EventQuery.Tags].
-	Tags []string
-	Type MetricType
-	// ContainerID matches the "|c:" field.
-	ContainerID string
-	Window      Window
-	// Telemetry includes datadog-go's own datadog.dogstatsd.client.* metrics,
-	// which are left out otherwise (unless Name asks for them).
-	Telemetry bool
-	// NoPoints leaves the individual messages out of the result, only the
-	// aggregates are returned.
-	NoPoints bool
-}
-
 // ParseMetricQuery decodes the query string of GET /_devenv/metrics.
 func ParseMetricQuery(v url.Values) (MetricQuery, error) {
 	q := MetricQuery{Name: v.Get("name"), Tags: v["tag"], Type: MetricType(v.Get("type")), ContainerID: v.Get("container_id")}
@@ -169,7 +142,7 @@ func parseBool(v url.Values, key string, def bool) (bool, error) {
 	return b, nil
 }
 
-func (q MetricQuery) keep(now time.Time) func(*Metric) bool {
+func keepMetric(q MetricQuery, now time.Time) func(*Metric) bool {
 	telemetry := q.Telemetry || strings.HasPrefix(q.Name, TelemetryPrefix)
 	return func(m *Metric) bool {
 		return (telemetry || !m.Telemetry) &&
@@ -177,56 +150,8 @@ func (q MetricQuery) keep(now time.Time) func(*Metric) bool {
 			(q.ContainerID == "" || q.ContainerID == m.ContainerID) &&
 			matchName(q.Name, m.Name) &&
 			hasTags(m.Tags, q.Tags) &&
-			q.Window.contains(m.Received, now)
+			inWindow(q.Window, m.Received, now)
 	}
-}
-
-// Aggregate summarises metric messages over a window, the way a test wants
-// to assert on them whatever client-side aggregation did to them.
-type Aggregate struct {
-	// Messages is the number of metric messages; Count the number of values
-	// they carried (several per message when packed).
-	Messages int `json:"messages"`
-	Count    int `json:"count"`
-	// Sum, Min, Max, Avg and Last are over the values, as sent. Last is the
-	// last value of the last message received (the gauge semantics).
-	Sum  float64 `json:"sum"`
-	Min  float64 `json:"min"`
-	Max  float64 `json:"max"`
-	Avg  float64 `json:"avg"`
-	Last float64 `json:"last"`
-	// ScaledSum is the sum of value / sample rate: what the agent reports
-	// for a count sent with "|@rate".
-	ScaledSum float64 `json:"scaled_sum"`
-	// Overflow says Sum or ScaledSum went past the range of a float64 (the
-	// values are finite, their sum is not); the sum is then held at
-	// ±math.MaxFloat64, since JSON has no infinity.
-	Overflow bool `json:"overflow,omitempty"`
-	// Members are the distinct set members, sorted; Distinct their number.
-	Members  []string `json:"members,omitempty"`
-	Distinct int      `json:"distinct,omitempty"`
-	// Percentiles (p50, p75, p90, p95, p99, nearest rank) are given when
-	// every message is a timing, histogram or distribution.
-	Percentiles map[string]float64 `json:"percentiles,omitempty"`
-}
-
-// Series is the aggregate of one context: a name, type and tag set.
-type Series struct {
-	Name string     `json:"name"`
-	Type MetricType `json:"type"`
-	// Tags are sorted.
-	Tags []string `json:"tags,omitempty"`
-	Aggregate
-}
-
-// MetricsResult answers a [MetricQuery].
-type MetricsResult struct {
-	// Points are the matching messages, oldest first.
-	Points []Metric `json:"points,omitempty"`
-	// Series aggregates the points per context, sorted by name, type, tags.
-	Series []Series `json:"series"`
-	// Total aggregates every matching point.
-	Total Aggregate `json:"total"`
 }
 
 // aggregator accumulates values into an Aggregate.
@@ -241,7 +166,7 @@ func newAggregator() *aggregator { return &aggregator{sampled: true, members: ma
 
 func (g *aggregator) add(m *Metric) {
 	g.a.Messages++
-	g.sampled = g.sampled && m.Type.sampled()
+	g.sampled = g.sampled && sampled(m.Type)
 	if m.Type == Set {
 		g.members[m.Member] = struct{}{}
 		return
@@ -333,18 +258,6 @@ func aggregateMetrics(points []Metric, withPoints bool) MetricsResult {
 	return res
 }
 
-// EventQuery selects events. Every set field must match.
-type EventQuery struct {
-	// Title is an exact title or a glob.
-	Title string
-	// Tags must all be present: "key:value" exactly, "key" or "key:*" with
-	// any value.
-	Tags       []string
-	AlertType  string
-	SourceType string
-	Window     Window
-}
-
 // ParseEventQuery decodes the query string of GET /_devenv/events.
 func ParseEventQuery(v url.Values) (EventQuery, error) {
 	q := EventQuery{Title: v.Get("title"), Tags: v["tag"], AlertType: v.Get("alert_type"), SourceType: v.Get("source_type")}
@@ -356,25 +269,14 @@ func ParseEventQuery(v url.Values) (EventQuery, error) {
 	return q, err
 }
 
-func (q EventQuery) keep(now time.Time) func(*Event) bool {
+func keepEvent(q EventQuery, now time.Time) func(*Event) bool {
 	return func(e *Event) bool {
 		return matchName(q.Title, e.Title) &&
 			(q.AlertType == "" || q.AlertType == e.AlertType) &&
 			(q.SourceType == "" || q.SourceType == e.SourceType) &&
 			hasTags(e.Tags, q.Tags) &&
-			q.Window.contains(e.Received, now)
+			inWindow(q.Window, e.Received, now)
 	}
-}
-
-// ServiceCheckQuery selects service checks. Every set field must match.
-type ServiceCheckQuery struct {
-	// Name is an exact name or a glob.
-	Name string
-	// Tags must all be present; see [EventQuery.Tags].
-	Tags []string
-	// Status, when not nil, must equal the check's status.
-	Status *int
-	Window Window
 }
 
 // ParseServiceCheckQuery decodes the query string of GET /_devenv/service_checks.
@@ -395,25 +297,13 @@ func ParseServiceCheckQuery(v url.Values) (ServiceCheckQuery, error) {
 	return q, err
 }
 
-func (q ServiceCheckQuery) keep(now time.Time) func(*ServiceCheck) bool {
+func keepServiceCheck(q ServiceCheckQuery, now time.Time) func(*ServiceCheck) bool {
 	return func(c *ServiceCheck) bool {
 		return matchName(q.Name, c.Name) &&
 			(q.Status == nil || *q.Status == c.Status) &&
 			hasTags(c.Tags, q.Tags) &&
-			q.Window.contains(c.Received, now)
+			inWindow(q.Window, c.Received, now)
 	}
-}
-
-// SpanQuery selects spans. Every set field must match.
-type SpanQuery struct {
-	Service string
-	// Name and Resource are exact or globs.
-	Name     string
-	Resource string
-	TraceID  uint64
-	// Error, when not nil, selects spans with (true) or without (false) an error.
-	Error  *bool
-	Window Window
 }
 
 // ParseSpanQuery decodes the query string of GET /_devenv/spans and /_devenv/traces.
@@ -441,26 +331,15 @@ func ParseSpanQuery(v url.Values) (SpanQuery, error) {
 	return q, err
 }
 
-func (q SpanQuery) keep(now time.Time) func(*Span) bool {
+func keepSpan(q SpanQuery, now time.Time) func(*Span) bool {
 	return func(s *Span) bool {
 		return (q.Service == "" || q.Service == s.Service) &&
 			matchName(q.Name, s.Name) &&
 			matchName(q.Resource, s.Resource) &&
 			(q.TraceID == 0 || q.TraceID == s.TraceID) &&
 			(q.Error == nil || *q.Error == (s.Error != 0)) &&
-			q.Window.contains(s.Received, now)
+			inWindow(q.Window, s.Received, now)
 	}
-}
-
-// Trace is the spans of one trace id, oldest received first.
-type Trace struct {
-	TraceID uint64 `json:"trace_id"`
-	// Root is the span id of the span without a parent in the trace (0 when
-	// there is none, for example while a distributed trace is partial).
-	Root  uint64 `json:"root"`
-	Spans []Span `json:"spans"`
-	// Orphans are span ids whose parent is not in the trace.
-	Orphans []uint64 `json:"orphans,omitempty"`
 }
 
 // groupTraces groups spans by trace id, in order of first arrival, and checks

@@ -6,69 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
-
-// Span is one span as the tracer sent it, with the fields dd-trace-go
-// encodes (ddtrace/tracer/span.go msgp tags).
-type Span struct {
-	TraceID  uint64 `json:"trace_id"`
-	SpanID   uint64 `json:"span_id"`
-	ParentID uint64 `json:"parent_id"`
-	Service  string `json:"service"`
-	Name     string `json:"name"`
-	Resource string `json:"resource"`
-	Type     string `json:"type,omitempty"`
-	// Start is in Unix nanoseconds, Duration in nanoseconds.
-	Start    int64 `json:"start"`
-	Duration int64 `json:"duration"`
-	Error    int32 `json:"error"`
-	// Meta holds string tags; "_dd.p.tid" carries the upper 64 bits of a
-	// 128-bit trace id.
-	Meta map[string]string `json:"meta,omitempty"`
-	// Metrics holds numeric tags; non-finite values are dropped on receipt
-	// (JSON cannot carry them).
-	Metrics map[string]float64 `json:"metrics,omitempty"`
-	// MetaStruct, SpanLinks and SpanEvents (v0.4 only) are kept as decoded,
-	// without interpretation.
-	MetaStruct map[string][]byte `json:"meta_struct,omitempty"`
-	SpanLinks  []any             `json:"span_links,omitempty"`
-	SpanEvents []any             `json:"span_events,omitempty"`
-	// Endpoint is the intake path the span came in on, e.g. "/v0.4/traces".
-	Endpoint string    `json:"endpoint"`
-	Received time.Time `json:"received"`
-}
-
-// Payload describes one trace payload the intake accepted or rejected: the
-// headers a tracer sets and what the body held.
-type Payload struct {
-	Endpoint    string `json:"endpoint"`
-	ContentType string `json:"content_type"`
-	// Lang, LangVersion, LangInterpreter and TracerVersion are the
-	// Datadog-Meta-* headers.
-	Lang            string `json:"lang,omitempty"`
-	LangVersion     string `json:"lang_version,omitempty"`
-	LangInterpreter string `json:"lang_interpreter,omitempty"`
-	TracerVersion   string `json:"tracer_version,omitempty"`
-	// TraceCountHeader is X-Datadog-Trace-Count as sent ("" when absent).
-	TraceCountHeader string `json:"trace_count_header,omitempty"`
-	ComputedTopLevel string `json:"computed_top_level,omitempty"`
-	ComputedStats    string `json:"computed_stats,omitempty"`
-	DroppedP0Traces  string `json:"dropped_p0_traces,omitempty"`
-	DroppedP0Spans   string `json:"dropped_p0_spans,omitempty"`
-	ContainerID      string `json:"container_id,omitempty"`
-	EntityID         string `json:"entity_id,omitempty"`
-	Bytes            int    `json:"bytes"`
-	Traces           int    `json:"traces"`
-	Spans            int    `json:"spans"`
-	NewSpans         int    `json:"new_spans"`
-	// Error is why the payload was rejected; empty when it was accepted.
-	Error    string    `json:"error,omitempty"`
-	Received time.Time `json:"received"`
-}
 
 // DecodeTracesV04 decodes a /v0.4/traces msgpack body: an array of traces,
 // each an array of span maps. Like the agent it accepts any msgpack integer
