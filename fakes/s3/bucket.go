@@ -48,7 +48,7 @@ func validBucketName(name string) bool {
 // maxListBuckets is the largest max-buckets S3 accepts.
 const maxListBuckets = 10000
 
-// listBuckets answers ListBuckets: every bucket by name, or with
+// listBuckets answers ListBuckets: every bucket of the caller by name, or with
 // max-buckets a page of them whose ContinuationToken (an opaque token that
 // names the page's last bucket) continues the listing; prefix keeps the
 // buckets whose names start with it.
@@ -77,12 +77,13 @@ func (s *Server) listBuckets(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
-	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: fakeOwner, Buckets: []xmlBucket{}}
+	me := s.caller(st)
+	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: me, Buckets: []xmlBucket{}}
 	if _, ok := q["prefix"]; ok {
 		res.Prefix = &prefix
 	}
 	for _, b := range buckets {
-		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) {
+		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || bucketOwnerID(b) != me.ID {
 			continue
 		}
 		if limit > 0 && len(res.Buckets) == limit {
@@ -106,8 +107,14 @@ func (s *Server) createBucket(c echo.Context, st *request) error {
 	if err := s.readXML(c, st, &cfg, false); err != nil {
 		return err
 	}
-	err = s.store.CreateBucket(c.Request().Context(), BucketInfo{Name: st.bucket, Created: s.clock().UTC(), Region: cfg.LocationConstraint, ACL: acl})
+	ctx := c.Request().Context()
+	err = s.store.CreateBucket(ctx, BucketInfo{Name: st.bucket, Created: s.clock().UTC(), Region: cfg.LocationConstraint, ACL: acl,
+		Owner: storedOwnerID(s.caller(st))})
 	if errors.Is(err, ErrBucketAlreadyOwnedByYou) {
+		// Bucket names are shared by all owners.
+		if b, herr := s.store.HeadBucket(ctx, st.bucket); herr == nil && bucketOwnerID(b) != s.caller(st).ID {
+			return with(ErrBucketAlreadyExists, "BucketName", st.bucket)
+		}
 		// S3 answers 200 to re-creating a bucket you own in us-east-1 (its
 		// legacy behaviour) and 409 BucketAlreadyOwnedByYou elsewhere.
 		if s.region != "us-east-1" {

@@ -20,6 +20,7 @@ const (
 	ErrAuthorizationQueryParametersError ErrorCode = "AuthorizationQueryParametersError"
 	ErrBadDigest                         ErrorCode = "BadDigest"
 	ErrBucketAlreadyOwnedByYou           ErrorCode = "BucketAlreadyOwnedByYou"
+	ErrBucketAlreadyExists               ErrorCode = "BucketAlreadyExists"
 	ErrBucketNotEmpty                    ErrorCode = "BucketNotEmpty"
 	ErrEntityTooLarge                    ErrorCode = "EntityTooLarge"
 	ErrEntityTooSmall                    ErrorCode = "EntityTooSmall"
@@ -62,6 +63,7 @@ var codes = map[ErrorCode]codeInfo{
 	ErrAuthorizationQueryParametersError: {http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter."},
 	ErrBadDigest:                         {http.StatusBadRequest, "The Content-MD5 you specified did not match what we received."},
 	ErrBucketAlreadyOwnedByYou:           {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
+	ErrBucketAlreadyExists:               {http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
 	ErrBucketNotEmpty:                    {http.StatusConflict, "The bucket you tried to delete is not empty"},
 	ErrEntityTooLarge:                    {http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed size"},
 	ErrEntityTooSmall:                    {http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."},

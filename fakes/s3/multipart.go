@@ -145,6 +145,9 @@ func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.mayReadSource(ctx, st, srcBucket, srcKey); err != nil {
+		return err
+	}
 	info, rd, err := s.store.GetObject(ctx, srcBucket, srcKey)
 	if err != nil {
 		return objectErr(err, &request{bucket: srcBucket, key: srcKey})

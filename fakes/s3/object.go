@@ -509,6 +509,9 @@ func (s *Server) copyObject(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.mayReadSource(ctx, st, srcBucket, srcKey); err != nil {
+		return err
+	}
 	if _, err := s.store.HeadBucket(ctx, st.bucket); err != nil {
 		return noSuchBucket(err, st.bucket)
 	}

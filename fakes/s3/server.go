@@ -19,6 +19,7 @@ package s3
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -51,6 +52,7 @@ type Server struct {
 	random        io.Reader         // WithRandom
 	log           *slog.Logger      // WithLogger
 	credentials   map[string]string // WithCredentials: access key → secret key
+	owners        map[string]owner  // WithCredentials: access key → its owner
 	domains       []string          // WithDomains, longest first
 	region        string            // WithRegion
 	maxObjectSize int64             // WithMaxObjectSize
@@ -83,11 +85,24 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
 // WithCredentials adds an access key and its secret. Once any credentials
 // are configured, every request must carry a valid SigV4 signature (header or
-// presigned) by one of them; with none, any signature or none is accepted.
+// presigned) by one of them, or be one the canned ACLs open to anyone; with
+// none, any signature or none is accepted. Each access key is an owner of
+// its own: the first added is the fake's owner, who also owns the buckets
+// made without credentials; the others are owners whose ID is the SHA-256
+// of the access key, in hex, and whose display name is the access key.
 func WithCredentials(accessKey, secretKey string) Option {
 	return func(s *Server) {
 		if s.credentials == nil {
 			s.credentials = make(map[string]string)
+			s.owners = make(map[string]owner)
+		}
+		if _, ok := s.owners[accessKey]; !ok {
+			o := fakeOwner
+			if len(s.owners) > 0 {
+				sum := sha256.Sum256([]byte(accessKey))
+				o = owner{ID: hex.EncodeToString(sum[:]), DisplayName: accessKey}
+			}
+			s.owners[accessKey] = o
 		}
 		s.credentials[accessKey] = secretKey
 	}
@@ -296,10 +311,8 @@ func (s *Server) serve(c echo.Context) error {
 	if err := s.authenticate(c.Request(), st); err != nil {
 		return err
 	}
-	// Every bucket belongs to fakeOwner: a request that expects another
-	// owner is refused, as S3 refuses it.
-	if o := c.Request().Header.Get("X-Amz-Expected-Bucket-Owner"); o != "" && st.bucket != "" && o != fakeOwner.ID {
-		return with(ErrAccessDenied)
+	if err := s.authorizeOwner(c.Request(), st); err != nil {
+		return err
 	}
 	h, ok := s.dispatch[st.op]
 	if !ok {

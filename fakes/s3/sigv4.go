@@ -113,7 +113,7 @@ func (s *Server) authenticate(r *http.Request, st *request) error {
 	case auth == "":
 		st.auth.scheme = "none"
 		if strict {
-			return s.authorizeAnonymous(r.Context(), st)
+			return s.authorizeGuest(r.Context(), st, false)
 		}
 		return nil
 	default:

@@ -156,6 +156,10 @@ type BucketInfo struct {
 	Region string `json:"region,omitempty"`
 	// ACL is the bucket's canned ACL (x-amz-acl); empty for private.
 	ACL string `json:"acl,omitempty"`
+	// Owner is the canonical ID of the owner who created the bucket; empty
+	// for the server's first owner (fakeOwner), who owns every bucket
+	// made without credentials.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Checksum is one of S3's additional checksums of an object or part.
