@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/docker/go-units"
@@ -19,13 +20,13 @@ import (
 
 // fakeS3Options are the flags of `devenv fake s3`.
 type fakeS3Options struct {
-	addr      string   // --addr
-	dataDir   string   // --data-dir
-	accessKey string   // --access-key or DEVENV_S3_ACCESS_KEY
-	secretKey string   // --secret-key or DEVENV_S3_SECRET_KEY
-	domains   []string // --domain, repeatable
-	region    string   // --region
-	maxObject string   // --max-object-size
+	addr       string   // --addr
+	dataDir    string   // --data-dir
+	accessKeys []string // --access-key, repeatable, or DEVENV_S3_ACCESS_KEY
+	secretKeys []string // --secret-key, one for each --access-key, or DEVENV_S3_SECRET_KEY
+	domains    []string // --domain, repeatable
+	region     string   // --region
+	maxObject  string   // --max-object-size
 }
 
 func newFakeS3Command() *cobra.Command {
@@ -51,7 +52,12 @@ systems, so http://logs.s3.localhost:4566/KEY reaches bucket "logs".
 
 Credentials: with --access-key and --secret-key (or DEVENV_S3_ACCESS_KEY and
 DEVENV_S3_SECRET_KEY), every request must carry a valid SigV4 or SigV2 signature
-(header or presigned URL) by that key; without them any signature is accepted.
+(header or presigned URL) by that key, or be one the canned ACLs open to anyone
+(x-amz-acl public-read, public-read-write); without them any signature is
+accepted. Repeat both flags for more keys, paired in order: each key is an owner
+of its own, which lists its own buckets, cannot take another owner's bucket name
+(BucketAlreadyExists) and reaches another owner's buckets and objects only as
+their canned ACLs grant.
 CORS preflights (OPTIONS) are answered for any origin, so browsers can upload.
 
 What arrived is under /_devenv/ on the same port:
@@ -76,6 +82,7 @@ Examples:
   devenv fake s3
   devenv fake s3 --addr 127.0.0.1:4566 --data-dir .devenv/s3 --domain fake-s3
   devenv fake s3 --access-key AKIDLOCAL --secret-key local-secret
+  devenv fake s3 --access-key AKIDMAIN --secret-key main-secret --access-key AKIDALT --secret-key alt-secret
   devenv fake s3 --max-object-size 64MiB
   aws --endpoint-url http://127.0.0.1:4566 s3 cp ./x.gz s3://logs/x.gz
   curl -s 'http://127.0.0.1:4566/_devenv/objects?bucket=logs'
@@ -100,25 +107,30 @@ use, unreadable data dir); 2 on bad flags.`,
 func (o *fakeS3Options) addFlags(f *pflag.FlagSet, prefix string) {
 	f.StringVar(&o.addr, prefix+"addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
 	f.StringVar(&o.dataDir, prefix+"data-dir", "", "keep buckets and objects in this directory across restarts (default: in memory)")
-	f.StringVar(&o.accessKey, prefix+"access-key", "", "require SigV4 signatures by this access key (default $DEVENV_S3_ACCESS_KEY; none: accept any)")
-	f.StringVar(&o.secretKey, prefix+"secret-key", "", "secret of the access key (default $DEVENV_S3_SECRET_KEY)")
+	f.StringArrayVar(&o.accessKeys, prefix+"access-key", nil, "require SigV4 signatures by this access key (repeatable, each an owner; default $DEVENV_S3_ACCESS_KEY; none: accept any)")
+	f.StringArrayVar(&o.secretKeys, prefix+"secret-key", nil, "secret of the access key of the same position (default $DEVENV_S3_SECRET_KEY)")
 	f.StringArrayVar(&o.domains, prefix+"domain", []string{"s3.localhost", "localhost"}, "base domain for virtual-hosted-style addressing, BUCKET.DOMAIN (repeatable; replaces the defaults)")
 	f.StringVar(&o.region, prefix+"region", "us-east-1", "region the fake reports for its buckets")
 	f.StringVar(&o.maxObject, prefix+"max-object-size", "5GiB", "largest PutObject or UploadPart body accepted (EntityTooLarge above); in memory a body is held whole, so this bounds what one request can take")
 }
 
-// credentialsFrom fills the access and secret keys the flags left empty
-// from DEVENV_S3_ACCESS_KEY and DEVENV_S3_SECRET_KEY, and checks that both
-// or neither are set.
+// credentialsFrom fills the access and secret keys the flags left out from
+// DEVENV_S3_ACCESS_KEY and DEVENV_S3_SECRET_KEY, and checks that each access
+// key has its secret key, non-empty, and the other way round.
 func (o *fakeS3Options) credentialsFrom(getenv func(string) string) error {
-	if o.accessKey == "" {
-		o.accessKey = getenv("DEVENV_S3_ACCESS_KEY")
+	if len(o.accessKeys) == 0 {
+		if k := getenv("DEVENV_S3_ACCESS_KEY"); k != "" {
+			o.accessKeys = []string{k}
+		}
 	}
-	if o.secretKey == "" {
-		o.secretKey = getenv("DEVENV_S3_SECRET_KEY")
+	if len(o.secretKeys) == 0 {
+		if k := getenv("DEVENV_S3_SECRET_KEY"); k != "" {
+			o.secretKeys = []string{k}
+		}
 	}
-	if (o.accessKey == "") != (o.secretKey == "") {
-		return &exitError{code: 2, msg: "fake s3: the access key and the secret key go together: give both or neither"}
+	if len(o.accessKeys) != len(o.secretKeys) || slices.Contains(o.accessKeys, "") || slices.Contains(o.secretKeys, "") {
+		return &exitError{code: 2, msg: fmt.Sprintf("fake s3: the access keys and the secret keys go together, paired in order: give as many non-empty --secret-key as --access-key, or neither (got %d access keys, %d secret keys)",
+			len(o.accessKeys), len(o.secretKeys))}
 	}
 	return nil
 }
@@ -146,8 +158,8 @@ func openFakeS3(o fakeS3Options, logw io.Writer) (*s3.Server, error) {
 		s3.WithRegion(o.region),
 		s3.WithMaxObjectSize(maxObject),
 	}
-	if o.accessKey != "" {
-		opts = append(opts, s3.WithCredentials(o.accessKey, o.secretKey))
+	for i, k := range o.accessKeys {
+		opts = append(opts, s3.WithCredentials(k, o.secretKeys[i]))
 	}
 	return s3.New(store, opts...), nil
 }
@@ -164,8 +176,10 @@ func runFakeS3(ctx context.Context, o fakeS3Options, stdout, stderr io.Writer) e
 		storage = "in " + o.dataDir
 	}
 	auth := "any signature accepted"
-	if o.accessKey != "" {
-		auth = "SigV4 required for access key " + o.accessKey
+	if len(o.accessKeys) == 1 {
+		auth = "SigV4 required for access key " + o.accessKeys[0]
+	} else if len(o.accessKeys) > 1 {
+		auth = "SigV4 required for access keys " + strings.Join(o.accessKeys, ", ")
 	}
 	go func() {
 		<-ctx.Done()
