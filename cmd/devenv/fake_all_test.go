@@ -109,7 +109,7 @@ func TestFakeAllBadFlagIsUsageError(t *testing.T) {
 	var stderr bytes.Buffer
 	err := run(t.Context(), []string{"fake", "all", "--s3-access-key", "only-half"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
 	assert.Equal(t, exitCode(err, &stderr), 2)
-	assert.Equal(t, stderr.String(), "devenv: fake s3: the access key and the secret key go together: give both or neither\n")
+	assert.Equal(t, stderr.String(), "devenv: fake s3: the access keys and the secret keys go together, paired in order: give as many non-empty secret keys as access keys, or neither (got 1 access keys, 0 secret keys)\n")
 
 	stderr.Reset()
 	err = run(t.Context(), []string{"fake", "all", "--td-adr", "x"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)

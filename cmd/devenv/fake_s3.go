@@ -129,7 +129,7 @@ func (o *fakeS3Options) credentialsFrom(getenv func(string) string) error {
 		}
 	}
 	if len(o.accessKeys) != len(o.secretKeys) || slices.Contains(o.accessKeys, "") || slices.Contains(o.secretKeys, "") {
-		return &exitError{code: 2, msg: fmt.Sprintf("fake s3: the access keys and the secret keys go together, paired in order: give as many non-empty --secret-key as --access-key, or neither (got %d access keys, %d secret keys)",
+		return &exitError{code: 2, msg: fmt.Sprintf("fake s3: the access keys and the secret keys go together, paired in order: give as many non-empty secret keys as access keys, or neither (got %d access keys, %d secret keys)",
 			len(o.accessKeys), len(o.secretKeys))}
 	}
 	return nil
