@@ -285,6 +285,17 @@ func parseFinite(s string) (float64, error) {
 type arena struct {
 	floats []float64
 	strs   []string
+	// recent holds the tag lists split last, replaced round robin from
+	// next: a service's messages mostly repeat a few lists, and an equal
+	// list shares the split (sparing the garbage collector the copies).
+	recent [8]tagList
+	next   int
+}
+
+// tagList is a comma-separated tag list and its split.
+type tagList struct {
+	list string
+	tags []string
 }
 
 // minArenaChunk and maxArenaChunk bound the number of items in one array of
@@ -308,15 +319,30 @@ func carve[T any](chunk *[]T, n int) []T {
 // appendTags appends the non-empty tags of a comma-separated list to tags.
 // A first list gets a slice from the arena with room for all of them; a
 // second "#" field appends to it, reallocating once past its room.
+//
+// A first list equal to one of the recent ones shares its tags, full to
+// capacity so that a second "#" field reallocates rather than writes into
+// them.
 func (a *arena) appendTags(tags []string, list string) []string {
-	if tags == nil {
+	first := tags == nil
+	if first {
+		for i := range a.recent {
+			if r := &a.recent[i]; r.tags != nil && r.list == list {
+				return r.tags
+			}
+		}
 		tags = carve(&a.strs, countByte(list, ',')+1)
 	}
+	whole := list
 	for list != "" {
 		var t string
 		if t, list, _ = cutByte(list, ','); t != "" {
 			tags = append(tags, t)
 		}
+	}
+	if first && len(tags) > 0 {
+		a.recent[a.next] = tagList{list: whole, tags: tags[:len(tags):len(tags)]}
+		a.next = (a.next + 1) % len(a.recent)
 	}
 	return tags
 }

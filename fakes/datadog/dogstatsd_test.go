@@ -3,6 +3,7 @@ package datadog
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,4 +273,26 @@ func TestTagListsStayTheirs(t *testing.T) {
 	b.Reset()
 	ParseDatagram([]byte("e:1|c|#x,y|#v"), &b)
 	assert.Check(t, is.DeepEqual(b.Metrics[0].Tags, []string{"x", "y", "v"}))
+}
+
+// TestRecentTagListsAreShared: a tag list equal to a recent one shares its
+// split, and a second "#" field on a message that shares one adds its tags
+// to that message alone.
+func TestRecentTagListsAreShared(t *testing.T) {
+	b := parse("a:1|c|#env:x,role:web\nb:1|c|#env:x,role:web\nc:1|c|#env:x,role:web|#extra\nd:1|c|#env:x,role:web")
+	if len(b.Metrics) != 4 {
+		t.Fatalf("parsed %d metrics, want 4: %+v", len(b.Metrics), b.Errors)
+	}
+	want := []string{"env:x", "role:web"}
+	for _, i := range []int{0, 1, 3} {
+		if !slices.Equal(b.Metrics[i].Tags, want) {
+			t.Errorf("metric %s has tags %q, want %q", b.Metrics[i].Name, b.Metrics[i].Tags, want)
+		}
+	}
+	if got := b.Metrics[2].Tags; !slices.Equal(got, []string{"env:x", "role:web", "extra"}) {
+		t.Errorf("metric c has tags %q, want env:x, role:web, extra", got)
+	}
+	if &b.Metrics[0].Tags[0] != &b.Metrics[1].Tags[0] {
+		t.Errorf("metrics a and b do not share their equal tag list")
+	}
 }
