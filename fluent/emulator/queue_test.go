@@ -17,29 +17,7 @@ import (
 // buffer_queue_limit; the next chunk rotation fails the emit
 // (BufferQueueLimitError) and the connection is closed, bounding memory.
 func TestQueueLimitClosesConnection(t *testing.T) {
-	sk := newSinks(t)
-	root, err := parseConfigFile(t, "queue.conf", sk.env(t.TempDir(), "1s"))
-	assert.NilError(t, err)
-	e := startEmulator(t, root, WithLogger(testLogger(t)))
-	assert.NilError(t, fakeclient.NewS3(sk.s3URL).InjectFault(t.Context(), fakeclient.Fault{Times: 1000, Status: 500, Method: "PUT"}))
-
-	c, err := net.Dial("tcp", e.Addr())
-	assert.NilError(t, err)
-	defer c.Close()
-	enc := msgpack.NewEncoder(c)
-	dec := msgpack.NewDecoder(c)
-	rec := map[string]string{"pad": strings.Repeat("x", 100)}
-	acked := 0
-	for i := range 20 {
-		if err := enc.Encode([]any{"app.web", 1704164645, rec, map[string]string{"chunk": "c" + string(rune('a'+i))}}); err != nil {
-			break
-		}
-		var ack map[string]string
-		if err := dec.Decode(&ack); err != nil {
-			break
-		}
-		acked++
-	}
+	e, acked := fillQueue(t, "queue.conf")
 	// Two records fit a chunk: one queued chunk plus a full staged one.
 	assert.Equal(t, acked, 4)
 	st := e.Stats()
@@ -59,6 +37,26 @@ func TestCopyQueueLimitLeavesEarlierStoresEmpty(t *testing.T) {
 }
 
 func testCopyQueueLimit(t *testing.T, conf string) {
+	e, acked := fillQueue(t, conf)
+	assert.Equal(t, acked, 4)
+	st := e.Stats()
+	assert.Equal(t, st.Forward.EmitErrors, int64(1))
+	records := map[string]int64{}
+	for _, o := range st.Outputs {
+		records[o.ID] = o.Buffer.RecordsTotal
+	}
+	assert.Equal(t, len(records), 2, "%v", records)
+	for id, n := range records {
+		assert.Equal(t, n, int64(acked), "output %s holds the records of the acknowledged events only", id)
+	}
+}
+
+// fillQueue starts the emulator with the configuration conf, S3 failing
+// every PUT, and sends acknowledged 100-byte records over one connection
+// until it closes (20 at most); it returns the emulator and how many were
+// acknowledged.
+func fillQueue(t *testing.T, conf string) (*Emulator, int) {
+	t.Helper()
 	sk := newSinks(t)
 	root, err := parseConfigFile(t, conf, sk.env(t.TempDir(), "1s"))
 	assert.NilError(t, err)
@@ -82,15 +80,5 @@ func testCopyQueueLimit(t *testing.T, conf string) {
 		}
 		acked++
 	}
-	assert.Equal(t, acked, 4)
-	st := e.Stats()
-	assert.Equal(t, st.Forward.EmitErrors, int64(1))
-	records := map[string]int64{}
-	for _, o := range st.Outputs {
-		records[o.ID] = o.Buffer.RecordsTotal
-	}
-	assert.Equal(t, len(records), 2, "%v", records)
-	for id, n := range records {
-		assert.Equal(t, n, int64(acked), "output %s holds the records of the acknowledged events only", id)
-	}
+	return e, acked
 }
