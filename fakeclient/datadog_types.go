@@ -388,7 +388,7 @@ type DatadogCounts struct {
 	Oversize    uint64 `json:"oversize"`
 	// Dropped counts datagrams lost before parsing: DroppedQueue because the
 	// parser fell behind the readers, DroppedKernel because the socket
-	// receive buffer overflowed (Linux only).
+	// receive buffer overflowed (Linux SO_RXQ_OVFL; always 0 elsewhere).
 	Dropped       uint64 `json:"dropped"`
 	DroppedQueue  uint64 `json:"dropped_queue"`
 	DroppedKernel uint64 `json:"dropped_kernel"`

@@ -312,48 +312,6 @@ func (a *Agent) serveUnixHTTP(path string) (stop func() error, err error) {
 	}, nil
 }
 
-// Info is the body of GET /info: what the trace agent advertises, in the
-// shape dd-trace-go decodes (ddtrace/tracer/option.go fetchAgentFeatures).
-type Info struct {
-	Version                string     `json:"version"`
-	GitCommit              string     `json:"git_commit"`
-	Endpoints              []string   `json:"endpoints"`
-	FeatureFlags           []string   `json:"feature_flags"`
-	ClientDropP0s          bool       `json:"client_drop_p0s"`
-	SpanMetaStructs        bool       `json:"span_meta_structs"`
-	LongRunningSpans       bool       `json:"long_running_spans"`
-	SpanEvents             bool       `json:"span_events"`
-	EvpProxyAllowedHeaders []string   `json:"evp_proxy_allowed_headers"`
-	PeerTags               []string   `json:"peer_tags"`
-	ObfuscationVersion     int        `json:"obfuscation_version"`
-	FilterTags             FilterTags `json:"filter_tags"`
-	FilterTagsRegex        FilterTags `json:"filter_tags_regex"`
-	IgnoreResources        []string   `json:"ignore_resources"`
-	Config                 InfoConfig `json:"config"`
-}
-
-// FilterTags are the agent's span filters (none in the stub).
-type FilterTags struct {
-	Require []string `json:"require"`
-	Reject  []string `json:"reject"`
-}
-
-// InfoConfig is the "config" object of GET /info.
-type InfoConfig struct {
-	DefaultEnv             string                        `json:"default_env"`
-	TargetTPS              float64                       `json:"target_tps"`
-	MaxEPS                 float64                       `json:"max_eps"`
-	ReceiverPort           int                           `json:"receiver_port"`
-	ReceiverSocket         string                        `json:"receiver_socket"`
-	ConnectionLimit        int                           `json:"connection_limit"`
-	ReceiverTimeout        int                           `json:"receiver_timeout"`
-	MaxRequestBytes        int64                         `json:"max_request_bytes"`
-	StatsdPort             int                           `json:"statsd_port"`
-	MaxMemory              float64                       `json:"max_memory"`
-	MaxCPU                 float64                       `json:"max_cpu"`
-	AnalyzedSpansByService map[string]map[string]float64 `json:"analyzed_spans_by_service"`
-}
-
 // DefaultInfo advertises what the stub implements and nothing that would
 // change a tracer's behaviour: the v0.4 and v0.5 trace endpoints, no
 // client-side stats (/v0.6/stats) and so client_drop_p0s false (the tracer

@@ -1,7 +1,6 @@
 package datadog_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -14,17 +13,6 @@ import (
 	"github.com/devenv-sh/devenv/fakes/datadog"
 	"github.com/devenv-sh/devenv/internal/testsupport"
 )
-
-// clientInfo is info as fakeclient carries it; the conversion fails t if
-// fakeclient.DatadogInfo does not mirror datadog.Info exactly.
-func clientInfo(t *testing.T, info datadog.Info) fakeclient.DatadogInfo {
-	t.Helper()
-	data, err := json.Marshal(info)
-	assert.NilError(t, err)
-	var out fakeclient.DatadogInfo
-	testsupport.CheckMirror(t, data, &out)
-	return out
-}
 
 // TestFakeclientReadsBackWhatWasStored sends every kind of DogStatsD
 // message with datadog-go, and a trace payload as dd-trace-go does, and

@@ -46,37 +46,6 @@ type counters struct {
 	spans, newSpans                atomic.Uint64
 }
 
-// Counts is the body of GET /_devenv/counts: everything received since the
-// start or the last reset.
-type Counts struct {
-	// Packets counts datagrams read from every socket (PacketsUDP + PacketsUDS).
-	Packets    uint64 `json:"packets"`
-	PacketsUDP uint64 `json:"packets_udp"`
-	PacketsUDS uint64 `json:"packets_uds"`
-	Bytes      uint64 `json:"bytes"`
-	// Metrics, Events and ServiceChecks count parsed messages.
-	Metrics       uint64 `json:"metrics"`
-	Events        uint64 `json:"events"`
-	ServiceChecks uint64 `json:"service_checks"`
-	// ParseErrors counts messages that could not be parsed, plus oversize
-	// and truncated datagrams (also counted in Oversize).
-	ParseErrors uint64 `json:"parse_errors"`
-	Oversize    uint64 `json:"oversize"`
-	// Dropped counts datagrams lost before parsing: DroppedQueue because the
-	// parser fell behind the readers, DroppedKernel because the socket
-	// receive buffer overflowed (Linux SO_RXQ_OVFL; always 0 elsewhere).
-	Dropped       uint64 `json:"dropped"`
-	DroppedQueue  uint64 `json:"dropped_queue"`
-	DroppedKernel uint64 `json:"dropped_kernel"`
-	// TracePayloads counts trace intake requests, TracePayloadErrors those
-	// rejected; Spans counts spans received and NewSpans those not already
-	// stored under the same (trace_id, span_id).
-	TracePayloads      uint64 `json:"trace_payloads"`
-	TracePayloadErrors uint64 `json:"trace_payload_errors"`
-	Spans              uint64 `json:"spans"`
-	NewSpans           uint64 `json:"new_spans"`
-}
-
 func (c *counters) snapshot() Counts {
 	n := Counts{
 		PacketsUDP:         c.packetsUDP.Load(),

@@ -348,7 +348,7 @@ func TestInfoAsDDTraceGoReadsIt(t *testing.T) {
 	}
 
 	// A test can change what is advertised, to see how a tracer reacts.
-	custom := clientInfo(t, datadog.DefaultInfo())
+	custom := datadog.DefaultInfo()
 	custom.Endpoints = []string{"/v0.4/traces", "/v0.6/stats"}
 	custom.ClientDropP0s = true
 	assert.NilError(t, s.client.SetInfo(t.Context(), custom))

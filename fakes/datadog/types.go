@@ -22,4 +22,8 @@ type (
 	Trace             = fakeclient.Trace
 	Span              = fakeclient.Span
 	Payload           = fakeclient.Payload
+	Counts            = fakeclient.DatadogCounts
+	Info              = fakeclient.DatadogInfo
+	FilterTags        = fakeclient.DatadogFilterTags
+	InfoConfig        = fakeclient.DatadogInfoConfig
 )
