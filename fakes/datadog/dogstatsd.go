@@ -285,18 +285,15 @@ func parseFinite(s string) (float64, error) {
 type arena struct {
 	floats []float64
 	strs   []string
-	// recent holds the tag lists split last, replaced round robin from
-	// next: a service's messages mostly repeat a few lists, and an equal
-	// list shares the split (sparing the garbage collector the copies).
-	recent [8]tagList
-	next   int
+	// split maps the tag lists split lately to their tags: a service's
+	// messages mostly repeat a few dozen lists, and an equal list shares
+	// the split (sparing the garbage collector the copies). It is emptied
+	// when it reaches maxSplitLists.
+	split map[string][]string
 }
 
-// tagList is a comma-separated tag list and its split.
-type tagList struct {
-	list string
-	tags []string
-}
+// maxSplitLists bounds the tag lists an [arena] remembers.
+const maxSplitLists = 64
 
 // minArenaChunk and maxArenaChunk bound the number of items in one array of
 // an [arena].
@@ -320,16 +317,13 @@ func carve[T any](chunk *[]T, n int) []T {
 // A first list gets a slice from the arena with room for all of them; a
 // second "#" field appends to it, reallocating once past its room.
 //
-// A first list equal to one of the recent ones shares its tags, full to
-// capacity so that a second "#" field reallocates rather than writes into
-// them.
+// A first list equal to one split lately shares its tags, full to capacity
+// so that a second "#" field reallocates rather than writes into them.
 func (a *arena) appendTags(tags []string, list string) []string {
 	first := tags == nil
 	if first {
-		for i := range a.recent {
-			if r := &a.recent[i]; r.tags != nil && r.list == list {
-				return r.tags
-			}
+		if tags, ok := a.split[list]; ok {
+			return tags
 		}
 		tags = carve(&a.strs, countByte(list, ',')+1)
 	}
@@ -341,8 +335,12 @@ func (a *arena) appendTags(tags []string, list string) []string {
 		}
 	}
 	if first && len(tags) > 0 {
-		a.recent[a.next] = tagList{list: whole, tags: tags[:len(tags):len(tags)]}
-		a.next = (a.next + 1) % len(a.recent)
+		if a.split == nil {
+			a.split = make(map[string][]string, maxSplitLists)
+		} else if len(a.split) == maxSplitLists {
+			clear(a.split)
+		}
+		a.split[whole] = tags[:len(tags):len(tags)]
 	}
 	return tags
 }

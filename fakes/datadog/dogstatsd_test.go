@@ -1,6 +1,7 @@
 package datadog
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -275,9 +276,10 @@ func TestTagListsStayTheirs(t *testing.T) {
 	assert.Check(t, is.DeepEqual(b.Metrics[0].Tags, []string{"x", "y", "v"}))
 }
 
-// TestRecentTagListsAreShared: a tag list equal to a recent one shares its
-// split, and a second "#" field on a message that shares one adds its tags
-// to that message alone.
+// TestRecentTagListsAreShared: a tag list equal to one split lately shares
+// its split, and a second "#" field on a message that shares one adds its
+// tags to that message alone. The batch remembers at most maxSplitLists
+// lists: past that it starts over, and an old list is split anew.
 func TestRecentTagListsAreShared(t *testing.T) {
 	b := parse("a:1|c|#env:x,role:web\nb:1|c|#env:x,role:web\nc:1|c|#env:x,role:web|#extra\nd:1|c|#env:x,role:web")
 	if len(b.Metrics) != 4 {
@@ -294,5 +296,20 @@ func TestRecentTagListsAreShared(t *testing.T) {
 	}
 	if &b.Metrics[0].Tags[0] != &b.Metrics[1].Tags[0] {
 		t.Errorf("metrics a and b do not share their equal tag list")
+	}
+
+	for i := range maxSplitLists {
+		ParseDatagram(fmt.Appendf(nil, "n:1|c|#q%d", i), &b)
+		if n := len(b.ar.split); n > maxSplitLists {
+			t.Fatalf("the batch remembers %d tag lists, over %d", n, maxSplitLists)
+		}
+	}
+	ParseDatagram([]byte("e:1|c|#env:x,role:web"), &b)
+	last := b.Metrics[len(b.Metrics)-1].Tags
+	if !slices.Equal(last, want) {
+		t.Errorf("metric e has tags %q, want %q", last, want)
+	}
+	if &last[0] == &b.Metrics[0].Tags[0] {
+		t.Errorf("metric e shares the split of a list %d lists before it", maxSplitLists)
 	}
 }
