@@ -24,9 +24,18 @@ func NewS3(baseURL string, opts ...Option) *S3 {
 type S3Bucket struct {
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
+	// Region is the LocationConstraint the bucket was created with; empty
+	// for none (the fake's region).
+	Region string `json:"region,omitempty"`
+	// ACL is the bucket's canned ACL (x-amz-acl); empty for private.
+	ACL string `json:"acl,omitempty"`
+	// Owner is the canonical ID of the owner who created the bucket; empty
+	// for the fake's first owner, who owns every bucket made without
+	// credentials.
+	Owner string `json:"owner,omitempty"`
 }
 
-// S3Checksum is one of S3's additional checksums of an object.
+// S3Checksum is one of S3's additional checksums of an object or part.
 type S3Checksum struct {
 	// Algorithm is CRC32, CRC32C, CRC64NVME, SHA1 or SHA256; empty for none.
 	Algorithm string `json:"algorithm,omitempty"`
@@ -57,6 +66,8 @@ type S3Object struct {
 	CacheControl       string `json:"cache_control,omitempty"`
 	Expires            string `json:"expires,omitempty"`
 	StorageClass       string `json:"storage_class,omitempty"`
+	// ACL is the object's canned ACL (x-amz-acl); empty for private.
+	ACL string `json:"acl,omitempty"`
 	// Metadata holds the x-amz-meta-* headers, keyed by the lowercase name
 	// without the prefix.
 	Metadata map[string]string `json:"metadata,omitempty"`

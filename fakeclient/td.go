@@ -22,8 +22,9 @@ func NewTD(baseURL string, opts ...Option) *TD {
 	return &TD{base: newBase(baseURL, opts)}
 }
 
-// TDRecord is one stored record. Numbers are json.Number, so integers keep
-// their exact value; msgpack strings and UTF-8 binaries are strings, other
+// TDRecord is one stored record. Decoded by this package, numbers are
+// json.Number, so integers keep their exact value (the fake builds them as
+// int64 or uint64); msgpack strings and UTF-8 binaries are strings, other
 // binaries base64 strings, extension values {"ext_type": n, "data":
 // base64}, the msgpack timestamp extension an RFC 3339 string.
 type TDRecord map[string]any
@@ -59,7 +60,8 @@ type TDTable struct {
 // TDImport is one line of the fake's import log: an import request that
 // passed authentication, whatever its outcome.
 type TDImport struct {
-	// Seq is the 1-based position in the log.
+	// Seq is the 1-based position in the log, which the fake's store
+	// assigns.
 	Seq      int64     `json:"seq"`
 	At       time.Time `json:"at"`
 	Database string    `json:"database"`
@@ -84,14 +86,19 @@ type TDImport struct {
 }
 
 // TDValidation is what is wrong with the records of one import in ways
-// that did not stop it from being stored.
+// that did not stop it from being stored (unless the fake is strict about
+// time, when a time problem rejects the import).
 type TDValidation struct {
 	TimeMissing int `json:"time_missing"`
 	TimeNotInt  int `json:"time_not_int"`
 	TooManyKeys int `json:"too_many_keys"`
-	// Findings are the first problems found, record by record.
+	// Findings are the first problems found, record by record: the fake
+	// lists a bounded number of them, the counters count all.
 	Findings []TDFinding `json:"findings,omitempty"`
 }
+
+// TimeProblems counts the records without an integer time.
+func (v TDValidation) TimeProblems() int { return v.TimeMissing + v.TimeNotInt }
 
 // TDFinding is one problem of one record of an import.
 type TDFinding struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"gotest.tools/v3/assert"
@@ -90,4 +91,42 @@ func TestFakeclientReadsBackWhatWasStored(t *testing.T) {
 	testsupport.CheckMirror(t, testsupport.Get(t, base+"/wait?bucket=delish-logs&count=1"), &[]fakeclient.S3Object{})
 	testsupport.CheckMirror(t, testsupport.Get(t, base+"/buckets"), &[]fakeclient.S3Bucket{})
 	testsupport.CheckMirror(t, testsupport.Get(t, base+"/requests"), &[]fakeclient.S3Request{})
+}
+
+// TestFakeclientKnowsACLsRegionsAndOwners checks that fakeclient decodes
+// the fields the inspection API answers only for some buckets and objects
+// (a LocationConstraint, canned ACLs, a second owner), which the types
+// once lacked.
+func TestFakeclientKnowsACLsRegionsAndOwners(t *testing.T) {
+	const altKey, altSecret = "AKIDALTERNATE", "alternate-secret"
+	f := newFake(t, false, WithCredentials(testAccessKey, testSecretKey), WithCredentials(altKey, altSecret))
+	alt := f.sdk(t, func(o *s3sdk.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(altKey, altSecret, "")
+	})
+	ctx := t.Context()
+	_, err := alt.CreateBucket(ctx, &s3sdk.CreateBucketInput{
+		Bucket: aws.String("theirs"), ACL: types.BucketCannedACLPublicRead,
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuWest1},
+	})
+	assert.NilError(t, err)
+	_, err = alt.PutObject(ctx, &s3sdk.PutObjectInput{
+		Bucket: aws.String("theirs"), Key: aws.String("k"), Body: strings.NewReader("foo"), ACL: types.ObjectCannedACLPublicRead,
+	})
+	assert.NilError(t, err)
+
+	buckets, err := f.client.Buckets(ctx)
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(buckets, 1))
+	assert.Check(t, is.Equal(buckets[0].Region, "eu-west-1"))
+	assert.Check(t, is.Equal(buckets[0].ACL, "public-read"))
+	assert.Check(t, buckets[0].Owner != "", "the second owner's bucket names it")
+	objs, err := f.client.Objects(ctx, "theirs", "")
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(objs, 1))
+	assert.Check(t, is.Equal(objs[0].ACL, "public-read"))
+
+	base := f.ts.URL + "/_devenv"
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/buckets"), &[]fakeclient.S3Bucket{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/objects"), &[]fakeclient.S3Object{})
+	testsupport.CheckMirror(t, testsupport.Get(t, base+"/wait?bucket=theirs&count=1"), &[]fakeclient.S3Object{})
 }

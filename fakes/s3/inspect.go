@@ -17,47 +17,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// RequestRecord is one S3 request as the inspection API reports it.
-type RequestRecord struct {
-	Time time.Time `json:"time"`
-	// ID is the x-amz-request-id the fake answered with.
-	ID string `json:"id"`
-	// Op is the S3 operation, such as PutObject or ListObjectsV2.
-	Op     string `json:"op"`
-	Method string `json:"method"`
-	// Path is the request path as sent; for virtual-hosted-style requests
-	// it lacks the bucket, which is in Host.
-	Path       string `json:"path"`
-	Query      string `json:"query,omitempty"`
-	Host       string `json:"host"`
-	Addressing string `json:"addressing"` // path or virtual-host
-	Bucket     string `json:"bucket,omitempty"`
-	Key        string `json:"key,omitempty"`
-	Status     int    `json:"status"`
-	// Code is the S3 error code answered, if any.
-	Code string `json:"code,omitempty"`
-	// Injected is true when fault injection answered the request.
-	Injected bool `json:"injected,omitempty"`
-	// Auth is none, sigv4, sigv4-presigned, sigv4a, sigv2 or unknown.
-	Auth      string `json:"auth"`
-	AccessKey string `json:"access_key,omitempty"`
-	// SignatureVerified is true when credentials are configured and the
-	// signature matched.
-	SignatureVerified bool `json:"signature_verified"`
-	// BodyMode is how the body was framed: plain, aws-chunked-signed,
-	// aws-chunked-signed-trailer or aws-chunked-unsigned-trailer; empty when
-	// the body was not read.
-	BodyMode string `json:"body_mode,omitempty"`
-	// Integrity lists the checks the client asked for, comma-separated:
-	// content-md5, <algorithm>-header, <algorithm>-trailer, sha256-payload.
-	Integrity string `json:"integrity,omitempty"`
-	// BodyBytes is the number of decoded body bytes received.
-	BodyBytes int64  `json:"body_bytes,omitempty"`
-	UserAgent string `json:"user_agent,omitempty"`
-	// Duration is how long the fake took to answer.
-	Duration time.Duration `json:"duration_ns"`
-}
-
 // requestLog keeps the latest requests and counts per operation.
 type requestLog struct {
 	mu     sync.Mutex
@@ -239,7 +198,10 @@ func codeForStatus(status int) ErrorCode {
 	return ErrInvalidRequest
 }
 
-// ObjectRecord is one stored object as the inspection API lists it.
+// ObjectRecord is one stored object as the inspection API lists it: its
+// JSON is that of fakeclient.S3Object, which has the fields of ObjectInfo
+// and Bucket (a Store's ObjectInfo carries no bucket, so the two are
+// separate types).
 type ObjectRecord struct {
 	Bucket string `json:"bucket"`
 	ObjectInfo

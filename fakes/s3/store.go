@@ -147,33 +147,9 @@ type ObjectReader interface {
 	io.ReadSeekCloser
 }
 
-// BucketInfo describes a bucket.
-type BucketInfo struct {
-	Name    string    `json:"name"`
-	Created time.Time `json:"created"`
-	// Region is the LocationConstraint the bucket was created with; empty
-	// for none (the server's region).
-	Region string `json:"region,omitempty"`
-	// ACL is the bucket's canned ACL (x-amz-acl); empty for private.
-	ACL string `json:"acl,omitempty"`
-	// Owner is the canonical ID of the owner who created the bucket; empty
-	// for the server's first owner (fakeOwner), who owns every bucket
-	// made without credentials.
-	Owner string `json:"owner,omitempty"`
-}
-
-// Checksum is one of S3's additional checksums of an object or part.
-type Checksum struct {
-	// Algorithm is CRC32, CRC32C, CRC64NVME, SHA1 or SHA256; empty for none.
-	Algorithm string `json:"algorithm,omitempty"`
-	// Value is the base64 checksum, with a "-N" suffix for a composite
-	// checksum of an N-part upload.
-	Value string `json:"value,omitempty"`
-	// Type is FULL_OBJECT or COMPOSITE.
-	Type string `json:"type,omitempty"`
-}
-
 // ObjectInfo is an object's metadata: everything S3 returns from HeadObject.
+// The inspection API lists it with its bucket ([ObjectRecord]), in the JSON
+// of fakeclient.S3Object.
 type ObjectInfo struct {
 	Key          string    `json:"key"`
 	Size         int64     `json:"size"`

@@ -36,27 +36,9 @@ var (
 	ErrTooLarge = errors.New("import body too large")
 )
 
-// Finding is one validation problem of one record of an import.
-type Finding struct {
-	Record  int    `json:"record"`  // 0-based index of the record in the import
-	Problem string `json:"problem"` // "time_missing", "time_not_int" or "too_many_keys"
-	Detail  string `json:"detail"`
-}
-
-// Validation reports what is wrong with the records of one import, in ways
-// that do not stop it from being stored (unless the fake is strict about
-// time).
-type Validation struct {
-	TimeMissing int       `json:"time_missing"`
-	TimeNotInt  int       `json:"time_not_int"`
-	TooManyKeys int       `json:"too_many_keys"`
-	Findings    []Finding `json:"findings,omitempty"`
-}
-
-// TimeProblems counts the records without an integer time.
-func (v Validation) TimeProblems() int { return v.TimeMissing + v.TimeNotInt }
-
-func (v *Validation) add(record int, problem, detail string) {
+// addFinding counts a problem of the record at index record and lists it
+// while fewer than MaxFindings are.
+func addFinding(v *Validation, record int, problem, detail string) {
 	switch problem {
 	case "time_missing":
 		v.TimeMissing++
@@ -205,7 +187,7 @@ func (d *batchDecoder) record(i int, c byte) error {
 		return err
 	}
 	if n > MaxRecordKeys {
-		d.batch.Validation.add(i, "too_many_keys", fmt.Sprintf("%d keys, over the limit of %d", n, MaxRecordKeys))
+		addFinding(&d.batch.Validation, i, "too_many_keys", fmt.Sprintf("%d keys, over the limit of %d", n, MaxRecordKeys))
 	}
 	sawTime := false
 	for k := 0; k < n; k++ {
@@ -220,7 +202,7 @@ func (d *batchDecoder) record(i int, c byte) error {
 				return err
 			}
 			if !isInt(vc) {
-				d.batch.Validation.add(i, "time_not_int", fmt.Sprintf("time is %s, want an integer", typeName(vc)))
+				addFinding(&d.batch.Validation, i, "time_not_int", fmt.Sprintf("time is %s, want an integer", typeName(vc)))
 			}
 		}
 		if err := d.value(1); err != nil {
@@ -228,7 +210,7 @@ func (d *batchDecoder) record(i int, c byte) error {
 		}
 	}
 	if !sawTime {
-		d.batch.Validation.add(i, "time_missing", "record has no time key")
+		addFinding(&d.batch.Validation, i, "time_missing", "record has no time key")
 	}
 	return nil
 }

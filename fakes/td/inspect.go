@@ -11,30 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// RecordsPage is the answer of GET /_devenv/records: records of one table
-// in arrival order.
-type RecordsPage struct {
-	Database  string   `json:"database"`
-	Table     string   `json:"table"`
-	Total     int      `json:"total"`      // records in the table
-	Since     int      `json:"since"`      // records skipped
-	NextSince int      `json:"next_since"` // pass as since to get the records after these
-	Records   []Record `json:"records"`
-}
-
-// Counts is the answer of GET /_devenv/counts.
-type Counts struct {
-	Databases   int   `json:"databases"`
-	Tables      int   `json:"tables"`
-	Records     int64 `json:"records"`      // records stored
-	Imports     int   `json:"imports"`      // import requests logged
-	Stored      int   `json:"stored"`       // imports whose records were stored
-	Duplicates  int   `json:"duplicates"`   // imports answered 200 for an already stored unique_id
-	Rejected    int   `json:"rejected"`     // imports answered with an error
-	TimeMissing int   `json:"time_missing"` // records without time, over accepted imports
-	TimeNotInt  int   `json:"time_not_int"` // records with a non-integer time, over accepted imports
-}
-
 // inspectTables answers GET /_devenv/tables: every table with its record
 // count.
 func (s *Server) inspectTables(c echo.Context) error {

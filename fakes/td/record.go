@@ -13,12 +13,6 @@ import (
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
-// Record is one stored record as JSON-ready values: msgpack strings and
-// UTF-8 binaries become strings, other binaries base64 strings, integers
-// int64 or uint64, extension values {"ext_type": n, "data": base64}, the
-// msgpack timestamp extension an RFC 3339 string.
-type Record map[string]any
-
 // decodeRecord turns the msgpack encoding of one record (as checked by
 // DecodeImport) into a Record.
 func decodeRecord(raw []byte) (Record, error) {

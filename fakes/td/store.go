@@ -21,37 +21,6 @@ type Database struct {
 	Count     int64     `json:"count"` // records in all its tables
 }
 
-// Table describes one table.
-type Table struct {
-	Database  string    `json:"database"`
-	Name      string    `json:"name"`
-	Type      string    `json:"type"` // always "log"
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"` // last stored import, or creation
-	Count     int64     `json:"count"`      // records stored
-	Imports   int       `json:"imports"`    // imports stored, duplicates excluded
-}
-
-// ImportEntry is one line of the import log: an import request that passed
-// authentication, whatever its outcome.
-type ImportEntry struct {
-	Seq          int64      `json:"seq"` // 1-based position in the log, set by the Store
-	At           time.Time  `json:"at"`
-	Database     string     `json:"database"`
-	Table        string     `json:"table"`
-	UniqueID     string     `json:"unique_id,omitempty"`
-	Format       string     `json:"format"`
-	Status       int        `json:"status"`          // HTTP status answered
-	Error        string     `json:"error,omitempty"` // why it was rejected
-	Size         int64      `json:"size"`            // request body bytes
-	DecodedBytes int64      `json:"decoded_bytes"`   // msgpack stream bytes after gunzip
-	Records      int        `json:"records"`         // records decoded
-	Dup          bool       `json:"dup"`             // unique_id seen before: nothing stored
-	MD5Hex       string     `json:"md5_hex,omitempty"`
-	UserAgent    string     `json:"user_agent,omitempty"`
-	Validation   Validation `json:"validation"`
-}
-
 // Store keeps the databases, tables, records and import log of one fake
 // Treasure Data. Names reaching a Store are already valid. Implementations
 // must be safe for concurrent use.
