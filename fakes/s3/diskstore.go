@@ -383,9 +383,6 @@ func (s *DiskStore) ListObjects(_ context.Context, bucket, prefix, after string,
 	if !ok {
 		return ErrNoSuchBucket
 	}
-	if b.needsSort() {
-		b.sortKeys()
-	}
 	b.list(prefix, after, func(_ string, o ObjectInfo) bool { return fn(o) })
 	return nil
 }

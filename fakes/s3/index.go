@@ -37,10 +37,7 @@ func (b *bucketIndex[T]) remove(key string) (T, bool) {
 	return v, ok
 }
 
-// needsSort reports whether sortKeys must run before list.
-func (b *bucketIndex[T]) needsSort() bool { return b.dirty }
-
-// sortKeys rebuilds the sorted key list; the caller holds the write lock.
+// sortKeys rebuilds the sorted key list.
 func (b *bucketIndex[T]) sortKeys() {
 	b.keys = b.keys[:0]
 	for k := range b.objects {
@@ -51,8 +48,12 @@ func (b *bucketIndex[T]) sortKeys() {
 }
 
 // list calls fn for the keys that start with prefix and sort after after, in
-// order, until fn returns false. The keys must be sorted.
+// order, until fn returns false. It sorts the key list first when keys came
+// or went since the last sort, so the caller holds the write lock.
 func (b *bucketIndex[T]) list(prefix, after string, fn func(key string, v T) bool) {
+	if b.dirty {
+		b.sortKeys()
+	}
 	start := sort.SearchStrings(b.keys, prefix)
 	if after >= prefix {
 		start = sort.Search(len(b.keys), func(i int) bool { return b.keys[i] > after })

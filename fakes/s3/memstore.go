@@ -142,9 +142,6 @@ func (s *MemStore) ListObjects(_ context.Context, bucket, prefix, after string, 
 	if !ok {
 		return ErrNoSuchBucket
 	}
-	if b.needsSort() {
-		b.sortKeys()
-	}
 	b.list(prefix, after, func(_ string, o *memObject) bool { return fn(o.info) })
 	return nil
 }

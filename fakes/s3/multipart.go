@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"crypto/md5" //nolint:gosec // S3's multipart ETag.
 	"encoding/hex"
 	"errors"
@@ -30,13 +31,7 @@ func noSuchUpload(err error, uploadID string) error {
 func (s *Server) createUpload(c echo.Context, st *request) error {
 	r := c.Request()
 	ctx := r.Context()
-	if err := checkKey(st.key); err != nil {
-		return err
-	}
-	if _, err := s.store.HeadBucket(ctx, st.bucket); err != nil {
-		return noSuchBucket(err, st.bucket)
-	}
-	info, err := infoFromHeaders(r.Header, st.key)
+	info, err := s.newObjectInfo(ctx, r, st)
 	if err != nil {
 		return err
 	}
@@ -92,18 +87,29 @@ func parsePartNumber(v string) (int, error) {
 	return n, nil
 }
 
-func (s *Server) uploadPart(c echo.Context, st *request) error {
-	r := c.Request()
-	ctx := r.Context()
+// partUpload reads the partNumber of an UploadPart or UploadPartCopy
+// request and returns it with the upload its uploadId names.
+func (s *Server) partUpload(ctx context.Context, st *request) (int, UploadInfo, error) {
 	n, err := parsePartNumber(st.query.Get("partNumber"))
 	if err != nil {
-		return err
+		return 0, UploadInfo{}, err
 	}
 	id := st.query.Get("uploadId")
 	u, _, err := s.store.ListParts(ctx, st.bucket, st.key, id)
 	if err != nil {
-		return noSuchUpload(err, id)
+		return 0, UploadInfo{}, noSuchUpload(err, id)
 	}
+	return n, u, nil
+}
+
+func (s *Server) uploadPart(c echo.Context, st *request) error {
+	r := c.Request()
+	ctx := r.Context()
+	n, u, err := s.partUpload(ctx, st)
+	if err != nil {
+		return err
+	}
+	id := st.query.Get("uploadId")
 	fallback := defaultChecksum
 	if alg, ok := checksumByName(u.ChecksumAlgorithm); ok {
 		fallback = alg
@@ -132,15 +138,11 @@ func (s *Server) uploadPart(c echo.Context, st *request) error {
 func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 	r := c.Request()
 	ctx := r.Context()
-	n, err := parsePartNumber(st.query.Get("partNumber"))
+	n, u, err := s.partUpload(ctx, st)
 	if err != nil {
 		return err
 	}
 	id := st.query.Get("uploadId")
-	u, _, err := s.store.ListParts(ctx, st.bucket, st.key, id)
-	if err != nil {
-		return noSuchUpload(err, id)
-	}
 	srcBucket, srcKey, err := copySource(r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
 		return err

@@ -51,6 +51,19 @@ func objectErr(err error, st *request) error {
 	return noSuchBucket(err, st.bucket)
 }
 
+// newObjectInfo checks the key of an object a PutObject or
+// CreateMultipartUpload request makes and that its bucket exists, then
+// builds the object's metadata from the request's headers.
+func (s *Server) newObjectInfo(ctx context.Context, r *http.Request, st *request) (ObjectInfo, error) {
+	if err := checkKey(st.key); err != nil {
+		return ObjectInfo{}, err
+	}
+	if _, err := s.store.HeadBucket(ctx, st.bucket); err != nil {
+		return ObjectInfo{}, noSuchBucket(err, st.bucket)
+	}
+	return infoFromHeaders(r.Header, st.key)
+}
+
 // infoFromHeaders builds an object's metadata from a PutObject, CopyObject
 // (REPLACE) or CreateMultipartUpload request.
 func infoFromHeaders(h http.Header, key string) (ObjectInfo, error) {
@@ -125,13 +138,7 @@ func stripAWSChunked(ce string) string {
 func (s *Server) putObject(c echo.Context, st *request) error {
 	r := c.Request()
 	ctx := r.Context()
-	if err := checkKey(st.key); err != nil {
-		return err
-	}
-	if _, err := s.store.HeadBucket(ctx, st.bucket); err != nil {
-		return noSuchBucket(err, st.bucket)
-	}
-	info, err := infoFromHeaders(r.Header, st.key)
+	info, err := s.newObjectInfo(ctx, r, st)
 	if err != nil {
 		return err
 	}
