@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -63,6 +64,25 @@ type Fault struct {
 	LatencyMS  int    `json:"latency_ms,omitempty"`
 	Method     string `json:"method,omitempty"`
 	PathPrefix string `json:"path_prefix,omitempty"`
+}
+
+// Validate reports what is wrong with a rule, naming each field: a fake
+// answers 400 "invalid fault: " and this message to a rule it faults.
+func (f Fault) Validate() error {
+	var errs []error
+	if f.Times < 1 {
+		errs = append(errs, fmt.Errorf("times: must be at least 1, got %d", f.Times))
+	}
+	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
+		errs = append(errs, fmt.Errorf("status: must be an HTTP status (100-599) or 0, got %d", f.Status))
+	}
+	if f.LatencyMS < 0 {
+		errs = append(errs, fmt.Errorf("latency_ms: must not be negative, got %d", f.LatencyMS))
+	}
+	if f.Status == 0 && f.LatencyMS == 0 {
+		errs = append(errs, errors.New("a fault needs a status, a latency_ms, or both"))
+	}
+	return errors.Join(errs...)
 }
 
 // base holds what every client shares: the fake's address, the HTTP client,

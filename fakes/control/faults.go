@@ -8,54 +8,27 @@
 package control
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/devenv-sh/devenv/fakeclient"
 )
 
 // Prefix is the path prefix of every fake's inspection and control API. No
 // S3 bucket, Treasure Data database or Datadog intake path starts with it.
 const Prefix = "/_devenv"
 
-// Fault is one fault-injection rule. It applies to the next Times requests
-// that match Method and PathPrefix (empty matches any). With Status set, the
-// request is answered with that status, Code and Message rendered in the
-// fake's wire format, after LatencyMS; with Status zero, the request is only
-// delayed by LatencyMS and then served normally.
-type Fault struct {
-	Times      int    `json:"times"`
-	Status     int    `json:"status,omitempty"`
-	Code       string `json:"code,omitempty"`
-	Message    string `json:"message,omitempty"`
-	LatencyMS  int    `json:"latency_ms,omitempty"`
-	Method     string `json:"method,omitempty"`
-	PathPrefix string `json:"path_prefix,omitempty"`
-}
+// Fault is one fault-injection rule, as the clients send it: the one
+// definition is fakeclient's, so that the two cannot drift apart.
+type Fault = fakeclient.Fault
 
-// Validate reports what is wrong with a rule, naming the field.
-func (f Fault) Validate() error {
-	var errs []error
-	if f.Times < 1 {
-		errs = append(errs, fmt.Errorf("times: must be at least 1, got %d", f.Times))
-	}
-	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
-		errs = append(errs, fmt.Errorf("status: must be an HTTP status (100-599) or 0, got %d", f.Status))
-	}
-	if f.LatencyMS < 0 {
-		errs = append(errs, fmt.Errorf("latency_ms: must not be negative, got %d", f.LatencyMS))
-	}
-	if f.Status == 0 && f.LatencyMS == 0 {
-		errs = append(errs, errors.New("a fault needs a status, a latency_ms, or both"))
-	}
-	return errors.Join(errs...)
-}
-
-func (f Fault) matches(r *http.Request) bool {
+// matches reports whether f applies to r: its method (any when empty) and a
+// path starting with its PathPrefix.
+func matches(f Fault, r *http.Request) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
 		return false
 	}
@@ -105,7 +78,7 @@ func (fs *Faults) take(r *http.Request) (Fault, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i := range fs.rules {
-		if !fs.rules[i].matches(r) {
+		if !matches(fs.rules[i], r) {
 			continue
 		}
 		f := fs.rules[i]
