@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,24 +14,6 @@ import (
 
 	"github.com/devenv-sh/devenv/internal/testsupport"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestUpAttachedStopsTask: attached up must do what ECS does and Compose
 // does not: when an essential container exits, the other containers of
@@ -50,7 +30,7 @@ func TestUpAttachedStopsTask(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, devenvBin, "up")
 	cmd.Dir = p.dir
-	var stdout, stderr syncBuffer
+	var stdout, stderr testsupport.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

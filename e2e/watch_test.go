@@ -28,7 +28,7 @@ func TestWatch(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, devenvBin, "watch")
 	cmd.Dir = p.dir
-	var out syncBuffer
+	var out testsupport.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

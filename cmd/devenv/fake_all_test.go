@@ -26,7 +26,7 @@ var fakeAllLineRE = map[string]*regexp.Regexp{
 func TestFakeAllServesEveryFakeUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testsupport.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"fake", "all", "--s3-addr", "127.0.0.1:0", "--td-addr", "127.0.0.1:0",

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -9,26 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/devenv-sh/devenv/internal/testsupport"
 )
-
-// syncBuffer is a bytes.Buffer safe for the command's goroutine and the
-// test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startServing runs `devenv args...` in-process, as a long-running server,
 // until its standard output matches ready, and returns the submatches. The
@@ -39,7 +21,7 @@ func (s *syncBuffer) String() string {
 func startServing(t *testing.T, ready *regexp.Regexp, args ...string) (match []string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr testsupport.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
 	var once sync.Once

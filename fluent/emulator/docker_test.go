@@ -2,12 +2,10 @@ package emulator
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +16,6 @@ import (
 	"github.com/devenv-sh/devenv/internal/dockertest"
 	"github.com/devenv-sh/devenv/internal/testsupport"
 )
-
-// lockedBuffer collects out_stdout lines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // buildJSONLinesImage builds testdata/jsonlines into a FROM scratch image
 // and removes the image when the test ends.
@@ -104,7 +84,7 @@ func TestDockerFluentdDriver(t *testing.T) {
 	env := sk.env(t.TempDir(), "1s")
 	root, err := parseConfigFile(t, "docker.conf", env)
 	assert.NilError(t, err)
-	stdout := &lockedBuffer{}
+	stdout := &testsupport.Buffer{}
 	e := startEmulator(t, root, WithStdout(stdout), WithLogger(testLogger(t)))
 
 	rawID := runLogged(t, cli, image, e.Addr(), "docker.raw", "2", "raw")

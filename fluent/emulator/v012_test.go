@@ -19,7 +19,7 @@ import (
 )
 
 // fluentdLines are an emulator's log lines without their timestamps.
-type fluentdLines struct{ buf lockedBuffer }
+type fluentdLines struct{ buf testsupport.Buffer }
 
 var logStamp = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} `)
 
