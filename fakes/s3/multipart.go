@@ -109,7 +109,7 @@ func (s *Server) uploadPart(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
-	id := st.query.Get("uploadId")
+	id := u.ID
 	fallback := defaultChecksum
 	if alg, ok := checksumByName(u.ChecksumAlgorithm); ok {
 		fallback = alg
@@ -142,7 +142,7 @@ func (s *Server) uploadPartCopy(c echo.Context, st *request) error {
 	if err != nil {
 		return err
 	}
-	id := st.query.Get("uploadId")
+	id := u.ID
 	srcBucket, srcKey, err := copySource(r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
 		return err
